@@ -1,0 +1,61 @@
+//! The registration table: every applet is one module here and one row in
+//! [`APPLETS`], kept sorted by name.
+
+use std::ffi::OsString;
+
+pub mod echo;
+pub mod r#false;
+pub mod r#true;
+
+/// One program inside `ibox`.
+pub struct Applet {
+    /// Name it is called by (`argv[0]` base name).
+    pub name: &'static str,
+    /// Entry point: receives `argv` with `argv[0]` the applet's name and
+    /// returns the exit status.
+    pub main: fn(Vec<OsString>) -> i32,
+    /// Usage text printed after "Usage: NAME " by `--help` and on usage errors.
+    pub usage: &'static str,
+}
+
+/// All applets, sorted by name.
+pub static APPLETS: &[Applet] = &[
+    Applet {
+        name: "echo",
+        main: echo::main,
+        usage: echo::USAGE,
+    },
+    Applet {
+        name: "false",
+        main: r#false::main,
+        usage: r#false::USAGE,
+    },
+    Applet {
+        name: "true",
+        main: r#true::main,
+        usage: r#true::USAGE,
+    },
+];
+
+/// Looks an applet up by name.
+pub fn find(name: &[u8]) -> Option<&'static Applet> {
+    APPLETS
+        .binary_search_by(|a| a.name.as_bytes().cmp(name))
+        .ok()
+        .map(|i| &APPLETS[i])
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn table_is_sorted_and_unique() {
+        for pair in super::APPLETS.windows(2) {
+            assert!(
+                pair[0].name < pair[1].name,
+                "{} before {}",
+                pair[0].name,
+                pair[1].name
+            );
+        }
+    }
+}
