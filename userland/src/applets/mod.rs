@@ -21,6 +21,11 @@ pub struct Applet {
 /// All applets, sorted by name.
 pub static APPLETS: &[Applet] = &[
     Applet {
+        name: "cat",
+        main: cat::main,
+        usage: cat::USAGE,
+    },
+    Applet {
         name: "echo",
         main: echo::main,
         usage: echo::USAGE,
@@ -31,9 +36,69 @@ pub static APPLETS: &[Applet] = &[
         usage: r#false::USAGE,
     },
     Applet {
+        name: "halt",
+        main: poweroff::main,
+        usage: poweroff::USAGE,
+    },
+    Applet {
+        name: "kill",
+        main: kill::main,
+        usage: kill::USAGE,
+    },
+    Applet {
+        name: "ls",
+        main: ls::main,
+        usage: ls::USAGE,
+    },
+    Applet {
+        name: "mkdir",
+        main: mkdir::main,
+        usage: mkdir::USAGE,
+    },
+    Applet {
+        name: "mount",
+        main: mount::main,
+        usage: mount::USAGE,
+    },
+    Applet {
+        name: "poweroff",
+        main: poweroff::main,
+        usage: poweroff::USAGE,
+    },
+    Applet {
+        name: "ps",
+        main: ps::main,
+        usage: ps::USAGE,
+    },
+    Applet {
+        name: "reboot",
+        main: poweroff::main,
+        usage: poweroff::USAGE,
+    },
+    Applet {
+        name: "sh",
+        main: sh::main,
+        usage: sh::USAGE,
+    },
+    Applet {
+        name: "sleep",
+        main: sleep::main,
+        usage: sleep::USAGE,
+    },
+    Applet {
         name: "true",
         main: r#true::main,
         usage: r#true::USAGE,
+    },
+    Applet {
+        name: "umount",
+        main: umount::main,
+        usage: umount::USAGE,
+    },
+    Applet {
+        name: "uname",
+        main: uname::main,
+        usage: uname::USAGE,
     },
 ];
 

@@ -1,0 +1,10 @@
+//! `ps`: placeholder until implemented.
+
+use std::ffi::OsString;
+
+pub const USAGE: &str = "";
+
+pub fn main(_args: Vec<OsString>) -> i32 {
+    crate::common::error_msg("ps", "not implemented yet");
+    1
+}
