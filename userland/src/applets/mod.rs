@@ -3,9 +3,20 @@
 
 use std::ffi::OsString;
 
+pub mod cat;
 pub mod echo;
 pub mod r#false;
+pub mod kill;
+pub mod ls;
+pub mod mkdir;
+pub mod mount;
+pub mod poweroff;
+pub mod ps;
+pub mod sh;
+pub mod sleep;
 pub mod r#true;
+pub mod umount;
+pub mod uname;
 
 /// One program inside `ibox`.
 pub struct Applet {
