@@ -1,1 +1,224 @@
+//! The test harness: builds images with the real linker, boots them in QEMU
+//! (TCG) and talks to them over the serial console, the way a person at the
+//! console would. Every VM is killed when its [`Vm`] is dropped, whatever the
+//! test did.
 
+use ibex_linker::build::{build, BuildOptions, Built};
+use ibex_linker::qemu;
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, ExitStatus, Stdio};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// Generous: TCG on a loaded two-core machine can be slow, and a test must
+/// never fail because the machine was slow.
+pub const BOOT_TIMEOUT: Duration = Duration::from_secs(180);
+/// Upper bound for one shell command.
+pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .canonicalize()
+        .expect("repository root")
+}
+
+/// Builds `board`/`image` into `out` (or the default output directory).
+pub fn build_image(board: &str, image: &str, out: Option<PathBuf>) -> Result<Built, String> {
+    let opts = BuildOptions {
+        board: board.into(),
+        image: image.into(),
+        out,
+        verbose: true,
+    };
+    build(&root(), &opts).map_err(|e| e.to_string())
+}
+
+/// The default image, built once per test process (the build is cached, so
+/// after `ibex build` this only checks that everything is up to date).
+pub fn default_image() -> &'static Built {
+    static IMAGE: OnceLock<Result<Built, String>> = OnceLock::new();
+    match IMAGE.get_or_init(|| build_image("qemu-x86_64", "default", None)) {
+        Ok(built) => built,
+        Err(e) => panic!("building the default image failed: {e}"),
+    }
+}
+
+/// Everything the guest printed so far, shared with the reader thread.
+struct Console {
+    bytes: Mutex<Vec<u8>>,
+    changed: Condvar,
+}
+
+/// A running QEMU guest.
+pub struct Vm {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    console: Arc<Console>,
+    /// Everything before this offset has been consumed by a wait.
+    cursor: usize,
+    started: Instant,
+}
+
+/// The result of one shell command.
+#[derive(Debug)]
+pub struct Output {
+    /// What the command printed (both streams, as the console shows them),
+    /// with `\r\n` turned into `\n` and the trailing newline removed.
+    pub text: String,
+    /// Its exit status, as `$?` reports it.
+    pub status: i32,
+}
+
+impl Vm {
+    /// Boots `built` and waits for the console shell's prompt.
+    pub fn boot(built: &Built) -> Vm {
+        let mut cmd = qemu::command(built, qemu::Console::Piped).expect("QEMU command");
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("starting QEMU");
+        let mut stdout = child.stdout.take().expect("QEMU stdout");
+        let console = Arc::new(Console {
+            bytes: Mutex::new(Vec::new()),
+            changed: Condvar::new(),
+        });
+        let sink = Arc::clone(&console);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            loop {
+                let n = stdout.read(&mut buf).unwrap_or(0);
+                let mut bytes = sink.bytes.lock().unwrap_or_else(|p| p.into_inner());
+                if n == 0 {
+                    sink.changed.notify_all();
+                    return;
+                }
+                bytes.extend_from_slice(&buf[..n]);
+                sink.changed.notify_all();
+            }
+        });
+        let mut vm = Vm {
+            stdin: child.stdin.take(),
+            child,
+            console,
+            cursor: 0,
+            started: Instant::now(),
+        };
+        vm.wait_for("# ", BOOT_TIMEOUT);
+        vm
+    }
+
+    /// Seconds since QEMU started.
+    pub fn uptime(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// Everything the console showed so far.
+    pub fn transcript(&self) -> String {
+        let bytes = self.console.bytes.lock().unwrap_or_else(|p| p.into_inner());
+        String::from_utf8_lossy(&bytes).replace("\r\n", "\n")
+    }
+
+    /// Waits until `needle` appears after the cursor; returns what came
+    /// before it and moves the cursor past it. Panics with the transcript on
+    /// timeout or if QEMU exits first.
+    pub fn wait_for(&mut self, needle: &str, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        let mut bytes = self.console.bytes.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            if let Some(pos) = find(&bytes[self.cursor..], needle.as_bytes()) {
+                let before = String::from_utf8_lossy(&bytes[self.cursor..self.cursor + pos])
+                    .replace("\r\n", "\n");
+                self.cursor += pos + needle.len();
+                return before;
+            }
+            let now = Instant::now();
+            let exited = matches!(self.child.try_wait(), Ok(Some(_)));
+            if now >= deadline || exited {
+                let text = String::from_utf8_lossy(&bytes).into_owned();
+                drop(bytes);
+                panic!(
+                    "waited {:?} for {needle:?} (QEMU {}); console so far:\n{text}",
+                    timeout,
+                    if exited { "exited" } else { "still running" }
+                );
+            }
+            let wait = (deadline - now).min(Duration::from_millis(200));
+            bytes = self
+                .console
+                .changed
+                .wait_timeout(bytes, wait)
+                .map(|(b, _)| b)
+                .unwrap_or_else(|p| p.into_inner().0);
+        }
+    }
+
+    /// Types `line` and a newline at the console.
+    pub fn send(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().expect("QEMU stdin");
+        stdin
+            .write_all(format!("{line}\n").as_bytes())
+            .and_then(|_| stdin.flush())
+            .expect("writing to the console");
+    }
+
+    /// Runs `command` in the console shell and returns its output and status.
+    /// The command is followed by `echo @@DONE$?@@`: the terminal echoes the
+    /// typed `$?` literally, so only the shell's own output can match the
+    /// marker with a number in it.
+    pub fn run(&mut self, command: &str) -> Output {
+        self.send(&format!("{command}; echo @@DONE$?@@"));
+        // Skip the terminal's echo of the line we typed.
+        self.wait_for("@@DONE$?@@\n", COMMAND_TIMEOUT);
+        let text = self.wait_for("@@DONE", COMMAND_TIMEOUT);
+        let status = self.wait_for("@@", COMMAND_TIMEOUT);
+        self.wait_for("# ", COMMAND_TIMEOUT);
+        Output {
+            text: text.trim_end_matches('\n').to_string(),
+            status: status.trim().parse().unwrap_or(-1),
+        }
+    }
+
+    /// Runs `command`, asserts it succeeded, and returns its output.
+    pub fn ok(&mut self, command: &str) -> String {
+        let out = self.run(command);
+        assert_eq!(
+            out.status, 0,
+            "`{command}` failed with {}:\n{}",
+            out.status, out.text
+        );
+        out.text
+    }
+
+    /// Waits for QEMU to exit by itself (poweroff, reboot) within `timeout`.
+    pub fn wait_exit(&mut self, timeout: Duration) -> ExitStatus {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status;
+            }
+            if Instant::now() >= deadline {
+                panic!(
+                    "QEMU still running after {timeout:?}; console:\n{}",
+                    self.transcript()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Vm {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}

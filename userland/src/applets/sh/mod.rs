@@ -1,10 +1,284 @@
-//! `sh`: placeholder until implemented.
+//! `sh`: the Ibex shell, a POSIX-style command interpreter in the manner of
+//! BusyBox's ash.
+//!
+//! Input flows through the lexer ([`lexer`]) and parser ([`parser`]) into a
+//! syntax tree ([`ast`]), one complete command at a time, which the executor
+//! ([`exec`]) runs after expanding words ([`expand`]). Builtins live in
+//! [`builtins`] and variables in [`vars`]. Not implemented yet: `case`,
+//! functions, here-documents, arithmetic, globbing, traps and job control.
+
+mod ast;
+mod builtins;
+mod exec;
+mod expand;
+mod lexer;
+mod parser;
+mod vars;
 
 use std::ffi::OsString;
+use std::io::Write;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::sync::atomic::{AtomicBool, Ordering};
 
-pub const USAGE: &str = "";
+use nix::errno::Errno;
+use nix::sys::signal::{sigaction, signal, SaFlags, SigAction, SigHandler, SigSet, Signal};
 
-pub fn main(_args: Vec<OsString>) -> i32 {
-    crate::common::error_msg("sh", "not implemented yet");
-    1
+use exec::{Flow, Shell};
+use parser::{ParseError, Parser};
+
+/// Usage text for `sh --help`.
+pub const USAGE: &str = "[-eiux] [-c 'SCRIPT' [ARG0 ARGS] | FILE ARGS | -s ARGS]\n\nUnix shell interpreter\n\n\t-c\tRun SCRIPT, then exit\n\t-s\tRead commands from standard input\n\t-i\tInteractive\n\t-e\tExit when a command fails\n\t-u\tUnset variables are errors\n\t-x\tTrace commands";
+
+/// Set by the SIGINT handler of an interactive shell; checked when a read
+/// of the command line is interrupted.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// The SIGINT handler of an interactive shell: only records the signal.
+extern "C" fn on_sigint(_: nix::libc::c_int) {
+    INTERRUPTED.store(true, Ordering::Relaxed);
+}
+
+/// Entry point: `sh [-eiux] [-c SCRIPT [ARG0 ARGS] | FILE ARGS | -s ARGS]`.
+pub fn main(args: Vec<OsString>) -> i32 {
+    let parsed = match crate::common::getopt(&args, "ceisux", &[], false) {
+        Ok(p) => p,
+        Err(crate::common::Exit(code)) => return if code == 0 { 0 } else { 2 },
+    };
+    let mut sh = Shell::new();
+    sh.opts.errexit = parsed.has('e');
+    sh.opts.nounset = parsed.has('u');
+    sh.opts.xtrace = parsed.has('x');
+    if let Some(a0) = args.first() {
+        sh.arg0 = a0.as_bytes().to_vec();
+    }
+    let (opt_c, opt_i, opt_s) = (parsed.has('c'), parsed.has('i'), parsed.has('s'));
+    let mut operands = parsed.operands.into_iter().map(OsString::into_vec);
+    init_pwd(&mut sh);
+
+    if opt_c {
+        let Some(script) = operands.next() else {
+            crate::common::error_msg("sh", "-c requires an argument");
+            return 2;
+        };
+        if let Some(a0) = operands.next() {
+            sh.arg0 = a0;
+        }
+        sh.positional = operands.collect();
+        sh.interactive = opt_i;
+        if sh.interactive {
+            setup_interactive(&mut sh);
+        }
+        let status = sh.run_source(&script);
+        return finish(&mut sh, status);
+    }
+    if !opt_s {
+        if let Some(file) = operands.next() {
+            let src = match std::fs::read(std::ffi::OsStr::from_bytes(&file)) {
+                Ok(src) => src,
+                Err(e) => {
+                    crate::common::perror(
+                        "sh",
+                        format_args!("can't open '{}'", String::from_utf8_lossy(&file)),
+                        &e,
+                    );
+                    return 127;
+                }
+            };
+            sh.arg0 = file;
+            sh.positional = operands.collect();
+            let status = sh.run_source(&src);
+            return finish(&mut sh, status);
+        }
+    }
+    sh.positional = operands.collect();
+    let tty = nix::unistd::isatty(0).unwrap_or(false) && nix::unistd::isatty(2).unwrap_or(false);
+    sh.interactive = opt_i || tty;
+    if sh.interactive {
+        setup_interactive(&mut sh);
+    }
+    repl(&mut sh)
+}
+
+/// The exit status of the shell after running a script.
+fn finish(sh: &mut Shell, status: exec::Status) -> i32 {
+    exec::flush_stdout();
+    match status {
+        Ok(n) | Err(Flow::Exit(n)) | Err(Flow::Abort(n)) => {
+            sh.status = n;
+            n & 0xff
+        }
+        Err(Flow::Break(_) | Flow::Continue(_)) => sh.status & 0xff,
+    }
+}
+
+/// Sets `PWD` to the current directory unless the inherited value already
+/// names it (keeping the logical path the parent chose, through symlinks).
+fn init_pwd(sh: &mut Shell) {
+    let dir = builtins::current_dir(sh);
+    if !dir.is_empty() {
+        sh.vars.set(b"PWD", dir);
+    }
+}
+
+/// An interactive shell survives the keys that kill programs: SIGINT
+/// interrupts the line being typed, SIGQUIT and SIGTERM are ignored, and
+/// (without job control) so are the stop signals. Children get all of them
+/// back as defaults.
+fn setup_interactive(sh: &mut Shell) {
+    // No SA_RESTART: a read of the command line must return EINTR so that
+    // the half-typed line is dropped and a new prompt printed.
+    let action = SigAction::new(
+        SigHandler::Handler(on_sigint),
+        SaFlags::empty(),
+        SigSet::empty(),
+    );
+    // SAFETY: the handler only stores to an atomic, which is
+    // async-signal-safe; ignoring signals installs no code.
+    unsafe {
+        let _ = sigaction(Signal::SIGINT, &action);
+        for sig in [
+            Signal::SIGQUIT,
+            Signal::SIGTERM,
+            Signal::SIGTSTP,
+            Signal::SIGTTIN,
+            Signal::SIGTTOU,
+        ] {
+            let _ = signal(sig, SigHandler::SigIgn);
+        }
+    }
+    sh.signals_changed = true;
+    if sh.vars.get(b"PS1").is_none() {
+        let ps1: &[u8] = if nix::unistd::geteuid().is_root() {
+            b"# "
+        } else {
+            b"$ "
+        };
+        sh.vars.set(b"PS1", ps1.to_vec());
+    }
+    if sh.vars.get(b"PS2").is_none() {
+        sh.vars.set(b"PS2", b"> ".to_vec());
+    }
+}
+
+/// How reading a line ended.
+enum Line {
+    /// Bytes were appended (the line, with its newline unless at EOF).
+    Data,
+    /// End of input, nothing read.
+    Eof,
+    /// Interrupted by SIGINT: the line is to be dropped.
+    Interrupted,
+}
+
+/// Reads one line of standard input onto `buf`, a byte at a time so that
+/// nothing past the newline is consumed: the commands may read the rest of
+/// the same input themselves (`printf 'read x\nhello\n' | sh`).
+fn read_line(buf: &mut Vec<u8>) -> Line {
+    let start = buf.len();
+    loop {
+        let mut b = [0u8];
+        match nix::unistd::read(0, &mut b) {
+            Ok(0) => {
+                return if buf.len() > start {
+                    Line::Data
+                } else {
+                    Line::Eof
+                }
+            }
+            Ok(_) => {
+                buf.push(b[0]);
+                if b[0] == b'\n' {
+                    return Line::Data;
+                }
+            }
+            Err(Errno::EINTR) => {
+                if INTERRUPTED.swap(false, Ordering::Relaxed) {
+                    return Line::Interrupted;
+                }
+            }
+            Err(_) => {
+                return if buf.len() > start {
+                    Line::Data
+                } else {
+                    Line::Eof
+                }
+            }
+        }
+    }
+}
+
+/// Prints the prompt in variable `var` on standard error.
+fn prompt(sh: &Shell, var: &[u8]) {
+    if let Some(p) = sh.vars.get(var) {
+        let mut err = std::io::stderr().lock();
+        let _ = err.write_all(p);
+        let _ = err.flush();
+    }
+}
+
+/// Reads and runs commands from standard input until EOF or `exit`. Each
+/// complete command runs as soon as its last line has been read.
+fn repl(sh: &mut Shell) -> i32 {
+    let mut buf = Vec::new();
+    loop {
+        if sh.interactive {
+            if buf.is_empty() {
+                sh.reap_jobs();
+                INTERRUPTED.store(false, Ordering::Relaxed);
+                prompt(sh, b"PS1");
+            } else {
+                prompt(sh, b"PS2");
+            }
+        }
+        let eof = match read_line(&mut buf) {
+            Line::Data => false,
+            Line::Eof => true,
+            Line::Interrupted => {
+                buf.clear();
+                eprintln!();
+                sh.status = 130;
+                continue;
+            }
+        };
+        if eof && buf.is_empty() {
+            return finish(sh, Ok(sh.status));
+        }
+        let mut pos = 0;
+        loop {
+            match Parser::new(&buf, pos).complete_command() {
+                Ok(Some((lists, end))) => {
+                    pos = end;
+                    match sh.run_lists(&lists) {
+                        Ok(_) | Err(Flow::Break(_) | Flow::Continue(_)) => {}
+                        Err(Flow::Abort(n)) => {
+                            sh.status = n;
+                            buf.clear();
+                            break;
+                        }
+                        Err(Flow::Exit(n)) => return finish(sh, Err(Flow::Exit(n))),
+                    }
+                }
+                Ok(None) => {
+                    buf.clear();
+                    break;
+                }
+                Err(ParseError::Incomplete(_)) if !eof => {
+                    // Keep the unfinished command and read its next line.
+                    buf.drain(..pos);
+                    break;
+                }
+                Err(e) => {
+                    let flow = sh.syntax_error(&e);
+                    buf.clear();
+                    if let Flow::Exit(n) = flow {
+                        return finish(sh, Err(Flow::Exit(n)));
+                    }
+                    break;
+                }
+            }
+        }
+        if eof {
+            return finish(sh, Ok(sh.status));
+        }
+    }
 }

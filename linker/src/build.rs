@@ -1,0 +1,377 @@
+//! `ibex build`: device binaries → root filesystem → initramfs → kernel with
+//! the initramfs built in. Every output is written to a temporary name and
+//! renamed into place, so an interrupted or failed build never leaves a
+//! half-written image behind.
+
+use crate::cpio::{self, Node};
+use crate::definitions::{Board, Image, RestartDef};
+use crate::Error;
+use ibex_plan::{BootPlan, Restart, Service};
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Applets that live in /sbin, as on Alpine; all others go to /bin.
+const SBIN_APPLETS: &[&str] = &["halt", "poweroff", "reboot"];
+
+/// What to build.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// Board name (`boards/<board>.toml`).
+    pub board: String,
+    /// Image name (`images/<image>.toml`).
+    pub image: String,
+    /// Output directory; `out/<board>-<image>` when `None`.
+    pub out: Option<PathBuf>,
+    /// Report progress on standard error.
+    pub verbose: bool,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        BuildOptions {
+            board: "qemu-x86_64".into(),
+            image: "default".into(),
+            out: None,
+            verbose: true,
+        }
+    }
+}
+
+/// A finished build.
+#[derive(Debug, Clone)]
+pub struct Built {
+    /// The board it is for.
+    pub board: Board,
+    /// The image profile it was built from.
+    pub image: Image,
+    /// Output directory.
+    pub dir: PathBuf,
+    /// The single-binary image: kernel with the root filesystem inside.
+    pub kernel_image: PathBuf,
+    /// The root filesystem on its own, as an uncompressed newc cpio.
+    pub initramfs: PathBuf,
+}
+
+/// Builds an image of the project at `root`.
+pub fn build(root: &Path, opts: &BuildOptions) -> Result<Built, Error> {
+    let board = Board::load(root, &opts.board)?;
+    let image = Image::load(root, &opts.image)?;
+    let dir = opts.out.clone().unwrap_or_else(|| {
+        root.join("out")
+            .join(format!("{}-{}", board.name, image.name))
+    });
+    fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
+    let say = |msg: &str| {
+        if opts.verbose {
+            eprintln!("ibex: {msg}");
+        }
+    };
+
+    say(&format!(
+        "building device binaries for {}",
+        board.rust_target
+    ));
+    let bins = build_device_binaries(root, &board.rust_target)?;
+
+    let tree = root_filesystem(&board, &image, &bins)?;
+    let mtime = source_date_epoch();
+    let cpio_bytes = tree.write(mtime)?;
+    let initramfs = dir.join("initramfs.cpio");
+    write_atomic(&initramfs, &cpio_bytes)?;
+    let mut gz = flate2::GzBuilder::new()
+        .mtime(mtime)
+        .write(Vec::new(), flate2::Compression::best());
+    gz.write_all(&cpio_bytes)
+        .map_err(Error::io(&dir.join("initramfs.cpio.gz")))?;
+    let gz_bytes = gz
+        .finish()
+        .map_err(Error::io(&dir.join("initramfs.cpio.gz")))?;
+    write_atomic(&dir.join("initramfs.cpio.gz"), &gz_bytes)?;
+    say(&format!(
+        "initramfs: {} bytes ({} gzipped)",
+        cpio_bytes.len(),
+        gz_bytes.len()
+    ));
+
+    let kernel_image = dir.join(&board.kernel.image_name);
+    build_kernel(root, &board, &initramfs, &kernel_image, opts.verbose)?;
+    say(&format!("image: {}", kernel_image.display()));
+    Ok(Built {
+        board,
+        image,
+        dir,
+        kernel_image,
+        initramfs,
+    })
+}
+
+/// Paths of the device binaries just built.
+pub struct DeviceBinaries {
+    /// PID 1.
+    pub init: PathBuf,
+    /// The multi-call userland.
+    pub ibox: PathBuf,
+}
+
+/// Builds `init` and `ibox` as static PIE for `rust_target` with the size
+/// profile, in a target directory of their own (`target/device`) so that
+/// their flags never reach host builds and a surrounding `cargo test` does
+/// not hold their lock.
+pub fn build_device_binaries(root: &Path, rust_target: &str) -> Result<DeviceBinaries, Error> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let target_dir = root.join("target/device");
+    let flags_var = format!(
+        "CARGO_TARGET_{}_RUSTFLAGS",
+        rust_target.to_uppercase().replace(['-', '.'], "_")
+    );
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(root)
+        .args([
+            "build",
+            "--locked",
+            "--profile",
+            "device",
+            "--target",
+            rust_target,
+        ])
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .args(["-p", "ibex-init", "-p", "ibex-userland"])
+        .env(flags_var, "-C target-feature=+crt-static")
+        // Settings of an outer cargo (when run from `cargo test`) must not
+        // leak into the device build.
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("CARGO_BUILD_TARGET")
+        .env_remove("CARGO_MAKEFLAGS");
+    let status = cmd
+        .status()
+        .map_err(|e| Error::Tool(format!("cannot run cargo: {e}")))?;
+    if !status.success() {
+        return Err(Error::Tool(format!(
+            "building the device binaries failed ({status})"
+        )));
+    }
+    let out = target_dir.join(rust_target).join("device");
+    Ok(DeviceBinaries {
+        init: out.join("init"),
+        ibox: out.join("ibox"),
+    })
+}
+
+/// Lays out the root filesystem of `image` on `board`.
+pub fn root_filesystem(
+    board: &Board,
+    image: &Image,
+    bins: &DeviceBinaries,
+) -> Result<cpio::Tree, Error> {
+    let mut tree = cpio::Tree::new();
+    for dir in [
+        "bin", "dev", "etc/ibex", "home", "mnt", "proc", "run", "sbin", "sys", "usr/bin",
+        "usr/sbin", "var/log",
+    ] {
+        tree.add_dir_all(dir, 0o755)?;
+    }
+    tree.add("root", Node::Dir { mode: 0o700 })?;
+    tree.add("tmp", Node::Dir { mode: 0o1777 })?;
+    // The kernel opens /dev/console for PID 1's stdio before anything is
+    // mounted, so the node must exist in the archive itself.
+    tree.add(
+        "dev/console",
+        Node::CharDev {
+            mode: 0o600,
+            major: 5,
+            minor: 1,
+        },
+    )?;
+    tree.add(
+        "dev/null",
+        Node::CharDev {
+            mode: 0o666,
+            major: 1,
+            minor: 3,
+        },
+    )?;
+
+    let read = |p: &Path| fs::read(p).map_err(Error::io(p));
+    tree.add(
+        "sbin/init",
+        Node::File {
+            mode: 0o755,
+            data: read(&bins.init)?,
+        },
+    )?;
+    tree.add(
+        "init",
+        Node::Symlink {
+            target: "sbin/init".into(),
+        },
+    )?;
+    tree.add(
+        "bin/ibox",
+        Node::File {
+            mode: 0o755,
+            data: read(&bins.ibox)?,
+        },
+    )?;
+
+    let available = list_applets(&bins.ibox)?;
+    let wanted: Vec<String> = if image.applets.iter().any(|a| a == "*") {
+        available.clone()
+    } else {
+        image.applets.clone()
+    };
+    for applet in &wanted {
+        if !available.contains(applet) {
+            return Err(Error::Invalid(format!(
+                "image '{}' lists applet '{applet}', which ibox does not have",
+                image.name
+            )));
+        }
+        let (path, target) = if SBIN_APPLETS.contains(&applet.as_str()) {
+            (format!("sbin/{applet}"), "../bin/ibox")
+        } else {
+            (format!("bin/{applet}"), "ibox")
+        };
+        tree.add(
+            &path,
+            Node::Symlink {
+                target: target.into(),
+            },
+        )?;
+    }
+
+    let plan = boot_plan(board, image, &tree)?;
+    let etc = |data: &str| Node::File {
+        mode: 0o644,
+        data: data.as_bytes().to_vec(),
+    };
+    tree.add(
+        ibex_plan::PATH.trim_start_matches('/'),
+        Node::File {
+            mode: 0o644,
+            data: plan.encode(),
+        },
+    )?;
+    tree.add("etc/hostname", etc(&format!("{}\n", image.hostname)))?;
+    tree.add("etc/passwd", etc("root:x:0:0:root:/root:/bin/sh\n"))?;
+    tree.add("etc/group", etc("root:x:0:\n"))?;
+    tree.add(
+        "etc/os-release",
+        etc(&format!(
+            "NAME=\"Ibex\"\nID=ibex\nVERSION_ID={}\nPRETTY_NAME=\"Ibex {} ({} on {})\"\n",
+            env!("CARGO_PKG_VERSION"),
+            env!("CARGO_PKG_VERSION"),
+            image.name,
+            board.name
+        )),
+    )?;
+    Ok(tree)
+}
+
+/// Turns the image's services into the plan init reads, checking that every
+/// program is in the image.
+fn boot_plan(board: &Board, image: &Image, tree: &cpio::Tree) -> Result<BootPlan, Error> {
+    let mut services = Vec::new();
+    for def in &image.services {
+        let program = &def.command[0];
+        if !tree.contains(program.trim_start_matches('/')) {
+            return Err(Error::Invalid(format!(
+                "image '{}': service '{}' runs {program}, which is not in the image",
+                image.name, def.name
+            )));
+        }
+        let tty = def.tty.as_ref().map(|t| match t.as_str() {
+            "console" => format!("/dev/{}", board.console),
+            other => other.to_string(),
+        });
+        services.push(Service {
+            name: def.name.clone(),
+            argv: def.command.clone(),
+            tty,
+            restart: match def.restart {
+                RestartDef::Always => Restart::Always,
+                RestartDef::Never => Restart::Never,
+            },
+        });
+    }
+    Ok(BootPlan {
+        hostname: image.hostname.clone(),
+        services,
+    })
+}
+
+/// Asks the freshly built ibox which applets it has.
+fn list_applets(ibox: &Path) -> Result<Vec<String>, Error> {
+    let out = Command::new(ibox)
+        .arg("--list")
+        .output()
+        .map_err(|e| Error::Tool(format!("cannot run {} --list: {e}", ibox.display())))?;
+    if !out.status.success() {
+        return Err(Error::Tool(format!("{} --list failed", ibox.display())));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect())
+}
+
+/// Configures (once) and builds the board's kernel with `initramfs` inside,
+/// copying the result to `dest`.
+fn build_kernel(
+    root: &Path,
+    board: &Board,
+    initramfs: &Path,
+    dest: &Path,
+    verbose: bool,
+) -> Result<(), Error> {
+    let mut builder = ibex_kernel::Builder::new(root.join("target/kernel"));
+    builder.verbose = verbose;
+    let spec = ibex_kernel::KernelSpec {
+        arch: board.kernel.arch.clone(),
+        cross_compile: board.kernel.cross_compile.clone(),
+        fragments: board
+            .kernel
+            .fragments
+            .iter()
+            .map(|f| root.join("kernel/config").join(format!("{f}.config")))
+            .collect(),
+        make_target: board.kernel.make_target.clone(),
+        image_path: board.kernel.image.clone(),
+    };
+    // One build at a time per work area: trees are shared between images.
+    fs::create_dir_all(&builder.work_dir).map_err(Error::io(&builder.work_dir))?;
+    let lock_path = builder.work_dir.join(".lock");
+    let lock = fs::File::create(&lock_path).map_err(Error::io(&lock_path))?;
+    lock.lock().map_err(Error::io(&lock_path))?;
+    let tree = builder.configure(&spec)?;
+    let built = builder.build_with_initramfs(&tree, initramfs)?;
+    let bytes = fs::read(&built).map_err(Error::io(&built))?;
+    write_atomic(dest, &bytes)
+}
+
+/// SOURCE_DATE_EPOCH if set (reproducible-builds.org), else 0.
+fn source_date_epoch() -> u32 {
+    std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Writes `path` through a temporary file and a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let tmp = path.with_extension("tmp-ibex");
+    let result = (|| {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result.map_err(Error::io(path))
+}

@@ -1,0 +1,710 @@
+//! Commands the shell runs itself: those that change its own state (`cd`,
+//! `exit`, `export`, ...) and a few cheap ones that save a fork.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+
+use nix::errno::Errno;
+use nix::sys::wait::{waitpid, WaitStatus};
+use nix::unistd::Pid;
+
+use super::exec::{Flow, Shell, Status};
+use super::lexer::is_name;
+use super::vars::shell_quote;
+
+/// One builtin.
+pub struct Builtin {
+    /// Its name.
+    pub name: &'static [u8],
+    /// Whether it is a POSIX special builtin: assignments before it stay in
+    /// the shell.
+    pub special: bool,
+    /// Runs it with the whole argument vector (`argv[0]` is the name).
+    pub run: fn(&mut Shell, &[Vec<u8>]) -> Status,
+}
+
+/// The builtins (`exec` is handled by the executor, which needs the
+/// command's redirections).
+static BUILTINS: &[Builtin] = &[
+    Builtin {
+        name: b".",
+        special: true,
+        run: dot,
+    },
+    Builtin {
+        name: b":",
+        special: true,
+        run: colon,
+    },
+    Builtin {
+        name: b"break",
+        special: true,
+        run: break_,
+    },
+    Builtin {
+        name: b"cd",
+        special: false,
+        run: cd,
+    },
+    Builtin {
+        name: b"continue",
+        special: true,
+        run: continue_,
+    },
+    Builtin {
+        name: b"echo",
+        special: false,
+        run: echo,
+    },
+    Builtin {
+        name: b"eval",
+        special: true,
+        run: eval,
+    },
+    Builtin {
+        name: b"exit",
+        special: true,
+        run: exit,
+    },
+    Builtin {
+        name: b"export",
+        special: true,
+        run: export,
+    },
+    Builtin {
+        name: b"false",
+        special: false,
+        run: false_,
+    },
+    Builtin {
+        name: b"pwd",
+        special: false,
+        run: pwd,
+    },
+    Builtin {
+        name: b"read",
+        special: false,
+        run: read,
+    },
+    Builtin {
+        name: b"set",
+        special: true,
+        run: set,
+    },
+    Builtin {
+        name: b"shift",
+        special: true,
+        run: shift,
+    },
+    Builtin {
+        name: b"true",
+        special: false,
+        run: colon,
+    },
+    Builtin {
+        name: b"unset",
+        special: true,
+        run: unset,
+    },
+    Builtin {
+        name: b"wait",
+        special: false,
+        run: wait,
+    },
+];
+
+/// The builtin called `name`.
+pub fn find(name: &[u8]) -> Option<&'static Builtin> {
+    BUILTINS.iter().find(|b| b.name == name)
+}
+
+/// Prints `sh: NAME: msg` for builtin `argv[0]`.
+fn err(argv: &[Vec<u8>], msg: &str) {
+    let name = argv
+        .first()
+        .map(|n| String::from_utf8_lossy(n))
+        .unwrap_or_default();
+    eprintln!("sh: {name}: {msg}");
+}
+
+/// Writes `data` to standard output; the status is 1 if that fails.
+fn out(data: &[u8]) -> i32 {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(data).and_then(|()| stdout.flush()) {
+        Ok(()) => 0,
+        Err(e) => {
+            crate::common::perror("sh", "write error", &e);
+            1
+        }
+    }
+}
+
+/// `:` and `true`.
+fn colon(_: &mut Shell, _: &[Vec<u8>]) -> Status {
+    Ok(0)
+}
+
+/// `false`.
+fn false_(_: &mut Shell, _: &[Vec<u8>]) -> Status {
+    Ok(1)
+}
+
+/// `echo`: the `echo` applet, run without a fork.
+fn echo(_: &mut Shell, argv: &[Vec<u8>]) -> Status {
+    let args: Vec<OsString> = argv.iter().map(|a| OsString::from_vec(a.clone())).collect();
+    Ok(crate::applets::echo::main(args))
+}
+
+/// The loop count of `break [n]` / `continue [n]`, or the status to
+/// return when there is nothing to do.
+fn loop_count(sh: &Shell, argv: &[Vec<u8>]) -> Result<u32, i32> {
+    let n = match argv.get(1) {
+        None => 1,
+        Some(s) => match number(s) {
+            Some(n) if n > 0 => n as u32,
+            _ => {
+                err(
+                    argv,
+                    &format!("Illegal number: {}", String::from_utf8_lossy(s)),
+                );
+                return Err(2);
+            }
+        },
+    };
+    // Outside a loop they do nothing, as in dash.
+    if sh.loop_depth == 0 {
+        return Err(0);
+    }
+    Ok(n.min(sh.loop_depth))
+}
+
+/// `break [n]`.
+fn break_(sh: &mut Shell, argv: &[Vec<u8>]) -> Status {
+    match loop_count(sh, argv) {
+        Ok(n) => Err(Flow::Break(n)),
+        Err(status) => Ok(status),
+    }
+}
+
+/// `continue [n]`.
+fn continue_(sh: &mut Shell, argv: &[Vec<u8>]) -> Status {
+    match loop_count(sh, argv) {
+        Ok(n) => Err(Flow::Continue(n)),
+        Err(status) => Ok(status),
+    }
+}
+
+/// Parses a non-negative decimal number.
+fn number(s: &[u8]) -> Option<i32> {
+    std::str::from_utf8(s)
+        .ok()?
+        .parse::<i32>()
+        .ok()
+        .filter(|n| *n >= 0)
+}
+
+/// `exit [n]`: leaves the shell with `n`, or with `$?` by default.
+fn exit(sh: &mut Shell, argv: &[Vec<u8>]) -> Status {
+    match argv.get(1) {
+        None => Err(Flow::Exit(sh.status)),
+        Some(n) => match number(n) {
+            Some(n) => Err(Flow::Exit(n & 0xff)),
+            None => {
+                err(
+                    argv,
+                    &format!("Illegal number: {}", String::from_utf8_lossy(n)),
+                );
+                Err(Flow::Exit(2))
+            }
+        },
+    }
+}
+
+/// Removes `.` and `..` components from an absolute path without looking at
+/// the file system, as `cd` does by default (logical paths, POSIX `-L`).
+fn normalize(path: &[u8]) -> Vec<u8> {
+    let mut parts: Vec<&[u8]> = Vec::new();
+    for comp in path.split(|&c| c == b'/') {
+        match comp {
+            b"" | b"." => {}
+            b".." => {
+                parts.pop();
+            }
+            c => parts.push(c),
+        }
+    }
+    let mut out = Vec::with_capacity(path.len());
+    for p in parts {
+        out.push(b'/');
+        out.extend_from_slice(p);
+    }
+    if out.is_empty() {
+        out.push(b'/');
+    }
+    out
+}
+
+/// The current directory as the shell reports it: `$PWD` while it still
+/// names the directory we are in, otherwise what the kernel says.
+pub fn current_dir(sh: &Shell) -> Vec<u8> {
+    use std::os::unix::fs::MetadataExt;
+    if let Some(pwd) = sh.vars.get(b"PWD") {
+        if pwd.first() == Some(&b'/') {
+            let a = std::fs::metadata(std::ffi::OsStr::from_bytes(pwd));
+            let b = std::fs::metadata(".");
+            if let (Ok(a), Ok(b)) = (a, b) {
+                if a.dev() == b.dev() && a.ino() == b.ino() {
+                    return pwd.to_vec();
+                }
+            }
+        }
+    }
+    nix::unistd::getcwd()
+        .map(|p| p.into_os_string().into_vec())
+        .unwrap_or_default()
+}
+
+/// `cd [-L|-P] [DIR|-]`: changes directory and sets `PWD` and `OLDPWD`.
+fn cd(sh: &mut Shell, argv: &[Vec<u8>]) -> Status {
+    let mut args = &argv[1..];
+    let mut physical = false;
+    while let Some(a) = args.first() {
+        match a.as_slice() {
+            b"-L" => physical = false,
+            b"-P" => physical = true,
+            b"--" => {
+                args = &args[1..];
+                break;
+            }
+            _ => break,
+        }
+        args = &args[1..];
+    }
+    let mut print = false;
+    let target = match args.first().map(Vec::as_slice) {
+        None => match sh.vars.get(b"HOME") {
+            Some(h) => h.to_vec(),
+            None => {
+                err(argv, "HOME not set");
+                return Ok(1);
+            }
+        },
+        Some(b"-") => match sh.vars.get(b"OLDPWD") {
+            Some(o) => {
+                print = true;
+                o.to_vec()
+            }
+            None => {
+                err(argv, "OLDPWD not set");
+                return Ok(1);
+            }
+        },
+        Some(d) => d.to_vec(),
+    };
+    let old = current_dir(sh);
+    let logical = if target.first() == Some(&b'/') {
+        normalize(&target)
+    } else {
+        let mut p = old.clone();
+        p.push(b'/');
+        p.extend_from_slice(&target);
+        normalize(&p)
+    };
+    let new = if !physical && nix::unistd::chdir(std::ffi::OsStr::from_bytes(&logical)).is_ok() {
+        logical
+    } else {
+        if let Err(e) = nix::unistd::chdir(std::ffi::OsStr::from_bytes(&target)) {
+            err(
+                argv,
+                &format!(
+                    "can't cd to {}: {}",
+                    String::from_utf8_lossy(&target),
+                    e.desc()
+                ),
+            );
+            return Ok(1);
+        }
+        nix::unistd::getcwd()
+            .map(|p| p.into_os_string().into_vec())
+            .unwrap_or(target)
+    };
+    sh.vars.set(b"OLDPWD", old);
+    sh.vars.set(b"PWD", new.clone());
+    if print {
+        let mut line = new;
+        line.push(b'\n');
+        return Ok(out(&line));
+    }
+    Ok(0)
+}
+
+/// `pwd [-L|-P]`.
+fn pwd(sh: &mut Shell, argv: &[Vec<u8>]) -> Status {
+    let mut dir = if argv.iter().skip(1).any(|a| a == b"-P") {
+        nix::unistd::getcwd()
+            .map(|p| p.into_os_string().into_vec())
+            .unwrap_or_default()
+    } else {
+        current_dir(sh)
+    };
+    if dir.is_empty() {
+        err(argv, "can't get current directory");
+        return Ok(1);
+    }
+    dir.push(b'\n');
+    Ok(out(&dir))
+}
+
+/// `export [-p] [NAME[=VALUE]]...`.
+fn export(sh: &mut Shell, argv: &[Vec<u8>]) -> Status {
+    let args: Vec<&Vec<u8>> = argv[1..].iter().filter(|a| a.as_slice() != b"-p").collect();
+    if args.is_empty() {
+        let mut text = Vec::new();
+        for (name, var) in sh.vars.iter().filter(|(_, v)| v.exported) {
+            text.extend_from_slice(b"export ");
+            text.extend_from_slice(name);
+            if let Some(v) = &var.value {
+                text.push(b'=');
+                text.extend_from_slice(&shell_quote(v));
+            }
+            text.push(b'\n');
+        }
+        return Ok(out(&text));
+    }
+    let mut status = 0;
+    for a in args {
+        let (name, value) = match a.iter().position(|&c| c == b'=') {
+            Some(eq) => (&a[..eq], Some(&a[eq + 1..])),
+            None => (a.as_slice(), None),
+        };
+        if !is_name(name) {
+            err(
+                argv,
+                &format!("{}: bad variable name", String::from_utf8_lossy(name)),
+            );
+            status = 1;
+            continue;
+        }
+        if let Some(v) = value {
+            sh.vars.set(name, v.to_vec());
+        }
+        sh.vars.export(name);
+    }
+    Ok(status)
+}
+
+/// `unset [-v|-f] NAME...` (there are no functions yet, so `-f` does
+/// nothing).
+fn unset(sh: &mut Shell, argv: &[Vec<u8>]) -> Status {
+    let mut functions = false;
+    for a in &argv[1..] {
+        match a.as_slice() {
+            b"-f" => functions = true,
+            b"-v" => functions = false,
+            name if !functions => sh.vars.unset(name),
+            _ => {}
+        }
+    }
+    Ok(0)
+}
+
+/// `set [-exuC] [+exuC] [--] [ARG...]`: options, positional parameters, or
+/// with no arguments the list of variables.
+fn set(sh: &mut Shell, argv: &[Vec<u8>]) -> Status {
+    if argv.len() == 1 {
+        let mut text = Vec::new();
+        for (name, var) in sh.vars.iter() {
+            if let Some(v) = &var.value {
+                text.extend_from_slice(name);
+                text.push(b'=');
+                text.extend_from_slice(&shell_quote(v));
+                text.push(b'\n');
+            }
+        }
+        return Ok(out(&text));
+    }
+    let mut i = 1;
+    let mut set_params = false;
+    while i < argv.len() {
+        let a = &argv[i];
+        if a == b"--" {
+            i += 1;
+            set_params = true;
+            break;
+        }
+        let on = match a.first() {
+            Some(b'-') => true,
+            Some(b'+') => false,
+            _ => break,
+        };
+        if a.len() == 1 {
+            // `set -` ends the options, like `--`, and turns off -x.
+            i += 1;
+            sh.opts.xtrace = false;
+            set_params = true;
+            break;
+        }
+        for &c in &a[1..] {
+            match c {
+                b'e' => sh.opts.errexit = on,
+                b'x' => sh.opts.xtrace = on,
+                b'u' => sh.opts.nounset = on,
+                b'C' => sh.opts.noclobber = on,
+                _ => {
+                    err(
+                        argv,
+                        &format!("illegal option {}{}", if on { '-' } else { '+' }, c as char),
+                    );
+                    return Ok(2);
+                }
+            }
+        }
+        i += 1;
+    }
+    if set_params || i < argv.len() {
+        sh.positional = argv[i..].to_vec();
+    }
+    Ok(0)
+}
+
+/// `shift [n]`.
+fn shift(sh: &mut Shell, argv: &[Vec<u8>]) -> Status {
+    let n = match argv.get(1) {
+        None => 1,
+        Some(s) => match number(s) {
+            Some(n) => n as usize,
+            None => {
+                err(
+                    argv,
+                    &format!("Illegal number: {}", String::from_utf8_lossy(s)),
+                );
+                return Ok(2);
+            }
+        },
+    };
+    if n > sh.positional.len() {
+        err(argv, "can't shift that many");
+        return Ok(1);
+    }
+    sh.positional.drain(..n);
+    Ok(0)
+}
+
+/// `wait [pid...]`: waits for the given background jobs, or for all.
+fn wait(sh: &mut Shell, argv: &[Vec<u8>]) -> Status {
+    if argv.len() == 1 {
+        for job in std::mem::take(&mut sh.jobs) {
+            if job.status.is_none() {
+                let _ = sh.wait_for(job.pid);
+            }
+        }
+        return Ok(0);
+    }
+    let mut status = 0;
+    for a in &argv[1..] {
+        let Some(pid) = number(a) else {
+            err(
+                argv,
+                &format!("Illegal number: {}", String::from_utf8_lossy(a)),
+            );
+            return Ok(2);
+        };
+        let pid = Pid::from_raw(pid);
+        status = match sh.jobs.iter().position(|j| j.pid == pid) {
+            Some(i) => {
+                let job = sh.jobs.remove(i);
+                match job.status {
+                    Some(s) => s,
+                    None => sh.wait_for(pid)?,
+                }
+            }
+            // Not a known job: it may still be a child (a stopped one).
+            None => match waitpid(pid, None) {
+                Ok(WaitStatus::Exited(_, c)) => c,
+                Ok(WaitStatus::Signaled(_, s, _)) => 128 + s as i32,
+                Ok(_) => 0,
+                Err(Errno::ECHILD) | Err(_) => 127,
+            },
+        };
+    }
+    Ok(status)
+}
+
+/// `read [-r] [NAME...]`: reads one line from standard input a byte at a
+/// time (so input meant for later commands stays unread) and splits it into
+/// the variables by IFS, the last one taking the rest of the line.
+fn read(sh: &mut Shell, argv: &[Vec<u8>]) -> Status {
+    let mut raw = false;
+    let mut names: Vec<&[u8]> = Vec::new();
+    for a in &argv[1..] {
+        match a.as_slice() {
+            b"-r" if names.is_empty() => raw = true,
+            n => {
+                if !is_name(n) {
+                    err(
+                        argv,
+                        &format!("{}: bad variable name", String::from_utf8_lossy(n)),
+                    );
+                    return Ok(2);
+                }
+                names.push(n);
+            }
+        }
+    }
+    if names.is_empty() {
+        names.push(b"REPLY");
+    }
+    // The line, with a flag per byte telling whether a backslash protected
+    // it from splitting.
+    let mut line: Vec<(u8, bool)> = Vec::new();
+    let mut eof = false;
+    let mut escaped = false;
+    loop {
+        let mut b = [0u8];
+        match nix::unistd::read(0, &mut b) {
+            Ok(0) => {
+                eof = true;
+                break;
+            }
+            Ok(_) => {}
+            Err(Errno::EINTR) => continue,
+            Err(e) => {
+                err(argv, e.desc());
+                return Ok(1);
+            }
+        }
+        let c = b[0];
+        if escaped {
+            escaped = false;
+            if c != b'\n' {
+                line.push((c, true));
+            }
+            continue;
+        }
+        if c == b'\n' {
+            break;
+        }
+        if c == b'\\' && !raw {
+            escaped = true;
+            continue;
+        }
+        line.push((c, false));
+    }
+    let ifs = sh.vars.get(b"IFS").unwrap_or(b" \t\n").to_vec();
+    let is_ifs = |&(c, esc): &(u8, bool)| !esc && ifs.contains(&c);
+    let is_ws =
+        |&(c, esc): &(u8, bool)| !esc && ifs.contains(&c) && matches!(c, b' ' | b'\t' | b'\n');
+    let mut i = 0;
+    while i < line.len() && is_ws(&line[i]) {
+        i += 1;
+    }
+    for (n, name) in names.iter().enumerate() {
+        let value: Vec<u8> = if n + 1 == names.len() {
+            let mut end = line.len();
+            while end > i && is_ws(&line[end - 1]) {
+                end -= 1;
+            }
+            line[i.min(end)..end].iter().map(|&(c, _)| c).collect()
+        } else {
+            let start = i;
+            while i < line.len() && !is_ifs(&line[i]) {
+                i += 1;
+            }
+            let v = line[start..i].iter().map(|&(c, _)| c).collect();
+            // Skip one delimiter: white space around at most one other
+            // separator.
+            while i < line.len() && is_ws(&line[i]) {
+                i += 1;
+            }
+            if i < line.len() && is_ifs(&line[i]) {
+                i += 1;
+                while i < line.len() && is_ws(&line[i]) {
+                    i += 1;
+                }
+            }
+            v
+        };
+        sh.vars.set(name, value);
+    }
+    Ok(if eof { 1 } else { 0 })
+}
+
+/// `eval [ARG...]`: runs the arguments, joined by spaces, as commands.
+fn eval(sh: &mut Shell, argv: &[Vec<u8>]) -> Status {
+    let src = argv[1..].join(&b' ');
+    sh.status = 0;
+    sh.run_source(&src)
+}
+
+/// `. FILE`: runs the commands in FILE in this shell.
+fn dot(sh: &mut Shell, argv: &[Vec<u8>]) -> Status {
+    let Some(file) = argv.get(1) else {
+        err(argv, "filename argument required");
+        return Ok(2);
+    };
+    // A name without a slash is searched for in PATH, as POSIX says.
+    let mut candidates = Vec::new();
+    if file.contains(&b'/') {
+        candidates.push(file.clone());
+    } else {
+        let path = sh
+            .vars
+            .get(b"PATH")
+            .unwrap_or(b"/sbin:/usr/sbin:/bin:/usr/bin");
+        for dir in path.split(|&c| c == b':') {
+            let mut p = if dir.is_empty() {
+                b".".to_vec()
+            } else {
+                dir.to_vec()
+            };
+            p.push(b'/');
+            p.extend_from_slice(file);
+            candidates.push(p);
+        }
+    }
+    for c in &candidates {
+        if let Ok(src) = std::fs::read(std::ffi::OsStr::from_bytes(c)) {
+            sh.status = 0;
+            return sh.run_source(&src);
+        }
+    }
+    err(
+        argv,
+        &format!("can't open '{}'", String::from_utf8_lossy(file)),
+    );
+    if sh.interactive {
+        Ok(2)
+    } else {
+        Err(Flow::Exit(2))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_paths() {
+        assert_eq!(normalize(b"/a/./b/../c//d/"), b"/a/c/d");
+        assert_eq!(normalize(b"/.."), b"/");
+        assert_eq!(normalize(b"/"), b"/");
+    }
+
+    #[test]
+    fn table_is_complete() {
+        for name in [
+            &b"cd"[..],
+            b"exit",
+            b"export",
+            b"unset",
+            b":",
+            b"wait",
+            b"pwd",
+            b"set",
+        ] {
+            assert!(find(name).is_some(), "{}", String::from_utf8_lossy(name));
+        }
+        assert!(find(b"ls").is_none());
+    }
+}

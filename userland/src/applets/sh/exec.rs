@@ -1,0 +1,992 @@
+//! The executor: walks the syntax tree, forking for external commands,
+//! pipelines, subshells and background lists, and running builtins in the
+//! shell itself.
+
+use std::ffi::CString;
+use std::io::Write;
+use std::os::fd::{IntoRawFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
+
+use nix::errno::Errno;
+use nix::fcntl::{fcntl, open, FcntlArg, OFlag};
+use nix::sys::signal::{signal, SigHandler, Signal};
+use nix::sys::stat::Mode;
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+use nix::unistd::{close, dup2, execve, fork, pipe2, ForkResult, Pid};
+
+use super::ast::{AndOrList, Command, Connector, Pipeline, RedirOp, Redirect, SimpleCommand};
+use super::builtins;
+use super::parser::{ParseError, Parser};
+use super::vars::Vars;
+
+/// Why execution stops early, unwinding to whoever handles it. Functions
+/// will add `Return`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// Leave the shell (or the subshell) with this status.
+    Exit(i32),
+    /// Abandon the current command line of an interactive shell (after an
+    /// expansion error, or when the foreground job was interrupted).
+    Abort(i32),
+    /// `break n`: leave `n` enclosing loops.
+    Break(u32),
+    /// `continue n`: start the next iteration of the `n`th enclosing loop.
+    Continue(u32),
+}
+
+/// The result of running something: its exit status, or a [`Flow`].
+pub type Status = Result<i32, Flow>;
+
+/// Options set with `set -o` letters.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Options {
+    /// `-e`: exit when a command fails.
+    pub errexit: bool,
+    /// `-x`: trace commands on standard error.
+    pub xtrace: bool,
+    /// `-u`: expanding an unset variable is an error.
+    pub nounset: bool,
+    /// `-C`: `>` does not overwrite existing files.
+    pub noclobber: bool,
+}
+
+/// A background job (no job control yet: one process per job).
+#[derive(Debug, Clone, Copy)]
+pub struct Job {
+    /// Its process id.
+    pub pid: Pid,
+    /// Its status once it has been reaped.
+    pub status: Option<i32>,
+}
+
+/// The whole state of the shell.
+pub struct Shell {
+    /// Variables.
+    pub vars: Vars,
+    /// `$1`, `$2`, ...
+    pub positional: Vec<Vec<u8>>,
+    /// `$0`.
+    pub arg0: Vec<u8>,
+    /// `$?`.
+    pub status: i32,
+    /// `$$`: the pid of the shell itself, also inside subshells.
+    pub pid: i32,
+    /// `$!`.
+    pub last_bg: Option<i32>,
+    /// Background jobs not yet waited for.
+    pub jobs: Vec<Job>,
+    /// Whether the shell reads commands from a user.
+    pub interactive: bool,
+    /// `set` options.
+    pub opts: Options,
+    /// Whether the shell changed signal dispositions that children must get
+    /// back as defaults.
+    pub signals_changed: bool,
+    /// The status of the last command substitution, which is the status of
+    /// a command that has no command name.
+    subst_status: Option<i32>,
+    /// How many loops enclose the running command (for `break`).
+    pub loop_depth: u32,
+    /// How many conditions (`if`, `while`) enclose it: `set -e` ignores
+    /// failures there.
+    condition_depth: u32,
+}
+
+/// Expanded assignments `(name, value)` in front of a command.
+type Assigns = Vec<(Vec<u8>, Vec<u8>)>;
+
+/// A descriptor saved while a builtin's redirections are in effect:
+/// `(fd, copy)`, where the copy is `None` if `fd` was closed.
+type Saved = Vec<(RawFd, Option<RawFd>)>;
+
+/// Descriptors the shell keeps for itself are moved to this number or above,
+/// out of the way of the ones scripts use (0-9).
+const SAVE_FD_MIN: RawFd = 10;
+
+/// The signals an interactive shell changes and its children reset.
+const JOB_SIGNALS: [Signal; 6] = [
+    Signal::SIGINT,
+    Signal::SIGQUIT,
+    Signal::SIGTERM,
+    Signal::SIGTSTP,
+    Signal::SIGTTIN,
+    Signal::SIGTTOU,
+];
+
+/// Flushes Rust's buffered standard output, so that nothing buffered is
+/// written twice after a fork or lost at an exit.
+pub fn flush_stdout() {
+    let _ = std::io::stdout().flush();
+}
+
+/// The exit status a shell reports for a wait status.
+fn wait_status(ws: WaitStatus) -> Option<i32> {
+    match ws {
+        WaitStatus::Exited(_, code) => Some(code),
+        WaitStatus::Signaled(_, sig, _) => Some(128 + sig as i32),
+        _ => None,
+    }
+}
+
+/// The text a shell prints when a job dies of `sig`; silent for signals
+/// the user sent on purpose or that are part of normal operation.
+fn signal_text(sig: Signal) -> Option<&'static str> {
+    Some(match sig {
+        Signal::SIGINT | Signal::SIGPIPE => return None,
+        Signal::SIGKILL => "Killed",
+        Signal::SIGTERM => "Terminated",
+        Signal::SIGSEGV => "Segmentation fault",
+        Signal::SIGABRT => "Aborted",
+        Signal::SIGBUS => "Bus error",
+        Signal::SIGILL => "Illegal instruction",
+        Signal::SIGFPE => "Floating point exception",
+        Signal::SIGHUP => "Hangup",
+        Signal::SIGQUIT => "Quit",
+        other => other.as_str(),
+    })
+}
+
+/// Converts bytes to a C string; an embedded NUL cannot come from the
+/// lexer's input in practice, but would otherwise panic.
+fn cstring(s: &[u8]) -> CString {
+    let end = s.iter().position(|&c| c == 0).unwrap_or(s.len());
+    CString::new(&s[..end]).unwrap_or_default()
+}
+
+impl Shell {
+    /// A shell with the process environment imported.
+    pub fn new() -> Self {
+        Shell {
+            vars: Vars::from_env(),
+            positional: Vec::new(),
+            arg0: b"sh".to_vec(),
+            status: 0,
+            pid: nix::unistd::getpid().as_raw(),
+            last_bg: None,
+            jobs: Vec::new(),
+            interactive: false,
+            opts: Options::default(),
+            signals_changed: false,
+            subst_status: None,
+            loop_depth: 0,
+            condition_depth: 0,
+        }
+    }
+
+    /// `$-`: the option letters in effect.
+    pub fn option_flags(&self) -> Vec<u8> {
+        let mut s = Vec::new();
+        for (on, c) in [
+            (self.opts.errexit, b'e'),
+            (self.interactive, b'i'),
+            (self.opts.nounset, b'u'),
+            (self.opts.xtrace, b'x'),
+            (self.opts.noclobber, b'C'),
+        ] {
+            if on {
+                s.push(c);
+            }
+        }
+        s
+    }
+
+    /// Parses and runs `src` one complete command at a time (for `-c`,
+    /// script files, `.` and `eval`). A syntax error ends a non-interactive
+    /// shell with status 2.
+    pub fn run_source(&mut self, src: &[u8]) -> Status {
+        let mut pos = 0;
+        let mut status = 0;
+        loop {
+            match Parser::new(src, pos).complete_command() {
+                Ok(Some((lists, end))) => {
+                    pos = end;
+                    status = self.run_lists(&lists)?;
+                }
+                Ok(None) => return Ok(status),
+                Err(e) => return Err(self.syntax_error(&e)),
+            }
+        }
+    }
+
+    /// Reports a syntax error; returns how execution continues.
+    pub fn syntax_error(&mut self, e: &ParseError) -> Flow {
+        eprintln!("sh: syntax error: {}", e.message());
+        self.status = 2;
+        if self.interactive {
+            Flow::Abort(2)
+        } else {
+            Flow::Exit(2)
+        }
+    }
+
+    /// Runs and-or lists in order.
+    pub fn run_lists(&mut self, lists: &[AndOrList]) -> Status {
+        let mut status = self.status;
+        for list in lists {
+            status = self.run_and_or(list)?;
+        }
+        Ok(status)
+    }
+
+    /// Runs one and-or list, in the background when it ends with `&`.
+    fn run_and_or(&mut self, list: &AndOrList) -> Status {
+        self.reap_jobs();
+        if list.background {
+            return self.run_background(list);
+        }
+        let mut status = self.run_pipeline(&list.first)?;
+        let mut last = &list.first;
+        for (conn, pipeline) in &list.rest {
+            let run = match conn {
+                Connector::And => status == 0,
+                Connector::Or => status != 0,
+            };
+            if run {
+                status = self.run_pipeline(pipeline)?;
+                last = pipeline;
+            }
+        }
+        // `set -e` ignores failures of pipelines that are conditions: all but
+        // the last of an and-or list, and negated ones.
+        let last_ran = list.rest.last().map_or(&list.first, |(_, p)| p);
+        if self.opts.errexit
+            && self.condition_depth == 0
+            && status != 0
+            && !last.negate
+            && std::ptr::eq(last, last_ran)
+        {
+            return Err(Flow::Exit(status));
+        }
+        Ok(status)
+    }
+
+    /// Forks a child that runs `list` without waiting for it; sets `$!`.
+    fn run_background(&mut self, list: &AndOrList) -> Status {
+        flush_stdout();
+        // SAFETY: the child only runs this shell's own code, which is
+        // single-threaded, so no lock can be held by a vanished thread.
+        match unsafe { fork() } {
+            Ok(ForkResult::Child) => {
+                self.enter_child();
+                // Without job control, background jobs must not be killed by
+                // the terminal's interrupt keys and must not read from it.
+                // SAFETY: ignoring a signal installs no handler.
+                unsafe {
+                    let _ = signal(Signal::SIGINT, SigHandler::SigIgn);
+                    let _ = signal(Signal::SIGQUIT, SigHandler::SigIgn);
+                }
+                if let Ok(fd) = open("/dev/null", OFlag::O_RDONLY, Mode::empty()) {
+                    if fd != 0 {
+                        let _ = dup2(fd, 0);
+                        let _ = close(fd);
+                    }
+                }
+                let fg = AndOrList {
+                    background: false,
+                    ..list.clone()
+                };
+                let status = self.run_and_or(&fg);
+                self.exit_child(status)
+            }
+            Ok(ForkResult::Parent { child }) => {
+                self.jobs.push(Job {
+                    pid: child,
+                    status: None,
+                });
+                self.last_bg = Some(child.as_raw());
+                if self.interactive {
+                    eprintln!("[{}] {}", self.jobs.len(), child);
+                }
+                self.status = 0;
+                Ok(0)
+            }
+            Err(e) => Ok(self.fork_failed(e)),
+        }
+    }
+
+    /// Reports a failed fork.
+    fn fork_failed(&mut self, e: Errno) -> i32 {
+        eprintln!("sh: can't fork: {}", e.desc());
+        self.status = 2;
+        2
+    }
+
+    /// Collects background jobs that have finished, so they do not linger
+    /// as zombies, keeping their status for `wait`.
+    pub fn reap_jobs(&mut self) {
+        for job in self.jobs.iter_mut().filter(|j| j.status.is_none()) {
+            if let Ok(ws) = waitpid(job.pid, Some(WaitPidFlag::WNOHANG)) {
+                job.status = wait_status(ws);
+            } else {
+                job.status = Some(127);
+            }
+        }
+        // Statuses nobody asked for are dropped once there are many of them.
+        if self.jobs.len() > 64 {
+            self.jobs.retain(|j| j.status.is_none());
+        }
+    }
+
+    /// The state of a freshly forked child: signals back to the defaults a
+    /// program expects, no jobs of its own, never interactive.
+    pub fn enter_child(&mut self) {
+        if self.signals_changed {
+            for sig in JOB_SIGNALS {
+                // SAFETY: restoring the default disposition installs no
+                // handler.
+                let _ = unsafe { signal(sig, SigHandler::SigDfl) };
+            }
+            self.signals_changed = false;
+        }
+        self.interactive = false;
+        self.jobs.clear();
+    }
+
+    /// Ends a forked child with the status of what it ran.
+    pub fn exit_child(&mut self, status: Status) -> ! {
+        flush_stdout();
+        let code = match status {
+            Ok(n) | Err(Flow::Exit(n)) | Err(Flow::Abort(n)) => n,
+            Err(Flow::Break(_) | Flow::Continue(_)) => self.status,
+        };
+        std::process::exit(code & 0xff)
+    }
+
+    /// Waits for `pid` and returns its exit status (128+n for a signal).
+    pub fn wait_for(&mut self, pid: Pid) -> Status {
+        loop {
+            match waitpid(pid, Some(WaitPidFlag::WUNTRACED)) {
+                Ok(WaitStatus::Signaled(_, sig, core)) => {
+                    if let Some(text) = signal_text(sig) {
+                        let core = if core { " (core dumped)" } else { "" };
+                        eprintln!("{text}{core}");
+                    }
+                    if sig == Signal::SIGINT && self.interactive {
+                        // The line was interrupted: start a fresh one and
+                        // abandon the rest of the command line, as ash does.
+                        eprintln!();
+                        return Err(Flow::Abort(128 + sig as i32));
+                    }
+                    return Ok(128 + sig as i32);
+                }
+                Ok(WaitStatus::Stopped(_, sig)) => {
+                    // No job control yet: remember it so `wait` and a later
+                    // `fg` can find it.
+                    self.jobs.push(Job { pid, status: None });
+                    eprintln!("\n[{}] Stopped {}", self.jobs.len(), pid);
+                    return Ok(128 + sig as i32);
+                }
+                Ok(ws) => {
+                    if let Some(code) = wait_status(ws) {
+                        return Ok(code);
+                    }
+                }
+                Err(Errno::EINTR) => {}
+                Err(_) => return Ok(127),
+            }
+        }
+    }
+
+    /// Runs a pipeline; its status is that of the last command.
+    fn run_pipeline(&mut self, p: &Pipeline) -> Status {
+        let status = if p.commands.len() == 1 {
+            self.run_command(&p.commands[0], false)?
+        } else {
+            self.run_multi(&p.commands)?
+        };
+        let status = if p.negate {
+            (status == 0) as i32
+        } else {
+            status
+        };
+        self.status = status;
+        Ok(status)
+    }
+
+    /// Runs a pipeline of several commands, each in its own child.
+    fn run_multi(&mut self, commands: &[Command]) -> Status {
+        flush_stdout();
+        let mut pids = Vec::with_capacity(commands.len());
+        let mut prev_read: Option<RawFd> = None;
+        let mut failed = None;
+        for (i, cmd) in commands.iter().enumerate() {
+            let pipe = if i + 1 < commands.len() {
+                match pipe2(OFlag::O_CLOEXEC) {
+                    Ok((r, w)) => Some((r.into_raw_fd(), w.into_raw_fd())),
+                    Err(e) => {
+                        eprintln!("sh: can't create pipe: {}", e.desc());
+                        failed = Some(2);
+                        break;
+                    }
+                }
+            } else {
+                None
+            };
+            // SAFETY: single-threaded shell; see run_background.
+            match unsafe { fork() } {
+                Ok(ForkResult::Child) => {
+                    self.enter_child();
+                    if let Some(r) = prev_read {
+                        let _ = dup2(r, 0);
+                        let _ = close(r);
+                    }
+                    if let Some((r, w)) = pipe {
+                        let _ = dup2(w, 1);
+                        let _ = close(w);
+                        let _ = close(r);
+                    }
+                    let status = self.run_command(cmd, true);
+                    self.exit_child(status);
+                }
+                Ok(ForkResult::Parent { child }) => pids.push(child),
+                Err(e) => {
+                    failed = Some(self.fork_failed(e));
+                }
+            }
+            if let Some(r) = prev_read.take() {
+                let _ = close(r);
+            }
+            if let Some((r, w)) = pipe {
+                let _ = close(w);
+                prev_read = Some(r);
+            }
+            if failed.is_some() {
+                break;
+            }
+        }
+        if let Some(r) = prev_read {
+            let _ = close(r);
+        }
+        let mut status = 0;
+        let mut abort = None;
+        for pid in pids {
+            match self.wait_for(pid) {
+                Ok(s) => status = s,
+                Err(f) => {
+                    abort = Some(f);
+                }
+            }
+        }
+        if let Some(f) = abort {
+            return Err(f);
+        }
+        Ok(failed.unwrap_or(status))
+    }
+
+    /// Runs one command. `forked` says this process is already a child made
+    /// for it (a pipeline member), so an external command is exec'd in place.
+    fn run_command(&mut self, cmd: &Command, forked: bool) -> Status {
+        match cmd {
+            Command::Simple(s) => self.run_simple(s, forked),
+            Command::Group(body, redirs) => {
+                let mut saved = Saved::new();
+                if !self.apply_redirects(redirs, Some(&mut saved))? {
+                    self.restore(saved);
+                    return Ok(1);
+                }
+                let status = self.run_lists(body);
+                self.restore(saved);
+                status
+            }
+            Command::Subshell(body, redirs) => {
+                if forked {
+                    if !self.apply_redirects(redirs, None)? {
+                        return Ok(1);
+                    }
+                    return self.run_lists(body);
+                }
+                flush_stdout();
+                // SAFETY: single-threaded shell; see run_background.
+                match unsafe { fork() } {
+                    Ok(ForkResult::Child) => {
+                        self.enter_child();
+                        let status = if self.apply_redirects(redirs, None) == Ok(true) {
+                            self.run_lists(body)
+                        } else {
+                            Ok(1)
+                        };
+                        self.exit_child(status)
+                    }
+                    Ok(ForkResult::Parent { child }) => self.wait_for(child),
+                    Err(e) => Ok(self.fork_failed(e)),
+                }
+            }
+            Command::If { .. } | Command::Loop { .. } | Command::For { .. } => {
+                self.run_compound(cmd)
+            }
+        }
+    }
+
+    /// Runs `lists` as a condition, where `set -e` does not apply.
+    fn run_condition(&mut self, lists: &[AndOrList]) -> Status {
+        self.condition_depth += 1;
+        let status = self.run_lists(lists);
+        self.condition_depth -= 1;
+        status
+    }
+
+    /// Runs a compound command's body with its redirections in effect.
+    fn with_redirects(
+        &mut self,
+        redirs: &[Redirect],
+        body: impl FnOnce(&mut Self) -> Status,
+    ) -> Status {
+        let mut saved = Saved::new();
+        if !self.apply_redirects(redirs, Some(&mut saved))? {
+            self.restore(saved);
+            return Ok(1);
+        }
+        let status = body(self);
+        self.restore(saved);
+        status
+    }
+
+    /// Runs one iteration of a loop body; `Ok(None)` means the loop goes
+    /// on, `Ok(Some(status))` that `break` ended it.
+    fn loop_body(&mut self, body: &[AndOrList], status: &mut i32) -> Result<bool, Flow> {
+        self.loop_depth += 1;
+        let r = self.run_lists(body);
+        self.loop_depth -= 1;
+        match r {
+            Ok(s) => {
+                *status = s;
+                Ok(true)
+            }
+            Err(Flow::Break(n)) if n > 1 => Err(Flow::Break(n - 1)),
+            Err(Flow::Break(_)) => Ok(false),
+            Err(Flow::Continue(n)) if n > 1 => Err(Flow::Continue(n - 1)),
+            Err(Flow::Continue(_)) => Ok(true),
+            Err(f) => Err(f),
+        }
+    }
+
+    /// Runs `if`, `while`/`until` and `for`.
+    fn run_compound(&mut self, cmd: &Command) -> Status {
+        match cmd {
+            Command::If {
+                branches,
+                otherwise,
+                redirects,
+            } => self.with_redirects(redirects, |sh| {
+                for (cond, body) in branches {
+                    if sh.run_condition(cond)? == 0 {
+                        return sh.run_lists(body);
+                    }
+                }
+                match otherwise {
+                    Some(body) => sh.run_lists(body),
+                    None => Ok(0),
+                }
+            }),
+            Command::Loop {
+                until,
+                cond,
+                body,
+                redirects,
+            } => self.with_redirects(redirects, |sh| {
+                let mut status = 0;
+                loop {
+                    sh.loop_depth += 1;
+                    let c = sh.run_condition(cond);
+                    sh.loop_depth -= 1;
+                    let c = match c {
+                        Ok(c) => c,
+                        Err(Flow::Break(_)) => break,
+                        Err(Flow::Continue(_)) => continue,
+                        Err(f) => return Err(f),
+                    };
+                    if (c == 0) == *until || !sh.loop_body(body, &mut status)? {
+                        break;
+                    }
+                }
+                Ok(status)
+            }),
+            Command::For {
+                var,
+                words,
+                body,
+                redirects,
+            } => self.with_redirects(redirects, |sh| {
+                let items = match words {
+                    Some(w) => sh.expand_words(w)?,
+                    None => sh.positional.clone(),
+                };
+                let mut status = 0;
+                for item in items {
+                    sh.vars.set(var, item);
+                    if !sh.loop_body(body, &mut status)? {
+                        break;
+                    }
+                }
+                Ok(status)
+            }),
+            _ => Ok(0),
+        }
+    }
+
+    /// Expands assignment values, returning `(name, value)` pairs.
+    fn expand_assigns(&mut self, cmd: &SimpleCommand) -> Result<Assigns, Flow> {
+        let mut out = Vec::with_capacity(cmd.assigns.len());
+        for a in &cmd.assigns {
+            out.push((a.name.clone(), self.expand_single(&a.value)?));
+        }
+        Ok(out)
+    }
+
+    /// Prints the `set -x` trace of a command.
+    fn trace(&self, assigns: &[(Vec<u8>, Vec<u8>)], argv: &[Vec<u8>]) {
+        let mut line = b"+".to_vec();
+        for (name, value) in assigns {
+            line.push(b' ');
+            line.extend_from_slice(name);
+            line.push(b'=');
+            line.extend_from_slice(value);
+        }
+        for arg in argv {
+            line.push(b' ');
+            line.extend_from_slice(arg);
+        }
+        line.push(b'\n');
+        let _ = std::io::stderr().write_all(&line);
+    }
+
+    /// Runs a simple command.
+    fn run_simple(&mut self, cmd: &SimpleCommand, forked: bool) -> Status {
+        self.subst_status = None;
+        let argv = self.expand_words(&cmd.words)?;
+        let assigns = self.expand_assigns(cmd)?;
+        if self.opts.xtrace {
+            self.trace(&assigns, &argv);
+        }
+        let Some(name) = argv.first() else {
+            // Only assignments and redirections: the assignments stay in the
+            // shell; the redirections are made (files get created) and undone.
+            for (k, v) in assigns {
+                self.vars.set(&k, v);
+            }
+            let mut saved = Saved::new();
+            let ok = self.apply_redirects(&cmd.redirects, Some(&mut saved))?;
+            self.restore(saved);
+            return Ok(if ok {
+                self.subst_status.unwrap_or(0)
+            } else {
+                1
+            });
+        };
+        if name == b"exec" {
+            return self.run_exec(&argv[1..], assigns, &cmd.redirects);
+        }
+        if let Some(b) = builtins::find(name) {
+            // Assignments before special builtins stay; before the others
+            // they last for the command only.
+            let mut restore_vars = Vec::new();
+            for (k, v) in assigns {
+                if !b.special {
+                    restore_vars.push((k.clone(), self.vars.get(&k).map(<[u8]>::to_vec)));
+                }
+                self.vars.set(&k, v);
+            }
+            let mut saved = Saved::new();
+            let status = if self.apply_redirects(&cmd.redirects, Some(&mut saved))? {
+                let status = (b.run)(self, &argv);
+                flush_stdout();
+                status
+            } else {
+                Ok(1)
+            };
+            self.restore(saved);
+            for (k, v) in restore_vars {
+                match v {
+                    Some(v) => self.vars.set(&k, v),
+                    None => self.vars.unset(&k),
+                }
+            }
+            return status;
+        }
+        if forked {
+            return Ok(self.exec_in_place(&argv, assigns, &cmd.redirects));
+        }
+        flush_stdout();
+        // SAFETY: single-threaded shell; see run_background.
+        match unsafe { fork() } {
+            Ok(ForkResult::Child) => {
+                self.enter_child();
+                let status = self.exec_in_place(&argv, assigns, &cmd.redirects);
+                self.exit_child(Ok(status))
+            }
+            Ok(ForkResult::Parent { child }) => self.wait_for(child),
+            Err(e) => Ok(self.fork_failed(e)),
+        }
+    }
+
+    /// In a child: sets up redirections and the environment, then replaces
+    /// the process with the program. Returns only on failure, with the
+    /// status to exit with.
+    fn exec_in_place(&mut self, argv: &[Vec<u8>], assigns: Assigns, redirs: &[Redirect]) -> i32 {
+        match self.apply_redirects(redirs, None) {
+            Ok(true) => {}
+            _ => return 1,
+        }
+        for (k, v) in assigns {
+            self.vars.set(&k, v);
+            self.vars.export(&k);
+        }
+        self.exec_program(argv)
+    }
+
+    /// `exec [cmd [args]]`: with a command, replaces the shell by it; without,
+    /// makes the redirections permanent.
+    fn run_exec(&mut self, argv: &[Vec<u8>], assigns: Assigns, redirs: &[Redirect]) -> Status {
+        if argv.is_empty() {
+            for (k, v) in assigns {
+                self.vars.set(&k, v);
+            }
+            return Ok(if self.apply_redirects(redirs, None)? {
+                0
+            } else {
+                1
+            });
+        }
+        flush_stdout();
+        let mut saved = Saved::new();
+        if !self.apply_redirects(redirs, Some(&mut saved))? {
+            self.restore(saved);
+            return Ok(1);
+        }
+        for (k, v) in assigns {
+            self.vars.set(&k, v);
+            self.vars.export(&k);
+        }
+        // The program inherits the signal dispositions of a child.
+        self.enter_child();
+        let status = self.exec_program(argv);
+        // Like dash, a failed `exec` ends a non-interactive shell.
+        Err(Flow::Exit(status))
+    }
+
+    /// Executes `argv[0]`, searching `PATH` when it has no `/`. Returns the
+    /// failure status: 127 when not found, 126 when not executable.
+    fn exec_program(&mut self, argv: &[Vec<u8>]) -> i32 {
+        let name = &argv[0];
+        let cargs: Vec<CString> = argv.iter().map(|a| cstring(a)).collect();
+        let env = self.vars.environ();
+        let mut err = Errno::ENOENT;
+        if name.contains(&b'/') {
+            err = self.try_exec(name, &cargs, &env);
+        } else {
+            let path = self
+                .vars
+                .get(b"PATH")
+                .unwrap_or(b"/sbin:/usr/sbin:/bin:/usr/bin")
+                .to_vec();
+            for dir in path.split(|&c| c == b':') {
+                let mut full = if dir.is_empty() {
+                    b".".to_vec()
+                } else {
+                    dir.to_vec()
+                };
+                full.push(b'/');
+                full.extend_from_slice(name);
+                match self.try_exec(&full, &cargs, &env) {
+                    Errno::ENOENT | Errno::ENOTDIR => {}
+                    // Keep looking, but a later "not found" must not hide
+                    // that a match existed and could not be run.
+                    e @ (Errno::EACCES | Errno::EPERM) => err = e,
+                    e => {
+                        err = e;
+                        break;
+                    }
+                }
+            }
+        }
+        let shown = String::from_utf8_lossy(name);
+        match err {
+            Errno::ENOENT | Errno::ENOTDIR => {
+                eprintln!("sh: {shown}: not found");
+                127
+            }
+            e => {
+                eprintln!("sh: {shown}: {}", e.desc());
+                126
+            }
+        }
+    }
+
+    /// One `execve` attempt; a file that is not a binary (ENOEXEC) is run as
+    /// a shell script by this process, as POSIX requires.
+    fn try_exec(&mut self, path: &[u8], argv: &[CString], env: &[CString]) -> Errno {
+        let cpath = cstring(path);
+        let err = match execve(&cpath, argv, env) {
+            Err(e) => e,
+            Ok(never) => match never {},
+        };
+        if err != Errno::ENOEXEC {
+            return err;
+        }
+        let Ok(src) = std::fs::read(std::ffi::OsStr::from_bytes(path)) else {
+            return err;
+        };
+        self.arg0 = path.to_vec();
+        self.positional = argv.iter().skip(1).map(|a| a.as_bytes().to_vec()).collect();
+        let status = self.run_source(&src);
+        self.exit_child(status)
+    }
+
+    /// Applies redirections. With `saved`, remembers what each descriptor
+    /// was so that [`Shell::restore`] can undo them (builtins and groups run
+    /// in the shell itself). Returns `Ok(false)` after reporting a failure.
+    pub fn apply_redirects(
+        &mut self,
+        redirs: &[Redirect],
+        mut saved: Option<&mut Saved>,
+    ) -> Result<bool, Flow> {
+        for r in redirs {
+            let target = self.expand_single(&r.target)?;
+            if let Some(saved) = saved.as_deref_mut() {
+                if !saved.iter().any(|(fd, _)| *fd == r.fd) {
+                    let copy = fcntl(r.fd, FcntlArg::F_DUPFD_CLOEXEC(SAVE_FD_MIN)).ok();
+                    saved.push((r.fd, copy));
+                }
+            }
+            if !self.redirect(r, &target) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Performs one redirection; reports failures.
+    fn redirect(&mut self, r: &Redirect, target: &[u8]) -> bool {
+        let shown = String::from_utf8_lossy(target);
+        let flags = match r.op {
+            RedirOp::DupIn | RedirOp::DupOut => {
+                if target == b"-" {
+                    let _ = close(r.fd);
+                    return true;
+                }
+                let from = std::str::from_utf8(target)
+                    .ok()
+                    .and_then(|s| s.parse::<RawFd>().ok());
+                let Some(from) = from else {
+                    eprintln!("sh: {shown}: bad file descriptor number");
+                    return false;
+                };
+                if from == r.fd {
+                    return true;
+                }
+                if fcntl(from, FcntlArg::F_GETFD).is_err() {
+                    eprintln!("sh: {from}: Bad file descriptor");
+                    return false;
+                }
+                return match dup2(from, r.fd) {
+                    Ok(_) => true,
+                    Err(e) => {
+                        eprintln!("sh: {}: {}", r.fd, e.desc());
+                        false
+                    }
+                };
+            }
+            RedirOp::Read => OFlag::O_RDONLY,
+            RedirOp::Write if self.opts.noclobber => {
+                OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL
+            }
+            RedirOp::Write | RedirOp::Clobber => OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_TRUNC,
+            RedirOp::Append => OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_APPEND,
+            RedirOp::ReadWrite => OFlag::O_RDWR | OFlag::O_CREAT,
+        };
+        let path = cstring(target);
+        match open(
+            path.as_c_str(),
+            flags | OFlag::O_CLOEXEC,
+            Mode::from_bits_truncate(0o666),
+        ) {
+            Ok(fd) => {
+                if fd != r.fd {
+                    let res = dup2(fd, r.fd);
+                    let _ = close(fd);
+                    if let Err(e) = res {
+                        eprintln!("sh: {}: {}", r.fd, e.desc());
+                        return false;
+                    }
+                }
+                true
+            }
+            Err(e) => {
+                let verb = if r.op == RedirOp::Read {
+                    "open"
+                } else {
+                    "create"
+                };
+                eprintln!("sh: can't {verb} {shown}: {}", e.desc());
+                false
+            }
+        }
+    }
+
+    /// Undoes redirections recorded by [`Shell::apply_redirects`].
+    pub fn restore(&mut self, saved: Saved) {
+        flush_stdout();
+        for (fd, copy) in saved.into_iter().rev() {
+            match copy {
+                Some(copy) => {
+                    let _ = dup2(copy, fd);
+                    let _ = close(copy);
+                }
+                None => {
+                    let _ = close(fd);
+                }
+            }
+        }
+    }
+
+    /// `$(...)`: runs `lists` in a child and returns its output without
+    /// trailing newlines.
+    pub fn command_subst(&mut self, lists: &[AndOrList]) -> Result<Vec<u8>, Flow> {
+        flush_stdout();
+        let (r, w) = match pipe2(OFlag::O_CLOEXEC) {
+            Ok((r, w)) => (r.into_raw_fd(), w.into_raw_fd()),
+            Err(e) => {
+                eprintln!("sh: can't create pipe: {}", e.desc());
+                return Ok(Vec::new());
+            }
+        };
+        // SAFETY: single-threaded shell; see run_background.
+        match unsafe { fork() } {
+            Ok(ForkResult::Child) => {
+                self.enter_child();
+                let _ = close(r);
+                let _ = dup2(w, 1);
+                let _ = close(w);
+                let status = self.run_lists(lists);
+                self.exit_child(status)
+            }
+            Ok(ForkResult::Parent { child }) => {
+                let _ = close(w);
+                let mut out = Vec::new();
+                let mut buf = [0u8; 4096];
+                loop {
+                    match nix::unistd::read(r, &mut buf) {
+                        Ok(0) => break,
+                        Ok(n) => out.extend_from_slice(&buf[..n]),
+                        Err(Errno::EINTR) => {}
+                        Err(_) => break,
+                    }
+                }
+                let _ = close(r);
+                let status = self.wait_for(child)?;
+                self.subst_status = Some(status);
+                self.status = status;
+                while out.last() == Some(&b'\n') {
+                    out.pop();
+                }
+                Ok(out)
+            }
+            Err(e) => {
+                let _ = close(r);
+                let _ = close(w);
+                self.fork_failed(e);
+                Ok(Vec::new())
+            }
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! Shell variables: the environment imported at start-up, plus the shell's
+//! own. Names and values are bytes, as in the kernel's environment.
+
+use std::collections::BTreeMap;
+use std::ffi::CString;
+
+/// One variable.
+#[derive(Debug, Clone, Default)]
+pub struct Var {
+    /// The value; `None` for a name that is exported but was never set
+    /// (`export NAME`), which children do not see.
+    pub value: Option<Vec<u8>>,
+    /// Whether children receive it in their environment.
+    pub exported: bool,
+}
+
+/// All variables, kept sorted so that `export -p` and `set` list them in
+/// order without sorting.
+#[derive(Debug, Default)]
+pub struct Vars {
+    map: BTreeMap<Vec<u8>, Var>,
+}
+
+impl Vars {
+    /// Variables imported from this process's environment, all exported.
+    /// Entries whose name is not a valid shell name are skipped (POSIX lets
+    /// the shell drop them, and they could never be referenced).
+    pub fn from_env() -> Self {
+        use std::os::unix::ffi::OsStrExt;
+        let mut vars = Vars::default();
+        for (k, v) in std::env::vars_os() {
+            if super::lexer::is_name(k.as_bytes()) {
+                vars.map.insert(
+                    k.as_bytes().to_vec(),
+                    Var {
+                        value: Some(v.as_bytes().to_vec()),
+                        exported: true,
+                    },
+                );
+            }
+        }
+        vars
+    }
+
+    /// The value of `name`, if set.
+    pub fn get(&self, name: &[u8]) -> Option<&[u8]> {
+        self.map.get(name).and_then(|v| v.value.as_deref())
+    }
+
+    /// Sets `name` to `value`, keeping its export flag.
+    pub fn set(&mut self, name: &[u8], value: Vec<u8>) {
+        self.map.entry(name.to_vec()).or_default().value = Some(value);
+    }
+
+    /// Marks `name` exported, creating it (unset) when missing.
+    pub fn export(&mut self, name: &[u8]) {
+        self.map.entry(name.to_vec()).or_default().exported = true;
+    }
+
+    /// Removes `name`.
+    pub fn unset(&mut self, name: &[u8]) {
+        self.map.remove(name);
+    }
+
+    /// Every variable, sorted by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &Var)> {
+        self.map.iter().map(|(k, v)| (k.as_slice(), v))
+    }
+
+    /// The environment for a new program: `NAME=value` for each exported,
+    /// set variable.
+    pub fn environ(&self) -> Vec<CString> {
+        self.map
+            .iter()
+            .filter(|(_, v)| v.exported)
+            .filter_map(|(k, v)| {
+                let mut entry = k.clone();
+                entry.push(b'=');
+                entry.extend_from_slice(v.value.as_deref()?);
+                CString::new(entry).ok()
+            })
+            .collect()
+    }
+}
+
+/// Quotes `s` for reading back by the shell (`export -p`, `set`): inside
+/// single quotes, with each `'` written as `'\''`.
+pub fn shell_quote(s: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(s.len() + 2);
+    out.push(b'\'');
+    for &c in s {
+        if c == b'\'' {
+            out.extend_from_slice(b"'\\''");
+        } else {
+            out.push(c);
+        }
+    }
+    out.push(b'\'');
+    out
+}
