@@ -173,10 +173,12 @@ impl Vm {
     pub fn run(&mut self, command: &str) -> Output {
         self.send(&format!("{command}; echo @@DONE$?@@"));
         // Skip the terminal's echo of the line we typed.
-        self.wait_for("@@DONE$?@@\n", COMMAND_TIMEOUT);
+        self.wait_for("@@DONE$?@@", COMMAND_TIMEOUT);
         let text = self.wait_for("@@DONE", COMMAND_TIMEOUT);
         let status = self.wait_for("@@", COMMAND_TIMEOUT);
         self.wait_for("# ", COMMAND_TIMEOUT);
+        // The output starts after the newline that ends the echoed line.
+        let text = text.strip_prefix('\n').unwrap_or(&text);
         Output {
             text: text.trim_end_matches('\n').to_string(),
             status: status.trim().parse().unwrap_or(-1),

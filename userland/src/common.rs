@@ -47,11 +47,6 @@ impl Parsed {
         self.opts.iter().any(|(o, _)| *o == c)
     }
 
-    /// How many times option `c` was given (`-vv`).
-    pub fn count(&self, c: char) -> usize {
-        self.opts.iter().filter(|(o, _)| *o == c).count()
-    }
-
     /// The argument of the last `-c ARG`.
     pub fn value(&self, c: char) -> Option<&OsStr> {
         self.opts
@@ -59,14 +54,6 @@ impl Parsed {
             .rev()
             .find(|(o, _)| *o == c)
             .and_then(|(_, v)| v.as_deref())
-    }
-
-    /// Every argument given to `-c`, in order.
-    pub fn values(&self, c: char) -> impl Iterator<Item = &OsStr> {
-        self.opts
-            .iter()
-            .filter(move |(o, _)| *o == c)
-            .filter_map(|(_, v)| v.as_deref())
     }
 }
 
