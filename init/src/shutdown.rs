@@ -49,6 +49,14 @@ impl Action {
 pub fn shutdown(supervisor: &mut Supervisor, action: Action, pid1: bool) {
     crate::log!("{}: stopping all processes", action.name());
     supervisor.restarting = false;
+    // Interactive shells ignore SIGTERM; a terminal session ends with a
+    // hangup, so the sessions init started on terminals get one, as when a
+    // modem line drops.
+    for s in &supervisor.services {
+        if let (Some(pid), Some(_)) = (s.pid, &s.service.tty) {
+            let _ = kill(Pid::from_raw(-pid.as_raw()), Signal::SIGHUP);
+        }
+    }
     signal_all(Signal::SIGTERM, pid1);
     signal_all(Signal::SIGCONT, pid1);
     if !reap_all_within(TERM_TIMEOUT) {

@@ -166,9 +166,13 @@ fn spawn(service: &Service) -> Result<Pid, String> {
         None => false,
     };
     // SAFETY: the closure runs in the child between fork and exec and only
-    // makes async-signal-safe system calls (setsid, ioctl).
+    // makes async-signal-safe system calls (sigprocmask, setsid, ioctl).
     unsafe {
         cmd.pre_exec(move || {
+            // init blocks the signals it reads from its signalfd; the mask is
+            // inherited across exec, and a shell with SIGHUP blocked would
+            // outlive its terminal.
+            nix::sys::signal::SigSet::empty().thread_set_mask()?;
             nix::unistd::setsid()?;
             if on_tty && nix::libc::ioctl(0, nix::libc::TIOCSCTTY, 0) != 0 {
                 return Err(std::io::Error::last_os_error());

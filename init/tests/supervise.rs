@@ -168,3 +168,21 @@ fn broken_plan_is_reported_and_survived() {
         "{log}"
     );
 }
+
+#[test]
+fn services_start_with_an_empty_signal_mask() {
+    let dir = scratch("mask");
+    let out = dir.join("status");
+    let script = format!(
+        "cat /proc/$$/status > {}.tmp; mv {0}.tmp {0}",
+        out.display()
+    );
+    let init = start_init(&dir, &plan(vec![service("mask", &script, Restart::Never)]));
+    eventually("the service's status", || out.exists());
+    let status = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        status.lines().any(|l| l == "SigBlk:\t0000000000000000"),
+        "{status}"
+    );
+    stop(init);
+}

@@ -41,6 +41,9 @@ pub fn command(built: &Built, console: Console) -> Result<Command, Error> {
     cmd.args(["-M", &qemu.machine])
         .args(["-m", &qemu.memory_mb.to_string()])
         .args(["-smp", "1", "-no-reboot"])
+        // No network card: the image has no network drivers yet, and the
+        // NIC's boot ROM (iPXE) only slows the boot down.
+        .args(["-nic", "none"])
         .arg("-kernel")
         .arg(&built.kernel_image)
         .args(["-append", &kernel_cmdline(built)]);

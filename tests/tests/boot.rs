@@ -34,6 +34,13 @@ fn default_image_boots_to_a_working_shell() {
         "1\nand"
     );
 
+    // Services start with no signals blocked (init's own mask is not inherited).
+    let status = vm.ok("cat /proc/$$/status");
+    assert!(
+        status.lines().any(|l| l == "SigBlk:\t0000000000000000"),
+        "{status}"
+    );
+
     // PID 1 is our init, and it mounted and named the system.
     assert_eq!(vm.ok("cat /proc/1/comm"), "init");
     assert!(vm.ok("ls -l /proc/1/exe").ends_with("-> /sbin/init"));
@@ -94,6 +101,17 @@ fn poweroff_ends_qemu_cleanly() {
         log.contains("init: poweroff: stopping all processes"),
         "{log}"
     );
+    // The console shell ignores SIGTERM but ends on the hangup init sends its
+    // terminal session, so nothing had to be killed.
+    assert!(!log.contains("sending SIGKILL"), "{log}");
+}
+
+#[test]
+fn halt_stops_the_system_without_powering_off() {
+    let mut vm = Vm::boot(default_image());
+    vm.send("halt");
+    vm.wait_for("init: halt: now", Duration::from_secs(60));
+    vm.wait_for("System halted", Duration::from_secs(60));
 }
 
 #[test]

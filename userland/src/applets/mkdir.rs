@@ -1,12 +1,14 @@
 //! `mkdir [-p] [-m MODE] DIR...`: create directories.
 
-use crate::common::{getopt, perror, Exit};
+use crate::common::{error_msg, getopt, perror, usage_error, Exit};
 use std::ffi::OsString;
+use std::io;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::Path;
 
-pub const USAGE: &str = "[-m MODE] [-p] DIRECTORY...\n\nCreate DIRECTORY\n\n\t-m MODE\tMode\n\t-p\tNo error if exists; make parent directories as needed";
+pub const USAGE: &str = "[-m MODE] [-p] DIRECTORY...\n\nCreate DIRECTORY\n\n\t-m MODE\tMode (octal)\n\t-p\tNo error if exists; make parent directories as needed";
 
+/// Entry point: `mkdir [-pv] [-m MODE] DIR...`.
 pub fn main(args: Vec<OsString>) -> i32 {
     let p = match getopt(
         &args,
@@ -19,10 +21,10 @@ pub fn main(args: Vec<OsString>) -> i32 {
     };
     let mode = match p.value('m') {
         None => None,
-        Some(text) => match u32::from_str_radix(&text.to_string_lossy(), 8) {
-            Ok(m) if m <= 0o7777 => Some(m),
-            _ => {
-                crate::common::error_msg(
+        Some(text) => match parse_mode(&text.to_string_lossy()) {
+            Some(m) => Some(m),
+            None => {
+                error_msg(
                     "mkdir",
                     &format!("invalid mode '{}'", text.to_string_lossy()),
                 );
@@ -31,41 +33,74 @@ pub fn main(args: Vec<OsString>) -> i32 {
         },
     };
     if p.operands.is_empty() {
-        return crate::common::usage_error("mkdir", "missing operand");
+        return usage_error("mkdir", "missing operand");
     }
     let mut status = 0;
     for dir in &p.operands {
         let path = Path::new(dir);
-        let mut builder = std::fs::DirBuilder::new();
-        builder.recursive(p.has('p'));
-        if let Some(m) = mode {
-            builder.mode(m);
-        }
-        match builder.create(path) {
-            Ok(()) => {
-                // The umask narrows the mode given to mkdir(2); an explicit -m
-                // is meant exactly, so set it again afterwards.
-                if let Some(m) = mode {
-                    if let Err(e) =
-                        std::fs::set_permissions(path, std::fs::Permissions::from_mode(m))
-                    {
-                        perror("mkdir", format!("can't chmod '{}'", path.display()), &e);
-                        status = 1;
-                    }
-                }
-                if p.has('v') {
-                    println!("mkdir: created directory '{}'", path.display());
-                }
-            }
-            Err(e) => {
-                perror(
-                    "mkdir",
-                    format!("can't create directory '{}'", path.display()),
-                    &e,
-                );
-                status = 1;
-            }
+        if let Err((what, e)) = make(path, mode, p.has('p')) {
+            perror("mkdir", format!("{what} '{}'", path.display()), &e);
+            status = 1;
+        } else if p.has('v') {
+            println!("mkdir: created directory '{}'", path.display());
         }
     }
     status
+}
+
+/// An octal mode no larger than `07777`.
+fn parse_mode(text: &str) -> Option<u32> {
+    if text.is_empty() || !text.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+        return None;
+    }
+    u32::from_str_radix(text, 8).ok().filter(|&m| m <= 0o7777)
+}
+
+/// Creates `path`; on failure says what failed ("can't create directory",
+/// "can't chmod") and why.
+fn make(path: &Path, mode: Option<u32>, parents: bool) -> Result<(), (&'static str, io::Error)> {
+    const CREATE: &str = "can't create directory";
+    if parents {
+        if path.is_dir() {
+            return Ok(());
+        }
+        // Parents get the default mode, not MODE, as in coreutils and
+        // BusyBox: `mkdir -p -m 500 a/b` must still be able to create `b`.
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .create(parent)
+                .map_err(|e| (CREATE, e))?;
+        }
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.mode(mode.unwrap_or(0o777));
+    match builder.create(path) {
+        Ok(()) => {}
+        // Another process may have made it between the check and mkdir(2).
+        Err(e) if parents && e.kind() == io::ErrorKind::AlreadyExists && path.is_dir() => {
+            return Ok(())
+        }
+        Err(e) => return Err((CREATE, e)),
+    }
+    // The umask narrows the mode given to mkdir(2); an explicit -m is meant
+    // exactly (setuid/setgid/sticky bits included), so set it again.
+    if let Some(m) = mode {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(m))
+            .map_err(|e| ("can't chmod", e))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn modes_are_octal_and_bounded() {
+        assert_eq!(super::parse_mode("755"), Some(0o755));
+        assert_eq!(super::parse_mode("1777"), Some(0o1777));
+        assert_eq!(super::parse_mode("9"), None);
+        assert_eq!(super::parse_mode("+7"), None);
+        assert_eq!(super::parse_mode("17777"), None);
+        assert_eq!(super::parse_mode(""), None);
+    }
 }

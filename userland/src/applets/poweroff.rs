@@ -9,10 +9,14 @@ use nix::unistd::Pid;
 use std::ffi::OsString;
 use std::time::Duration;
 
-pub const USAGE: &str = "[-d DELAY] [-n] [-f]\n\nStop the system: poweroff switches it off, reboot restarts it, halt stops it\n\n\t-d SEC\tDelay interval\n\t-n\tDo not sync\n\t-f\tForce (don't go through init)";
+pub const USAGE: &str = "[-d DELAY] [-n] [-f] [-w]\n\nStop the system: poweroff switches it off, reboot restarts it, halt stops it\n\n\t-d SEC\tDelay interval\n\t-n\tDo not sync\n\t-f\tForce (don't go through init)\n\t-w\tOnly write a wtmp record (Ibex keeps none: does nothing)";
 
+/// Entry point for `poweroff`, `reboot` and `halt`: which one is `args[0]`.
 pub fn main(args: Vec<OsString>) -> i32 {
-    let name = crate::common::lossy(&args[0]).into_owned();
+    let name = args
+        .first()
+        .map(|a| crate::common::lossy(a).into_owned())
+        .unwrap_or_default();
     let name = name.rsplit('/').next().unwrap_or("poweroff").to_string();
     let p = match getopt(&args, "d:nfw", &[], true) {
         Ok(p) => p,
@@ -36,15 +40,21 @@ pub fn main(args: Vec<OsString>) -> i32 {
             }
         }
     }
+    // BusyBox's -w writes the wtmp record and stops there; there is no wtmp.
+    if p.has('w') {
+        return 0;
+    }
     let (signal, mode) = match name.as_str() {
         "reboot" => (Signal::SIGTERM, RebootMode::RB_AUTOBOOT),
         "halt" => (Signal::SIGUSR1, RebootMode::RB_HALT_SYSTEM),
         _ => (Signal::SIGUSR2, RebootMode::RB_POWER_OFF),
     };
+    // Sync first on both paths (as BusyBox does): init may be too wedged to
+    // do it, and -f skips init altogether.
+    if !p.has('n') {
+        nix::unistd::sync();
+    }
     if p.has('f') {
-        if !p.has('n') {
-            nix::unistd::sync();
-        }
         let Err(e) = reboot(mode);
         error_msg(&name, &format!("reboot: {}", e.desc()));
         return 1;

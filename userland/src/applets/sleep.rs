@@ -5,17 +5,24 @@ use std::time::Duration;
 
 pub const USAGE: &str = "[N]...\n\nPause for a time equal to the total of the args given, where each arg can\nhave an optional suffix of (s)econds, (m)inutes, (h)ours, or (d)ays; `inf` waits forever";
 
+/// Entry point: `sleep N[smhd]...`.
 pub fn main(args: Vec<OsString>) -> i32 {
-    if args.len() < 2 {
-        return crate::common::usage_error("sleep", "missing operand");
-    }
-    let mut total = 0f64;
-    for arg in &args[1..] {
-        let text = arg.to_string_lossy();
-        if text == "--help" {
+    let mut operands = args.get(1..).unwrap_or_default();
+    if let Some(first) = operands.first() {
+        if first == "--help" {
             crate::common::print_usage("sleep");
             return 0;
         }
+        if first == "--" {
+            operands = &operands[1..];
+        }
+    }
+    if operands.is_empty() {
+        return crate::common::usage_error("sleep", "missing operand");
+    }
+    let mut total = 0f64;
+    for arg in operands {
+        let text = arg.to_string_lossy();
         match parse(&text) {
             Some(secs) => total += secs,
             None => {
@@ -29,11 +36,14 @@ pub fn main(args: Vec<OsString>) -> i32 {
             std::thread::sleep(Duration::from_secs(u64::from(u32::MAX)));
         }
     }
+    // Anything past 30 million years is forever enough; from_secs_f64 would
+    // panic on values beyond u64 seconds.
     std::thread::sleep(Duration::from_secs_f64(total.min(1e15)));
     0
 }
 
-/// Seconds in `N[smhd]`; fractions are allowed.
+/// Seconds in `N[smhd]`; fractions and exponents (`1e-3`) are allowed, as
+/// with BusyBox's strtod, but not signs, `nan` or hexadecimal.
 fn parse(text: &str) -> Option<f64> {
     if text == "inf" || text == "infinity" {
         return Some(f64::INFINITY);
@@ -45,7 +55,14 @@ fn parse(text: &str) -> Option<f64> {
         b'd' => (&text[..text.len() - 1], 86400.0),
         _ => (text, 1.0),
     };
-    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+    let starts_numeric = number
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_digit() || b == b'.');
+    let numeric = number
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b".eE+-".contains(&b));
+    if !starts_numeric || !numeric {
         return None;
     }
     let value: f64 = number.parse().ok()?;
@@ -62,5 +79,10 @@ mod tests {
         assert_eq!(super::parse("x"), None);
         assert_eq!(super::parse("-1"), None);
         assert_eq!(super::parse("s"), None);
+        assert_eq!(super::parse("1e-3"), Some(0.001));
+        assert_eq!(super::parse(".5s"), Some(0.5));
+        assert_eq!(super::parse("inf"), Some(f64::INFINITY));
+        assert_eq!(super::parse("nan"), None);
+        assert_eq!(super::parse("1e"), None);
     }
 }

@@ -2,9 +2,11 @@
 
 use crate::common::{getopt, Exit};
 use std::ffi::OsString;
+use std::io::Write;
 
 pub const USAGE: &str = "[-snrvmpioa]\n\nPrint system information\n\n\t-a\tPrint all\n\t-m\tMachine (hardware) type\n\t-n\tHostname\n\t-r\tKernel release\n\t-s\tKernel name (default)\n\t-p\tProcessor type\n\t-v\tKernel version\n\t-i\tHardware platform\n\t-o\tOS name";
 
+/// Entry point: prints the selected fields of uname(2) on one line.
 pub fn main(args: Vec<OsString>) -> i32 {
     let p = match getopt(
         &args,
@@ -45,20 +47,29 @@ pub fn main(args: Vec<OsString>) -> i32 {
         ('n', u.nodename().to_string_lossy().into_owned()),
         ('r', u.release().to_string_lossy().into_owned()),
         ('v', u.version().to_string_lossy().into_owned()),
-        ('m', machine.clone()),
-        ('p', machine.clone()),
-        ('i', machine),
-        ('o', "GNU/Linux".to_string()),
+        ('m', machine),
+        // Linux has no portable answer for these; BusyBox and coreutils say so.
+        ('p', "unknown".to_string()),
+        ('i', "unknown".to_string()),
+        // Ibex's userland is ibox, not GNU.
+        ('o', "Linux".to_string()),
     ];
     let any = fields.iter().any(|(c, _)| p.has(*c));
     let selected: Vec<&str> = fields
         .iter()
         .filter(|(c, _)| {
-            // -a prints everything but the duplicates -p and -i, as BusyBox does.
+            // -a prints everything but the unknown -p and -i, as BusyBox does.
             (all && *c != 'p' && *c != 'i') || p.has(*c) || (!all && !any && *c == 's')
         })
         .map(|(_, v)| v.as_str())
         .collect();
-    println!("{}", selected.join(" "));
-    0
+    let line = format!("{}\n", selected.join(" "));
+    let mut out = std::io::stdout().lock();
+    match out.write_all(line.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => 0,
+        Err(e) => {
+            crate::common::perror("uname", "write error", &e);
+            1
+        }
+    }
 }
