@@ -13,6 +13,8 @@
 //! a changed fragment gets a fresh tree and an unchanged one is never rebuilt
 //! from scratch. Changing only the built-in initramfs relinks the kernel.
 
+pub mod check;
+
 use sha2::{Digest, Sha256};
 use std::fmt;
 use std::fs;

@@ -328,6 +328,29 @@ fn build_kernel(
     dest: &Path,
     verbose: bool,
 ) -> Result<(), Error> {
+    let (builder, spec, _lock) = kernel_builder(root, board, verbose)?;
+    let tree = builder.configure(&spec)?;
+    let built = builder.build_with_initramfs(&tree, initramfs)?;
+    let bytes = fs::read(&built).map_err(Error::io(&built))?;
+    write_atomic(dest, &bytes)
+}
+
+/// The resolved kernel configuration of `board` (configured on first use,
+/// without building), as `.config` text.
+pub fn kernel_config(root: &Path, board: &Board, verbose: bool) -> Result<String, Error> {
+    let (builder, spec, _lock) = kernel_builder(root, board, verbose)?;
+    let tree = builder.configure(&spec)?;
+    let path = tree.dir.join(".config");
+    fs::read_to_string(&path).map_err(Error::io(&path))
+}
+
+/// The kernel builder and spec for `board`, holding the work area's lock:
+/// build trees are shared between images, so one build at a time.
+fn kernel_builder(
+    root: &Path,
+    board: &Board,
+    verbose: bool,
+) -> Result<(ibex_kernel::Builder, ibex_kernel::KernelSpec, fs::File), Error> {
     let mut builder = ibex_kernel::Builder::new(root.join("target/kernel"));
     builder.verbose = verbose;
     let spec = ibex_kernel::KernelSpec {
@@ -342,15 +365,11 @@ fn build_kernel(
         make_target: board.kernel.make_target.clone(),
         image_path: board.kernel.image.clone(),
     };
-    // One build at a time per work area: trees are shared between images.
     fs::create_dir_all(&builder.work_dir).map_err(Error::io(&builder.work_dir))?;
     let lock_path = builder.work_dir.join(".lock");
     let lock = fs::File::create(&lock_path).map_err(Error::io(&lock_path))?;
     lock.lock().map_err(Error::io(&lock_path))?;
-    let tree = builder.configure(&spec)?;
-    let built = builder.build_with_initramfs(&tree, initramfs)?;
-    let bytes = fs::read(&built).map_err(Error::io(&built))?;
-    write_atomic(dest, &bytes)
+    Ok((builder, spec, lock))
 }
 
 /// SOURCE_DATE_EPOCH if set (reproducible-builds.org), else 0.

@@ -25,6 +25,18 @@ pub struct Board {
     pub kernel: KernelDef,
     /// How to boot it under emulation, where QEMU can.
     pub qemu: Option<QemuDef>,
+    /// Hardening rules of `ibex kernel check` this board cannot meet.
+    #[serde(default)]
+    pub hardening: HardeningDef,
+}
+
+/// Waived hardening rules, each with the reason a person reviewed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HardeningDef {
+    /// Rule name (as `ibex kernel check` prints it) → why it is waived.
+    #[serde(default)]
+    pub waive: std::collections::BTreeMap<String, String>,
 }
 
 /// The kernel part of a board definition.
@@ -168,6 +180,11 @@ impl Board {
                 "name '{}' does not match the file name",
                 board.name
             )));
+        }
+        for rule in board.hardening.waive.keys() {
+            if !ibex_kernel::check::RULES.iter().any(|r| r.name == rule) {
+                return Err(err(format!("waives unknown hardening rule '{rule}'")));
+            }
         }
         for fragment in &board.kernel.fragments {
             let f = root

@@ -33,3 +33,36 @@ fn unknown_board_and_image_are_clear_errors() {
     let e = build_image("../etc", "default", None).unwrap_err();
     assert!(e.contains("not a valid board name"), "{e}");
 }
+
+#[test]
+fn every_board_passes_the_hardening_check() {
+    let root = root();
+    for name in ibex_linker::definitions::list(&root.join("boards")) {
+        let board = ibex_linker::definitions::Board::load(&root, &name).unwrap();
+        let config = ibex_linker::build::kernel_config(&root, &board, false).unwrap();
+        let waivers = board.hardening.waive.clone().into_iter().collect();
+        let report = ibex_kernel::check::check(&config, &board.kernel.arch, &waivers);
+        assert!(report.passes(), "{name}:\n{report}");
+        assert!(
+            report.findings.len() > 40,
+            "{name}: only {} rules applied",
+            report.findings.len()
+        );
+    }
+}
+
+#[test]
+fn debian_kernel_config_fails_where_expected() {
+    // Debian's generic kernel keeps modules, kexec and 32-bit compat: the
+    // checker must notice, or it checks nothing.
+    let debian = "CONFIG_MODULES=y\nCONFIG_KEXEC=y\nCONFIG_IA32_EMULATION=y\nCONFIG_BUG=y\n";
+    let report = ibex_kernel::check::check(debian, "x86_64", &Default::default());
+    assert!(!report.passes());
+    for rule in ["MODULES", "KEXEC", "IA32_EMULATION"] {
+        assert!(
+            report.findings.iter().any(|f| f.rule.name == rule
+                && matches!(f.verdict, ibex_kernel::check::Verdict::Fail(_))),
+            "{rule} not failed:\n{report}"
+        );
+    }
+}

@@ -5,9 +5,12 @@ use crate::common::{error_msg, usage_error};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use std::ffi::OsString;
+use std::io::Write;
 
 pub const USAGE: &str = "[-l] [-SIG] PID...\n\nSend a signal (default: TERM) to given PIDs\n\n\t-l\tList all signal names and numbers\n\t-s SIG\tSend SIG\n\t-n NUM\tSend signal number NUM";
 
+/// Entry point: `-l` lists, otherwise the signal goes to every PID (a
+/// negative PID is a process group).
 pub fn main(args: Vec<OsString>) -> i32 {
     let args: Vec<String> = args
         .iter()
@@ -70,10 +73,12 @@ fn opt_is_signal_number(opt: &str) -> bool {
     opt.len() > 1 && opt.starts_with('-') && is_number(&opt[1..])
 }
 
+/// Only decimal digits (and at least one).
 fn is_number(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// Reports an unknown signal; returns the exit status.
 fn bad_signal(name: &str) -> i32 {
     error_msg("kill", &format!("bad signal name '{name}'"));
     1
@@ -91,6 +96,13 @@ fn parse_signal(text: &str) -> Result<Option<Signal>, ()> {
     }
     let upper = text.to_ascii_uppercase();
     let name = upper.strip_prefix("SIG").unwrap_or(&upper);
+    // Older names for the same numbers, which scripts still use.
+    let name = match name {
+        "IOT" => "ABRT",
+        "CLD" => "CHLD",
+        "POLL" => "IO",
+        other => other,
+    };
     Signal::iterator()
         .find(|s| &s.as_str()[3..] == name)
         .map(Some)
@@ -99,13 +111,13 @@ fn parse_signal(text: &str) -> Result<Option<Signal>, ()> {
 
 /// `kill -l`: all signals; `kill -l N`: the name of N; `kill -l NAME`: its number.
 fn list(args: &[String]) -> i32 {
+    let mut out = String::new();
+    let mut status = 0;
     if args.is_empty() {
         for s in Signal::iterator() {
-            println!("{:2}) {}", s as i32, &s.as_str()[3..]);
+            out.push_str(&format!("{:2}) {}\n", s as i32, &s.as_str()[3..]));
         }
-        return 0;
     }
-    let mut status = 0;
     for arg in args {
         // An exit status above 128 names the signal that caused it.
         let number = arg
@@ -114,12 +126,20 @@ fn list(args: &[String]) -> i32 {
             .map(|n| if n > 128 { n - 128 } else { n });
         match (number, parse_signal(arg)) {
             (Some(n), _) => match Signal::try_from(n) {
-                Ok(s) => println!("{}", &s.as_str()[3..]),
+                Ok(s) => out.push_str(&format!("{}\n", &s.as_str()[3..])),
                 Err(_) => status = bad_signal(arg),
             },
-            (None, Ok(Some(s))) => println!("{}", s as i32),
+            (None, Ok(Some(s))) => out.push_str(&format!("{}\n", s as i32)),
             _ => status = bad_signal(arg),
         }
+    }
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout
+        .write_all(out.as_bytes())
+        .and_then(|_| stdout.flush())
+    {
+        crate::common::perror("kill", "write error", &e);
+        return 1;
     }
     status
 }

@@ -1,4 +1,4 @@
-//! `ls [-1aAdFhilnRrSt] [FILE]...`: list directory contents, sorted by name
+//! `ls [-1aACdFhilnRrSt] [FILE]...`: list directory contents, sorted by name
 //! in byte order; columns on a terminal, one name per line otherwise.
 
 use crate::common::{getopt, perror, Exit, Parsed};
@@ -10,7 +10,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-pub const USAGE: &str = "[-1aAdFhilnRrSt] [FILE]...\n\nList directory contents\n\n\t-1\tOne column output\n\t-a\tInclude names starting with .\n\t-A\tLike -a, but exclude . and ..\n\t-d\tList directory names, not contents\n\t-F\tAppend indicator (one of */=@|) to names\n\t-h\tHuman readable sizes (1K 243M 2G)\n\t-i\tList inode numbers\n\t-l\tLong format\n\t-n\tList numeric UIDs and GIDs instead of names\n\t-R\tRecurse\n\t-r\tReverse sort order\n\t-S\tSort by size\n\t-t\tSort by mtime";
+pub const USAGE: &str = "[-1aACdFhilnRrSt] [FILE]...\n\nList directory contents\n\n\t-1\tOne column output\n\t-C\tList by columns (the default on a terminal)\n\t-a\tInclude names starting with .\n\t-A\tLike -a, but exclude . and ..\n\t-d\tList directory names, not contents\n\t-F\tAppend indicator (one of */=@|) to names\n\t-h\tHuman readable sizes (1K 243M 2G)\n\t-i\tList inode numbers\n\t-l\tLong format\n\t-n\tList numeric UIDs and GIDs instead of names\n\t-R\tRecurse\n\t-r\tReverse sort order\n\t-S\tSort by size\n\t-t\tSort by mtime";
 
 /// One name to show and what stat said about it.
 struct Entry {
@@ -19,6 +19,7 @@ struct Entry {
     meta: Metadata,
 }
 
+/// What the command line asked for.
 struct Options {
     all: bool,
     almost_all: bool,
@@ -36,6 +37,7 @@ struct Options {
     columns: Option<usize>,
 }
 
+/// Entry point: files given are listed first, then each directory's contents.
 pub fn main(args: Vec<OsString>) -> i32 {
     let p: Parsed = match getopt(
         &args,
@@ -60,12 +62,14 @@ pub fn main(args: Vec<OsString>) -> i32 {
         by_size: p.has('S'),
         by_time: p.has('t'),
         dir_itself: p.has('d'),
-        columns: terminal_width(),
+        // -C asks for columns even off a terminal, at the default width.
+        columns: terminal_width().or(p.has('C').then_some(80)),
     };
     let mut ls = Lister {
         opts,
         out: Vec::new(),
         status: 0,
+        broken: false,
         users: None,
         groups: None,
     };
@@ -103,26 +107,50 @@ pub fn main(args: Vec<OsString>) -> i32 {
     let show_headers = !files.is_empty() || dirs.len() > 1 || ls.opts.recursive;
     ls.print(&files);
     let mut first = files.is_empty();
-    for dir in dirs {
+    for dir in &dirs {
+        if ls.broken {
+            break;
+        }
         ls.directory(&dir.path, show_headers, &mut first);
     }
-    let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout.write_all(&ls.out).and_then(|_| stdout.flush()) {
-        perror("ls", "write error", &e);
+    if !ls.flush() {
         return 1;
     }
     ls.status
 }
 
+/// The listing in progress: options, output not yet written, exit status,
+/// and the id → name tables, read once on first use.
 struct Lister {
     opts: Options,
     out: Vec<u8>,
     status: i32,
+    /// Writing failed: nobody reads the rest, so stop walking.
+    broken: bool,
     users: Option<HashMap<u32, String>>,
     groups: Option<HashMap<u32, String>>,
 }
 
 impl Lister {
+    /// Writes the pending output; false (after a message) if writing failed.
+    /// Output is kept until a directory is done so that a huge `ls -R` does
+    /// not grow without bound yet costs few write(2) calls.
+    fn flush(&mut self) -> bool {
+        if self.broken {
+            return false;
+        }
+        let mut stdout = std::io::stdout().lock();
+        let result = stdout.write_all(&self.out).and_then(|_| stdout.flush());
+        self.out.clear();
+        if let Err(e) = result {
+            perror("ls", "write error", &e);
+            self.broken = true;
+        }
+        !self.broken
+    }
+
+    /// Orders entries by name in byte order, or by size or time (largest or
+    /// newest first, ties by name), then reverses for -r.
     fn sort(&self, entries: &mut [Entry]) {
         entries.sort_by(|a, b| {
             let order = if self.opts.by_size {
@@ -139,6 +167,8 @@ impl Lister {
         }
     }
 
+    /// Lists the contents of `dir` (under a `dir:` header if asked), then its
+    /// subdirectories for -R.
     fn directory(&mut self, dir: &Path, header: bool, first: &mut bool) {
         if header {
             if !*first {
@@ -189,7 +219,10 @@ impl Lister {
                 .extend_from_slice(format!("total {}\n", blocks / 2).as_bytes());
         }
         self.print(&entries);
-        if self.opts.recursive {
+        if self.out.len() >= 64 * 1024 {
+            self.flush();
+        }
+        if self.opts.recursive && !self.broken {
             for e in &entries {
                 let n = e.name.as_bytes();
                 if e.meta.is_dir() && n != b"." && n != b".." {
@@ -199,6 +232,7 @@ impl Lister {
         }
     }
 
+    /// Appends entries in long format, in columns, or one per line.
     fn print(&mut self, entries: &[Entry]) {
         if entries.is_empty() {
             return;
@@ -255,6 +289,7 @@ impl Lister {
         }
     }
 
+    /// One `-l` line: mode, links, owner, group, size, date, name, target.
     fn long_line(&mut self, e: &Entry) -> Vec<u8> {
         let m = &e.meta;
         let mut line = Vec::new();
@@ -278,7 +313,7 @@ impl Lister {
         };
         let size = if m.file_type().is_char_device() || m.file_type().is_block_device() {
             format!(
-                "{:>3}, {:>3}",
+                "{:>4}, {:>3}",
                 (m.rdev() >> 8) & 0xfff,
                 (m.rdev() & 0xff) | ((m.rdev() >> 12) & 0xfff00)
             )
@@ -289,7 +324,7 @@ impl Lister {
         };
         line.extend_from_slice(
             format!(
-                "{} {:>4} {:<8} {:<8} {:>8} {} ",
+                "{} {:>4} {:<8} {:<8} {:>9} {} ",
                 mode_string(m),
                 m.nlink(),
                 owner,

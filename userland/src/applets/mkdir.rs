@@ -2,7 +2,7 @@
 
 use crate::common::{error_msg, getopt, perror, usage_error, Exit};
 use std::ffi::OsString;
-use std::io;
+use std::io::{self, Write};
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::Path;
 
@@ -42,7 +42,11 @@ pub fn main(args: Vec<OsString>) -> i32 {
             perror("mkdir", format!("{what} '{}'", path.display()), &e);
             status = 1;
         } else if p.has('v') {
-            println!("mkdir: created directory '{}'", path.display());
+            let line = format!("mkdir: created directory '{}'\n", path.display());
+            if let Err(e) = std::io::stdout().write_all(line.as_bytes()) {
+                perror("mkdir", "write error", &e);
+                status = 1;
+            }
         }
     }
     status
