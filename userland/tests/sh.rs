@@ -516,7 +516,12 @@ fn syntax_errors() {
         ("echo a ;; b", "unexpected \";;\""),
         ("echo >", "unexpected end of file"),
         ("echo ${", "missing '}'"),
-        ("echo ${x%y}", "bad substitution"),
+        ("echo ${x!y}", "bad substitution"),
+        ("case a in b) echo;; c", "unexpected end of file"),
+        ("case a in b echo;; esac", "unexpected \"echo\""),
+        ("f() echo hi", "function body must be a compound command"),
+        ("cat <<EOF\nno end", "missing here-document delimiter"),
+        ("echo $((1 + 2", "missing '))'"),
         ("( )", "unexpected \")\""),
     ] {
         let o = run(script);
@@ -699,14 +704,404 @@ fn if_while_until_for() {
     assert_eq!(stdout(&o), "1\n2\n");
 }
 
+// --- case, functions, arithmetic, patterns, here-documents, traps ----------------
+
 #[test]
-fn unsupported_syntax_is_reported() {
-    for (script, msg) in [
-        ("echo $((1 + 2))", "arithmetic expansion is not supported"),
-        ("cat <<EOF\nx\nEOF", "here-documents are not supported"),
-    ] {
-        let o = run(script);
-        assert_eq!(o.status.code(), Some(2), "{script}");
-        assert_eq!(stderr(&o), format!("sh: syntax error: {msg}\n"), "{script}");
+fn case_command() {
+    check("case abc in a*) echo A;; *) echo B;; esac", "A\n", 0);
+    check("case xyz in a*) echo A;; *) echo B;; esac", "B\n", 0);
+    check("case foo in bar|foo) echo alt;; esac", "alt\n", 0);
+    check("case xy in x?) echo q;; esac", "q\n", 0);
+    check("case b in [abc]) echo in;; esac", "in\n", 0);
+    check("case z in [!a-c]) echo out;; esac", "out\n", 0);
+    check("case z in [!a-z]) echo out;; esac; echo $?", "0\n", 0);
+    // Quoted parts of patterns are literal, also through variables.
+    check("case 'a*' in \"a*\") echo lit;; esac", "lit\n", 0);
+    check("case ab in \"a*\") echo lit;; *) echo no;; esac", "no\n", 0);
+    check("case ab in a\\*) echo lit;; *) echo no;; esac", "no\n", 0);
+    check("p='a*'; case abc in $p) echo var;; esac", "var\n", 0);
+    check(
+        "p='a*'; case abc in \"$p\") echo var;; *) echo q;; esac",
+        "q\n",
+        0,
+    );
+    // The word is expanded but not split or globbed.
+    check("x='a b'; case $x in 'a b') echo sp;; esac", "sp\n", 0);
+    check("case x in (x) echo paren;; esac", "paren\n", 0);
+    check("case x in x) echo last; esac", "last\n", 0);
+    check("case x in y) ;; esac; echo $?", "0\n", 0);
+    check("case x in x) false;; esac", "", 1);
+    check("case x in x) ;; esac", "", 0);
+    check(
+        "for w in 1 a -; do case $w in\n  [0-9]) echo digit ;;\n  [a-z])\n    echo letter\n    ;;\n  *) echo other\nesac; done",
+        "digit\nletter\nother\n",
+        0,
+    );
+    check("case a in a) echo x;; esac > /dev/null; echo q", "q\n", 0);
+    check("echo case esac in", "case esac in\n", 0);
+}
+
+#[test]
+fn functions() {
+    check("f() { echo \"f: $# $1 $2\"; }; f a b", "f: 2 a b\n", 0);
+    check("f() { return 3; }; f; echo $?", "3\n", 0);
+    check("f() { false; return; }; f; echo $?", "1\n", 0);
+    check("f() { echo in; return; echo never; }; f", "in\n", 0);
+    // Positional parameters come back after the call.
+    let o = run_in(None, "f() { echo $1; }; f inner; echo $1", &["sh", "outer"]);
+    assert_eq!(stdout(&o), "inner\nouter\n");
+    check(
+        "g() { local x=inner y; y=set; echo $x $y; }; x=outer; y=old; g; echo $x $y",
+        "inner set\nouter old\n",
+        0,
+    );
+    check(
+        "g() { local x; echo \"[$x]\"; x=2; }; x=1; g; echo $x",
+        "[1]\n1\n",
+        0,
+    );
+    check("g() { local n=1; }; g; echo \"[$n]\"", "[]\n", 0);
+    check(
+        "f() { case $1 in 0) echo done;; *) f $(($1 - 1));; esac; }; f 50",
+        "done\n",
+        0,
+    );
+    check("f() (cd /; pwd); f", "/\n", 0);
+    check(
+        "f() { echo redirected; } > /dev/null; f; echo after",
+        "after\n",
+        0,
+    );
+    check(
+        "f() {\n  for i in 1 2 3; do\n    [ $i = 2 ] && return $i\n  done\n}\nf; echo $?",
+        "2\n",
+        0,
+    );
+    check("f() { echo a; }; unset -f f; f", "", 127);
+    check("f() { echo one; }; f() { echo two; }; f", "two\n", 0);
+    check("f() { echo $X; }; X=tmp f; echo \"[$X]\"", "tmp\n[]\n", 0);
+    check("f() { exit 4; }; f; echo never", "", 4);
+    let o = run("local x=1");
+    assert_eq!(o.status.code(), Some(2));
+    let o = run("f() { f; }; f");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("nested too deeply"), "{}", stderr(&o));
+}
+
+#[test]
+fn arithmetic_expansion() {
+    check("echo $((1 + 2 * 3)) $(( (1 + 2) * 3 ))", "7 9\n", 0);
+    check("echo $((7 / 2)) $((-7 % 3)) $((2 ** 10))", "3 -1 1024\n", 0);
+    check(
+        "echo $((1 << 4 | 1)) $((6 & 3)) $((6 ^ 3)) $((~0))",
+        "17 2 5 -1\n",
+        0,
+    );
+    check(
+        "echo $((1 < 2)) $((2 <= 1)) $((3 == 3)) $((3 != 3))",
+        "1 0 1 0\n",
+        0,
+    );
+    check("echo $((!0)) $((1 && 0)) $((0 || 2))", "1 0 1\n", 0);
+    check(
+        "x=5; echo $((x > 3 ? 10 : 20)) $(($x * 2)) $((x * 2))",
+        "10 10 10\n",
+        0,
+    );
+    check("echo $((x = 5, x += 2)) $x", "7 7\n", 0);
+    check("x=3; : $((x *= 4)); echo $x", "12\n", 0);
+    check(
+        "i=1; echo $((i++)) $i $((++i)) $((i--)) $((--i))",
+        "1 2 3 3 1\n",
+        0,
+    );
+    check("echo $((0x1f + 010))", "39\n", 0);
+    check("unset u; echo $((u + 1))", "1\n", 0);
+    check("echo $(( $(echo 6) * 7 ))", "42\n", 0);
+    check("echo \"$((1 + 1))\"", "2\n", 0);
+    check(
+        "echo $((9223372036854775807 + 1))",
+        "-9223372036854775808\n",
+        0,
+    );
+    check("x=0; echo $((x ? 1/x : 0))", "0\n", 0);
+    // Division by zero ends a non-interactive shell with status 2.
+    let o = run("echo $((1 / 0)); echo not reached");
+    assert_eq!(stdout(&o), "");
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o), "sh: 1 / 0: division by zero\n");
+    let o = run("echo $((1 +)); echo not reached");
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o), "sh: 1 +: arithmetic syntax error\n");
+    // `$( (...) )` is still a command substitution.
+    check("echo $( (echo sub) )", "sub\n", 0);
+}
+
+#[test]
+fn parameter_trimming_and_substitution() {
+    check(
+        "x=a.b.c; echo ${x%.*} ${x%%.*} ${x#*.} ${x##*.}",
+        "a.b a b.c c\n",
+        0,
+    );
+    check(
+        "x=/usr/lib/libc.so; echo ${x##*/} ${x%/*}",
+        "libc.so /usr/lib\n",
+        0,
+    );
+    check("x=abc; echo ${x%x} ${x#} ${x%\"c\"}", "abc abc ab\n", 0);
+    check("x='a*c'; echo ${x%'*c'} ${x%*c} ${x%\\*c}", "a a* a\n", 0);
+    check("x=a.b; echo \"${x%.*}\"", "a\n", 0);
+    check("unset x; echo \"[${x%a}]\"", "[]\n", 0);
+    check(
+        "x=a.b.c; echo ${x/./-} ${x//./-} ${x/#a/A} ${x/%c/C} ${x/b}",
+        "a-b.c a-b-c A.b.c a.b.C a..c\n",
+        0,
+    );
+    check("x=hello; echo ${x/l*/L} ${x//[aeiou]/_}", "heL h_ll_\n", 0);
+    check(
+        "x=hello; echo ${x:1:3} ${x:2} ${x: -3} ${x:1:-1} ${x:9}",
+        "ell llo llo ell\n",
+        0,
+    );
+    check("x=hello; n=1; echo ${x:n+1:2}", "ll\n", 0);
+    let o = run("set -u; echo ${nope%x}");
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn pathname_expansion() {
+    let dir = scratch("glob");
+    for f in ["b.txt", "a.txt", "c.rs", ".hidden", "sub/x.txt", "sub/y.rs"] {
+        let p = dir.join(f);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, "").unwrap();
     }
+    let chk = |script: &str, out: &str| {
+        let o = run_in(Some(&dir), script, &[]);
+        assert_eq!(stdout(&o), out, "{script}; stderr: {}", stderr(&o));
+    };
+    chk("echo *.txt", "a.txt b.txt\n");
+    chk("echo *", "a.txt b.txt c.rs sub\n");
+    chk("echo .h*", ".hidden\n");
+    chk("echo ?.rs [ab].txt", "c.rs a.txt b.txt\n");
+    chk("echo [!a].txt", "b.txt\n");
+    chk("echo */*.txt s*/y*", "sub/x.txt sub/y.rs\n");
+    chk("echo *.none", "*.none\n");
+    chk("echo \"*.txt\" '*'.txt \\*.txt", "*.txt *.txt *.txt\n");
+    chk("p='*.rs'; echo $p \"$p\"", "c.rs *.rs\n");
+    chk("echo */", "sub/\n");
+    chk("echo $PWD/c.*", &format!("{}/c.rs\n", dir.display()));
+    chk("set -f; echo *; set +f; echo c*", "*\nc.rs\n");
+    chk(
+        "for f in *.txt; do echo \"<$f>\"; done",
+        "<a.txt>\n<b.txt>\n",
+    );
+    chk("x=*.txt; echo \"$x\"", "*.txt\n");
+    chk("case $- in *f*) echo f;; *) echo nof;; esac", "nof\n");
+}
+
+#[test]
+fn here_documents() {
+    check(
+        "cat <<EOF\nhello\nworld\nEOF\necho after",
+        "hello\nworld\nafter\n",
+        0,
+    );
+    check(
+        "x=val; cat <<EOF\n$x ${x}s $(echo cmd) $((1 + 2)) \"q\" 'q' \\$x \\\\\nEOF",
+        "val vals cmd 3 \"q\" 'q' $x \\\n",
+        0,
+    );
+    check(
+        "x=val; cat <<'EOF'\n$x $(echo no) \\$x\nEOF",
+        "$x $(echo no) \\$x\n",
+        0,
+    );
+    check("cat <<\"E\"\n$HOME\nE", "$HOME\n", 0);
+    check("cat <<\\E\n$HOME\nE", "$HOME\n", 0);
+    check("cat <<-EOF\n\t\ttabbed\n\tEOF", "tabbed\n", 0);
+    check("cat <<EOF\n\tkept\nEOF", "\tkept\n", 0);
+    check("cat <<A; cat <<B\none\nA\ntwo\nB", "one\ntwo\n", 0);
+    check("cat <<A /dev/stdin <<B\nunused\nA\nused\nB", "used\n", 0);
+    check("cat <<EOF | cat\npiped\nEOF", "piped\n", 0);
+    check("read x <<EOF\nline\nEOF\necho $x", "line\n", 0);
+    check("cat 3<<EOF <&3\nfd three\nEOF", "fd three\n", 0);
+    check("cat <<EOF\nEOF", "", 0);
+    check("f() { cat <<EOF\nin $1\nEOF\n}; f func", "in func\n", 0);
+    check(
+        "for i in 1 2; do cat <<EOF\nloop $i\nEOF\ndone",
+        "loop 1\nloop 2\n",
+        0,
+    );
+    check("x=$(cat <<EOF\nsub\nEOF\n); echo $x", "sub\n", 0);
+    // Bigger than a pipe buffer.
+    let big = "x".repeat(200_000);
+    let o = run_stdin(&format!("cat <<EOF | wc -c\n{big}\nEOF\n"), &[]);
+    assert_eq!(stdout(&o).trim(), "200001");
+    // Here-documents typed on standard input.
+    let o = run_stdin("cat <<EOF\nfrom\nstdin\nEOF\necho done\n", &[]);
+    assert_eq!(stdout(&o), "from\nstdin\ndone\n");
+}
+
+#[test]
+fn traps() {
+    check("trap 'echo bye' EXIT; echo hi", "hi\nbye\n", 0);
+    check("trap 'echo bye $?' 0; exit 3", "bye 3\n", 3);
+    check("trap 'echo bye; exit 5' EXIT; true", "bye\n", 5);
+    check(
+        "trap 'echo got' TERM; kill -TERM $$; echo after",
+        "got\nafter\n",
+        0,
+    );
+    check(
+        "trap 'echo got' SIGUSR1; kill -USR1 $$; echo after",
+        "got\nafter\n",
+        0,
+    );
+    check(
+        "trap 'echo got; exit 7' 10; kill -10 $$; echo never",
+        "got\n",
+        7,
+    );
+    check("trap 'echo x' INT; trap", "trap -- 'echo x' INT\n", 0);
+    check("trap 'echo x' INT; trap - INT; trap", "", 0);
+    check("trap 'echo x' INT; trap INT; trap", "", 0);
+    // Ignored signals stay ignored in children; caught ones do not.
+    check(
+        "trap '' INT; sh -c 'kill -INT $$; echo survived'",
+        "survived\n",
+        0,
+    );
+    check(
+        "trap 'echo caught' TERM; sh -c 'kill -TERM $$; echo no'; echo $?",
+        "143\n",
+        0,
+    );
+    check("trap 'echo sub' EXIT; (echo in)", "in\nsub\n", 0);
+    check(
+        "(trap 'echo sub' EXIT; echo in); echo out",
+        "in\nsub\nout\n",
+        0,
+    );
+    check("trap 'false' USR1; kill -USR1 $$; echo $?", "0\n", 0);
+    let o = run("trap 'echo x' NOPE");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("bad trap"), "{}", stderr(&o));
+}
+
+#[test]
+fn test_builtin() {
+    check(
+        "[ 1 -lt 2 ] && echo lt; [ 2 -le 1 ] || echo le",
+        "lt\nle\n",
+        0,
+    );
+    check("test 3 -eq 3 -a 4 -ne 3 && echo y", "y\n", 0);
+    check("test 1 -gt 2 -o 2 -ge 2 && echo y", "y\n", 0);
+    check("[ a = a ] && [ a != b ] && echo s", "s\n", 0);
+    check(
+        "[ -n x ] && [ -z '' ] && [ x ] && ! [ '' ] && echo s",
+        "s\n",
+        0,
+    );
+    check("[ -d / ] && [ -e / ] && ! [ -f / ] && echo d", "d\n", 0);
+    check("[ -f /bin/sh ] && [ -x /bin/sh ] && echo f", "f\n", 0);
+    check("[ ! -e /nonexistent ] && echo no", "no\n", 0);
+    check("[ \\( a = b \\) -o -n x ] && echo p", "p\n", 0);
+    check(
+        "[ ! = x ]; echo $?; [ -n ]; echo $?; test; echo $?",
+        "1\n0\n1\n",
+        0,
+    );
+    check("[ a \\< b ] && echo lt", "lt\n", 0);
+    let o = run("[ 1 -eq x ]; echo $?; [ a; echo $?");
+    assert_eq!(stdout(&o), "2\n2\n");
+    assert_eq!(stderr(&o), "sh: test: x: bad number\nsh: [: missing ]\n");
+}
+
+#[test]
+fn printf_builtin() {
+    check(
+        "printf '%s-%d|%5s|%-5s|%05d\\n' a 42 r l 7",
+        "a-42|    r|l    |00007\n",
+        0,
+    );
+    check(
+        "printf '%x %X %o %c %%\\n' 255 255 8 xyz",
+        "ff FF 10 x %\n",
+        0,
+    );
+    check("printf '%s\\n' a b c", "a\nb\nc\n", 0);
+    check("printf '%s=%s\\n' a 1 b", "a=1\nb=\n", 0);
+    check("printf '%3.1s|%.2s|\\n' abc xyz", "  a|xy|\n", 0);
+    check(
+        "printf '%+d % d %.3d %#x %#o\\n' 5 5 5 255 8",
+        "+5  5 005 0xff 010\n",
+        0,
+    );
+    check("printf '%b|%s\\n' 'a\\tb' 'a\\tb'", "a\tb|a\\tb\n", 0);
+    check("printf '%b' 'x\\cy' z; echo", "x\n", 0);
+    check("printf 'a\\101\\t\\\\\\n'", "aA\t\\\n", 0);
+    check("printf '%d %d\\n' \"'A\" 0x10", "65 16\n", 0);
+    check("printf '%*d|%-*d|\\n' 4 1 3 2", "   1|2  |\n", 0);
+    check("printf 'no newline'", "no newline", 0);
+    let o = run("printf '%d\\n' abc");
+    assert_eq!(stdout(&o), "0\n");
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn readonly_builtin() {
+    let o = run("readonly r=1; r=2; echo not reached");
+    assert_eq!(stdout(&o), "");
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o), "sh: r: is read only\n");
+    check("readonly r=1; readonly", "readonly r='1'\n", 0);
+    check("r=1; readonly r; unset r; echo $? $r", "1 1\n", 0);
+    check("readonly r=1; export r=2; echo $? $r", "1 1\n", 0);
+    check("readonly r=1; readonly r=2; echo $? $r", "1 1\n", 0);
+}
+
+#[test]
+fn type_and_command() {
+    check(
+        "f() { :; }; type f echo if /bin/sh",
+        "f is a function\necho is a shell builtin\nif is a shell keyword\n/bin/sh is /bin/sh\n",
+        0,
+    );
+    let o = run("type nosuch");
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stderr(&o), "sh: type: nosuch: not found\n");
+    check(
+        "f() { :; }; command -v f echo cat",
+        "f\necho\n/usr/bin/cat\n",
+        0,
+    );
+    check("command -v nosuch; echo $?", "1\n", 0);
+    check(
+        "echo() { printf 'fn\\n'; }; echo x; command echo real",
+        "fn\nreal\n",
+        0,
+    );
+    check(
+        "cat() { echo fn; }; command cat /dev/null; echo $?",
+        "0\n",
+        0,
+    );
+    check("command nosuch; echo $?", "127\n", 0);
+}
+
+#[test]
+fn umask_builtin() {
+    check("umask 022; umask", "0022\n", 0);
+    check("umask 027; umask -S", "u=rwx,g=rx,o=\n", 0);
+    check(
+        "umask u=rwx,g=rx,o=; umask; umask g+w,o+r; umask",
+        "0027\n0003\n",
+        0,
+    );
+    check("umask a-w; umask", "0222\n", 0);
+    let o = run("umask 999; echo $?");
+    assert_eq!(stdout(&o), "1\n");
 }

@@ -4,6 +4,9 @@
 //! strings) because expansion needs to know which bytes were quoted: only
 //! unquoted expansion results are split into fields.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 /// One piece of a word, in source order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WordPart {
@@ -19,6 +22,9 @@ pub enum WordPart {
     CommandSub(Vec<AndOrList>),
     /// `~` or `~user` at the start of a word.
     Tilde(Vec<u8>),
+    /// `$((...))`: the expression text, expanded (without splitting) and
+    /// then evaluated.
+    Arith(Word),
 }
 
 /// A word: the parts that concatenate to one (or, after splitting, several)
@@ -53,6 +59,23 @@ pub enum ParamOp {
     Alternative { colon: bool, word: Word },
     /// `${name?word}` / `${name:?word}`: fail with a message when unset.
     Error { colon: bool, word: Word },
+    /// `${name%pat}`, `${name%%pat}` (`suffix`) and `${name#pat}`,
+    /// `${name##pat}`: remove the shortest (or `longest`) match.
+    Trim {
+        suffix: bool,
+        longest: bool,
+        pattern: Word,
+    },
+    /// ash's `${name/pat/rep}`; `all` for `//`, `anchor` `#` or `%` for
+    /// `/#` and `/%` (match at the start or end only).
+    Replace {
+        all: bool,
+        anchor: Option<u8>,
+        pattern: Word,
+        with: Word,
+    },
+    /// ash's `${name:offset}` and `${name:offset:length}`, both arithmetic.
+    Substr { offset: Word, length: Option<Word> },
 }
 
 /// The redirection operators.
@@ -72,13 +95,15 @@ pub enum RedirOp {
     DupIn,
     /// `>&`
     DupOut,
+    /// `<<` / `<<-`: the body is in [`Redirect::heredoc`].
+    HereDoc,
 }
 
 impl RedirOp {
     /// The descriptor the operator applies to when no number is written.
     pub fn default_fd(self) -> i32 {
         match self {
-            RedirOp::Read | RedirOp::ReadWrite | RedirOp::DupIn => 0,
+            RedirOp::Read | RedirOp::ReadWrite | RedirOp::DupIn | RedirOp::HereDoc => 0,
             _ => 1,
         }
     }
@@ -91,8 +116,12 @@ pub struct Redirect {
     pub fd: i32,
     /// The operator.
     pub op: RedirOp,
-    /// The file name, or for `<&`/`>&` a descriptor number or `-`.
+    /// The file name, or for `<&`/`>&` a descriptor number or `-`; for a
+    /// here-document, its delimiter.
     pub target: Word,
+    /// A here-document's body. It is shared because the lexer reads it
+    /// only at the next newline, after the parser has built this node.
+    pub heredoc: Option<Rc<RefCell<Word>>>,
 }
 
 /// A variable assignment `name=value` in front of a command.
@@ -115,8 +144,16 @@ pub struct SimpleCommand {
     pub redirects: Vec<Redirect>,
 }
 
-/// A command: one element of a pipeline. `case` and function definitions
-/// will become further variants.
+/// One `pat|pat) list ;;` item of a `case`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseItem {
+    /// The alternative patterns.
+    pub patterns: Vec<Word>,
+    /// The commands run when one matches.
+    pub body: Vec<AndOrList>,
+}
+
+/// A command: one element of a pipeline.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     /// A simple command.
@@ -156,6 +193,18 @@ pub enum Command {
         /// Redirections after `done`.
         redirects: Vec<Redirect>,
     },
+    /// `case word in pat) list ;; ... esac`.
+    Case {
+        /// The word matched.
+        word: Word,
+        /// The items, tried in order.
+        items: Vec<CaseItem>,
+        /// Redirections after `esac`.
+        redirects: Vec<Redirect>,
+    },
+    /// `name() compound-command`: defines a function. The body is shared so
+    /// that defining (and re-running a loop that defines) copies nothing.
+    FuncDef(Vec<u8>, Rc<Command>),
 }
 
 /// `[!] cmd | cmd | ...`

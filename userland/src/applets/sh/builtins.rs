@@ -28,6 +28,41 @@ pub struct Builtin {
 /// command's redirections).
 static BUILTINS: &[Builtin] = &[
     Builtin {
+        name: b"[",
+        special: false,
+        run: super::testcmd::test,
+    },
+    Builtin {
+        name: b"command",
+        special: false,
+        run: command,
+    },
+    Builtin {
+        name: b"printf",
+        special: false,
+        run: super::printf::printf,
+    },
+    Builtin {
+        name: b"readonly",
+        special: true,
+        run: readonly,
+    },
+    Builtin {
+        name: b"test",
+        special: false,
+        run: super::testcmd::test,
+    },
+    Builtin {
+        name: b"type",
+        special: false,
+        run: type_,
+    },
+    Builtin {
+        name: b"umask",
+        special: false,
+        run: umask,
+    },
+    Builtin {
         name: b".",
         special: true,
         run: dot,
@@ -78,6 +113,11 @@ static BUILTINS: &[Builtin] = &[
         run: false_,
     },
     Builtin {
+        name: b"local",
+        special: false,
+        run: local,
+    },
+    Builtin {
         name: b"pwd",
         special: false,
         run: pwd,
@@ -88,6 +128,11 @@ static BUILTINS: &[Builtin] = &[
         run: read,
     },
     Builtin {
+        name: b"return",
+        special: true,
+        run: return_,
+    },
+    Builtin {
         name: b"set",
         special: true,
         run: set,
@@ -96,6 +141,11 @@ static BUILTINS: &[Builtin] = &[
         name: b"shift",
         special: true,
         run: shift,
+    },
+    Builtin {
+        name: b"trap",
+        special: true,
+        run: trap,
     },
     Builtin {
         name: b"true",
@@ -387,6 +437,14 @@ fn export(sh: &mut Shell, argv: &[Vec<u8>]) -> Status {
             continue;
         }
         if let Some(v) = value {
+            if sh.vars.is_readonly(name) {
+                err(
+                    argv,
+                    &format!("{}: is read only", String::from_utf8_lossy(name)),
+                );
+                status = 1;
+                continue;
+            }
             sh.vars.set(name, v.to_vec());
         }
         sh.vars.export(name);
@@ -394,19 +452,442 @@ fn export(sh: &mut Shell, argv: &[Vec<u8>]) -> Status {
     Ok(status)
 }
 
-/// `unset [-v|-f] NAME...` (there are no functions yet, so `-f` does
-/// nothing).
+/// `readonly [-p] [NAME[=VALUE]]...`: with no names, lists them.
+fn readonly(sh: &mut Shell, argv: &[Vec<u8>]) -> Status {
+    let args: Vec<&Vec<u8>> = argv[1..].iter().filter(|a| a.as_slice() != b"-p").collect();
+    if args.is_empty() {
+        let mut text = Vec::new();
+        for (name, var) in sh.vars.iter().filter(|(_, v)| v.readonly) {
+            text.extend_from_slice(b"readonly ");
+            text.extend_from_slice(name);
+            if let Some(v) = &var.value {
+                text.push(b'=');
+                text.extend_from_slice(&shell_quote(v));
+            }
+            text.push(b'\n');
+        }
+        return Ok(out(&text));
+    }
+    let mut status = 0;
+    for a in args {
+        let (name, value) = match a.iter().position(|&c| c == b'=') {
+            Some(eq) => (&a[..eq], Some(&a[eq + 1..])),
+            None => (a.as_slice(), None),
+        };
+        if !is_name(name) {
+            err(
+                argv,
+                &format!("{}: bad variable name", String::from_utf8_lossy(name)),
+            );
+            status = 1;
+            continue;
+        }
+        if let Some(v) = value {
+            if sh.vars.is_readonly(name) {
+                err(
+                    argv,
+                    &format!("{}: is read only", String::from_utf8_lossy(name)),
+                );
+                status = 1;
+                continue;
+            }
+            sh.vars.set(name, v.to_vec());
+        }
+        sh.vars.set_readonly(name);
+    }
+    Ok(status)
+}
+
+/// Reserved words, for `type` and `command -v`.
+const KEYWORDS: &[&[u8]] = &[
+    b"!", b"{", b"}", b"case", b"do", b"done", b"elif", b"else", b"esac", b"fi", b"for", b"if",
+    b"in", b"then", b"until", b"while",
+];
+
+/// What `name` runs as: `(path or name, description)`, or `None` when it
+/// is not found.
+fn lookup(sh: &Shell, name: &[u8]) -> Option<(Vec<u8>, &'static str)> {
+    if KEYWORDS.contains(&name) {
+        return Some((name.to_vec(), "a shell keyword"));
+    }
+    if sh.functions.contains_key(name) {
+        return Some((name.to_vec(), "a function"));
+    }
+    if find(name).is_some() || name == b"exec" {
+        return Some((name.to_vec(), "a shell builtin"));
+    }
+    let executable = |p: &[u8]| {
+        let p = std::ffi::OsStr::from_bytes(p);
+        std::fs::metadata(p).is_ok_and(|m| m.is_file())
+            && nix::unistd::access(p, nix::unistd::AccessFlags::X_OK).is_ok()
+    };
+    if name.contains(&b'/') {
+        return executable(name).then(|| (name.to_vec(), ""));
+    }
+    let path = sh
+        .vars
+        .get(b"PATH")
+        .unwrap_or(b"/sbin:/usr/sbin:/bin:/usr/bin");
+    path.split(|&c| c == b':').find_map(|dir| {
+        let mut full = if dir.is_empty() {
+            b".".to_vec()
+        } else {
+            dir.to_vec()
+        };
+        full.push(b'/');
+        full.extend_from_slice(name);
+        executable(&full).then_some((full, ""))
+    })
+}
+
+/// Describes each name as `type` (`verbose`) or `command -v` does; the
+/// status is 1 if one was not found.
+fn describe(sh: &Shell, argv: &[Vec<u8>], names: &[Vec<u8>], verbose: bool) -> Status {
+    let mut text = Vec::new();
+    let mut status = 0;
+    for name in names {
+        match lookup(sh, name) {
+            Some((path, what)) => {
+                if verbose {
+                    text.extend_from_slice(name);
+                    text.extend_from_slice(b" is ");
+                    text.extend_from_slice(if what.is_empty() {
+                        &path
+                    } else {
+                        what.as_bytes()
+                    });
+                } else {
+                    text.extend_from_slice(&path);
+                }
+                text.push(b'\n');
+            }
+            None => {
+                if verbose {
+                    err(
+                        argv,
+                        &format!("{}: not found", String::from_utf8_lossy(name)),
+                    );
+                }
+                status = 1;
+            }
+        }
+    }
+    let written = out(&text);
+    Ok(if status != 0 { status } else { written })
+}
+
+/// `type NAME...`.
+fn type_(sh: &mut Shell, argv: &[Vec<u8>]) -> Status {
+    describe(sh, argv, &argv[1..], true)
+}
+
+/// `command [-p] [-v|-V] NAME [ARG...]`: describes NAME, or runs it as a
+/// builtin or program, bypassing functions.
+fn command(sh: &mut Shell, argv: &[Vec<u8>]) -> Status {
+    let mut i = 1;
+    let mut mode = None;
+    while let Some(a) = argv.get(i) {
+        match a.as_slice() {
+            b"-p" => {}
+            b"-v" => mode = Some(false),
+            b"-V" => mode = Some(true),
+            b"--" => {
+                i += 1;
+                break;
+            }
+            _ => break,
+        }
+        i += 1;
+    }
+    let rest = &argv[i..];
+    if let Some(verbose) = mode {
+        return describe(sh, argv, rest, verbose);
+    }
+    if rest.is_empty() {
+        return Ok(0);
+    }
+    match find(&rest[0]) {
+        Some(b) => (b.run)(sh, rest),
+        None => sh.run_program(rest),
+    }
+}
+
+/// The permission bits `who` (a mask of u/g/o) and `perms` (`rwx`) select.
+fn mode_bits(who: u32, perms: &[u8]) -> u32 {
+    let mut bits = 0;
+    for p in perms {
+        bits |= match p {
+            b'r' => 0o444,
+            b'w' => 0o222,
+            b'x' => 0o111,
+            _ => 0,
+        };
+    }
+    bits & who
+}
+
+/// `umask [-S] [MODE]`: prints the file creation mask (octal, or with
+/// `-S` symbolically as the permissions it allows), or sets it from an
+/// octal or symbolic (`u=rwx,g+r,o-w`) mode.
+fn umask(_: &mut Shell, argv: &[Vec<u8>]) -> Status {
+    use nix::sys::stat::{umask, Mode};
+    let symbolic = argv.get(1).is_some_and(|a| a == b"-S");
+    let args = &argv[1 + usize::from(symbolic)..];
+    let old = umask(Mode::empty());
+    umask(old);
+    let mask = old.bits() as u32;
+    let Some(spec) = args.first() else {
+        let text = if symbolic {
+            let allowed = !mask & 0o777;
+            let part = |shift: u32| {
+                let b = (allowed >> shift) & 7;
+                let mut s = String::new();
+                for (bit, c) in [(4, 'r'), (2, 'w'), (1, 'x')] {
+                    if b & bit != 0 {
+                        s.push(c);
+                    }
+                }
+                s
+            };
+            format!("u={},g={},o={}\n", part(6), part(3), part(0))
+        } else {
+            format!("{mask:04o}\n")
+        };
+        return Ok(out(text.as_bytes()));
+    };
+    let bad = || {
+        err(
+            argv,
+            &format!("{}: invalid mode", String::from_utf8_lossy(spec)),
+        );
+        Ok(1)
+    };
+    let new = if spec.iter().all(|c| (b'0'..=b'7').contains(c)) {
+        match u32::from_str_radix(std::str::from_utf8(spec).unwrap_or(""), 8) {
+            Ok(m) if m <= 0o777 => m,
+            _ => return bad(),
+        }
+    } else {
+        // Symbolic modes describe the permissions allowed, the complement
+        // of the mask.
+        let mut allowed = !mask & 0o777;
+        for clause in spec.split(|&c| c == b',') {
+            let who_len = clause
+                .iter()
+                .take_while(|c| matches!(c, b'u' | b'g' | b'o' | b'a'))
+                .count();
+            let mut who = 0;
+            for c in &clause[..who_len] {
+                who |= match c {
+                    b'u' => 0o700,
+                    b'g' => 0o070,
+                    b'o' => 0o007,
+                    _ => 0o777,
+                };
+            }
+            if who == 0 {
+                who = 0o777;
+            }
+            let (Some(&op), perms) = (
+                clause.get(who_len),
+                clause.get(who_len + 1..).unwrap_or(&[]),
+            ) else {
+                return bad();
+            };
+            if !perms.iter().all(|c| matches!(c, b'r' | b'w' | b'x')) {
+                return bad();
+            }
+            let bits = mode_bits(who, perms);
+            match op {
+                b'=' => allowed = (allowed & !who) | bits,
+                b'+' => allowed |= bits,
+                b'-' => allowed &= !bits,
+                _ => return bad(),
+            }
+        }
+        !allowed & 0o777
+    };
+    umask(Mode::from_bits_truncate(new as nix::libc::mode_t));
+    Ok(0)
+}
+
+/// `unset [-v|-f] NAME...`.
 fn unset(sh: &mut Shell, argv: &[Vec<u8>]) -> Status {
     let mut functions = false;
     for a in &argv[1..] {
         match a.as_slice() {
             b"-f" => functions = true,
             b"-v" => functions = false,
-            name if !functions => sh.vars.unset(name),
-            _ => {}
+            name if functions => {
+                sh.functions.remove(name);
+            }
+            name if sh.vars.is_readonly(name) => {
+                err(
+                    argv,
+                    &format!("{}: is read only", String::from_utf8_lossy(name)),
+                );
+                return Ok(1);
+            }
+            name => sh.vars.unset(name),
         }
     }
     Ok(0)
+}
+
+/// `return [n]`: leaves the function with `n`, or with `$?`.
+fn return_(sh: &mut Shell, argv: &[Vec<u8>]) -> Status {
+    match argv.get(1) {
+        None => Err(Flow::Return(sh.status)),
+        Some(n) => match number(n) {
+            Some(n) => Err(Flow::Return(n & 0xff)),
+            None => {
+                err(
+                    argv,
+                    &format!("Illegal number: {}", String::from_utf8_lossy(n)),
+                );
+                Ok(2)
+            }
+        },
+    }
+}
+
+/// `local NAME[=VALUE]...`: makes variables local to the running function;
+/// without a value a variable keeps the value it had, as in ash.
+fn local(sh: &mut Shell, argv: &[Vec<u8>]) -> Status {
+    let Some(frame) = sh.locals.last() else {
+        err(argv, "not in a function");
+        return Ok(2);
+    };
+    let mut frame_names: Vec<Vec<u8>> = frame.iter().map(|(n, _)| n.clone()).collect();
+    let mut status = 0;
+    for a in &argv[1..] {
+        let (name, value) = match a.iter().position(|&c| c == b'=') {
+            Some(eq) => (&a[..eq], Some(&a[eq + 1..])),
+            None => (a.as_slice(), None),
+        };
+        if !is_name(name) {
+            err(
+                argv,
+                &format!("{}: bad variable name", String::from_utf8_lossy(name)),
+            );
+            status = 1;
+            continue;
+        }
+        // Only the first `local` of a name in a call saves the outer value.
+        if !frame_names.iter().any(|n| n == name) {
+            let saved = sh.vars.entry(name);
+            if let Some(frame) = sh.locals.last_mut() {
+                frame.push((name.to_vec(), saved));
+            }
+            frame_names.push(name.to_vec());
+        }
+        if let Some(v) = value {
+            sh.vars.set(name, v.to_vec());
+        }
+    }
+    Ok(status)
+}
+
+/// The trap slot of a signal given by number, by name with or without
+/// `SIG` (any case), or `EXIT`; `None` if there is no such signal.
+pub fn signal_slot(s: &[u8]) -> Option<usize> {
+    let s = std::str::from_utf8(s).ok()?;
+    if let Ok(n) = s.parse::<usize>() {
+        return (n == 0 || nix::sys::signal::Signal::try_from(n as i32).is_ok()).then_some(n);
+    }
+    let upper = s.to_ascii_uppercase();
+    if upper == "EXIT" {
+        return Some(0);
+    }
+    let name = if upper.starts_with("SIG") {
+        upper
+    } else {
+        format!("SIG{upper}")
+    };
+    name.parse::<nix::sys::signal::Signal>()
+        .ok()
+        .map(|sig| sig as usize)
+}
+
+/// The name of trap slot `n` as `trap` prints it: `EXIT` or the signal
+/// name without `SIG`.
+fn slot_name(n: usize) -> String {
+    if n == 0 {
+        return "EXIT".into();
+    }
+    nix::sys::signal::Signal::try_from(n as i32)
+        .map(|s| s.as_str().trim_start_matches("SIG").to_string())
+        .unwrap_or_else(|_| n.to_string())
+}
+
+/// `trap [ACTION SIGNAL...]`: with ACTION `-` the signals get their default
+/// back, with `''` they are ignored (in children too), otherwise ACTION
+/// runs when they arrive; `EXIT` (0) runs when the shell exits. A first
+/// operand that is a number means all operands are signals to reset.
+fn trap(sh: &mut Shell, argv: &[Vec<u8>]) -> Status {
+    use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
+    let mut args = &argv[1..];
+    if args.first().is_some_and(|a| a == b"--") {
+        args = &args[1..];
+    }
+    let Some(first) = args.first() else {
+        let mut text = Vec::new();
+        for (n, t) in sh.traps.iter().enumerate() {
+            if let Some(action) = t {
+                text.extend_from_slice(b"trap -- ");
+                text.extend_from_slice(&shell_quote(action));
+                text.push(b' ');
+                text.extend_from_slice(slot_name(n).as_bytes());
+                text.push(b'\n');
+            }
+        }
+        return Ok(out(&text));
+    };
+    let (action, sigs) = if number(first).is_some() || args.len() == 1 {
+        (None, args)
+    } else if first == b"-" {
+        (None, &args[1..])
+    } else {
+        (Some(first.clone()), &args[1..])
+    };
+    let mut status = 0;
+    for s in sigs {
+        let Some(n) = signal_slot(s) else {
+            err(argv, &format!("{}: bad trap", String::from_utf8_lossy(s)));
+            status = 1;
+            continue;
+        };
+        if n != 0 {
+            let Ok(sig) = Signal::try_from(n as i32) else {
+                continue;
+            };
+            let handler = match &action {
+                None if sh.interactive => super::interactive_handler(sig),
+                None => SigHandler::SigDfl,
+                Some(a) if a.is_empty() => SigHandler::SigIgn,
+                Some(_) => SigHandler::Handler(super::exec::on_trap),
+            };
+            // SA_RESTART: a trap runs between commands, so system calls in
+            // progress need not fail. The interactive SIGINT handler is the
+            // exception: it must interrupt the read of the command line.
+            let flags = if action.is_none() && sh.interactive {
+                SaFlags::empty()
+            } else {
+                SaFlags::SA_RESTART
+            };
+            let sa = SigAction::new(handler, flags, SigSet::empty());
+            // SAFETY: the handler only stores to atomics.
+            if matches!(sig, Signal::SIGKILL | Signal::SIGSTOP)
+                || unsafe { sigaction(sig, &sa) }.is_err()
+            {
+                err(argv, &format!("{}: bad trap", String::from_utf8_lossy(s)));
+                status = 1;
+                continue;
+            }
+        }
+        sh.traps[n] = action.clone();
+    }
+    Ok(status)
 }
 
 /// `set [-exuC] [+exuC] [--] [ARG...]`: options, positional parameters, or
@@ -451,6 +932,7 @@ fn set(sh: &mut Shell, argv: &[Vec<u8>]) -> Status {
                 b'x' => sh.opts.xtrace = on,
                 b'u' => sh.opts.nounset = on,
                 b'C' => sh.opts.noclobber = on,
+                b'f' => sh.opts.noglob = on,
                 _ => {
                     err(
                         argv,
@@ -666,7 +1148,11 @@ fn dot(sh: &mut Shell, argv: &[Vec<u8>]) -> Status {
     for c in &candidates {
         if let Ok(src) = std::fs::read(std::ffi::OsStr::from_bytes(c)) {
             sh.status = 0;
-            return sh.run_source(&src);
+            // `return` ends the script being read.
+            return match sh.run_source(&src) {
+                Err(Flow::Return(n)) => Ok(n),
+                r => r,
+            };
         }
     }
     err(
@@ -702,6 +1188,16 @@ mod tests {
             b"wait",
             b"pwd",
             b"set",
+            b"[",
+            b"test",
+            b"printf",
+            b"trap",
+            b"local",
+            b"return",
+            b"type",
+            b"command",
+            b"readonly",
+            b"umask",
         ] {
             assert!(find(name).is_some(), "{}", String::from_utf8_lossy(name));
         }

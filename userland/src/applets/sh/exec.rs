@@ -2,10 +2,13 @@
 //! pipelines, subshells and background lists, and running builtins in the
 //! shell itself.
 
+use std::collections::HashMap;
 use std::ffi::CString;
 use std::io::Write;
 use std::os::fd::{IntoRawFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use nix::errno::Errno;
 use nix::fcntl::{fcntl, open, FcntlArg, OFlag};
@@ -17,10 +20,33 @@ use nix::unistd::{close, dup2, execve, fork, pipe2, ForkResult, Pid};
 use super::ast::{AndOrList, Command, Connector, Pipeline, RedirOp, Redirect, SimpleCommand};
 use super::builtins;
 use super::parser::{ParseError, Parser};
-use super::vars::Vars;
+use super::pattern;
+use super::vars::{Var, Vars};
 
-/// Why execution stops early, unwinding to whoever handles it. Functions
-/// will add `Return`.
+/// The number of trap slots: 0 is `EXIT`, the rest signal numbers.
+pub const NSIG: usize = 65;
+
+/// Signals caught by a trap and not yet acted on, set by [`on_trap`].
+static PENDING: [AtomicBool; NSIG] = [const { AtomicBool::new(false) }; NSIG];
+
+/// Whether any of [`PENDING`] may be set (saves scanning them all after
+/// every command).
+static ANY_PENDING: AtomicBool = AtomicBool::new(false);
+
+/// The handler of trapped signals: only records the signal, which the
+/// shell acts on between commands.
+pub extern "C" fn on_trap(sig: nix::libc::c_int) {
+    if let Some(flag) = usize::try_from(sig).ok().and_then(|i| PENDING.get(i)) {
+        flag.store(true, Ordering::Relaxed);
+        ANY_PENDING.store(true, Ordering::Relaxed);
+    }
+}
+
+/// How deeply function calls may nest before the shell refuses, instead of
+/// overflowing its stack.
+const MAX_CALL_DEPTH: u32 = 1000;
+
+/// Why execution stops early, unwinding to whoever handles it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flow {
     /// Leave the shell (or the subshell) with this status.
@@ -32,6 +58,8 @@ pub enum Flow {
     Break(u32),
     /// `continue n`: start the next iteration of the `n`th enclosing loop.
     Continue(u32),
+    /// `return n`: leave the function (or `.` script) with status `n`.
+    Return(i32),
 }
 
 /// The result of running something: its exit status, or a [`Flow`].
@@ -48,6 +76,8 @@ pub struct Options {
     pub nounset: bool,
     /// `-C`: `>` does not overwrite existing files.
     pub noclobber: bool,
+    /// `-f`: no pathname expansion.
+    pub noglob: bool,
 }
 
 /// A background job (no job control yet: one process per job).
@@ -90,6 +120,16 @@ pub struct Shell {
     /// How many conditions (`if`, `while`) enclose it: `set -e` ignores
     /// failures there.
     condition_depth: u32,
+    /// Defined functions.
+    pub functions: HashMap<Vec<u8>, Rc<Command>>,
+    /// For each running function call, the variables it made local with
+    /// their values from before.
+    pub locals: Vec<Vec<(Vec<u8>, Option<Var>)>>,
+    /// Trap actions by slot (see [`NSIG`]); `Some(empty)` ignores the
+    /// signal.
+    pub traps: Vec<Option<Vec<u8>>>,
+    /// Whether a trap action is running (traps do not nest).
+    in_trap: bool,
 }
 
 /// Expanded assignments `(name, value)` in front of a command.
@@ -170,6 +210,10 @@ impl Shell {
             subst_status: None,
             loop_depth: 0,
             condition_depth: 0,
+            functions: HashMap::new(),
+            locals: Vec::new(),
+            traps: vec![None; NSIG],
+            in_trap: false,
         }
     }
 
@@ -182,6 +226,7 @@ impl Shell {
             (self.opts.nounset, b'u'),
             (self.opts.xtrace, b'x'),
             (self.opts.noclobber, b'C'),
+            (self.opts.noglob, b'f'),
         ] {
             if on {
                 s.push(c);
@@ -338,18 +383,71 @@ impl Shell {
             }
             self.signals_changed = false;
         }
+        // Caught signals go back to their defaults in a subshell; ignored
+        // ones stay ignored (XCU 2.12).
+        for (n, trap) in self.traps.iter_mut().enumerate() {
+            let Some(action) = trap else { continue };
+            let handler = if action.is_empty() {
+                SigHandler::SigIgn
+            } else {
+                *trap = None;
+                SigHandler::SigDfl
+            };
+            if let Ok(sig) = Signal::try_from(n as i32) {
+                // SAFETY: default and ignore dispositions install no code.
+                let _ = unsafe { signal(sig, handler) };
+            }
+        }
         self.interactive = false;
         self.jobs.clear();
     }
 
     /// Ends a forked child with the status of what it ran.
     pub fn exit_child(&mut self, status: Status) -> ! {
+        let code = self.exit_status(status);
         flush_stdout();
+        std::process::exit(code & 0xff)
+    }
+
+    /// The status the shell exits with after `status`, once the `EXIT`
+    /// trap has run (which may itself call `exit`).
+    pub fn exit_status(&mut self, status: Status) -> i32 {
         let code = match status {
-            Ok(n) | Err(Flow::Exit(n)) | Err(Flow::Abort(n)) => n,
+            Ok(n) | Err(Flow::Exit(n) | Flow::Abort(n) | Flow::Return(n)) => n,
             Err(Flow::Break(_) | Flow::Continue(_)) => self.status,
         };
-        std::process::exit(code & 0xff)
+        self.status = code;
+        if let Some(action) = self.traps[0].take() {
+            if let Err(Flow::Exit(n)) = self.run_source(&action) {
+                return n;
+            }
+        }
+        code
+    }
+
+    /// Runs the actions of trapped signals that arrived since the last
+    /// check. `$?` is left as it was, unless an action exits.
+    pub fn run_traps(&mut self) -> Result<(), Flow> {
+        if self.in_trap || !ANY_PENDING.swap(false, Ordering::Relaxed) {
+            return Ok(());
+        }
+        for (n, flag) in PENDING.iter().enumerate() {
+            if !flag.swap(false, Ordering::Relaxed) {
+                continue;
+            }
+            let Some(action) = self.traps[n].clone() else {
+                continue;
+            };
+            let status = self.status;
+            self.in_trap = true;
+            let r = self.run_source(&action);
+            self.in_trap = false;
+            match r {
+                Err(f @ (Flow::Exit(_) | Flow::Abort(_))) => return Err(f),
+                _ => self.status = status,
+            }
+        }
+        Ok(())
     }
 
     /// Waits for `pid` and returns its exit status (128+n for a signal).
@@ -400,6 +498,7 @@ impl Shell {
             status
         };
         self.status = status;
+        self.run_traps()?;
         Ok(status)
     }
 
@@ -511,8 +610,13 @@ impl Shell {
                     Err(e) => Ok(self.fork_failed(e)),
                 }
             }
-            Command::If { .. } | Command::Loop { .. } | Command::For { .. } => {
-                self.run_compound(cmd)
+            Command::If { .. }
+            | Command::Loop { .. }
+            | Command::For { .. }
+            | Command::Case { .. } => self.run_compound(cmd),
+            Command::FuncDef(name, body) => {
+                self.functions.insert(name.clone(), Rc::clone(body));
+                Ok(0)
             }
         }
     }
@@ -620,7 +724,57 @@ impl Shell {
                 }
                 Ok(status)
             }),
+            Command::Case {
+                word,
+                items,
+                redirects,
+            } => self.with_redirects(redirects, |sh| {
+                let word = sh.expand_single(word)?;
+                for item in items {
+                    for p in &item.patterns {
+                        let p = sh.expand_pattern(p)?;
+                        if pattern::matches(&p, &word) {
+                            return if item.body.is_empty() {
+                                Ok(0)
+                            } else {
+                                sh.run_lists(&item.body)
+                            };
+                        }
+                    }
+                }
+                Ok(0)
+            }),
             _ => Ok(0),
+        }
+    }
+
+    /// Calls function `body` with `argv` as its name and positional
+    /// parameters.
+    fn call_function(&mut self, body: &Command, argv: &[Vec<u8>]) -> Status {
+        if self.locals.len() as u32 >= MAX_CALL_DEPTH {
+            eprintln!(
+                "sh: {}: function calls nested too deeply",
+                String::from_utf8_lossy(&argv[0])
+            );
+            return Err(if self.interactive {
+                Flow::Abort(2)
+            } else {
+                Flow::Exit(2)
+            });
+        }
+        let positional = std::mem::replace(&mut self.positional, argv[1..].to_vec());
+        // `break` inside a function does not reach the caller's loops.
+        let loop_depth = std::mem::replace(&mut self.loop_depth, 0);
+        self.locals.push(Vec::new());
+        let r = self.run_command(body, false);
+        for (name, var) in self.locals.pop().unwrap_or_default().into_iter().rev() {
+            self.vars.restore(&name, var);
+        }
+        self.loop_depth = loop_depth;
+        self.positional = positional;
+        match r {
+            Err(Flow::Return(n)) => Ok(n),
+            r => r,
         }
     }
 
@@ -628,7 +782,11 @@ impl Shell {
     fn expand_assigns(&mut self, cmd: &SimpleCommand) -> Result<Assigns, Flow> {
         let mut out = Vec::with_capacity(cmd.assigns.len());
         for a in &cmd.assigns {
-            out.push((a.name.clone(), self.expand_single(&a.value)?));
+            let value = self.expand_single(&a.value)?;
+            if self.vars.is_readonly(&a.name) {
+                return Err(self.fail(&a.name, b"is read only"));
+            }
+            out.push((a.name.clone(), value));
         }
         Ok(out)
     }
@@ -676,19 +834,30 @@ impl Shell {
         if name == b"exec" {
             return self.run_exec(&argv[1..], assigns, &cmd.redirects);
         }
-        if let Some(b) = builtins::find(name) {
+        let builtin = builtins::find(name);
+        // Special builtins come before functions, other builtins after.
+        let function = match builtin {
+            Some(b) if b.special => None,
+            _ => self.functions.get(name).cloned(),
+        };
+        if builtin.is_some() || function.is_some() {
             // Assignments before special builtins stay; before the others
             // they last for the command only.
+            let special = function.is_none() && builtin.is_some_and(|b| b.special);
             let mut restore_vars = Vec::new();
             for (k, v) in assigns {
-                if !b.special {
+                if !special {
                     restore_vars.push((k.clone(), self.vars.get(&k).map(<[u8]>::to_vec)));
                 }
                 self.vars.set(&k, v);
             }
             let mut saved = Saved::new();
             let status = if self.apply_redirects(&cmd.redirects, Some(&mut saved))? {
-                let status = (b.run)(self, &argv);
+                let status = match (&function, builtin) {
+                    (Some(f), _) => self.call_function(f, &argv),
+                    (None, Some(b)) => (b.run)(self, &argv),
+                    (None, None) => Ok(0),
+                };
                 flush_stdout();
                 status
             } else {
@@ -712,6 +881,22 @@ impl Shell {
             Ok(ForkResult::Child) => {
                 self.enter_child();
                 let status = self.exec_in_place(&argv, assigns, &cmd.redirects);
+                self.exit_child(Ok(status))
+            }
+            Ok(ForkResult::Parent { child }) => self.wait_for(child),
+            Err(e) => Ok(self.fork_failed(e)),
+        }
+    }
+
+    /// Runs program `argv[0]` (never a builtin or function) in a child and
+    /// waits for it: `command NAME`.
+    pub fn run_program(&mut self, argv: &[Vec<u8>]) -> Status {
+        flush_stdout();
+        // SAFETY: single-threaded shell; see run_background.
+        match unsafe { fork() } {
+            Ok(ForkResult::Child) => {
+                self.enter_child();
+                let status = self.exec_program(argv);
                 self.exit_child(Ok(status))
             }
             Ok(ForkResult::Parent { child }) => self.wait_for(child),
@@ -841,7 +1026,13 @@ impl Shell {
         mut saved: Option<&mut Saved>,
     ) -> Result<bool, Flow> {
         for r in redirs {
-            let target = self.expand_single(&r.target)?;
+            let target = match &r.heredoc {
+                Some(body) => {
+                    let body = body.borrow().clone();
+                    self.expand_single(&body)?
+                }
+                None => self.expand_single(&r.target)?,
+            };
             if let Some(saved) = saved.as_deref_mut() {
                 if !saved.iter().any(|(fd, _)| *fd == r.fd) {
                     let copy = fcntl(r.fd, FcntlArg::F_DUPFD_CLOEXEC(SAVE_FD_MIN)).ok();
@@ -886,6 +1077,7 @@ impl Shell {
                     }
                 };
             }
+            RedirOp::HereDoc => return self.heredoc(r.fd, target),
             RedirOp::Read => OFlag::O_RDONLY,
             RedirOp::Write if self.opts.noclobber => {
                 OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL
@@ -921,6 +1113,69 @@ impl Shell {
                 false
             }
         }
+    }
+
+    /// Makes `fd` read `body` (a here-document) from a pipe. A body that
+    /// may not fit in the pipe is written by a grandchild, so that the
+    /// shell neither blocks nor leaves a zombie.
+    fn heredoc(&mut self, fd: RawFd, body: &[u8]) -> bool {
+        let (r, w) = match pipe2(OFlag::O_CLOEXEC) {
+            Ok((r, w)) => (r.into_raw_fd(), w.into_raw_fd()),
+            Err(e) => {
+                eprintln!("sh: can't create pipe: {}", e.desc());
+                return false;
+            }
+        };
+        let write_all = |mut data: &[u8]| {
+            while !data.is_empty() {
+                match nix::unistd::write(
+                    // SAFETY: `w` is open for as long as this closure runs.
+                    unsafe { std::os::fd::BorrowedFd::borrow_raw(w) },
+                    data,
+                ) {
+                    Ok(n) => data = &data[n..],
+                    Err(Errno::EINTR) => {}
+                    Err(_) => break,
+                }
+            }
+        };
+        // Linux pipes hold at least 64 KiB.
+        if body.len() <= 65536 {
+            write_all(body);
+        } else {
+            flush_stdout();
+            // SAFETY: single-threaded shell; see run_background. The child
+            // and grandchild only write and exit.
+            match unsafe { fork() } {
+                Ok(ForkResult::Child) => {
+                    if let Ok(ForkResult::Child) = unsafe { fork() } {
+                        let _ = close(r);
+                        write_all(body);
+                    }
+                    // SAFETY: `_exit` skips the parent's atexit handlers and
+                    // buffers, which are not this process's to flush.
+                    unsafe { nix::libc::_exit(0) }
+                }
+                Ok(ForkResult::Parent { child }) => {
+                    let _ = waitpid(child, None);
+                }
+                Err(e) => eprintln!("sh: can't fork: {}", e.desc()),
+            }
+        }
+        let _ = close(w);
+        if r != fd {
+            let res = dup2(r, fd);
+            let _ = close(r);
+            if let Err(e) = res {
+                eprintln!("sh: {fd}: {}", e.desc());
+                return false;
+            }
+        } else {
+            // The pipe landed on the very descriptor it is for: it must
+            // survive exec.
+            let _ = fcntl(fd, FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty()));
+        }
+        true
     }
 
     /// Undoes redirections recorded by [`Shell::apply_redirects`].

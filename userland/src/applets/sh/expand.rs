@@ -1,11 +1,17 @@
-//! Word expansion (XCU 2.6): tilde, parameter and command substitution,
-//! then field splitting of the unquoted results. Pathname expansion (globs)
-//! is not done yet; when it is, it needs to know which bytes were quoted, so
-//! it will slot in where [`Fields`] collects bytes.
+//! Word expansion (XCU 2.6): tilde, parameter, command and arithmetic
+//! substitution, field splitting of the unquoted results, then pathname
+//! expansion.
+//!
+//! Pattern matching must know which bytes were quoted, so when a word is
+//! expanded as a pattern (for globbing, `case` and `${x%pat}`) [`Fields`]
+//! escapes quoted metacharacters with a backslash, the form
+//! [`pattern`](super::pattern) reads.
 
+use super::arith;
 use super::ast::{Param, ParamOp, Word, WordPart};
 use super::exec::{Flow, Shell};
 use super::lexer::is_name;
+use super::pattern;
 
 /// The default field separators when `IFS` is unset.
 const DEFAULT_IFS: &[u8] = b" \t\n";
@@ -23,12 +29,47 @@ struct Fields {
     split: bool,
     /// The separators, when splitting.
     ifs: Vec<u8>,
+    /// Whether the result is a pattern: quoted bytes are escaped.
+    glob: bool,
 }
 
 impl Fields {
-    /// Appends text that is not split.
+    /// Fields for splitting with `ifs` (or, when `None`, not splitting).
+    fn new(ifs: Option<Vec<u8>>, glob: bool) -> Self {
+        Fields {
+            out: Vec::new(),
+            cur: Vec::new(),
+            has: false,
+            split: ifs.is_some(),
+            ifs: ifs.unwrap_or_default(),
+            glob,
+        }
+    }
+
+    /// Appends quoted text, which is not split and matches literally.
     fn push(&mut self, s: &[u8]) {
-        self.cur.extend_from_slice(s);
+        if self.glob {
+            for &c in s {
+                if matches!(c, b'*' | b'?' | b'[' | b']' | b'\\') {
+                    self.cur.push(b'\\');
+                }
+                self.cur.push(c);
+            }
+        } else {
+            self.cur.extend_from_slice(s);
+        }
+        self.has = true;
+    }
+
+    /// Appends unquoted text whose metacharacters are active in patterns;
+    /// only a backslash (which would otherwise escape) is escaped.
+    fn push_active(&mut self, s: &[u8]) {
+        for &c in s {
+            if self.glob && c == b'\\' {
+                self.cur.push(b'\\');
+            }
+            self.cur.push(c);
+        }
         self.has = true;
     }
 
@@ -43,7 +84,7 @@ impl Fields {
     /// character ends one (so `a::b` with `IFS=:` is three fields).
     fn push_split(&mut self, s: &[u8]) {
         if !self.split {
-            self.push(s);
+            self.push_active(s);
             return;
         }
         let is_ws = |c: u8| matches!(c, b' ' | b'\t' | b'\n');
@@ -51,7 +92,7 @@ impl Fields {
         while i < s.len() {
             let c = s[i];
             if !self.ifs.contains(&c) {
-                self.push(&[c]);
+                self.push_active(&[c]);
                 i += 1;
                 continue;
             }
@@ -85,34 +126,52 @@ impl Shell {
             .map_or_else(|| DEFAULT_IFS.to_vec(), <[u8]>::to_vec)
     }
 
-    /// Expands command words into fields.
+    /// Expands command words into fields, then expands the fields that are
+    /// patterns into the paths they match (unless `set -f`).
     pub fn expand_words(&mut self, words: &[Word]) -> Result<Vec<Vec<u8>>, Flow> {
-        let mut f = Fields {
-            out: Vec::new(),
-            cur: Vec::new(),
-            has: false,
-            split: true,
-            ifs: self.ifs(),
-        };
+        let glob = !self.opts.noglob;
+        let mut f = Fields::new(Some(self.ifs()), glob);
         for w in words {
             self.expand_parts(&w.parts, &mut f, false)?;
             if f.has {
                 f.end_field();
             }
         }
-        Ok(f.out)
+        if !glob {
+            return Ok(f.out);
+        }
+        let mut out = Vec::with_capacity(f.out.len());
+        for field in f.out {
+            let found = if pattern::has_meta(&field) {
+                pattern::glob(&field)
+            } else {
+                Vec::new()
+            };
+            // A pattern that matches nothing stays as written.
+            if found.is_empty() {
+                out.push(pattern::unescape(&field));
+            } else {
+                out.extend(found);
+            }
+        }
+        Ok(out)
     }
 
     /// Expands a word to one string, without field splitting (assignment
     /// values, redirection targets, `${x=word}`).
     pub fn expand_single(&mut self, word: &Word) -> Result<Vec<u8>, Flow> {
-        let mut f = Fields {
-            out: Vec::new(),
-            cur: Vec::new(),
-            has: false,
-            split: false,
-            ifs: Vec::new(),
-        };
+        self.expand_one(word, false)
+    }
+
+    /// Expands a word to a pattern for [`pattern::matches`]: one string in
+    /// which quoted bytes are escaped.
+    pub fn expand_pattern(&mut self, word: &Word) -> Result<Vec<u8>, Flow> {
+        self.expand_one(word, true)
+    }
+
+    /// Expands a word to one string, as a pattern with `glob`.
+    fn expand_one(&mut self, word: &Word, glob: bool) -> Result<Vec<u8>, Flow> {
+        let mut f = Fields::new(None, glob);
         self.expand_parts(&word.parts, &mut f, false)?;
         f.end_field();
         let mut out = f.out;
@@ -148,7 +207,15 @@ impl Shell {
         for part in parts {
             match part {
                 WordPart::Literal(s) if in_param && !quoted => f.push_split(s),
+                WordPart::Literal(s) if !quoted => f.push_active(s),
                 WordPart::Literal(s) | WordPart::Quoted(s) => f.push(s),
+                WordPart::Arith(w) => {
+                    let expr = self.expand_single(w)?;
+                    match arith::eval(&mut self.vars, &expr) {
+                        Ok(v) => self.push_value(v.to_string().as_bytes(), f, quoted),
+                        Err(msg) => return Err(self.fail(&expr, msg.as_bytes())),
+                    }
+                }
                 WordPart::Tilde(user) => {
                     let home = self.tilde(user);
                     f.push(&home);
@@ -278,6 +345,40 @@ impl Shell {
                 self.push_value(&value, f, quoted);
                 Ok(())
             }
+            ParamOp::Trim {
+                suffix,
+                longest,
+                pattern,
+            } => {
+                let v = self.checked(name, value)?;
+                let pat = self.expand_pattern(pattern)?;
+                let r = trim(&v, &pat, *suffix, *longest);
+                self.push_value(r, f, quoted);
+                Ok(())
+            }
+            ParamOp::Replace {
+                all,
+                anchor,
+                pattern,
+                with,
+            } => {
+                let v = self.checked(name, value)?;
+                let pat = self.expand_pattern(pattern)?;
+                let with = self.expand_single(with)?;
+                let r = replace(&v, &pat, &with, *all, *anchor);
+                self.push_value(&r, f, quoted);
+                Ok(())
+            }
+            ParamOp::Substr { offset, length } => {
+                let v = self.checked(name, value)?;
+                let off = self.arith_word(offset)?;
+                let len = match length {
+                    Some(l) => Some(self.arith_word(l)?),
+                    None => None,
+                };
+                self.push_value(substr(&v, off, len), f, quoted);
+                Ok(())
+            }
             ParamOp::Error { colon, word } => {
                 if use_word(*colon) {
                     let mut msg = self.expand_single(word)?;
@@ -296,8 +397,23 @@ impl Shell {
         }
     }
 
+    /// A parameter's value for the operators that work on it, `""` when
+    /// unset (an error under `set -u`).
+    fn checked(&self, name: &[u8], value: Option<Vec<u8>>) -> Result<Vec<u8>, Flow> {
+        match value {
+            None if self.opts.nounset => Err(self.fail(name, b"parameter not set")),
+            v => Ok(v.unwrap_or_default()),
+        }
+    }
+
+    /// Expands and evaluates an arithmetic word (`${x:off:len}`).
+    fn arith_word(&mut self, w: &Word) -> Result<i64, Flow> {
+        let expr = self.expand_single(w)?;
+        arith::eval(&mut self.vars, &expr).map_err(|msg| self.fail(&expr, msg.as_bytes()))
+    }
+
     /// Reports an expansion error; a non-interactive shell exits (XCU 2.8.1).
-    fn fail(&self, name: &[u8], msg: &[u8]) -> Flow {
+    pub(super) fn fail(&self, name: &[u8], msg: &[u8]) -> Flow {
         eprintln!(
             "sh: {}: {}",
             String::from_utf8_lossy(name),
@@ -355,5 +471,133 @@ impl Shell {
                 f.push_split(p);
             }
         }
+    }
+}
+
+/// `${v%pat}` and relatives: `v` without the shortest (or longest) suffix
+/// (or prefix) matching `pat`.
+fn trim<'v>(v: &'v [u8], pat: &[u8], suffix: bool, longest: bool) -> &'v [u8] {
+    let n = v.len();
+    // Candidate cut points, in the order that finds the wanted match first.
+    let cuts: Box<dyn Iterator<Item = usize>> = match (suffix, longest) {
+        (false, false) | (true, true) => Box::new(0..=n),
+        (false, true) | (true, false) => Box::new((0..=n).rev()),
+    };
+    for i in cuts {
+        if suffix && pattern::matches(pat, &v[i..]) {
+            return &v[..i];
+        }
+        if !suffix && pattern::matches(pat, &v[..i]) {
+            return &v[i..];
+        }
+    }
+    v
+}
+
+/// ash's `${v/pat/with}`: replaces the first (or `all`) longest non-empty
+/// matches of `pat`; with `anchor` `#` or `%` only a match at the start or
+/// the end.
+fn replace(v: &[u8], pat: &[u8], with: &[u8], all: bool, anchor: Option<u8>) -> Vec<u8> {
+    let n = v.len();
+    match anchor {
+        Some(b'#') => {
+            if let Some(j) = (0..=n).rev().find(|&j| pattern::matches(pat, &v[..j])) {
+                return [with, &v[j..]].concat();
+            }
+            return v.to_vec();
+        }
+        Some(_) => {
+            if let Some(i) = (0..=n).find(|&i| pattern::matches(pat, &v[i..])) {
+                return [&v[..i], with].concat();
+            }
+            return v.to_vec();
+        }
+        None => {}
+    }
+    if pat.is_empty() {
+        return v.to_vec();
+    }
+    let mut out = Vec::with_capacity(n);
+    // Plain text is searched for directly: trying every substring against
+    // the pattern would be cubic in the length of the value.
+    if !pattern::has_meta(pat) {
+        let text = pattern::unescape(pat);
+        let mut i = 0;
+        while let Some(at) = v[i..].windows(text.len()).position(|w| w == text) {
+            out.extend_from_slice(&v[i..i + at]);
+            out.extend_from_slice(with);
+            i += at + text.len();
+            if !all {
+                break;
+            }
+        }
+        out.extend_from_slice(&v[i..]);
+        return out;
+    }
+    let mut i = 0;
+    while i < n {
+        match (i + 1..=n).rev().find(|&j| pattern::matches(pat, &v[i..j])) {
+            Some(j) => {
+                out.extend_from_slice(with);
+                i = j;
+                if !all {
+                    break;
+                }
+            }
+            None => {
+                out.push(v[i]);
+                i += 1;
+            }
+        }
+    }
+    out.extend_from_slice(&v[i..]);
+    out
+}
+
+/// ash's `${v:off:len}`: a negative offset counts from the end, a negative
+/// length stops that many bytes before the end.
+fn substr(v: &[u8], off: i64, len: Option<i64>) -> &[u8] {
+    let n = v.len() as i64;
+    let start = if off < 0 {
+        (n + off).max(0)
+    } else {
+        off.min(n)
+    };
+    let end = match len {
+        None => n,
+        Some(l) if l < 0 => (n + l).max(start),
+        Some(l) => start.saturating_add(l).min(n),
+    };
+    &v[start as usize..end as usize]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trimming() {
+        assert_eq!(trim(b"a.b.c", b".*", true, false), b"a.b");
+        assert_eq!(trim(b"a.b.c", b".*", true, true), b"a");
+        assert_eq!(trim(b"a.b.c", b"*.", false, false), b"b.c");
+        assert_eq!(trim(b"a.b.c", b"*.", false, true), b"c");
+        assert_eq!(trim(b"abc", b"x", false, true), b"abc");
+    }
+
+    #[test]
+    fn replacing() {
+        assert_eq!(replace(b"aXbXc", b"X", b"-", false, None), b"a-bXc");
+        assert_eq!(replace(b"aXbXc", b"X", b"-", true, None), b"a-b-c");
+        assert_eq!(replace(b"abab", b"a*", b"", false, None), b"");
+        assert_eq!(replace(b"abab", b"ab", b"x", false, Some(b'%')), b"abx");
+        assert_eq!(replace(b"abab", b"ab", b"x", false, Some(b'#')), b"xab");
+    }
+
+    #[test]
+    fn substrings() {
+        assert_eq!(substr(b"hello", 1, Some(3)), b"ell");
+        assert_eq!(substr(b"hello", -3, None), b"llo");
+        assert_eq!(substr(b"hello", 2, Some(-1)), b"ll");
+        assert_eq!(substr(b"hello", 9, Some(2)), b"");
     }
 }

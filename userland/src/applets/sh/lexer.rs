@@ -3,6 +3,9 @@
 //! `IO_NUMBER`s. Reserved words are left to the parser, which alone knows
 //! whether a word stands where a command name would.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use super::ast::{Param, ParamOp, RedirOp, Word, WordPart};
 use super::parser::{self, ParseError};
 
@@ -19,8 +22,7 @@ pub enum Op {
     Amp,
     /// `;`
     Semi,
-    /// `;;` (for `case`, which comes later; recognised now so that it is
-    /// reported as a syntax error rather than as two empty commands).
+    /// `;;`: the end of a `case` item.
     DSemi,
     /// `(`
     LParen,
@@ -30,8 +32,8 @@ pub enum Op {
     Newline,
     /// A redirection operator.
     Redir(RedirOp),
-    /// `<<` or `<<-` (here-documents are not supported yet).
-    HereDoc,
+    /// `<<`, or with `true` `<<-` (strip leading tabs).
+    HereDoc(bool),
 }
 
 impl Op {
@@ -47,7 +49,7 @@ impl Op {
             Op::LParen => "(",
             Op::RParen => ")",
             Op::Newline => "newline",
-            Op::HereDoc => "<<",
+            Op::HereDoc(_) => "<<",
             Op::Redir(r) => match r {
                 RedirOp::Read => "<",
                 RedirOp::Write => ">",
@@ -56,6 +58,7 @@ impl Op {
                 RedirOp::ReadWrite => "<>",
                 RedirOp::DupIn => "<&",
                 RedirOp::DupOut => ">&",
+                RedirOp::HereDoc => "<<",
             },
         }
     }
@@ -75,11 +78,25 @@ pub enum Token {
 }
 
 /// Where a word ends: at a metacharacter, or (inside `${name-word}`) at the
-/// closing brace.
+/// closing brace or the given other byte (`:` and `/` separate the words of
+/// `${x:off:len}` and `${x/pat/rep}`).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum WordEnd {
     Meta,
-    Brace,
+    Brace(u8),
+}
+
+/// A here-document whose body is still to be read: it starts after the next
+/// newline token.
+pub struct PendingHereDoc {
+    /// The delimiter line, quotes removed.
+    pub delim: Vec<u8>,
+    /// `<<-`: leading tabs are stripped from each line.
+    pub strip_tabs: bool,
+    /// A quoted delimiter: the body is not expanded.
+    pub quoted: bool,
+    /// Where the body goes.
+    pub body: Rc<RefCell<Word>>,
 }
 
 /// Whether `c` ends an unquoted word.
@@ -109,12 +126,18 @@ pub fn is_name(s: &[u8]) -> bool {
 pub struct Lexer<'a> {
     src: &'a [u8],
     pos: usize,
+    /// Here-documents to read at the next newline, in order.
+    pub pending: Vec<PendingHereDoc>,
 }
 
 impl<'a> Lexer<'a> {
     /// A lexer reading `src` from byte `pos`.
     pub fn new(src: &'a [u8], pos: usize) -> Self {
-        Lexer { src, pos }
+        Lexer {
+            src,
+            pos,
+            pending: Vec::new(),
+        }
     }
 
     /// The offset of the next unread byte.
@@ -154,9 +177,15 @@ impl<'a> Lexer<'a> {
             }
         }
         let Some(c) = self.cur() else {
+            if !self.pending.is_empty() {
+                return Err(ParseError::Incomplete("missing here-document delimiter"));
+            }
             return Ok(Token::Eof);
         };
         if let Some(op) = self.operator(c) {
+            if op == Op::Newline && !self.pending.is_empty() {
+                self.read_heredocs()?;
+            }
             return Ok(Token::Op(op));
         }
         if c.is_ascii_digit() {
@@ -193,12 +222,11 @@ impl<'a> Lexer<'a> {
             (b')', _) => (Op::RParen, 1),
             (b'\n', _) => (Op::Newline, 1),
             (b'<', Some(b'<')) => {
-                let len = if self.src.get(self.pos + 2) == Some(&b'-') {
-                    3
+                if self.src.get(self.pos + 2) == Some(&b'-') {
+                    (Op::HereDoc(true), 3)
                 } else {
-                    2
-                };
-                (Op::HereDoc, len)
+                    (Op::HereDoc(false), 2)
+                }
             }
             (b'<', Some(b'&')) => (Op::Redir(RedirOp::DupIn), 2),
             (b'<', Some(b'>')) => (Op::Redir(RedirOp::ReadWrite), 2),
@@ -235,13 +263,13 @@ impl<'a> Lexer<'a> {
         }
         loop {
             let Some(c) = self.cur() else {
-                if end == WordEnd::Brace {
+                if end != WordEnd::Meta {
                     return Err(ParseError::Incomplete("missing '}'"));
                 }
                 break;
             };
             match c {
-                b'}' if end == WordEnd::Brace => break,
+                c if end == WordEnd::Brace(c) || (c == b'}' && end != WordEnd::Meta) => break,
                 c if end == WordEnd::Meta && is_meta(c) => break,
                 b'\'' => {
                     flush(&mut lit, &mut parts);
@@ -320,14 +348,24 @@ impl<'a> Lexer<'a> {
 
     /// Reads the inside of `"..."`, after the opening quote.
     fn double_quoted(&mut self) -> Result<Vec<WordPart>, ParseError> {
+        self.quoted_text(false)
+    }
+
+    /// Reads text expanded as inside double quotes: up to the closing `"`,
+    /// or with `heredoc` (an unquoted here-document body, where `"` is an
+    /// ordinary character) up to the end of the input.
+    fn quoted_text(&mut self, heredoc: bool) -> Result<Vec<WordPart>, ParseError> {
         let mut parts = Vec::new();
         let mut lit = Vec::new();
         loop {
             let Some(c) = self.cur() else {
+                if heredoc {
+                    break;
+                }
                 return Err(ParseError::Incomplete("unterminated quoted string"));
             };
             match c {
-                b'"' => {
+                b'"' if !heredoc => {
                     self.pos += 1;
                     break;
                 }
@@ -335,8 +373,12 @@ impl<'a> Lexer<'a> {
                     // Inside double quotes a backslash only escapes the
                     // characters that would otherwise be special there.
                     match self.raw_at(1) {
-                        Some(e @ (b'$' | b'`' | b'"' | b'\\')) => {
+                        Some(e @ (b'$' | b'`' | b'\\')) => {
                             lit.push(e);
+                            self.pos += 2;
+                        }
+                        Some(b'"') if !heredoc => {
+                            lit.push(b'"');
                             self.pos += 2;
                         }
                         _ => {
@@ -394,9 +436,9 @@ impl<'a> Lexer<'a> {
             }
             b'(' => {
                 if self.raw_at(1) == Some(b'(') {
-                    return Err(ParseError::Syntax(
-                        "arithmetic expansion is not supported".into(),
-                    ));
+                    if let Some(part) = self.arith()? {
+                        return Ok(Some(part));
+                    }
                 }
                 self.pos += 1;
                 let (lists, end) = parser::parse_substitution(self.src, self.pos)?;
@@ -487,11 +529,14 @@ impl<'a> Lexer<'a> {
                 op: ParamOp::Plain,
             }));
         }
+        if let Some(op) = self.param_pattern_op(c, colon, dquoted)? {
+            return Ok(WordPart::Param(Param { name, op }));
+        }
         if !matches!(c, b'-' | b'=' | b'+' | b'?') {
             return Err(bad());
         }
         self.pos += 1;
-        let word = self.word(WordEnd::Brace, dquoted)?;
+        let word = self.word(WordEnd::Brace(b'}'), dquoted)?;
         self.pos += 1; // the closing brace
         let op = match c {
             b'-' => ParamOp::Default { colon, word },
@@ -500,6 +545,166 @@ impl<'a> Lexer<'a> {
             _ => ParamOp::Error { colon, word },
         };
         Ok(WordPart::Param(Param { name, op }))
+    }
+
+    /// Reads the operators of `${name OP ...}` beyond POSIX's `-=+?`, with
+    /// the cursor on `c`: trimming, ash's replacement and substrings.
+    /// Patterns are never quoted by enclosing double quotes, as POSIX says
+    /// for trimming.
+    fn param_pattern_op(
+        &mut self,
+        c: u8,
+        colon: bool,
+        dquoted: bool,
+    ) -> Result<Option<ParamOp>, ParseError> {
+        let op = match c {
+            b'%' | b'#' if !colon => {
+                self.pos += 1;
+                let longest = self.cur() == Some(c);
+                if longest {
+                    self.pos += 1;
+                }
+                let pattern = self.word(WordEnd::Brace(b'}'), false)?;
+                ParamOp::Trim {
+                    suffix: c == b'%',
+                    longest,
+                    pattern,
+                }
+            }
+            b'/' if !colon => {
+                self.pos += 1;
+                let (all, anchor) = match self.cur() {
+                    Some(b'/') => (true, None),
+                    Some(a @ (b'#' | b'%')) => (false, Some(a)),
+                    _ => (false, None),
+                };
+                if all || anchor.is_some() {
+                    self.pos += 1;
+                }
+                let pattern = self.word(WordEnd::Brace(b'/'), false)?;
+                let with = if self.cur() == Some(b'/') {
+                    self.pos += 1;
+                    self.word(WordEnd::Brace(b'}'), dquoted)?
+                } else {
+                    Word::default()
+                };
+                ParamOp::Replace {
+                    all,
+                    anchor,
+                    pattern,
+                    with,
+                }
+            }
+            c if colon && !matches!(c, b'-' | b'=' | b'+' | b'?') => {
+                let offset = self.word(WordEnd::Brace(b':'), true)?;
+                let length = if self.cur() == Some(b':') {
+                    self.pos += 1;
+                    Some(self.word(WordEnd::Brace(b'}'), true)?)
+                } else {
+                    None
+                };
+                ParamOp::Substr { offset, length }
+            }
+            _ => return Ok(None),
+        };
+        self.pos += 1; // the closing brace
+        Ok(Some(op))
+    }
+
+    /// At `((` after a `$`: reads `$((expr))`. Returns `None`, consuming
+    /// nothing, when the parentheses close separately: then it is a command
+    /// substitution starting with a subshell, `$( (cmd) )`.
+    fn arith(&mut self) -> Result<Option<WordPart>, ParseError> {
+        let start = self.pos + 2;
+        let mut depth = 0usize;
+        let mut i = start;
+        loop {
+            match self.src.get(i) {
+                None => return Err(ParseError::Incomplete("missing '))'")),
+                Some(b'(') => depth += 1,
+                Some(b')') if depth > 0 => depth -= 1,
+                Some(b')') if self.src.get(i + 1) == Some(&b')') => break,
+                Some(b')') => return Ok(None),
+                _ => {}
+            }
+            i += 1;
+        }
+        let text = self.src[start..i].to_vec();
+        self.pos = i + 2;
+        let mut inner = Lexer::new(&text, 0);
+        let mut parts = Vec::new();
+        let mut lit = Vec::new();
+        // The expression is expanded like double-quoted text, except that
+        // `"` is not special (and quotes are rare in expressions anyway).
+        while let Some(c) = inner.cur() {
+            let part = match c {
+                b'$' => {
+                    inner.pos += 1;
+                    match inner.dollar(true)? {
+                        Some(p) => p,
+                        None => {
+                            lit.push(b'$');
+                            continue;
+                        }
+                    }
+                }
+                b'`' => {
+                    inner.pos += 1;
+                    inner.backquote()?
+                }
+                c => {
+                    lit.push(c);
+                    inner.pos += 1;
+                    continue;
+                }
+            };
+            if !lit.is_empty() {
+                parts.push(WordPart::Literal(std::mem::take(&mut lit)));
+            }
+            parts.push(part);
+        }
+        if !lit.is_empty() {
+            parts.push(WordPart::Literal(lit));
+        }
+        Ok(Some(WordPart::Arith(Word { parts })))
+    }
+
+    /// Just after a newline token: reads the bodies of the pending
+    /// here-documents, one after the other, each up to its delimiter line.
+    fn read_heredocs(&mut self) -> Result<(), ParseError> {
+        for doc in std::mem::take(&mut self.pending) {
+            let mut body = Vec::new();
+            loop {
+                if self.pos >= self.src.len() {
+                    return Err(ParseError::Incomplete("missing here-document delimiter"));
+                }
+                let rest = &self.src[self.pos..];
+                let len = rest.iter().position(|&c| c == b'\n');
+                let mut line = &rest[..len.unwrap_or(rest.len())];
+                self.pos += len.map_or(rest.len(), |l| l + 1);
+                if doc.strip_tabs {
+                    while line.first() == Some(&b'\t') {
+                        line = &line[1..];
+                    }
+                }
+                if line == doc.delim.as_slice() {
+                    break;
+                }
+                body.extend_from_slice(line);
+                body.push(b'\n');
+            }
+            let word = if doc.quoted {
+                Word {
+                    parts: vec![WordPart::Quoted(body)],
+                }
+            } else {
+                Word {
+                    parts: Lexer::new(&body, 0).quoted_text(true)?,
+                }
+            };
+            *doc.body.borrow_mut() = word;
+        }
+        Ok(())
     }
 
     /// Reads `` `...` `` after the opening backquote: the text up to the
@@ -662,7 +867,7 @@ mod tests {
                 }
             })
         );
-        let mut lx = Lexer::new(b"${x%y}", 0);
+        let mut lx = Lexer::new(b"${x!y}", 0);
         assert!(matches!(lx.next_token(), Err(ParseError::Syntax(_))));
     }
 
@@ -680,5 +885,41 @@ mod tests {
                 lit("a~"),
             ]
         );
+    }
+
+    #[test]
+    fn pattern_operators() {
+        let t = tokens("${x%%a*} ${x/a/b} ${x:1:2} ${x: -1}");
+        let op = |i: usize| match &t[i] {
+            Token::Word(w) => match &w.parts[0] {
+                WordPart::Param(p) => p.op.clone(),
+                p => panic!("not a parameter: {p:?}"),
+            },
+            t => panic!("not a word: {t:?}"),
+        };
+        assert!(matches!(
+            op(0),
+            ParamOp::Trim {
+                suffix: true,
+                longest: true,
+                ..
+            }
+        ));
+        assert!(matches!(
+            op(1),
+            ParamOp::Replace {
+                all: false,
+                anchor: None,
+                ..
+            }
+        ));
+        assert!(matches!(
+            op(2),
+            ParamOp::Substr {
+                length: Some(_),
+                ..
+            }
+        ));
+        assert!(matches!(op(3), ParamOp::Substr { length: None, .. }));
     }
 }

@@ -4,15 +4,21 @@
 //! Input flows through the lexer ([`lexer`]) and parser ([`parser`]) into a
 //! syntax tree ([`ast`]), one complete command at a time, which the executor
 //! ([`exec`]) runs after expanding words ([`expand`]). Builtins live in
-//! [`builtins`] and variables in [`vars`]. Not implemented yet: `case`,
-//! functions, here-documents, arithmetic, globbing, traps and job control.
+//! [`builtins`] and variables in [`vars`]; [`pattern`] matches globs for
+//! `case`, `${x%pat}` and pathname expansion, and [`arith`] evaluates
+//! `$((...))`. The `test` and `printf` builtins have files of their own
+//! ([`testcmd`], [`printf`]). Not implemented yet: job control.
 
+mod arith;
 mod ast;
 mod builtins;
 mod exec;
 mod expand;
 mod lexer;
 mod parser;
+mod pattern;
+mod printf;
+mod testcmd;
 mod vars;
 
 use std::ffi::OsString;
@@ -101,14 +107,9 @@ pub fn main(args: Vec<OsString>) -> i32 {
 
 /// The exit status of the shell after running a script.
 fn finish(sh: &mut Shell, status: exec::Status) -> i32 {
+    let code = sh.exit_status(status);
     exec::flush_stdout();
-    match status {
-        Ok(n) | Err(Flow::Exit(n)) | Err(Flow::Abort(n)) => {
-            sh.status = n;
-            n & 0xff
-        }
-        Err(Flow::Break(_) | Flow::Continue(_)) => sh.status & 0xff,
-    }
+    code & 0xff
 }
 
 /// Sets `PWD` to the current directory unless the inherited value already
@@ -117,6 +118,19 @@ fn init_pwd(sh: &mut Shell) {
     let dir = builtins::current_dir(sh);
     if !dir.is_empty() {
         sh.vars.set(b"PWD", dir);
+    }
+}
+
+/// What `trap - SIG` restores in an interactive shell: the handling
+/// [`setup_interactive`] chose rather than the default, which would let
+/// Ctrl-C kill the shell.
+pub(super) fn interactive_handler(sig: Signal) -> SigHandler {
+    match sig {
+        Signal::SIGINT => SigHandler::Handler(on_sigint),
+        Signal::SIGQUIT | Signal::SIGTERM | Signal::SIGTSTP | Signal::SIGTTIN | Signal::SIGTTOU => {
+            SigHandler::SigIgn
+        }
+        _ => SigHandler::SigDfl,
     }
 }
 
@@ -249,7 +263,7 @@ fn repl(sh: &mut Shell) -> i32 {
                 Ok(Some((lists, end))) => {
                     pos = end;
                     match sh.run_lists(&lists) {
-                        Ok(_) | Err(Flow::Break(_) | Flow::Continue(_)) => {}
+                        Ok(_) | Err(Flow::Break(_) | Flow::Continue(_) | Flow::Return(_)) => {}
                         Err(Flow::Abort(n)) => {
                             sh.status = n;
                             buf.clear();

@@ -3,10 +3,14 @@
 //! the next (a script may change what follows, and `sh < file` must not
 //! consume input the commands read themselves).
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use super::ast::{
-    AndOrList, Assignment, Command, Connector, Pipeline, Redirect, SimpleCommand, Word, WordPart,
+    AndOrList, Assignment, CaseItem, Command, Connector, Pipeline, RedirOp, Redirect,
+    SimpleCommand, Word, WordPart,
 };
-use super::lexer::{is_name, Lexer, Op, Token};
+use super::lexer::{is_name, Lexer, Op, PendingHereDoc, Token};
 
 /// Why the input could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,7 +76,41 @@ fn unexpected(t: &Token) -> ParseError {
 
 /// Reserved words that end a `compound_list`: they can never start a
 /// command, so a command position holding one closes the enclosing construct.
-const TERMINATORS: &[&[u8]] = &[b"}", b"then", b"elif", b"else", b"fi", b"do", b"done"];
+const TERMINATORS: &[&[u8]] = &[
+    b"}", b"then", b"elif", b"else", b"fi", b"do", b"done", b"esac",
+];
+
+/// The delimiter of a here-document as written without its quotes, and
+/// whether any part of it was quoted (which turns off expansion).
+fn delimiter(w: &Word) -> (Vec<u8>, bool) {
+    fn flatten(parts: &[WordPart], text: &mut Vec<u8>, quoted: &mut bool) {
+        for p in parts {
+            match p {
+                WordPart::Literal(s) => text.extend_from_slice(s),
+                WordPart::Quoted(s) => {
+                    *quoted = true;
+                    text.extend_from_slice(s);
+                }
+                WordPart::DoubleQuoted(inner) => {
+                    *quoted = true;
+                    flatten(inner, text, quoted);
+                }
+                WordPart::Param(p) => {
+                    text.push(b'$');
+                    text.extend_from_slice(&p.name);
+                }
+                WordPart::Tilde(u) => {
+                    text.push(b'~');
+                    text.extend_from_slice(u);
+                }
+                WordPart::CommandSub(_) | WordPart::Arith(_) => {}
+            }
+        }
+    }
+    let (mut text, mut quoted) = (Vec::new(), false);
+    flatten(&w.parts, &mut text, &mut quoted);
+    (text, quoted)
+}
 
 /// The text of a word that is one piece of unquoted text (a candidate
 /// reserved word).
@@ -202,6 +240,76 @@ impl<'a> Parser<'a> {
         })
     }
 
+    /// `case word in [(]pat[|pat]...) list ;; ... esac`.
+    fn case_clause(&mut self) -> Result<Command, ParseError> {
+        let word = match self.next()? {
+            Token::Word(w) => w,
+            t => return Err(unexpected(&t)),
+        };
+        self.linebreak()?;
+        self.expect(b"in")?;
+        let mut items = Vec::new();
+        loop {
+            self.linebreak()?;
+            if self.at_keyword(b"esac")? {
+                self.next()?;
+                break;
+            }
+            if *self.peek()? == Token::Op(Op::LParen) {
+                self.next()?;
+            }
+            let mut patterns = Vec::new();
+            loop {
+                match self.next()? {
+                    Token::Word(w) => patterns.push(w),
+                    t => return Err(unexpected(&t)),
+                }
+                match self.next()? {
+                    Token::Op(Op::Pipe) => {}
+                    Token::Op(Op::RParen) => break,
+                    t => return Err(unexpected(&t)),
+                }
+            }
+            let body = self.compound_list()?;
+            items.push(CaseItem { patterns, body });
+            if *self.peek()? == Token::Op(Op::DSemi) {
+                self.next()?;
+                continue;
+            }
+            // The last item may omit its `;;`.
+            self.expect(b"esac")?;
+            break;
+        }
+        Ok(Command::Case {
+            word,
+            items,
+            redirects: self.redirects()?,
+        })
+    }
+
+    /// After `name (`: the rest of a function definition, `) body`, where
+    /// the body must be a compound command.
+    fn function_def(&mut self, name: Vec<u8>) -> Result<Command, ParseError> {
+        match self.next()? {
+            Token::Op(Op::RParen) => {}
+            t => return Err(unexpected(&t)),
+        }
+        self.linebreak()?;
+        if !matches!(self.peek()?, Token::Op(Op::LParen) | Token::Word(_))
+            || self.at_terminator()?
+        {
+            let t = self.next()?;
+            return Err(unexpected(&t));
+        }
+        let body = self.command()?;
+        if matches!(body, Command::Simple(_) | Command::FuncDef(..)) {
+            return Err(ParseError::Syntax(
+                "function body must be a compound command".into(),
+            ));
+        }
+        Ok(Command::FuncDef(name, Rc::new(body)))
+    }
+
     /// Whether the next token is the reserved word `kw`.
     fn at_keyword(&mut self, kw: &[u8]) -> Result<bool, ParseError> {
         Ok(matches!(self.peek()?, Token::Word(w) if literal(w) == Some(kw)))
@@ -252,7 +360,9 @@ impl<'a> Parser<'a> {
         let mut lists = Vec::new();
         loop {
             self.linebreak()?;
-            if matches!(self.peek()?, Token::Op(Op::RParen) | Token::Eof) || self.at_terminator()? {
+            if matches!(self.peek()?, Token::Op(Op::RParen | Op::DSemi) | Token::Eof)
+                || self.at_terminator()?
+            {
                 break;
             }
             let mut list = self.and_or()?;
@@ -356,11 +466,27 @@ impl<'a> Parser<'a> {
             self.next()?;
             return self.for_clause();
         }
+        if self.at_keyword(b"case")? {
+            self.next()?;
+            return self.case_clause();
+        }
         if self.at_terminator()? {
             let t = self.next()?;
             return Err(unexpected(&t));
         }
-        self.simple_command().map(Command::Simple)
+        // `name (` starts a function definition; otherwise the word is the
+        // first of a simple command.
+        let mut first = None;
+        if matches!(self.peek()?, Token::Word(w) if literal(w).is_some_and(is_name)) {
+            if let Token::Word(w) = self.next()? {
+                if *self.peek()? == Token::Op(Op::LParen) {
+                    self.next()?;
+                    return self.function_def(literal(&w).unwrap_or_default().to_vec());
+                }
+                first = Some(w);
+            }
+        }
+        self.simple_command(first).map(Command::Simple)
     }
 
     /// Redirections after a compound command.
@@ -379,15 +505,31 @@ impl<'a> Parser<'a> {
                 self.next()?;
                 Some(n)
             }
-            Token::Op(Op::Redir(_) | Op::HereDoc) => None,
+            Token::Op(Op::Redir(_) | Op::HereDoc(_)) => None,
             _ => return Ok(None),
         };
         let op = match self.next()? {
             Token::Op(Op::Redir(op)) => op,
-            Token::Op(Op::HereDoc) => {
-                return Err(ParseError::Syntax(
-                    "here-documents are not supported".into(),
-                ))
+            Token::Op(Op::HereDoc(strip_tabs)) => {
+                let target = match self.next()? {
+                    Token::Word(w) => w,
+                    Token::Eof => return Err(ParseError::Syntax("unexpected end of file".into())),
+                    t => return Err(unexpected(&t)),
+                };
+                let (delim, quoted) = delimiter(&target);
+                let body = Rc::new(RefCell::new(Word::default()));
+                self.lexer.pending.push(PendingHereDoc {
+                    delim,
+                    strip_tabs,
+                    quoted,
+                    body: Rc::clone(&body),
+                });
+                return Ok(Some(Redirect {
+                    fd: fd.unwrap_or(0),
+                    op: RedirOp::HereDoc,
+                    target,
+                    heredoc: Some(body),
+                }));
             }
             t => return Err(unexpected(&t)),
         };
@@ -396,6 +538,7 @@ impl<'a> Parser<'a> {
                 fd: fd.unwrap_or_else(|| op.default_fd()),
                 op,
                 target,
+                heredoc: None,
             })),
             // After a redirection operator the file name is required even at
             // the end of the input: no further line could supply it.
@@ -405,9 +548,11 @@ impl<'a> Parser<'a> {
     }
 
     /// `simple_command`: assignments, words and redirections in any order
-    /// (assignments only before the first word).
-    fn simple_command(&mut self) -> Result<SimpleCommand, ParseError> {
+    /// (assignments only before the first word). `first` is a command name
+    /// already read while looking for a function definition.
+    fn simple_command(&mut self, first: Option<Word>) -> Result<SimpleCommand, ParseError> {
         let mut cmd = SimpleCommand::default();
+        cmd.words.extend(first);
         loop {
             if let Some(r) = self.redirect()? {
                 cmd.redirects.push(r);
@@ -458,7 +603,7 @@ fn assignment(word: &Word) -> Option<Assignment> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::ast::{ParamOp, RedirOp};
+    use super::super::ast::ParamOp;
     use super::*;
 
     fn parse(src: &str) -> Result<Vec<AndOrList>, ParseError> {
@@ -603,5 +748,81 @@ mod tests {
             panic!()
         };
         assert!(matches!(&p.op, ParamOp::Assign { colon: true, .. }));
+    }
+
+    #[test]
+    fn case_clauses() {
+        let l = parse("case $x in a|b) c;; (d) ;; *) e; f\nesac >o").unwrap();
+        let Command::Case {
+            items, redirects, ..
+        } = &l[0].first.commands[0]
+        else {
+            panic!("not case")
+        };
+        assert_eq!(items.len(), 3);
+        assert_eq!(items[0].patterns.len(), 2);
+        assert!(items[1].body.is_empty());
+        assert_eq!(items[2].body.len(), 2);
+        assert_eq!(redirects.len(), 1);
+        assert!(parse("case x in esac").is_ok());
+        assert!(parse("case x\nin\nx)\necho\n;;\nesac").is_ok());
+        for src in ["case x in", "case x in a) b;;", "case x in a) b"] {
+            assert!(
+                matches!(parse(src), Err(ParseError::Incomplete(_))),
+                "{src}"
+            );
+        }
+        for src in ["case x a) b;; esac", "case x in a b) c;; esac", "esac"] {
+            assert!(matches!(parse(src), Err(ParseError::Syntax(_))), "{src}");
+        }
+    }
+
+    #[test]
+    fn function_definitions() {
+        let l = parse("f() { a; }; g ()\n(b) >x; h").unwrap();
+        assert!(matches!(&l[0].first.commands[0], Command::FuncDef(n, _) if n == b"f"));
+        let Command::FuncDef(n, body) = &l[1].first.commands[0] else {
+            panic!("not a function")
+        };
+        assert_eq!(n, b"g");
+        assert!(matches!(&**body, Command::Subshell(_, r) if r.len() == 1));
+        assert!(matches!(&l[2].first.commands[0], Command::Simple(_)));
+        assert!(matches!(parse("f() a"), Err(ParseError::Syntax(_))));
+        assert!(matches!(parse("f("), Err(ParseError::Incomplete(_))));
+        assert!(matches!(parse("f() {"), Err(ParseError::Incomplete(_))));
+    }
+
+    #[test]
+    fn here_documents() {
+        let l = parse("cat <<A <<-'B'; echo\nx $y\nA\n\tz $y\n\tB\necho after").unwrap();
+        assert_eq!(l.len(), 3);
+        let s = simple(&l[0].first.commands[0]);
+        let bodies: Vec<Word> = s
+            .redirects
+            .iter()
+            .map(|r| r.heredoc.as_ref().unwrap().borrow().clone())
+            .collect();
+        assert_eq!(s.redirects[0].op, RedirOp::HereDoc);
+        assert_eq!(bodies[0].parts.len(), 3); // "x ", $y, "\n"
+        assert_eq!(bodies[1].parts, vec![WordPart::Quoted(b"z $y\n".to_vec())]);
+        // The parser stops after the bodies, where the next command starts.
+        let src = b"cat <<E\nbody\nE\nnext\n";
+        let (_, end) = Parser::new(src, 0).complete_command().unwrap().unwrap();
+        assert_eq!(&src[end..], b"next\n");
+        assert!(matches!(
+            parse("cat <<E\nbody"),
+            Err(ParseError::Incomplete(_))
+        ));
+    }
+
+    #[test]
+    fn arithmetic_words() {
+        let l = parse("echo $((1 + $x)) $( (a) )").unwrap();
+        let s = simple(&l[0].first.commands[0]);
+        let WordPart::Arith(w) = &s.words[1].parts[0] else {
+            panic!("not arithmetic")
+        };
+        assert_eq!(w.parts.len(), 2);
+        assert!(matches!(&s.words[2].parts[0], WordPart::CommandSub(_)));
     }
 }

@@ -12,6 +12,8 @@ pub struct Var {
     pub value: Option<Vec<u8>>,
     /// Whether children receive it in their environment.
     pub exported: bool,
+    /// Whether it is `readonly`: its value can no longer change.
+    pub readonly: bool,
 }
 
 /// All variables, kept sorted so that `export -p` and `set` list them in
@@ -35,6 +37,7 @@ impl Vars {
                     Var {
                         value: Some(v.as_bytes().to_vec()),
                         exported: true,
+                        readonly: false,
                     },
                 );
             }
@@ -47,9 +50,24 @@ impl Vars {
         self.map.get(name).and_then(|v| v.value.as_deref())
     }
 
-    /// Sets `name` to `value`, keeping its export flag.
+    /// Sets `name` to `value`, keeping its export flag. A readonly
+    /// variable is left alone: callers that can report it check
+    /// [`Vars::is_readonly`] first.
     pub fn set(&mut self, name: &[u8], value: Vec<u8>) {
-        self.map.entry(name.to_vec()).or_default().value = Some(value);
+        let var = self.map.entry(name.to_vec()).or_default();
+        if !var.readonly {
+            var.value = Some(value);
+        }
+    }
+
+    /// Whether `name` is readonly.
+    pub fn is_readonly(&self, name: &[u8]) -> bool {
+        self.map.get(name).is_some_and(|v| v.readonly)
+    }
+
+    /// Marks `name` readonly, creating it (unset) when missing.
+    pub fn set_readonly(&mut self, name: &[u8]) {
+        self.map.entry(name.to_vec()).or_default().readonly = true;
     }
 
     /// Marks `name` exported, creating it (unset) when missing.
@@ -57,9 +75,29 @@ impl Vars {
         self.map.entry(name.to_vec()).or_default().exported = true;
     }
 
-    /// Removes `name`.
+    /// Removes `name`, unless it is readonly.
     pub fn unset(&mut self, name: &[u8]) {
-        self.map.remove(name);
+        if !self.is_readonly(name) {
+            self.map.remove(name);
+        }
+    }
+
+    /// The whole entry for `name`, to be put back later with
+    /// [`Vars::restore`] (function-local variables).
+    pub fn entry(&self, name: &[u8]) -> Option<Var> {
+        self.map.get(name).cloned()
+    }
+
+    /// Puts back an entry saved with [`Vars::entry`].
+    pub fn restore(&mut self, name: &[u8], var: Option<Var>) {
+        match var {
+            Some(v) => {
+                self.map.insert(name.to_vec(), v);
+            }
+            None => {
+                self.map.remove(name);
+            }
+        }
     }
 
     /// Every variable, sorted by name.
