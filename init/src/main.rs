@@ -151,11 +151,10 @@ fn load_plan() -> BootPlan {
     log!("{error}; starting a rescue shell");
     BootPlan {
         hostname: "ibex".into(),
-        services: vec![Service {
-            name: "rescue-shell".into(),
-            argv: vec!["/bin/sh".into()],
-            tty: None,
-            restart: Restart::Always,
-        }],
+        services: vec![Service::daemon(
+            "rescue-shell",
+            &["/bin/sh"],
+            Restart::Always,
+        )],
     }
 }

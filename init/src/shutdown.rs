@@ -8,8 +8,8 @@ use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
 use std::time::{Duration, Instant};
 
-/// How long processes get between SIGTERM and SIGKILL.
-const TERM_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long processes that are not services get between SIGTERM and SIGKILL.
+const TERM_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long we wait for SIGKILLed processes to be reaped.
 const KILL_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -49,14 +49,7 @@ impl Action {
 pub fn shutdown(supervisor: &mut Supervisor, action: Action, pid1: bool) {
     crate::log!("{}: stopping all processes", action.name());
     supervisor.restarting = false;
-    // Interactive shells ignore SIGTERM; a terminal session ends with a
-    // hangup, so the sessions init started on terminals get one, as when a
-    // modem line drops.
-    for s in &supervisor.services {
-        if let (Some(pid), Some(_)) = (s.pid, &s.service.tty) {
-            let _ = kill(Pid::from_raw(-pid.as_raw()), Signal::SIGHUP);
-        }
-    }
+    stop_services(supervisor);
     signal_all(Signal::SIGTERM, pid1);
     signal_all(Signal::SIGCONT, pid1);
     if !reap_all_within(TERM_TIMEOUT) {
@@ -81,6 +74,45 @@ pub fn shutdown(supervisor: &mut Supervisor, action: Action, pid1: bool) {
     crate::log!("reboot(2) failed: {}; staying up", e.desc());
     // Only a failed reboot(2) gets here: keep reaping and serving requests.
     supervisor.restarting = true;
+}
+
+/// Stops the services in reverse dependency order, each with its own stop
+/// signal, and SIGKILLs one that outlives its stop timeout.
+fn stop_services(supervisor: &mut Supervisor) {
+    for i in (0..supervisor.services.len()).rev() {
+        let s = &supervisor.services[i];
+        let Some(pid) = s.pid() else { continue };
+        let name = s.service.name.clone();
+        let timeout = Duration::from_millis(u64::from(s.service.stop_timeout_ms));
+        // Interactive shells ignore SIGTERM; a terminal session ends with a
+        // hangup, as when a modem line drops.
+        if s.service.tty.is_some() {
+            let _ = kill(Pid::from_raw(-pid.as_raw()), Signal::SIGHUP);
+        }
+        let sig = Signal::try_from(s.service.stop_signal).unwrap_or(Signal::SIGTERM);
+        let _ = kill(pid, sig);
+        let _ = kill(pid, Signal::SIGCONT);
+        if !wait_stopped(supervisor, i, timeout) {
+            crate::log!("{name} still running after {timeout:?}: sending SIGKILL");
+            let _ = kill(pid, Signal::SIGKILL);
+            wait_stopped(supervisor, i, KILL_TIMEOUT);
+        }
+    }
+}
+
+/// Reaps until service `i` has no process or `timeout` passes.
+fn wait_stopped(supervisor: &mut Supervisor, i: usize, timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        supervisor.reap();
+        if supervisor.services[i].pid().is_none() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 /// Sends `sig` to every process init is responsible for. As PID 1 that is

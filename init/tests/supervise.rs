@@ -2,7 +2,7 @@
 //! itself the child subreaper and supervises the services of a boot plan
 //! given in IBEX_PLAN. These tests watch real processes.
 
-use ibex_plan::{BootPlan, Restart, Service};
+use ibex_plan::{BootPlan, Kind, Restart, Service};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -17,12 +17,13 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 fn service(name: &str, script: &str, restart: Restart) -> Service {
-    Service {
-        name: name.into(),
-        argv: vec!["/bin/sh".into(), "-c".into(), script.into()],
-        tty: None,
-        restart,
-    }
+    Service::daemon(name, &["/bin/sh", "-c", script], restart)
+}
+
+fn oneshot(name: &str, script: &str) -> Service {
+    let mut s = service(name, script, Restart::Never);
+    s.kind = Kind::Oneshot;
+    s
 }
 
 fn start_init(dir: &Path, plan_bytes: &[u8]) -> Child {
@@ -159,7 +160,7 @@ fn sigterm_stops_services_and_kills_the_stubborn() {
 #[test]
 fn broken_plan_is_reported_and_survived() {
     let dir = scratch("broken");
-    let init = start_init(&dir, b"IBXP\x01\x00\xff\xff\xff");
+    let init = start_init(&dir, b"IBXP\x02\x00\xff\xff\xff");
     std::thread::sleep(Duration::from_millis(300));
     let (status, log) = stop(init);
     assert!(status.success());
@@ -185,4 +186,88 @@ fn services_start_with_an_empty_signal_mask() {
         "{status}"
     );
     stop(init);
+}
+
+/// Lines of a log file that services append to.
+fn events(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn dependencies_start_in_order_and_oneshots_finish_first() {
+    let dir = scratch("order");
+    let log = dir.join("events");
+    let l = log.display();
+    // setup (oneshot) -> db (daemon) -> app (needs both); extra wants a
+    // missing-at-runtime failure and still starts.
+    let setup = oneshot(
+        "setup",
+        &format!("echo setup-start >> {l}; sleep 0.3; echo setup-end >> {l}"),
+    );
+    let mut db = service(
+        "db",
+        &format!("echo db >> {l}; exec sleep 100"),
+        Restart::Never,
+    );
+    db.needs = vec![0];
+    let broken = oneshot("broken", "exit 3");
+    let mut app = service(
+        "app",
+        &format!("echo app >> {l}; exec sleep 100"),
+        Restart::Never,
+    );
+    app.needs = vec![0, 1];
+    app.wants = vec![2];
+    let init = start_init(&dir, &plan(vec![setup, db, broken, app]));
+    eventually("app to start", || events(&log).contains(&"app".to_string()));
+    assert_eq!(events(&log), ["setup-start", "setup-end", "db", "app"]);
+    let (status, out) = stop(init);
+    assert!(status.success(), "{out}");
+    // Shutdown goes in reverse order: app before db.
+    let app_stop = out.find("app (pid").unwrap();
+    let db_stop = out.find("db (pid").unwrap();
+    assert!(app_stop < db_stop, "{out}");
+}
+
+#[test]
+fn a_service_whose_needs_failed_is_not_started() {
+    let dir = scratch("needs-failed");
+    let marker = dir.join("started");
+    let broken = oneshot("broken", "exit 1");
+    let mut dependent = oneshot("dependent", &format!("touch {}", marker.display()));
+    dependent.needs = vec![0];
+    let init = start_init(&dir, &plan(vec![broken, dependent]));
+    std::thread::sleep(Duration::from_millis(500));
+    let (_, out) = stop(init);
+    assert!(
+        out.contains("dependent: not started: needs broken, which failed"),
+        "{out}"
+    );
+    assert!(!marker.exists());
+}
+
+#[test]
+fn failure_limit_marks_a_crashing_service_failed() {
+    let dir = scratch("limit");
+    let starts = dir.join("starts");
+    let mut crasher = service(
+        "crasher",
+        &format!("echo x >> {}; exit 2", starts.display()),
+        Restart::OnFailure,
+    );
+    crasher.failure_limit = 3;
+    crasher.backoff.initial_ms = 10;
+    let init = start_init(&dir, &plan(vec![crasher]));
+    eventually("three starts", || events(&starts).len() >= 3);
+    std::thread::sleep(Duration::from_millis(500));
+    let (_, out) = stop(init);
+    assert_eq!(events(&starts).len(), 3, "{out}");
+    assert!(
+        out.contains("crasher: failed 3 times in a row; giving up"),
+        "{out}"
+    );
 }

@@ -26,6 +26,7 @@ pub struct Rule {
 
 const X86: &[&str] = &["x86_64", "x86"];
 const ARM64: &[&str] = &["arm64"];
+const ARM: &[&str] = &["arm"];
 
 /// The recommendations, in the order they are printed.
 pub const RULES: &[Rule] = &[
@@ -430,6 +431,67 @@ pub const RULES: &[Rule] = &[
     Rule {
         name: "DEFAULT_MMAP_MIN_ADDR",
         arches: ARM64,
+        accept: &[("DEFAULT_MMAP_MIN_ADDR", "32768")],
+        why: "no NULL-page mappings",
+    },
+    Rule {
+        name: "ARM64_E0PD",
+        arches: ARM64,
+        accept: &[("ARM64_E0PD", "y")],
+        why: "user accesses to kernel addresses fault in constant time",
+    },
+    Rule {
+        name: "MITIGATE_SPECTRE_BRANCH_HISTORY",
+        arches: ARM64,
+        accept: &[("MITIGATE_SPECTRE_BRANCH_HISTORY", "y")],
+        why: "Spectre-BHB",
+    },
+    Rule {
+        name: "RODATA_FULL_DEFAULT_ENABLED",
+        arches: ARM64,
+        accept: &[("RODATA_FULL_DEFAULT_ENABLED", "y")],
+        why: "read-only linear aliases of read-only memory",
+    },
+    // arm (32-bit).
+    Rule {
+        name: "CPU_SW_DOMAIN_PAN",
+        arches: ARM,
+        accept: &[("CPU_SW_DOMAIN_PAN", "y")],
+        why: "no kernel access to user memory (PAN emulation)",
+    },
+    Rule {
+        name: "HARDEN_BRANCH_PREDICTOR",
+        arches: ARM,
+        accept: &[("HARDEN_BRANCH_PREDICTOR", "y")],
+        why: "Spectre v2",
+    },
+    Rule {
+        name: "HARDEN_BRANCH_HISTORY",
+        arches: ARM,
+        accept: &[("HARDEN_BRANCH_HISTORY", "y")],
+        why: "Spectre-BHB",
+    },
+    Rule {
+        name: "OABI_COMPAT",
+        arches: ARM,
+        accept: &[("OABI_COMPAT", "n")],
+        why: "no old-ABI syscall surface",
+    },
+    Rule {
+        name: "VMSPLIT_3G",
+        arches: ARM,
+        accept: &[("VMSPLIT_3G", "y")],
+        why: "largest user address space, most ASLR entropy",
+    },
+    Rule {
+        name: "ARCH_MMAP_RND_BITS",
+        arches: ARM,
+        accept: &[("ARCH_MMAP_RND_BITS", "16")],
+        why: "maximum mmap randomisation",
+    },
+    Rule {
+        name: "DEFAULT_MMAP_MIN_ADDR",
+        arches: ARM,
         accept: &[("DEFAULT_MMAP_MIN_ADDR", "32768")],
         why: "no NULL-page mappings",
     },

@@ -4,9 +4,9 @@
 //! half-written image behind.
 
 use crate::cpio::{self, Node};
-use crate::definitions::{Board, Image, RestartDef};
+use crate::definitions::{Board, Image};
 use crate::Error;
-use ibex_plan::{BootPlan, Restart, Service};
+use ibex_plan::BootPlan;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -272,32 +272,12 @@ pub fn root_filesystem(
     Ok(tree)
 }
 
-/// Turns the image's services into the plan init reads, checking that every
-/// program is in the image.
+/// Compiles the image's service definitions into the plan init reads.
 fn boot_plan(board: &Board, image: &Image, tree: &cpio::Tree) -> Result<BootPlan, Error> {
-    let mut services = Vec::new();
-    for def in &image.services {
-        let program = &def.command[0];
-        if !tree.contains(program.trim_start_matches('/')) {
-            return Err(Error::Invalid(format!(
-                "image '{}': service '{}' runs {program}, which is not in the image",
-                image.name, def.name
-            )));
-        }
-        let tty = def.tty.as_ref().map(|t| match t.as_str() {
-            "console" => format!("/dev/{}", board.console),
-            other => other.to_string(),
-        });
-        services.push(Service {
-            name: def.name.clone(),
-            argv: def.command.clone(),
-            tty,
-            restart: match def.restart {
-                RestartDef::Always => Restart::Always,
-                RestartDef::Never => Restart::Never,
-            },
-        });
-    }
+    let defs = crate::services::load_dir(&image.services_dir)?;
+    let services = crate::services::compile(&defs, &board.console, |path| {
+        tree.contains(path.trim_start_matches('/'))
+    })?;
     Ok(BootPlan {
         hostname: image.hostname.clone(),
         services,

@@ -28,6 +28,46 @@ pub struct Board {
     /// Hardening rules of `ibex kernel check` this board cannot meet.
     #[serde(default)]
     pub hardening: HardeningDef,
+    /// Where the image goes on the board's flash or disk, in order.
+    #[serde(default)]
+    pub layout: Option<LayoutDef>,
+}
+
+/// The storage an image is written to, as a simple table of parts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LayoutDef {
+    /// What the parts live on.
+    pub medium: Medium,
+    /// The parts, in the order they sit on the medium.
+    #[serde(rename = "part")]
+    pub parts: Vec<PartDef>,
+}
+
+/// Kinds of boot storage.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Medium {
+    /// Raw NOR or NAND flash, partitioned by offsets.
+    Flash,
+    /// A disk (SATA, NVMe, USB) with a partition table.
+    Disk,
+    /// An SD card or eMMC with a partition table.
+    Sd,
+    /// Nothing to lay out: QEMU loads the image directly.
+    None,
+}
+
+/// One part of a layout.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartDef {
+    /// Name (MTD partition or file system label).
+    pub name: String,
+    /// Size in KiB; absent for "the rest of the medium".
+    pub size_kib: Option<u64>,
+    /// What it holds, for people (and, later, for the flashing tool).
+    pub contents: String,
 }
 
 /// Waived hardening rules, each with the reason a person reviewed.
@@ -55,6 +95,29 @@ pub struct KernelDef {
     pub image: String,
     /// File name of the image in the output directory.
     pub image_name: String,
+    /// How the boot loader takes the image; absent for QEMU-style direct loads.
+    #[serde(default)]
+    pub format: Option<ImageFormat>,
+    /// Device trees to build, relative to `arch/<arch>/boot/dts/`
+    /// (`broadcom/bcm2711-rpi-4-b.dtb`); empty on boards without one.
+    #[serde(default)]
+    pub dtbs: Vec<String>,
+}
+
+/// The kernel image formats boot loaders take.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+pub enum ImageFormat {
+    /// x86 boot protocol image, with the EFI stub where configured.
+    #[serde(rename = "bzImage")]
+    BzImage,
+    /// arm64 `Image`, loaded with a separate device tree.
+    Image,
+    /// Self-decompressing 32-bit ARM image, loaded with a separate device tree.
+    #[serde(rename = "zImage")]
+    ZImage,
+    /// U-Boot legacy image.
+    #[serde(rename = "uImage")]
+    UImage,
 }
 
 /// How QEMU boots a board.
@@ -69,6 +132,9 @@ pub struct QemuDef {
     pub machine: String,
     /// Guest memory.
     pub memory_mb: u32,
+    /// `-cpu` value; QEMU's default for the machine when absent.
+    #[serde(default)]
+    pub cpu: Option<String>,
 }
 
 /// An image profile: what runs on the board.
@@ -83,33 +149,10 @@ pub struct Image {
     pub hostname: String,
     /// Applets linked into the root filesystem; `"*"` means all.
     pub applets: Vec<String>,
-    /// Services started by init, in order.
-    #[serde(default, rename = "service")]
-    pub services: Vec<ServiceDef>,
-}
-
-/// One service in an image definition.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ServiceDef {
-    /// Name in logs.
-    pub name: String,
-    /// Absolute program path and arguments.
-    pub command: Vec<String>,
-    /// `"console"` for the board's console, a device path, or absent.
-    pub tty: Option<String>,
-    /// `"always"` or `"never"`.
-    pub restart: RestartDef,
-}
-
-/// Restart policy as written in definitions.
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum RestartDef {
-    /// Restart whenever it exits.
-    Always,
-    /// Run once.
-    Never,
+    /// Where its service definitions live (`images/<name>/services/`),
+    /// filled in by [`Image::load`].
+    #[serde(skip)]
+    pub services_dir: PathBuf,
 }
 
 /// A definition that could not be used.
@@ -186,6 +229,32 @@ impl Board {
                 return Err(err(format!("waives unknown hardening rule '{rule}'")));
             }
         }
+        for dtb in &board.kernel.dtbs {
+            if !dtb.ends_with(".dtb") || dtb.starts_with('/') || dtb.contains("..") {
+                return Err(err(format!(
+                    "device tree '{dtb}' is not a .dtb path under arch/{}/boot/dts",
+                    board.kernel.arch
+                )));
+            }
+        }
+        if let Some(layout) = &board.layout {
+            let open_ended = layout.parts.iter().filter(|p| p.size_kib.is_none()).count();
+            if layout.parts.is_empty() && layout.medium != Medium::None {
+                return Err(err("layout has no parts".into()));
+            }
+            if open_ended > 1
+                || layout
+                    .parts
+                    .iter()
+                    .rev()
+                    .skip(1)
+                    .any(|p| p.size_kib.is_none())
+            {
+                return Err(err(
+                    "only the last part of a layout may leave out size_kib".into()
+                ));
+            }
+        }
         for fragment in &board.kernel.fragments {
             let f = root
                 .join("kernel/config")
@@ -204,7 +273,7 @@ impl Board {
 impl Image {
     /// Reads and checks `images/<name>.toml`.
     pub fn load(root: &Path, name: &str) -> Result<Image, DefinitionError> {
-        let (image, path): (Image, _) = load(&root.join("images"), "image", name)?;
+        let (mut image, path): (Image, _) = load(&root.join("images"), "image", name)?;
         let err = |message: String| DefinitionError {
             path: path.clone(),
             message,
@@ -221,21 +290,7 @@ impl Image {
                 image.hostname
             )));
         }
-        let mut seen = std::collections::HashSet::new();
-        for service in &image.services {
-            if !seen.insert(service.name.as_str()) {
-                return Err(err(format!("service '{}' is defined twice", service.name)));
-            }
-            match service.command.first() {
-                Some(program) if program.starts_with('/') => {}
-                _ => {
-                    return Err(err(format!(
-                        "service '{}': command must start with an absolute program path",
-                        service.name
-                    )))
-                }
-            }
-        }
+        image.services_dir = root.join("images").join(name).join("services");
         Ok(image)
     }
 }
@@ -273,6 +328,41 @@ mod tests {
         let text = "name='x'\ndescription=''\nhostname='x'\napplets=[]\ncolour='red'\n";
         let e = toml::from_str::<Image>(text).unwrap_err().to_string();
         assert!(e.contains("colour"), "{e}");
+    }
+
+    #[test]
+    fn board_layout_and_image_format_parse() {
+        let text = r#"
+name = "b"
+description = ""
+arch = "mipsel"
+rust_target = "mipsel-unknown-linux-musl"
+console = "ttyS0"
+baud = 115200
+[kernel]
+arch = "mips"
+cross_compile = "mipsel-linux-gnu-"
+fragments = []
+make_target = "uImage"
+image = "arch/mips/boot/uImage"
+image_name = "uImage"
+format = "uImage"
+dtbs = ["ralink/x.dtb"]
+[layout]
+medium = "flash"
+part = [
+  { name = "u-boot", size_kib = 192, contents = "boot loader" },
+  { name = "firmware", contents = "uImage" },
+]
+"#;
+        let board: Board = toml::from_str(text).unwrap();
+        assert_eq!(board.kernel.format, Some(ImageFormat::UImage));
+        let layout = board.layout.unwrap();
+        assert_eq!(layout.medium, Medium::Flash);
+        assert_eq!(layout.parts[0].size_kib, Some(192));
+        assert_eq!(layout.parts[1].size_kib, None);
+        let bad = text.replace("\"uImage\"\ndtbs", "\"vmlinuz\"\ndtbs");
+        assert!(toml::from_str::<Board>(&bad).is_err());
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod build;
 pub mod cpio;
 pub mod definitions;
 pub mod qemu;
+pub mod services;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

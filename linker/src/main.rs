@@ -87,10 +87,12 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
     let root = project_root()?;
     match cli.command {
         Cmd::Build(t) => {
+            check_rust_target(&root, &t.board)?;
             build(&root, &options(&t))?;
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Run(t) => {
+            check_rust_target(&root, &t.board)?;
             let built = build(&root, &options(&t))?;
             let mut cmd = qemu::command(&built, qemu::Console::Interactive)?;
             eprintln!(
@@ -159,4 +161,43 @@ fn read_config(path: &std::path::Path) -> Result<String, Error> {
         return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
     }
     std::fs::read_to_string(path).map_err(Error::io(path))
+}
+
+/// Stops early, and clearly, when the board's device binaries cannot be
+/// built because its Rust target has no standard library installed here
+/// (the kernel alone can still be configured and checked).
+fn check_rust_target(root: &std::path::Path, board: &str) -> Result<(), Error> {
+    let board = definitions::Board::load(root, board)?;
+    let target = &board.rust_target;
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let sysroot = std::process::Command::new(rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
+    let Some(sysroot) = sysroot else {
+        return Ok(()); // cargo will say what is wrong
+    };
+    if sysroot
+        .join("lib/rustlib")
+        .join(target)
+        .join("lib")
+        .is_dir()
+    {
+        return Ok(());
+    }
+    let tier3 = ["mipsel-unknown-linux-musl", "mipsel-unknown-linux-gnu"];
+    let how = if tier3.contains(&target.as_str()) {
+        "it is a tier-3 target without a prebuilt standard library, which Ibex \
+         cannot build yet"
+            .to_string()
+    } else {
+        format!("install it with: rustup target add {target} (and a linker for it)")
+    };
+    Err(Error::Invalid(format!(
+        "no Rust target for board '{}': {target} is not installed here; {how}. \
+         `ibex kernel check --board {}` works without it",
+        board.name, board.name
+    )))
 }

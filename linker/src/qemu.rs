@@ -1,7 +1,9 @@
 //! Booting a built image under QEMU (TCG: no KVM needed).
 
 use crate::build::Built;
+use crate::definitions::Board;
 use crate::Error;
+use std::path::Path;
 use std::process::Command;
 
 /// How QEMU's serial console is connected.
@@ -25,10 +27,26 @@ pub fn kernel_cmdline(built: &Built) -> String {
 /// The QEMU command that boots `built`. QEMU exits when the guest powers off
 /// or reboots.
 pub fn command(built: &Built, console: Console) -> Result<Command, Error> {
-    let Some(qemu) = &built.board.qemu else {
+    board_command(
+        &built.board,
+        &built.kernel_image,
+        &kernel_cmdline(built),
+        console,
+    )
+}
+
+/// The QEMU command that boots `kernel` (any image of `board`, not
+/// necessarily one `ibex build` made) with the command line `append`.
+pub fn board_command(
+    board: &Board,
+    kernel: &Path,
+    append: &str,
+    console: Console,
+) -> Result<Command, Error> {
+    let Some(qemu) = &board.qemu else {
         return Err(Error::Invalid(format!(
             "board '{}' cannot be emulated by QEMU",
-            built.board.name
+            board.name
         )));
     };
     if !ibex_kernel::on_path(&qemu.binary) {
@@ -38,15 +56,18 @@ pub fn command(built: &Built, console: Console) -> Result<Command, Error> {
         )));
     }
     let mut cmd = Command::new(&qemu.binary);
-    cmd.args(["-M", &qemu.machine])
-        .args(["-m", &qemu.memory_mb.to_string()])
+    cmd.args(["-M", &qemu.machine]);
+    if let Some(cpu) = &qemu.cpu {
+        cmd.args(["-cpu", cpu]);
+    }
+    cmd.args(["-m", &qemu.memory_mb.to_string()])
         .args(["-smp", "1", "-no-reboot"])
         // No network card: the image has no network drivers yet, and the
         // NIC's boot ROM (iPXE) only slows the boot down.
         .args(["-nic", "none"])
         .arg("-kernel")
-        .arg(&built.kernel_image)
-        .args(["-append", &kernel_cmdline(built)]);
+        .arg(kernel)
+        .args(["-append", append]);
     match console {
         Console::Interactive => {
             cmd.arg("-nographic");

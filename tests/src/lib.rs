@@ -75,7 +75,15 @@ pub struct Output {
 impl Vm {
     /// Boots `built` and waits for the console shell's prompt.
     pub fn boot(built: &Built) -> Vm {
-        let mut cmd = qemu::command(built, qemu::Console::Piped).expect("QEMU command");
+        let cmd = qemu::command(built, qemu::Console::Piped).expect("QEMU command");
+        let mut vm = Vm::start(cmd);
+        vm.wait_for("# ", BOOT_TIMEOUT);
+        vm
+    }
+
+    /// Starts a QEMU command whose serial console is on its standard input
+    /// and output ([`qemu::Console::Piped`]), without waiting for anything.
+    pub fn start(mut cmd: std::process::Command) -> Vm {
         let mut child = cmd
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -101,15 +109,13 @@ impl Vm {
                 sink.changed.notify_all();
             }
         });
-        let mut vm = Vm {
+        Vm {
             stdin: child.stdin.take(),
             child,
             console,
             cursor: 0,
             started: Instant::now(),
-        };
-        vm.wait_for("# ", BOOT_TIMEOUT);
-        vm
+        }
     }
 
     /// Seconds since QEMU started.
@@ -223,4 +229,58 @@ impl Drop for Vm {
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The kernel builder for `board`'s kernel in the shared work area
+/// (`target/kernel`), its spec, and the work area's lock (the same one
+/// `ibex build` takes: build trees are shared, so one build at a time).
+pub fn kernel_builder(
+    board: &ibex_linker::definitions::Board,
+) -> (ibex_kernel::Builder, ibex_kernel::KernelSpec, std::fs::File) {
+    let root = root();
+    let builder = ibex_kernel::Builder::new(root.join("target/kernel"));
+    let spec = ibex_kernel::KernelSpec {
+        arch: board.kernel.arch.clone(),
+        cross_compile: board.kernel.cross_compile.clone(),
+        fragments: board
+            .kernel
+            .fragments
+            .iter()
+            .map(|f| root.join("kernel/config").join(format!("{f}.config")))
+            .collect(),
+        make_target: board.kernel.make_target.clone(),
+        image_path: board.kernel.image.clone(),
+    };
+    std::fs::create_dir_all(&builder.work_dir).expect("kernel work directory");
+    let lock = std::fs::File::create(builder.work_dir.join(".lock")).expect("kernel lock file");
+    lock.lock().expect("locking the kernel work area");
+    (builder, spec, lock)
+}
+
+/// A minimal initramfs: /dev/console (so that the kernel gives /init a
+/// console) and, when given, `init` as /init.
+pub fn minimal_initramfs(init: Option<&[u8]>) -> Vec<u8> {
+    use ibex_linker::cpio::{Node, Tree};
+    let mut tree = Tree::new();
+    tree.add("dev", Node::Dir { mode: 0o755 }).unwrap();
+    tree.add(
+        "dev/console",
+        Node::CharDev {
+            mode: 0o600,
+            major: 5,
+            minor: 1,
+        },
+    )
+    .unwrap();
+    if let Some(init) = init {
+        tree.add(
+            "init",
+            Node::File {
+                mode: 0o755,
+                data: init.to_vec(),
+            },
+        )
+        .unwrap();
+    }
+    tree.write(0).expect("writing the initramfs")
 }

@@ -8,7 +8,7 @@
 //! ```text
 //! offset size  field
 //! 0      4     magic "IBXP"
-//! 4      2     format version, little endian (currently 1)
+//! 4      2     format version, little endian (currently 2)
 //! 6      ..    postcard encoding of `BootPlan`
 //! ```
 #![no_std]
@@ -26,16 +26,18 @@ pub const PATH: &str = "/etc/ibex/boot.plan";
 /// First four bytes of every plan file.
 pub const MAGIC: [u8; 4] = *b"IBXP";
 /// The version this code writes and the only one it reads.
-pub const VERSION: u16 = 1;
+pub const VERSION: u16 = 2;
 /// Plans are tiny; anything larger is not a plan and is refused before decoding.
 pub const MAX_LEN: usize = 1 << 20;
 
-/// What `init` does at boot, in order.
+/// What `init` does at boot.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct BootPlan {
     /// Host name set with sethostname(2) before any service starts.
     pub hostname: String,
-    /// Services started in this order.
+    /// Services in a dependency order: every service comes after all the
+    /// services it needs, wants or is ordered after. Dependencies refer to
+    /// services by their index in this list.
     pub services: Vec<Service>,
 }
 
@@ -46,11 +48,43 @@ pub struct Service {
     pub name: String,
     /// Program and arguments; `argv[0]` is an absolute path inside the image.
     pub argv: Vec<String>,
+    /// Environment added to init's fixed base environment.
+    pub env: Vec<(String, String)>,
+    /// Working directory (`/` when `None`).
+    pub cwd: Option<String>,
     /// Terminal device (e.g. `/dev/ttyS0`) to open as the service's
     /// controlling terminal and stdio, or `None` for `/dev/console`.
     pub tty: Option<String>,
-    /// What `init` does when the process exits.
+    /// Long-running process, or a task that runs to completion.
+    pub kind: Kind,
+    /// Indices of services that must be ready first; if one fails, this
+    /// service is not started.
+    pub needs: Vec<u16>,
+    /// Indices of services that are started first if they exist; their
+    /// failure does not stop this one.
+    pub wants: Vec<u16>,
+    /// Indices of services this one starts after (ordering only).
+    pub after: Vec<u16>,
+    /// What init does when the process exits.
     pub restart: Restart,
+    /// Restart delays.
+    pub backoff: Backoff,
+    /// Consecutive failed runs after which the service is marked failed
+    /// and no longer restarted; 0 means never give up.
+    pub failure_limit: u32,
+    /// Signal number that asks the service to stop.
+    pub stop_signal: i32,
+    /// How long it gets to stop before SIGKILL, in milliseconds.
+    pub stop_timeout_ms: u32,
+}
+
+/// What kind of process a service is.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Runs until stopped; ready as soon as it has started.
+    Daemon,
+    /// Runs to completion; ready when it exited with status 0.
+    Oneshot,
 }
 
 /// Restart policy of a service.
@@ -58,8 +92,67 @@ pub struct Service {
 pub enum Restart {
     /// Start it again whenever it exits (a console shell, a getty).
     Always,
+    /// Start it again when it exits with a non-zero status or a signal.
+    OnFailure,
     /// Run it once.
     Never,
+}
+
+/// Exponential restart delay: `initial_ms`, multiplied by `factor` after
+/// each consecutive failure, at most `max_ms`; the sequence starts over
+/// after a run of at least `reset_after_ms`.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    /// First delay.
+    pub initial_ms: u32,
+    /// Growth per consecutive failure.
+    pub factor: u32,
+    /// Largest delay.
+    pub max_ms: u32,
+    /// A run this long counts as stable and resets delay and failure count.
+    pub reset_after_ms: u32,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            initial_ms: 250,
+            factor: 2,
+            max_ms: 30_000,
+            reset_after_ms: 10_000,
+        }
+    }
+}
+
+impl Service {
+    /// A daemon running `argv` with every other setting at its default.
+    pub fn daemon(name: &str, argv: &[&str], restart: Restart) -> Service {
+        Service {
+            name: name.into(),
+            argv: argv.iter().map(|a| String::from(*a)).collect(),
+            env: Vec::new(),
+            cwd: None,
+            tty: None,
+            kind: Kind::Daemon,
+            needs: Vec::new(),
+            wants: Vec::new(),
+            after: Vec::new(),
+            restart,
+            backoff: Backoff::default(),
+            failure_limit: 0,
+            stop_signal: 15,
+            stop_timeout_ms: 5000,
+        }
+    }
+
+    /// Every index this service waits for.
+    pub fn dependencies(&self) -> impl Iterator<Item = u16> + '_ {
+        self.needs
+            .iter()
+            .chain(&self.wants)
+            .chain(&self.after)
+            .copied()
+    }
 }
 
 /// Why a byte string is not a plan this code can use.
@@ -73,6 +166,8 @@ pub enum DecodeError {
     UnsupportedVersion(u16),
     /// The body is not a valid postcard encoding of [`BootPlan`].
     Malformed,
+    /// Service number N depends on itself or a later service.
+    BadDependency(usize),
 }
 
 impl fmt::Display for DecodeError {
@@ -87,6 +182,9 @@ impl fmt::Display for DecodeError {
                 )
             }
             DecodeError::Malformed => f.write_str("boot plan body is malformed"),
+            DecodeError::BadDependency(i) => {
+                write!(f, "boot plan service {i} depends on a later service")
+            }
         }
     }
 }
@@ -115,10 +213,18 @@ impl BootPlan {
         if version != VERSION {
             return Err(DecodeError::UnsupportedVersion(version));
         }
-        match postcard::take_from_bytes::<BootPlan>(&bytes[6..]) {
-            Ok((plan, [])) => Ok(plan),
-            _ => Err(DecodeError::Malformed),
+        let plan = match postcard::take_from_bytes::<BootPlan>(&bytes[6..]) {
+            Ok((plan, [])) => plan,
+            _ => return Err(DecodeError::Malformed),
+        };
+        // The linker writes services in dependency order; init relies on
+        // it, so a plan whose dependencies point forward is refused.
+        for (i, service) in plan.services.iter().enumerate() {
+            if service.dependencies().any(|d| usize::from(d) >= i) {
+                return Err(DecodeError::BadDependency(i));
+            }
         }
+        Ok(plan)
     }
 }
 
@@ -130,14 +236,14 @@ mod tests {
     use proptest::prelude::*;
 
     fn sample() -> BootPlan {
+        let mut shell = Service::daemon("console", &["/bin/sh"], Restart::Always);
+        shell.tty = Some("/dev/ttyS0".to_string());
+        let mut setup = Service::daemon("setup", &["/bin/true"], Restart::Never);
+        setup.kind = Kind::Oneshot;
+        shell.needs = vec![0];
         BootPlan {
             hostname: "ibex".to_string(),
-            services: vec![Service {
-                name: "console".to_string(),
-                argv: vec!["/bin/sh".to_string()],
-                tty: Some("/dev/ttyS0".to_string()),
-                restart: Restart::Always,
-            }],
+            services: vec![setup, shell],
         }
     }
 
@@ -148,55 +254,71 @@ mod tests {
     }
 
     #[test]
-    fn refuses_wrong_header_and_trailing_bytes() {
+    fn refuses_wrong_header_trailing_bytes_and_forward_dependencies() {
         let mut bytes = sample().encode();
         bytes[0] = b'X';
         assert_eq!(BootPlan::decode(&bytes), Err(DecodeError::BadMagic));
         let mut bytes = sample().encode();
-        bytes[4] = 2;
+        bytes[4] = 1;
         assert_eq!(
             BootPlan::decode(&bytes),
-            Err(DecodeError::UnsupportedVersion(2))
+            Err(DecodeError::UnsupportedVersion(1))
         );
         let mut bytes = sample().encode();
         bytes.push(0);
         assert_eq!(BootPlan::decode(&bytes), Err(DecodeError::Malformed));
         assert_eq!(BootPlan::decode(b"IBX"), Err(DecodeError::BadLength(3)));
+        let mut plan = sample();
+        plan.services[0].after = vec![1];
+        assert_eq!(
+            BootPlan::decode(&plan.encode()),
+            Err(DecodeError::BadDependency(0))
+        );
     }
 
-    fn arb_service() -> impl Strategy<Value = Service> {
+    fn arb_service(index: u16) -> impl Strategy<Value = Service> {
+        let deps = proptest::collection::vec(0..index.max(1), 0..3);
         (
             ".{0,12}",
             proptest::collection::vec(".{0,12}", 0..4),
             proptest::option::of(".{0,12}"),
             any::<bool>(),
+            deps,
+            any::<u32>(),
         )
-            .prop_map(|(name, argv, tty, always)| Service {
-                name,
-                argv,
-                tty,
-                restart: if always {
-                    Restart::Always
-                } else {
-                    Restart::Never
-                },
+            .prop_map(move |(name, argv, tty, oneshot, deps, limit)| {
+                let mut s = Service::daemon(&name, &[], Restart::OnFailure);
+                s.argv = argv;
+                s.tty = tty;
+                s.kind = if oneshot { Kind::Oneshot } else { Kind::Daemon };
+                s.needs = if index == 0 { vec![] } else { deps };
+                s.failure_limit = limit;
+                s
             })
     }
 
     proptest! {
         #[test]
-        fn any_plan_round_trips(hostname in ".{0,20}", services in proptest::collection::vec(arb_service(), 0..5)) {
-            let plan = BootPlan { hostname, services };
+        fn any_plan_round_trips(hostname in ".{0,20}", a in arb_service(0), b in arb_service(1), c in arb_service(2)) {
+            let plan = BootPlan { hostname, services: vec![a, b, c] };
             prop_assert_eq!(BootPlan::decode(&plan.encode()), Ok(plan));
         }
 
         #[test]
-        fn random_bytes_never_panic(body in proptest::collection::vec(any::<u8>(), 0..200)) {
+        fn random_bytes_never_panic(body in proptest::collection::vec(any::<u8>(), 0..300)) {
             let mut bytes = MAGIC.to_vec();
             bytes.extend_from_slice(&VERSION.to_le_bytes());
             bytes.extend_from_slice(&body);
             let _ = BootPlan::decode(&bytes);
             let _ = BootPlan::decode(&body);
+        }
+
+        #[test]
+        fn mutated_plans_never_panic(flip in 6usize..200, value in any::<u8>()) {
+            let mut bytes = sample().encode();
+            let at = flip % bytes.len();
+            bytes[at] = value;
+            let _ = BootPlan::decode(&bytes);
         }
     }
 }
