@@ -326,7 +326,7 @@ pub fn kernel_config(root: &Path, board: &Board, verbose: bool) -> Result<String
 
 /// The kernel builder and spec for `board`, holding the work area's lock:
 /// build trees are shared between images, so one build at a time.
-fn kernel_builder(
+pub fn kernel_builder(
     root: &Path,
     board: &Board,
     verbose: bool,

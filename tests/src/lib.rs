@@ -237,24 +237,7 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 pub fn kernel_builder(
     board: &ibex_linker::definitions::Board,
 ) -> (ibex_kernel::Builder, ibex_kernel::KernelSpec, std::fs::File) {
-    let root = root();
-    let builder = ibex_kernel::Builder::new(root.join("target/kernel"));
-    let spec = ibex_kernel::KernelSpec {
-        arch: board.kernel.arch.clone(),
-        cross_compile: board.kernel.cross_compile.clone(),
-        fragments: board
-            .kernel
-            .fragments
-            .iter()
-            .map(|f| root.join("kernel/config").join(format!("{f}.config")))
-            .collect(),
-        make_target: board.kernel.make_target.clone(),
-        image_path: board.kernel.image.clone(),
-    };
-    std::fs::create_dir_all(&builder.work_dir).expect("kernel work directory");
-    let lock = std::fs::File::create(builder.work_dir.join(".lock")).expect("kernel lock file");
-    lock.lock().expect("locking the kernel work area");
-    (builder, spec, lock)
+    ibex_linker::build::kernel_builder(&root(), board, true).expect("kernel work area")
 }
 
 /// A minimal initramfs: /dev/console (so that the kernel gives /init a
