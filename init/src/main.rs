@@ -1,27 +1,40 @@
 //! Ibex's PID 1.
 //!
 //! It mounts the pseudo filesystems, sets the host name, starts the services
-//! of the boot plan the linker wrote into the image, reaps every process that
-//! ends up as its child, restarts what the plan says to restart, and on a
-//! poweroff, reboot or halt request stops everything and calls reboot(2).
+//! of the boot plan the linker wrote into the image in dependency order,
+//! captures their output into logs, reaps every process that ends up as its
+//! child, restarts what the plan says to restart, answers `ibox svc` and
+//! `ibox logread` on its control socket, and on a poweroff, reboot or halt
+//! request stops everything and calls reboot(2).
 //!
 //! As PID 1 it must never panic and never exit: every error is logged on the
 //! console and survived. Requests arrive as signals, as with BusyBox init:
 //! SIGUSR2 = poweroff, SIGTERM = reboot, SIGUSR1 = halt, SIGINT (Ctrl-Alt-Del)
-//! = reboot. Run as any other PID (a test on the host), it skips mounts and
-//! the host name, makes itself the child subreaper, and exits after stopping.
+//! = reboot.
+//!
+//! In a container (`--container`, a `container` environment variable, or
+//! PID 1 on a system whose /proc is already mounted) it skips mounts and
+//! hardware, passes SIGTERM, SIGINT, SIGHUP and SIGQUIT on to the services,
+//! and exits with the main service's status as tini does. Run as any other
+//! PID it makes itself the child subreaper and exits after stopping.
 
+mod cgroup;
+mod control;
 mod log;
+mod logs;
 mod mounts;
 mod shutdown;
 mod supervisor;
 
 use ibex_plan::{BootPlan, Restart, Service};
+use logs::Logs;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::signal::{SigSet, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 use shutdown::Action;
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::os::unix::net::UnixListener;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 use supervisor::Supervisor;
 
@@ -38,9 +51,47 @@ const HANDLED: &[Signal] = &[
     Signal::SIGPWR,
 ];
 
+/// How init was started.
+#[derive(Clone, Copy)]
+pub struct Mode {
+    /// Process 1 of its PID namespace.
+    pub pid1: bool,
+    /// In a container: no mounts, no hardware, exit when the main service
+    /// ends.
+    pub container: bool,
+}
+
+/// Everything init's main loop watches.
+struct Init {
+    mode: Mode,
+    signals: Option<SignalFd>,
+    mask: SigSet,
+    control: Option<UnixListener>,
+    supervisor: Supervisor,
+    logs: Logs,
+    main_service: Option<usize>,
+}
+
+/// What woke the main loop.
+enum Source {
+    Signals,
+    Control,
+    Output(usize),
+    Notify(usize),
+    Follower(usize),
+}
+
 fn main() {
     let pid1 = nix::unistd::getpid().as_raw() == 1;
-    log!("Ibex init {} starting", env!("CARGO_PKG_VERSION"));
+    let container = std::env::args().skip(1).any(|a| a == "--container")
+        || std::env::var_os("container").is_some()
+        || (pid1 && Path::new("/proc/self").exists());
+    let mode = Mode { pid1, container };
+    log!(
+        "Ibex init {} starting{}",
+        env!("CARGO_PKG_VERSION"),
+        if container { " in container mode" } else { "" }
+    );
     let mut mask = SigSet::empty();
     for sig in HANDLED {
         mask.add(*sig);
@@ -57,67 +108,252 @@ fn main() {
         }
     };
 
-    if pid1 {
+    let system = pid1 && !container;
+    if system {
         mounts::mount_early();
         // Ctrl-Alt-Del sends SIGINT to init instead of rebooting at once.
         let _ = nix::sys::reboot::set_cad_enabled(false);
-    } else if let Err(e) = nix::sys::prctl::set_child_subreaper(true) {
-        log!("cannot become child subreaper: {}", e.desc());
+    } else if !pid1 {
+        if let Err(e) = nix::sys::prctl::set_child_subreaper(true) {
+            log!("cannot become child subreaper: {}", e.desc());
+        }
     }
 
     let plan = load_plan();
-    if pid1 {
+    if system {
         if let Err(e) = nix::unistd::sethostname(&plan.hostname) {
             log!("sethostname {}: {}", plan.hostname, e.desc());
         }
     }
-
-    let mut supervisor = Supervisor::new(plan.services);
+    let cgroups = if system {
+        cgroup::Cgroups::enable(Path::new(cgroup::ROOT))
+    } else {
+        None
+    };
+    let log_dir =
+        std::env::var_os("IBEX_LOG_DIR").map_or_else(|| PathBuf::from("/var/log"), PathBuf::from);
+    let socket = std::env::var_os("IBEX_CONTROL_SOCKET")
+        .map_or_else(|| PathBuf::from(ibex_control::SOCKET), PathBuf::from);
+    let mut init = Init {
+        mode,
+        signals,
+        mask,
+        control: control::listen(&socket),
+        logs: Logs::new(
+            log_dir,
+            plan.services.iter().map(|s| (s.name.clone(), s.log)),
+        ),
+        main_service: plan.main.map(usize::from),
+        supervisor: Supervisor::new(plan.services, cgroups),
+    };
+    init.logs.echo = container;
     loop {
-        supervisor.reap();
-        let next = supervisor.start_due();
+        init.turn();
+    }
+}
+
+impl Init {
+    /// One turn of the main loop: reap, start what is due, wait for
+    /// something to happen, and handle it.
+    fn turn(&mut self) {
+        self.supervisor.reap();
+        let next = self.supervisor.start_due();
+        if self.mode.container {
+            if let Some(code) = self.container_status() {
+                shutdown::exit_container(&mut self.supervisor, &mut self.logs, code, self.mode);
+            }
+        }
         // Without a signalfd, poll every 100 ms for children and requests.
-        let timeout = match (&signals, next) {
+        let timeout = match (&self.signals, next) {
             (None, _) => Duration::from_millis(100),
             (Some(_), Some(d)) => d,
             (Some(_), None) => Duration::from_secs(3600),
         };
-        let request = match &signals {
-            Some(fd) => wait_signal(fd, timeout),
-            None => {
-                std::thread::sleep(timeout);
-                pending_request(&mask)
+        for source in self.wait(timeout) {
+            match source {
+                Source::Signals => self.signals(),
+                Source::Control => {
+                    if let Some(listener) = &self.control {
+                        control::serve(listener, &mut self.supervisor, &mut self.logs);
+                    }
+                }
+                Source::Output(i) => drain_output(&self.supervisor, &mut self.logs, i),
+                Source::Notify(i) => self.notified(i),
+                Source::Follower(_) => {}
             }
+        }
+        if self.signals.is_none() {
+            let pending = pending_signals(&self.mask);
+            self.handle_signals(&pending);
+        }
+    }
+
+    /// Waits up to `timeout` for a signal, a client, service output or a
+    /// readiness notification, and says which came.
+    fn wait(&mut self, timeout: Duration) -> Vec<Source> {
+        let mut sources = Vec::new();
+        let mut fds: Vec<PollFd> = Vec::new();
+        let mut add = |fd: BorrowedFd<'_>, source: Source| {
+            sources.push(source);
+            fd.as_raw_fd()
         };
-        if let Some(action) = request {
-            shutdown::shutdown(&mut supervisor, action, pid1);
+        let mut raw = Vec::new();
+        if let Some(s) = &self.signals {
+            raw.push(add(s.as_fd(), Source::Signals));
+        }
+        if let Some(l) = &self.control {
+            raw.push(add(l.as_fd(), Source::Control));
+        }
+        for (i, s) in self.supervisor.services.iter().enumerate() {
+            if let Some((r, _)) = &s.output {
+                raw.push(add(r.as_fd(), Source::Output(i)));
+            }
+            if let Some(r) = &s.notify {
+                raw.push(add(r.as_fd(), Source::Notify(i)));
+            }
+        }
+        for (k, f) in self.logs.follower_streams().enumerate() {
+            raw.push(add(f.as_fd(), Source::Follower(k)));
+        }
+        for &fd in &raw {
+            // SAFETY: every descriptor belongs to `self`, which outlives
+            // `fds`; none is closed before `fds` is dropped below.
+            fds.push(PollFd::new(
+                unsafe { BorrowedFd::borrow_raw(fd) },
+                PollFlags::POLLIN,
+            ));
+        }
+        let ms = u16::try_from(timeout.as_millis()).unwrap_or(u16::MAX);
+        if let Err(e) = poll(&mut fds, PollTimeout::from(ms)) {
+            if e != nix::errno::Errno::EINTR {
+                log!("poll: {}", e.desc());
+            }
+            return Vec::new();
+        }
+        let ready: Vec<bool> = fds
+            .iter()
+            .map(|f| f.revents().is_some_and(|r| !r.is_empty()))
+            .collect();
+        drop(fds);
+        let ready: Vec<Source> = sources
+            .into_iter()
+            .zip(ready)
+            .filter_map(|(s, r)| r.then_some(s))
+            .collect();
+        // A follower's socket only becomes readable when the client hangs up.
+        let gone: Vec<usize> = ready
+            .iter()
+            .filter_map(|s| match s {
+                Source::Follower(k) => Some(*k),
+                _ => None,
+            })
+            .collect();
+        if !gone.is_empty() {
+            self.logs.drop_followers(&gone);
+        }
+        ready
+    }
+
+    fn signals(&mut self) {
+        let mut got = Vec::new();
+        if let Some(fd) = &self.signals {
+            while let Ok(Some(info)) = fd.read_signal() {
+                if let Ok(sig) = Signal::try_from(info.ssi_signo as i32) {
+                    got.push(sig);
+                }
+            }
+        }
+        self.handle_signals(&got);
+    }
+
+    fn handle_signals(&mut self, signals: &[Signal]) {
+        for &sig in signals {
+            if sig == Signal::SIGCHLD {
+                // The main loop reaps on every turn.
+                continue;
+            }
+            if self.mode.container {
+                // As tini does: the container's stop signal goes to the
+                // services, and init follows them out.
+                let forward = match sig {
+                    Signal::SIGHUP => Signal::SIGHUP,
+                    Signal::SIGINT | Signal::SIGQUIT => sig,
+                    _ => Signal::SIGTERM,
+                };
+                if forward != Signal::SIGHUP {
+                    self.supervisor.restarting = false;
+                }
+                log!("{}: passing it on to the services", sig.as_str());
+                self.supervisor.signal_running(forward);
+            } else if let Some(action) = Action::for_signal(sig) {
+                shutdown::shutdown(&mut self.supervisor, &mut self.logs, action, self.mode);
+                return;
+            }
+        }
+    }
+
+    /// Reads the readiness pipe of service `i`: a newline means ready; the
+    /// end of the pipe without one means it never will be.
+    fn notified(&mut self, i: usize) {
+        let Some(s) = self.supervisor.services.get_mut(i) else {
+            return;
+        };
+        let Some(fd) = &s.notify else { return };
+        let mut buf = [0u8; 64];
+        match nix::unistd::read(fd.as_raw_fd(), &mut buf) {
+            Ok(0) => {
+                s.notify = None;
+            }
+            Ok(n) => {
+                if buf[..n].contains(&b'\n') {
+                    s.notify = None;
+                    self.supervisor.mark_ready(i);
+                }
+            }
+            Err(nix::errno::Errno::EAGAIN) | Err(nix::errno::Errno::EINTR) => {}
+            Err(_) => s.notify = None,
+        }
+    }
+
+    /// In a container: the status to exit with, once the main service (or,
+    /// without one, every service) has ended for good.
+    fn container_status(&self) -> Option<i32> {
+        let services = &self.supervisor.services;
+        let code = |s: &supervisor::Supervised| {
+            s.exit_code
+                .unwrap_or(i32::from(matches!(s.state, supervisor::State::Failed(_))))
+        };
+        match self.main_service.and_then(|m| services.get(m)) {
+            Some(main) => main.finished().then(|| code(main)),
+            None => services
+                .iter()
+                .all(supervisor::Supervised::finished)
+                .then(|| services.iter().map(code).find(|&c| c != 0).unwrap_or(0)),
         }
     }
 }
 
-/// Waits up to `timeout` for signals and returns a shutdown request, if one
-/// came. SIGCHLD needs nothing here: the main loop reaps on every turn.
-fn wait_signal(fd: &SignalFd, timeout: Duration) -> Option<Action> {
-    let ms = u16::try_from(timeout.as_millis()).unwrap_or(u16::MAX);
-    let mut fds = [PollFd::new(fd.as_fd(), PollFlags::POLLIN)];
-    if let Err(e) = poll(&mut fds, PollTimeout::from(ms)) {
-        if e != nix::errno::Errno::EINTR {
-            log!("poll: {}", e.desc());
+/// Moves what service `i` has written from its pipe into the logs.
+pub fn drain_output(supervisor: &Supervisor, logs: &mut Logs, i: usize) {
+    let Some((r, _)) = supervisor.services.get(i).and_then(|s| s.output.as_ref()) else {
+        return;
+    };
+    let mut buf = [0u8; 16384];
+    // Bounded, so that a service writing without pause cannot keep init
+    // from everything else.
+    for _ in 0..16 {
+        match nix::unistd::read(r.as_raw_fd(), &mut buf) {
+            Ok(0) => break,
+            Ok(n) => logs.write(i, &buf[..n]),
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(_) => break,
         }
-        return None;
     }
-    let mut request = None;
-    while let Ok(Some(info)) = fd.read_signal() {
-        if let Ok(sig) = Signal::try_from(info.ssi_signo as i32) {
-            request = request.or(Action::for_signal(sig));
-        }
-    }
-    request
 }
 
 /// Without a signalfd: takes pending signals off the blocked set.
-fn pending_request(mask: &SigSet) -> Option<Action> {
-    let mut request = None;
+fn pending_signals(mask: &SigSet) -> Vec<Signal> {
+    let mut got = Vec::new();
     loop {
         // sigtimedwait with a zero timeout returns one pending signal or EAGAIN.
         let mut info = std::mem::MaybeUninit::<nix::libc::siginfo_t>::uninit();
@@ -129,10 +365,10 @@ fn pending_request(mask: &SigSet) -> Option<Action> {
         // pointers for the duration of the call.
         let sig = unsafe { nix::libc::sigtimedwait(mask.as_ref(), info.as_mut_ptr(), &zero) };
         if sig <= 0 {
-            return request;
+            return got;
         }
         if let Ok(sig) = Signal::try_from(sig) {
-            request = request.or(Action::for_signal(sig));
+            got.push(sig);
         }
     }
 }
@@ -149,12 +385,11 @@ fn load_plan() -> BootPlan {
         Err(e) => format!("{path}: {e}"),
     };
     log!("{error}; starting a rescue shell");
+    let mut shell = Service::daemon("rescue-shell", &["/bin/sh"], Restart::Always);
+    shell.tty = Some("/dev/console".into());
     BootPlan {
         hostname: "ibex".into(),
-        services: vec![Service::daemon(
-            "rescue-shell",
-            &["/bin/sh"],
-            Restart::Always,
-        )],
+        services: vec![shell],
+        main: None,
     }
 }

@@ -31,6 +31,12 @@ const EARLY_MOUNTS: &[EarlyMount] = &[
         data: "",
     },
     EarlyMount {
+        target: "/sys/fs/cgroup",
+        fstype: "cgroup2",
+        flags: NOSUID_NODEV_NOEXEC,
+        data: "",
+    },
+    EarlyMount {
         target: "/dev",
         fstype: "devtmpfs",
         flags: MsFlags::MS_NOSUID,
@@ -82,4 +88,42 @@ pub fn mount_early() {
             Err(e) => crate::log!("mount {} on {}: {}", m.fstype, m.target, e.desc()),
         }
     }
+}
+
+/// At shutdown, once every process is gone: unmounts everything but the
+/// root in reverse mount order, then makes the root read-only, so that no
+/// filesystem is left dirty. Failures are logged; the machine goes down
+/// regardless.
+pub fn unmount_all() {
+    let Ok(table) = std::fs::read_to_string("/proc/mounts") else {
+        return;
+    };
+    let targets: Vec<String> = table
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .map(|t| t.replace("\\040", " "))
+        .filter(|t| t != "/")
+        .collect();
+    for target in targets.iter().rev() {
+        if let Err(e) = nix::mount::umount(target.as_str()) {
+            // Busy or the kernel's own: read-only is the next best thing.
+            let ro = mount(
+                None::<&str>,
+                target.as_str(),
+                None::<&str>,
+                MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY,
+                None::<&str>,
+            );
+            if ro.is_err() && e != Errno::EINVAL && e != Errno::EBUSY {
+                crate::log!("umount {target}: {}", e.desc());
+            }
+        }
+    }
+    let _ = mount(
+        None::<&str>,
+        "/",
+        None::<&str>,
+        MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY,
+        None::<&str>,
+    );
 }

@@ -1,6 +1,10 @@
-//! Poweroff, reboot and halt: stop every process, sync, and call reboot(2).
+//! Poweroff, reboot and halt: stop the services in reverse dependency
+//! order, stop every other process, sync, unmount, and call reboot(2). Also
+//! the end of a container, when its main service has ended.
 
-use crate::supervisor::Supervisor;
+use crate::logs::Logs;
+use crate::supervisor::{State, Supervisor, KILL_TIMEOUT};
+use crate::Mode;
 use nix::errno::Errno;
 use nix::sys::reboot::{reboot, RebootMode};
 use nix::sys::signal::{kill, Signal};
@@ -10,8 +14,6 @@ use std::time::{Duration, Instant};
 
 /// How long processes that are not services get between SIGTERM and SIGKILL.
 const TERM_TIMEOUT: Duration = Duration::from_secs(2);
-/// How long we wait for SIGKILLed processes to be reaped.
-const KILL_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// What the system does once everything is stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,72 +48,84 @@ impl Action {
 
 /// Stops everything and carries out `action`. As PID 1 it does not return
 /// unless reboot(2) itself fails; otherwise it exits the process.
-pub fn shutdown(supervisor: &mut Supervisor, action: Action, pid1: bool) {
+pub fn shutdown(supervisor: &mut Supervisor, logs: &mut Logs, action: Action, mode: Mode) {
     crate::log!("{}: stopping all processes", action.name());
-    supervisor.restarting = false;
-    stop_services(supervisor);
-    signal_all(Signal::SIGTERM, pid1);
-    signal_all(Signal::SIGCONT, pid1);
-    if !reap_all_within(TERM_TIMEOUT) {
-        crate::log!("processes left after {TERM_TIMEOUT:?}: sending SIGKILL");
-        signal_all(Signal::SIGKILL, pid1);
-        if !reap_all_within(KILL_TIMEOUT) {
-            crate::log!("some processes did not die");
-        }
-    }
-    nix::unistd::sync();
-    if !pid1 {
+    stop_everything(supervisor, logs, mode);
+    if !mode.pid1 {
         crate::log!("{}: done (not PID 1, exiting)", action.name());
         std::process::exit(0);
     }
+    if !mode.container {
+        crate::mounts::unmount_all();
+    }
     crate::log!("{}: now", action.name());
-    let mode = match action {
+    let how = match action {
         Action::Poweroff => RebootMode::RB_POWER_OFF,
         Action::Reboot => RebootMode::RB_AUTOBOOT,
         Action::Halt => RebootMode::RB_HALT_SYSTEM,
     };
-    let Err(e) = reboot(mode);
+    let Err(e) = reboot(how);
     crate::log!("reboot(2) failed: {}; staying up", e.desc());
     // Only a failed reboot(2) gets here: keep reaping and serving requests.
     supervisor.restarting = true;
 }
 
-/// Stops the services in reverse dependency order, each with its own stop
-/// signal, and SIGKILLs one that outlives its stop timeout.
-fn stop_services(supervisor: &mut Supervisor) {
-    for i in (0..supervisor.services.len()).rev() {
-        let s = &supervisor.services[i];
-        let Some(pid) = s.pid() else { continue };
-        let name = s.service.name.clone();
-        let timeout = Duration::from_millis(u64::from(s.service.stop_timeout_ms));
-        // Interactive shells ignore SIGTERM; a terminal session ends with a
-        // hangup, as when a modem line drops.
-        if s.service.tty.is_some() {
-            let _ = kill(Pid::from_raw(-pid.as_raw()), Signal::SIGHUP);
-        }
-        let sig = Signal::try_from(s.service.stop_signal).unwrap_or(Signal::SIGTERM);
-        let _ = kill(pid, sig);
-        let _ = kill(pid, Signal::SIGCONT);
-        if !wait_stopped(supervisor, i, timeout) {
-            crate::log!("{name} still running after {timeout:?}: sending SIGKILL");
-            let _ = kill(pid, Signal::SIGKILL);
-            wait_stopped(supervisor, i, KILL_TIMEOUT);
-        }
-    }
+/// The main service of a container has ended: stop the rest and exit with
+/// its status.
+pub fn exit_container(supervisor: &mut Supervisor, logs: &mut Logs, code: i32, mode: Mode) {
+    crate::log!("main service ended: stopping the container with status {code}");
+    stop_everything(supervisor, logs, mode);
+    std::process::exit(code);
 }
 
-/// Reaps until service `i` has no process or `timeout` passes.
-fn wait_stopped(supervisor: &mut Supervisor, i: usize, timeout: Duration) -> bool {
-    let deadline = Instant::now() + timeout;
-    loop {
-        supervisor.reap();
+/// Services in reverse order, then every other process, then sync.
+fn stop_everything(supervisor: &mut Supervisor, logs: &mut Logs, mode: Mode) {
+    supervisor.restarting = false;
+    stop_services(supervisor, logs);
+    signal_all(Signal::SIGTERM, mode.pid1);
+    signal_all(Signal::SIGCONT, mode.pid1);
+    if !reap_all_within(TERM_TIMEOUT) {
+        crate::log!("processes left after {TERM_TIMEOUT:?}: sending SIGKILL");
+        signal_all(Signal::SIGKILL, mode.pid1);
+        if !reap_all_within(KILL_TIMEOUT) {
+            crate::log!("some processes did not die");
+        }
+    }
+    for i in 0..supervisor.services.len() {
+        crate::drain_output(supervisor, logs, i);
+        logs.flush(i);
+    }
+    nix::unistd::sync();
+}
+
+/// Stops the services in reverse dependency order, each with its own stop
+/// signal, and SIGKILLs one that outlives its stop timeout.
+fn stop_services(supervisor: &mut Supervisor, logs: &mut Logs) {
+    for i in (0..supervisor.services.len()).rev() {
         if supervisor.services[i].pid().is_none() {
-            return true;
+            continue;
         }
-        if Instant::now() >= deadline {
-            return false;
+        supervisor.stop(i);
+        loop {
+            supervisor.reap();
+            // Sends SIGKILL once the stop timeout has passed.
+            supervisor.start_due();
+            // A service that writes while stopping must not block on a
+            // full pipe.
+            crate::drain_output(supervisor, logs, i);
+            match supervisor.services[i].state {
+                State::Stopping {
+                    killed: true,
+                    deadline,
+                    ..
+                } if Instant::now() > deadline + KILL_TIMEOUT => {
+                    crate::log!("{} did not die", supervisor.services[i].service.name);
+                    break;
+                }
+                State::Stopping { .. } => std::thread::sleep(Duration::from_millis(10)),
+                _ => break,
+            }
         }
-        std::thread::sleep(Duration::from_millis(10));
     }
 }
 

@@ -2,7 +2,10 @@
 //! itself the child subreaper and supervises the services of a boot plan
 //! given in IBEX_PLAN. These tests watch real processes.
 
-use ibex_plan::{BootPlan, Kind, Restart, Service};
+use ibex_control::{Request, Response, State as Shown};
+use ibex_plan::{BootPlan, Kind, Readiness, Resource, Restart, Rlimit, Service};
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -31,6 +34,8 @@ fn start_init(dir: &Path, plan_bytes: &[u8]) -> Child {
     std::fs::write(&plan, plan_bytes).unwrap();
     Command::new(env!("CARGO_BIN_EXE_init"))
         .env("IBEX_PLAN", &plan)
+        .env("IBEX_CONTROL_SOCKET", dir.join("run/control.sock"))
+        .env("IBEX_LOG_DIR", dir.join("log"))
         .stdin(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -41,6 +46,7 @@ fn plan(services: Vec<Service>) -> Vec<u8> {
     BootPlan {
         hostname: "test".into(),
         services,
+        main: None,
     }
     .encode()
 }
@@ -160,7 +166,7 @@ fn sigterm_stops_services_and_kills_the_stubborn() {
 #[test]
 fn broken_plan_is_reported_and_survived() {
     let dir = scratch("broken");
-    let init = start_init(&dir, b"IBXP\x02\x00\xff\xff\xff");
+    let init = start_init(&dir, b"IBXP\x03\x00\xff\xff\xff");
     std::thread::sleep(Duration::from_millis(300));
     let (status, log) = stop(init);
     assert!(status.success());
@@ -267,7 +273,296 @@ fn failure_limit_marks_a_crashing_service_failed() {
     let (_, out) = stop(init);
     assert_eq!(events(&starts).len(), 3, "{out}");
     assert!(
-        out.contains("crasher: failed 3 times in a row; giving up"),
+        out.contains("crasher: failed 3 times in a row (exited with status 2); giving up"),
         "{out}"
     );
+}
+
+/// Sends one request to the init running in `dir` and reads one answer.
+fn ask(dir: &Path, request: &Request) -> Response {
+    let mut stream = UnixStream::connect(dir.join("run/control.sock")).unwrap();
+    stream.write_all(&ibex_control::encode(request)).unwrap();
+    read_response(&mut stream)
+}
+
+fn read_response(stream: &mut UnixStream) -> Response {
+    let mut prefix = [0u8; 4];
+    stream.read_exact(&mut prefix).unwrap();
+    let mut body = vec![0u8; ibex_control::frame_len(prefix).unwrap()];
+    stream.read_exact(&mut body).unwrap();
+    ibex_control::decode(&body).unwrap()
+}
+
+fn status(dir: &Path, name: &str) -> ibex_control::ServiceStatus {
+    match ask(dir, &Request::Status(name.into())) {
+        Response::Services(mut list) => list.remove(0),
+        other => panic!("unexpected answer {other:?}"),
+    }
+}
+
+fn wait_for_socket(dir: &Path) {
+    eventually("the control socket", || {
+        dir.join("run/control.sock").exists()
+    });
+}
+
+#[test]
+fn control_socket_starts_stops_restarts_and_reports() {
+    let dir = scratch("control");
+    let init = start_init(
+        &dir,
+        &plan(vec![service("daemon", "exec sleep 100", Restart::Always)]),
+    );
+    wait_for_socket(&dir);
+    eventually("daemon started", || {
+        status(&dir, "daemon").state == Shown::Started
+    });
+    let first = status(&dir, "daemon").pid.unwrap();
+    let mode = std::fs::metadata(dir.join("run/control.sock")).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(mode.permissions().mode() & 0o777, 0o600);
+
+    assert_eq!(ask(&dir, &Request::Stop("daemon".into())), Response::Done);
+    eventually("daemon stopped", || {
+        status(&dir, "daemon").state == Shown::Stopped
+    });
+    assert!(!Path::new(&format!("/proc/{first}")).exists());
+    // Stopped on request: not restarted although its policy is `always`.
+    std::thread::sleep(Duration::from_millis(400));
+    assert_eq!(status(&dir, "daemon").state, Shown::Stopped);
+
+    assert_eq!(ask(&dir, &Request::Start("daemon".into())), Response::Done);
+    eventually("daemon started again", || {
+        status(&dir, "daemon").state == Shown::Started
+    });
+    let second = status(&dir, "daemon").pid.unwrap();
+    assert_ne!(first, second);
+
+    assert_eq!(
+        ask(&dir, &Request::Restart("daemon".into())),
+        Response::Done
+    );
+    eventually("daemon restarted", || {
+        let s = status(&dir, "daemon");
+        s.state == Shown::Started && s.pid != Some(second)
+    });
+    assert_eq!(
+        ask(&dir, &Request::Status("nope".into())),
+        Response::NoSuchService("nope".into())
+    );
+    match ask(&dir, &Request::List) {
+        Response::Services(list) => assert_eq!(list.len(), 1),
+        other => panic!("{other:?}"),
+    }
+    // Garbage and a silent client get an error or nothing; init goes on.
+    let mut raw = UnixStream::connect(dir.join("run/control.sock")).unwrap();
+    raw.write_all(&[8, 0, 0, 0, b'I', b'B', b'X', b'C', 1, 0, 0xff, 0xff])
+        .unwrap();
+    assert!(matches!(read_response(&mut raw), Response::Error(_)));
+    let _silent = UnixStream::connect(dir.join("run/control.sock")).unwrap();
+    assert_eq!(status(&dir, "daemon").state, Shown::Started);
+    let (code, out) = stop(init);
+    assert!(code.success(), "{out}");
+}
+
+#[test]
+fn output_is_logged_stamped_rotated_and_served() {
+    let dir = scratch("logs");
+    let mut chatty = service(
+        "chatty",
+        "i=0; while [ $i -lt 300 ]; do echo \"line $i of some length to fill the log\"; i=$((i+1)); done; echo done >&2; exec sleep 100",
+        Restart::Never,
+    );
+    chatty.log.rotate_bytes = 2048;
+    chatty.log.keep = 2;
+    let init = start_init(&dir, &plan(vec![chatty]));
+    wait_for_socket(&dir);
+    let logs = dir.join("log");
+    eventually("the last line", || {
+        std::fs::read_to_string(logs.join("chatty.log")).is_ok_and(|t| t.contains(" done\n"))
+    });
+    let mut files: Vec<String> = std::fs::read_dir(&logs)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    assert_eq!(files, ["chatty.log", "chatty.log.1", "chatty.log.2"]);
+    for f in &files {
+        assert!(std::fs::metadata(logs.join(f)).unwrap().len() <= 2048);
+    }
+    let text = std::fs::read_to_string(logs.join("chatty.log")).unwrap();
+    let first = text.lines().next().unwrap();
+    // 2026-11-24T20:33:05.123Z line N ...
+    assert_eq!(&first[4..5], "-", "{first}");
+    assert_eq!(&first[23..25], "Z ", "{first}");
+    match ask(
+        &dir,
+        &Request::Log {
+            service: Some("chatty".into()),
+            follow: false,
+        },
+    ) {
+        Response::Log(lines) => {
+            assert_eq!(lines.last().unwrap().text, b"done");
+            assert!(lines.len() > 50);
+        }
+        other => panic!("{other:?}"),
+    }
+    // Following: the ring first, then lines as they come.
+    let mut follower = UnixStream::connect(dir.join("run/control.sock")).unwrap();
+    follower
+        .write_all(&ibex_control::encode(&Request::Log {
+            service: None,
+            follow: true,
+        }))
+        .unwrap();
+    assert!(matches!(read_response(&mut follower), Response::Log(_)));
+    assert_eq!(ask(&dir, &Request::Stop("chatty".into())), Response::Done);
+    drop(follower);
+    let (code, out) = stop(init);
+    assert!(code.success(), "{out}");
+}
+
+#[test]
+fn readiness_holds_back_dependents() {
+    let dir = scratch("ready");
+    let events_file = dir.join("events");
+    let e = events_file.display();
+    let mut slow = service(
+        "slow",
+        &format!("sleep 0.5; echo ready >> {e}; echo >&3; exec sleep 100"),
+        Restart::Never,
+    );
+    slow.readiness = Readiness::NotifyFd(3);
+    let mut dependent = oneshot("dependent", &format!("echo dependent >> {e}"));
+    dependent.needs = vec![0];
+    let init = start_init(&dir, &plan(vec![slow, dependent]));
+    eventually("the dependent", || events(&events_file).len() == 2);
+    assert_eq!(events(&events_file), ["ready", "dependent"]);
+    let (_, out) = stop(init);
+    assert!(out.contains("slow is ready"), "{out}");
+}
+
+#[test]
+fn limits_and_identity_are_applied() {
+    let dir = scratch("limits");
+    let out_file = dir.join("out");
+    let mut limited = oneshot(
+        "limited",
+        &format!("echo $(ulimit -n) $(id -u) $USER > {}", out_file.display()),
+    );
+    limited.rlimits = vec![Rlimit {
+        resource: Resource::Nofile,
+        soft: 123,
+        hard: 456,
+    }];
+    let root = nix_is_root();
+    if root {
+        limited.user = Some(ibex_plan::Credentials {
+            uid: 65534,
+            gid: 65534,
+            groups: vec![65534],
+            name: "nobody".into(),
+            home: "/".into(),
+        });
+        // nobody must be able to write the result.
+        std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o777))
+            .unwrap();
+    }
+    let init = start_init(&dir, &plan(vec![limited]));
+    eventually("the result", || {
+        std::fs::read_to_string(&out_file).is_ok_and(|t| t.ends_with('\n'))
+    });
+    let got = std::fs::read_to_string(&out_file).unwrap();
+    if root {
+        assert_eq!(got, "123 65534 nobody\n");
+    } else {
+        assert!(got.starts_with("123 "), "{got}");
+    }
+    stop(init);
+}
+
+fn nix_is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0"))
+}
+
+fn start_container(dir: &Path, plan_bytes: &[u8]) -> Child {
+    let plan = dir.join("boot.plan");
+    std::fs::write(&plan, plan_bytes).unwrap();
+    Command::new(env!("CARGO_BIN_EXE_init"))
+        .arg("--container")
+        .env("IBEX_PLAN", &plan)
+        .env("IBEX_CONTROL_SOCKET", dir.join("run/control.sock"))
+        .env("IBEX_LOG_DIR", dir.join("log"))
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn wait_exit(mut child: Child) -> (i32, String) {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut log = String::new();
+            child
+                .stderr
+                .take()
+                .unwrap()
+                .read_to_string(&mut log)
+                .unwrap();
+            return (status.code().unwrap_or(-1), log);
+        }
+        assert!(Instant::now() < deadline, "init did not exit");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn container_mode_exits_with_the_main_services_status() {
+    let dir = scratch("container-exit");
+    let helper = service("helper", "exec sleep 100", Restart::Always);
+    let main = service("main", "sleep 0.3; exit 7", Restart::Never);
+    let mut bytes = BootPlan {
+        hostname: "c".into(),
+        services: vec![helper, main],
+        main: Some(1),
+    };
+    let init = start_container(&dir, &bytes.encode());
+    let (code, log) = wait_exit(init);
+    assert_eq!(code, 7, "{log}");
+    assert!(log.contains("container mode"), "{log}");
+    // Without a main service: exits when everything has ended.
+    bytes.services = vec![oneshot("only", "exit 0")];
+    bytes.main = None;
+    let (code, log) = wait_exit(start_container(&dir, &bytes.encode()));
+    assert_eq!(code, 0, "{log}");
+}
+
+#[test]
+fn container_mode_passes_sigterm_on() {
+    let dir = scratch("container-term");
+    let ready = dir.join("ready");
+    let main = service(
+        "main",
+        &format!(
+            "trap 'exit 3' TERM; touch {}; while :; do sleep 0.05; done",
+            ready.display()
+        ),
+        Restart::Always,
+    );
+    let plan = BootPlan {
+        hostname: "c".into(),
+        services: vec![main],
+        main: Some(0),
+    };
+    let init = start_container(&dir, &plan.encode());
+    eventually("the service", || ready.exists());
+    let _ = Command::new("kill").arg(init.id().to_string()).status();
+    let (code, log) = wait_exit(init);
+    assert_eq!(code, 3, "{log}");
+    assert!(log.contains("SIGTERM: passing it on"), "{log}");
 }

@@ -257,8 +257,8 @@ pub fn root_filesystem(
         },
     )?;
     tree.add("etc/hostname", etc(&format!("{}\n", image.hostname)))?;
-    tree.add("etc/passwd", etc("root:x:0:0:root:/root:/bin/sh\n"))?;
-    tree.add("etc/group", etc("root:x:0:\n"))?;
+    tree.add("etc/passwd", etc(crate::accounts::PASSWD))?;
+    tree.add("etc/group", etc(crate::accounts::GROUP))?;
     tree.add(
         "etc/os-release",
         etc(&format!(
@@ -275,12 +275,28 @@ pub fn root_filesystem(
 /// Compiles the image's service definitions into the plan init reads.
 fn boot_plan(board: &Board, image: &Image, tree: &cpio::Tree) -> Result<BootPlan, Error> {
     let defs = crate::services::load_dir(&image.services_dir)?;
-    let services = crate::services::compile(&defs, &board.console, |path| {
+    let accounts = crate::accounts::Accounts::standard();
+    let services = crate::services::compile(&defs, &board.console, &accounts, |path| {
         tree.contains(path.trim_start_matches('/'))
     })?;
+    let main = match &image.main_service {
+        None => None,
+        Some(name) => Some(
+            services
+                .iter()
+                .position(|s| &s.name == name)
+                .ok_or_else(|| {
+                    Error::Invalid(format!(
+                        "image '{}': main_service '{name}' is not one of its services",
+                        image.name
+                    ))
+                })? as u16,
+        ),
+    };
     Ok(BootPlan {
         hostname: image.hostname.clone(),
         services,
+        main,
     })
 }
 

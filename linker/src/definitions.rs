@@ -149,6 +149,10 @@ pub struct Image {
     pub hostname: String,
     /// Applets linked into the root filesystem; `"*"` means all.
     pub applets: Vec<String>,
+    /// In a container, the service whose exit ends the container and
+    /// whose status init exits with (tini's child).
+    #[serde(default)]
+    pub main_service: Option<String>,
     /// Where its service definitions live (`images/<name>/services/`),
     /// filled in by [`Image::load`].
     #[serde(skip)]

@@ -3,6 +3,7 @@
 //! bootable file, and boots it under QEMU. The `ibex` binary is a thin CLI
 //! over this library; the integration tests use the library directly.
 
+pub mod accounts;
 pub mod build;
 pub mod cpio;
 pub mod definitions;

@@ -3,8 +3,11 @@
 //! indices, `before` turned into `after`, a dependency order computed, and
 //! every mistake refused with the file and service it is in.
 
+use crate::accounts::Accounts;
 use crate::Error;
-use ibex_plan::{Backoff, Kind, Restart, Service};
+use ibex_plan::{
+    Backoff, CgroupLimits, Kind, LogPolicy, Readiness, Resource, Restart, Rlimit, Service,
+};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -55,6 +58,228 @@ pub struct ServiceDef {
     /// Milliseconds between the stop signal and SIGKILL.
     #[serde(default = "default_stop_timeout")]
     pub stop_timeout_ms: u32,
+    /// User to run as (name or number); root when absent.
+    pub user: Option<String>,
+    /// Group to run as; the user's primary group when absent.
+    pub group: Option<String>,
+    /// Readiness: the daemon writes a newline to this descriptor when it
+    /// is ready (s6/dinit style); ready at once when absent.
+    pub notify_fd: Option<u8>,
+    /// Resource limits by name (`nofile`, `nproc`, `core`, `as`, `data`,
+    /// `stack`, `fsize`, `memlock`, `cpu`): a number or "unlimited" for
+    /// both limits, or `{ soft = .., hard = .. }`.
+    #[serde(default)]
+    pub rlimits: BTreeMap<String, RlimitDef>,
+    /// cgroup v2 limits.
+    #[serde(default)]
+    pub cgroup: CgroupDef,
+    /// Log file rotation.
+    #[serde(default)]
+    pub log: LogDef,
+}
+
+/// A limit value: a number, or a word such as "unlimited" or "64M".
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Amount {
+    /// A plain number.
+    Number(u64),
+    /// "unlimited"/"max", or a number with a K, M or G suffix.
+    Word(String),
+}
+
+/// One rlimit as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum RlimitDef {
+    /// Soft and hard limit alike.
+    Both(Amount),
+    /// Separate limits.
+    Split {
+        /// Soft limit.
+        soft: Amount,
+        /// Hard limit.
+        hard: Amount,
+    },
+}
+
+/// cgroup limits as written.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CgroupDef {
+    /// memory.max: bytes, with an optional K/M/G suffix.
+    pub memory_max: Option<Amount>,
+    /// cpu.max as the kernel writes it: "QUOTA PERIOD" in microseconds.
+    pub cpu_max: Option<String>,
+    /// pids.max.
+    pub pids_max: Option<u32>,
+}
+
+/// Log rotation as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogDef {
+    /// Rotate when the file would pass this size (bytes, K/M suffix).
+    pub rotate_size: Amount,
+    /// Rotated files kept.
+    pub keep: u8,
+}
+
+impl Default for LogDef {
+    fn default() -> Self {
+        let p = LogPolicy::default();
+        LogDef {
+            rotate_size: Amount::Number(u64::from(p.rotate_bytes)),
+            keep: p.keep,
+        }
+    }
+}
+
+impl Amount {
+    /// The value in units, `u64::MAX` for unlimited.
+    fn value(&self) -> Result<u64, String> {
+        match self {
+            Amount::Number(n) => Ok(*n),
+            Amount::Word(w) if w == "unlimited" || w == "infinity" || w == "max" => Ok(u64::MAX),
+            Amount::Word(w) => {
+                let (digits, scale) = match w.char_indices().last() {
+                    Some((i, 'K' | 'k')) => (&w[..i], 1u64 << 10),
+                    Some((i, 'M' | 'm')) => (&w[..i], 1 << 20),
+                    Some((i, 'G' | 'g')) => (&w[..i], 1 << 30),
+                    _ => (w.as_str(), 1),
+                };
+                digits
+                    .parse::<u64>()
+                    .ok()
+                    .and_then(|n| n.checked_mul(scale))
+                    .ok_or_else(|| {
+                        format!("'{w}' is not a number, a size like 64M, or \"unlimited\"")
+                    })
+            }
+        }
+    }
+}
+
+/// rlimit names as written, and what they limit.
+const RESOURCES: &[(&str, Resource)] = &[
+    ("nofile", Resource::Nofile),
+    ("nproc", Resource::Nproc),
+    ("core", Resource::Core),
+    ("as", Resource::As),
+    ("data", Resource::Data),
+    ("stack", Resource::Stack),
+    ("fsize", Resource::Fsize),
+    ("memlock", Resource::Memlock),
+    ("cpu", Resource::Cpu),
+];
+
+/// Checks and converts the settings of one service that do not involve
+/// other services.
+fn settings(d: &ServiceDef, accounts: &Accounts) -> Result<Settings, String> {
+    let user = match (&d.user, &d.group) {
+        (None, None) => None,
+        (user, group) => {
+            Some(accounts.resolve(user.as_deref().unwrap_or("root"), group.as_deref())?)
+        }
+    };
+    let readiness = match d.notify_fd {
+        None => Readiness::Started,
+        Some(fd) if fd < 3 => {
+            return Err(format!(
+                "notify_fd {fd} would replace standard input, output or error; use 3 or more"
+            ))
+        }
+        Some(_) if d.kind == KindDef::Oneshot => {
+            return Err("notify_fd is for daemons; a oneshot is ready when it exits".into())
+        }
+        Some(fd) => Readiness::NotifyFd(fd),
+    };
+    let mut rlimits = Vec::new();
+    for (name, def) in &d.rlimits {
+        let resource = RESOURCES
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, r)| *r)
+            .ok_or_else(|| {
+                format!(
+                    "unknown rlimit '{name}' (known: {})",
+                    RESOURCES
+                        .iter()
+                        .map(|(n, _)| *n)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })?;
+        let (soft, hard) = match def {
+            RlimitDef::Both(a) => (a.value()?, a.value()?),
+            RlimitDef::Split { soft, hard } => (soft.value()?, hard.value()?),
+        };
+        if soft > hard {
+            return Err(format!(
+                "rlimit '{name}': soft limit is above the hard limit"
+            ));
+        }
+        rlimits.push(Rlimit {
+            resource,
+            soft,
+            hard,
+        });
+    }
+    let cpu_max = match &d.cgroup.cpu_max {
+        None => None,
+        Some(text) => {
+            let bad = || {
+                format!("cgroup cpu_max '{text}' is not \"QUOTA PERIOD\" in microseconds (e.g. \"50000 100000\")")
+            };
+            let mut words = text.split_whitespace();
+            let quota: u32 = words.next().and_then(|w| w.parse().ok()).ok_or_else(bad)?;
+            let period: u32 = words
+                .next()
+                .map_or(Some(100_000), |w| w.parse().ok())
+                .ok_or_else(bad)?;
+            if words.next().is_some() || quota == 0 || !(1000..=1_000_000).contains(&period) {
+                return Err(bad());
+            }
+            Some((quota, period))
+        }
+    };
+    let memory_max = d
+        .cgroup
+        .memory_max
+        .as_ref()
+        .map(Amount::value)
+        .transpose()?;
+    let cgroup = CgroupLimits {
+        memory_max: memory_max.filter(|&m| m != u64::MAX),
+        cpu_max,
+        pids_max: d.cgroup.pids_max,
+    };
+    let rotate = d.log.rotate_size.value()?;
+    if !(1024..=u64::from(u32::MAX)).contains(&rotate) {
+        return Err("log rotate_size must be between 1K and 4G".into());
+    }
+    if d.log.keep > 99 {
+        return Err("log keep must be at most 99".into());
+    }
+    Ok(Settings {
+        user,
+        readiness,
+        rlimits,
+        cgroup,
+        log: LogPolicy {
+            rotate_bytes: rotate as u32,
+            keep: d.log.keep,
+        },
+    })
+}
+
+/// The per-service settings [`settings`] computed.
+struct Settings {
+    user: Option<ibex_plan::Credentials>,
+    readiness: Readiness,
+    rlimits: Vec<Rlimit>,
+    cgroup: CgroupLimits,
+    log: LogPolicy,
 }
 
 fn default_stop_signal() -> String {
@@ -172,6 +397,7 @@ const SIGNALS: &[(&str, i32)] = &[
 pub fn compile(
     services: &[Loaded],
     console: &str,
+    accounts: &Accounts,
     exists: impl Fn(&str) -> bool,
 ) -> Result<Vec<Service>, Error> {
     let fail = |s: &Loaded, msg: String| {
@@ -227,6 +453,10 @@ pub fn compile(
         for j in resolve(s, &s.def.before, false)? {
             after[j].push(i);
         }
+    }
+    let mut settings_of = Vec::with_capacity(services.len());
+    for s in services {
+        settings_of.push(settings(&s.def, accounts).map_err(|msg| fail(s, msg))?);
     }
     for (i, s) in services.iter().enumerate() {
         if needs[i].contains(&i) || wants[i].contains(&i) || after[i].contains(&i) {
@@ -294,11 +524,20 @@ pub fn compile(
         position[i] = pos as u16;
     }
     let remap = |list: &[usize]| list.iter().map(|&i| position[i]).collect::<Vec<u16>>();
+    let mut settings_of: Vec<Option<Settings>> = settings_of.into_iter().map(Some).collect();
     Ok(order
         .iter()
         .map(|&i| {
             let s = &services[i];
             let d = &s.def;
+            // Each index appears once in `order`.
+            let set = settings_of[i].take().unwrap_or(Settings {
+                user: None,
+                readiness: Readiness::Started,
+                rlimits: Vec::new(),
+                cgroup: CgroupLimits::default(),
+                log: LogPolicy::default(),
+            });
             Service {
                 name: s.name.clone(),
                 argv: d.command.clone(),
@@ -332,6 +571,11 @@ pub fn compile(
                     .find(|(n, _)| *n == d.stop_signal.trim_start_matches("SIG"))
                     .map_or(15, |(_, v)| *v),
                 stop_timeout_ms: d.stop_timeout_ms,
+                user: set.user,
+                readiness: set.readiness,
+                rlimits: set.rlimits,
+                cgroup: set.cgroup,
+                log: set.log,
             }
         })
         .collect())
@@ -387,7 +631,10 @@ mod tests {
     }
 
     fn compile_all(list: &[Loaded]) -> Result<Vec<Service>, String> {
-        compile(list, "ttyS0", |p| p.starts_with("/bin/")).map_err(|e| e.to_string())
+        compile(list, "ttyS0", &Accounts::standard(), |p| {
+            p.starts_with("/bin/")
+        })
+        .map_err(|e| e.to_string())
     }
 
     #[test]
@@ -410,6 +657,55 @@ mod tests {
         assert!(plan[1].wants.is_empty(), "absent wants are dropped");
         assert_eq!(plan[0].restart, Restart::OnFailure);
         assert_eq!(plan[0].stop_signal, 15);
+    }
+
+    #[test]
+    fn compiles_users_readiness_limits_and_logs() {
+        let list = [svc(
+            "web",
+            "command=['/bin/httpd']\nuser='nobody'\nnotify_fd=3\n\
+             rlimits.nofile=1024\nrlimits.core={soft=0,hard='unlimited'}\n\
+             cgroup.memory_max='64M'\ncgroup.cpu_max='50000 100000'\ncgroup.pids_max=32\n\
+             log.rotate_size='16K'\nlog.keep=2",
+        )];
+        let s = &compile_all(&list).unwrap()[0];
+        let user = s.user.as_ref().unwrap();
+        assert_eq!(
+            (user.uid, user.gid, user.name.as_str()),
+            (65534, 65534, "nobody")
+        );
+        assert_eq!(s.readiness, Readiness::NotifyFd(3));
+        assert_eq!(
+            s.rlimits[0],
+            Rlimit {
+                resource: Resource::Core,
+                soft: 0,
+                hard: u64::MAX
+            }
+        );
+        assert_eq!(
+            s.rlimits[1],
+            Rlimit {
+                resource: Resource::Nofile,
+                soft: 1024,
+                hard: 1024
+            }
+        );
+        assert_eq!(
+            s.cgroup,
+            CgroupLimits {
+                memory_max: Some(64 << 20),
+                cpu_max: Some((50_000, 100_000)),
+                pids_max: Some(32)
+            }
+        );
+        assert_eq!(
+            s.log,
+            LogPolicy {
+                rotate_bytes: 16 << 10,
+                keep: 2
+            }
+        );
     }
 
     #[test]
@@ -438,6 +734,22 @@ mod tests {
         assert!(e.contains("unknown stop_signal"), "{e}");
         let e = compile_all(&[svc("a", "command=['/bin/a']\nneeds=['a']")]).unwrap_err();
         assert!(e.contains("depends on itself"), "{e}");
+        let bad = |text: &str| {
+            compile_all(&[svc("a", &format!("command=['/bin/a']\n{text}"))]).unwrap_err()
+        };
+        assert!(bad("user='nosuch'").contains("a.toml: service 'a': user 'nosuch'"));
+        assert!(bad("user='daemon'\ngroup='nosuch'").contains("group 'nosuch'"));
+        assert!(bad("notify_fd=1").contains("notify_fd 1"));
+        assert!(bad("notify_fd=3\ntype='oneshot'").contains("notify_fd is for daemons"));
+        assert!(bad("rlimits.nofiles=5").contains("unknown rlimit 'nofiles'"));
+        assert!(bad("rlimits.nofile={soft=10,hard=5}").contains("soft limit is above"));
+        assert!(bad("rlimits.core='lots'").contains("'lots' is not a number"));
+        assert!(bad("cgroup.cpu_max='half'").contains("cpu_max 'half'"));
+        assert!(bad("cgroup.memory_max='64X'").contains("'64X'"));
+        assert!(bad("log.rotate_size=10").contains("rotate_size"));
+        assert!(bad("log.keep=100").contains("keep"));
+        let e = toml::from_str::<ServiceDef>("command=['/bin/a']\ncgroup.swap=1").unwrap_err();
+        assert!(e.to_string().contains("swap"), "{e}");
         let e = toml::from_str::<ServiceDef>("command=['/bin/a']\ncolour='red'").unwrap_err();
         assert!(e.to_string().contains("colour"), "{e}");
     }

@@ -8,7 +8,7 @@
 //! ```text
 //! offset size  field
 //! 0      4     magic "IBXP"
-//! 4      2     format version, little endian (currently 2)
+//! 4      2     format version, little endian (currently 3)
 //! 6      ..    postcard encoding of `BootPlan`
 //! ```
 #![no_std]
@@ -26,7 +26,7 @@ pub const PATH: &str = "/etc/ibex/boot.plan";
 /// First four bytes of every plan file.
 pub const MAGIC: [u8; 4] = *b"IBXP";
 /// The version this code writes and the only one it reads.
-pub const VERSION: u16 = 2;
+pub const VERSION: u16 = 3;
 /// Plans are tiny; anything larger is not a plan and is refused before decoding.
 pub const MAX_LEN: usize = 1 << 20;
 
@@ -39,6 +39,10 @@ pub struct BootPlan {
     /// services it needs, wants or is ordered after. Dependencies refer to
     /// services by their index in this list.
     pub services: Vec<Service>,
+    /// Index of the service whose exit ends a container: in container mode
+    /// init stops the rest and exits with this service's status, as tini
+    /// does with its child. `None`: init exits once no service is left.
+    pub main: Option<u16>,
 }
 
 /// One supervised process.
@@ -76,6 +80,107 @@ pub struct Service {
     pub stop_signal: i32,
     /// How long it gets to stop before SIGKILL, in milliseconds.
     pub stop_timeout_ms: u32,
+    /// Identity to run as; `None` runs as root.
+    pub user: Option<Credentials>,
+    /// When a running daemon counts as ready for its dependents.
+    pub readiness: Readiness,
+    /// Resource limits set with setrlimit(2) before exec.
+    pub rlimits: Vec<Rlimit>,
+    /// cgroup v2 limits of the service's own group.
+    pub cgroup: CgroupLimits,
+    /// Where its standard output and error go.
+    pub log: LogPolicy,
+}
+
+/// A user and its groups, resolved by the linker from the image's
+/// /etc/passwd and /etc/group so that init reads no files to find them.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct Credentials {
+    /// User id.
+    pub uid: u32,
+    /// Primary group id.
+    pub gid: u32,
+    /// Supplementary group ids.
+    pub groups: Vec<u32>,
+    /// User name, for `USER`, `LOGNAME`.
+    pub name: String,
+    /// Home directory, for `HOME`.
+    pub home: String,
+}
+
+/// When a daemon is ready.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Readiness {
+    /// As soon as it has been started.
+    Started,
+    /// When it writes a newline to this file descriptor (the s6 and dinit
+    /// convention); init gives it the write end of a pipe there.
+    NotifyFd(u8),
+}
+
+/// Which resource a [`Rlimit`] limits.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    /// RLIMIT_NOFILE: open files.
+    Nofile,
+    /// RLIMIT_NPROC: processes of the user.
+    Nproc,
+    /// RLIMIT_CORE: core file size in bytes.
+    Core,
+    /// RLIMIT_AS: address space in bytes.
+    As,
+    /// RLIMIT_DATA: data segment in bytes.
+    Data,
+    /// RLIMIT_STACK: stack in bytes.
+    Stack,
+    /// RLIMIT_FSIZE: largest file written, in bytes.
+    Fsize,
+    /// RLIMIT_MEMLOCK: locked memory in bytes.
+    Memlock,
+    /// RLIMIT_CPU: CPU seconds.
+    Cpu,
+}
+
+/// One resource limit; `u64::MAX` means unlimited.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rlimit {
+    /// The resource.
+    pub resource: Resource,
+    /// Soft limit.
+    pub soft: u64,
+    /// Hard limit.
+    pub hard: u64,
+}
+
+/// Limits written into the service's cgroup (`/sys/fs/cgroup/<name>`);
+/// `None` leaves the kernel's default (no limit).
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CgroupLimits {
+    /// memory.max in bytes.
+    pub memory_max: Option<u64>,
+    /// cpu.max as (quota, period) in microseconds.
+    pub cpu_max: Option<(u32, u32)>,
+    /// pids.max.
+    pub pids_max: Option<u32>,
+}
+
+/// What init does with a service's standard output and error (services on
+/// a terminal write to the terminal instead).
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogPolicy {
+    /// Rotate `/var/log/<name>.log` when it would grow past this many bytes.
+    pub rotate_bytes: u32,
+    /// Rotated files kept (`<name>.log.1` .. `.N`); 0 keeps none.
+    pub keep: u8,
+}
+
+impl Default for LogPolicy {
+    fn default() -> Self {
+        LogPolicy {
+            rotate_bytes: 1 << 20,
+            keep: 3,
+        }
+    }
 }
 
 /// What kind of process a service is.
@@ -142,6 +247,11 @@ impl Service {
             failure_limit: 0,
             stop_signal: 15,
             stop_timeout_ms: 5000,
+            user: None,
+            readiness: Readiness::Started,
+            rlimits: Vec::new(),
+            cgroup: CgroupLimits::default(),
+            log: LogPolicy::default(),
         }
     }
 
@@ -168,6 +278,8 @@ pub enum DecodeError {
     Malformed,
     /// Service number N depends on itself or a later service.
     BadDependency(usize),
+    /// The main service index is not a service.
+    BadMain(u16),
 }
 
 impl fmt::Display for DecodeError {
@@ -185,6 +297,7 @@ impl fmt::Display for DecodeError {
             DecodeError::BadDependency(i) => {
                 write!(f, "boot plan service {i} depends on a later service")
             }
+            DecodeError::BadMain(i) => write!(f, "boot plan main service {i} does not exist"),
         }
     }
 }
@@ -201,7 +314,8 @@ impl BootPlan {
         out
     }
 
-    /// Decodes a plan, refusing anything that is not exactly a version-1 plan.
+    /// Decodes a plan, refusing anything that is not exactly a plan of
+    /// this [`VERSION`].
     pub fn decode(bytes: &[u8]) -> Result<BootPlan, DecodeError> {
         if bytes.len() < 6 || bytes.len() > MAX_LEN {
             return Err(DecodeError::BadLength(bytes.len()));
@@ -224,6 +338,11 @@ impl BootPlan {
                 return Err(DecodeError::BadDependency(i));
             }
         }
+        if let Some(main) = plan.main {
+            if usize::from(main) >= plan.services.len() {
+                return Err(DecodeError::BadMain(main));
+            }
+        }
         Ok(plan)
     }
 }
@@ -244,6 +363,7 @@ mod tests {
         BootPlan {
             hostname: "ibex".to_string(),
             services: vec![setup, shell],
+            main: None,
         }
     }
 
@@ -274,6 +394,12 @@ mod tests {
             BootPlan::decode(&plan.encode()),
             Err(DecodeError::BadDependency(0))
         );
+        let mut plan = sample();
+        plan.main = Some(2);
+        assert_eq!(
+            BootPlan::decode(&plan.encode()),
+            Err(DecodeError::BadMain(2))
+        );
     }
 
     fn arb_service(index: u16) -> impl Strategy<Value = Service> {
@@ -285,22 +411,44 @@ mod tests {
             any::<bool>(),
             deps,
             any::<u32>(),
+            (
+                proptest::option::of((any::<u32>(), any::<u32>())),
+                proptest::option::of(0u8..10),
+                any::<Option<u64>>(),
+                any::<u64>(),
+            ),
         )
-            .prop_map(move |(name, argv, tty, oneshot, deps, limit)| {
-                let mut s = Service::daemon(&name, &[], Restart::OnFailure);
-                s.argv = argv;
-                s.tty = tty;
-                s.kind = if oneshot { Kind::Oneshot } else { Kind::Daemon };
-                s.needs = if index == 0 { vec![] } else { deps };
-                s.failure_limit = limit;
-                s
-            })
+            .prop_map(
+                move |(name, argv, tty, oneshot, deps, limit, (ids, notify, memory, nofile))| {
+                    let mut s = Service::daemon(&name, &[], Restart::OnFailure);
+                    s.argv = argv;
+                    s.tty = tty;
+                    s.kind = if oneshot { Kind::Oneshot } else { Kind::Daemon };
+                    s.needs = if index == 0 { vec![] } else { deps };
+                    s.failure_limit = limit;
+                    s.user = ids.map(|(uid, gid)| Credentials {
+                        uid,
+                        gid,
+                        groups: vec![gid],
+                        name: "u".into(),
+                        home: "/".into(),
+                    });
+                    s.readiness = notify.map_or(Readiness::Started, Readiness::NotifyFd);
+                    s.cgroup.memory_max = memory;
+                    s.rlimits = vec![Rlimit {
+                        resource: Resource::Nofile,
+                        soft: nofile,
+                        hard: u64::MAX,
+                    }];
+                    s
+                },
+            )
     }
 
     proptest! {
         #[test]
         fn any_plan_round_trips(hostname in ".{0,20}", a in arb_service(0), b in arb_service(1), c in arb_service(2)) {
-            let plan = BootPlan { hostname, services: vec![a, b, c] };
+            let plan = BootPlan { hostname, services: vec![a, b, c], main: None };
             prop_assert_eq!(BootPlan::decode(&plan.encode()), Ok(plan));
         }
 

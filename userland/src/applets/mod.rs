@@ -7,6 +7,7 @@ pub mod cat;
 pub mod echo;
 pub mod r#false;
 pub mod kill;
+pub mod logread;
 pub mod ls;
 pub mod mkdir;
 pub mod mount;
@@ -14,6 +15,7 @@ pub mod poweroff;
 pub mod ps;
 pub mod sh;
 pub mod sleep;
+pub mod svc;
 pub mod r#true;
 pub mod umount;
 pub mod uname;
@@ -57,6 +59,11 @@ pub static APPLETS: &[Applet] = &[
         usage: kill::USAGE,
     },
     Applet {
+        name: "logread",
+        main: logread::main,
+        usage: logread::USAGE,
+    },
+    Applet {
         name: "ls",
         main: ls::main,
         usage: ls::USAGE,
@@ -95,6 +102,11 @@ pub static APPLETS: &[Applet] = &[
         name: "sleep",
         main: sleep::main,
         usage: sleep::USAGE,
+    },
+    Applet {
+        name: "svc",
+        main: svc::main,
+        usage: svc::USAGE,
     },
     Applet {
         name: "true",
