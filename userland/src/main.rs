@@ -4,6 +4,7 @@
 
 mod applets;
 mod common;
+mod fsutil;
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;

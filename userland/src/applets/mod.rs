@@ -4,16 +4,28 @@
 use std::ffi::OsString;
 
 pub mod cat;
+pub mod chgrp;
+pub mod chmod;
+pub mod chown;
+pub mod cp;
 pub mod echo;
 pub mod r#false;
 pub mod kill;
+pub mod ln;
 pub mod ls;
 pub mod mkdir;
 pub mod mount;
+pub mod mv;
 pub mod poweroff;
 pub mod ps;
+pub mod pwd;
+pub mod readlink;
+pub mod realpath;
+pub mod rm;
+pub mod rmdir;
 pub mod sh;
 pub mod sleep;
+pub mod touch;
 pub mod r#true;
 pub mod umount;
 pub mod uname;
@@ -37,6 +49,26 @@ pub static APPLETS: &[Applet] = &[
         usage: cat::USAGE,
     },
     Applet {
+        name: "chgrp",
+        main: chgrp::main,
+        usage: chgrp::USAGE,
+    },
+    Applet {
+        name: "chmod",
+        main: chmod::main,
+        usage: chmod::USAGE,
+    },
+    Applet {
+        name: "chown",
+        main: chown::main,
+        usage: chown::USAGE,
+    },
+    Applet {
+        name: "cp",
+        main: cp::main,
+        usage: cp::USAGE,
+    },
+    Applet {
         name: "echo",
         main: echo::main,
         usage: echo::USAGE,
@@ -57,6 +89,11 @@ pub static APPLETS: &[Applet] = &[
         usage: kill::USAGE,
     },
     Applet {
+        name: "ln",
+        main: ln::main,
+        usage: ln::USAGE,
+    },
+    Applet {
         name: "ls",
         main: ls::main,
         usage: ls::USAGE,
@@ -72,6 +109,11 @@ pub static APPLETS: &[Applet] = &[
         usage: mount::USAGE,
     },
     Applet {
+        name: "mv",
+        main: mv::main,
+        usage: mv::USAGE,
+    },
+    Applet {
         name: "poweroff",
         main: poweroff::main,
         usage: poweroff::USAGE,
@@ -82,9 +124,34 @@ pub static APPLETS: &[Applet] = &[
         usage: ps::USAGE,
     },
     Applet {
+        name: "pwd",
+        main: pwd::main,
+        usage: pwd::USAGE,
+    },
+    Applet {
+        name: "readlink",
+        main: readlink::main,
+        usage: readlink::USAGE,
+    },
+    Applet {
+        name: "realpath",
+        main: realpath::main,
+        usage: realpath::USAGE,
+    },
+    Applet {
         name: "reboot",
         main: poweroff::main,
         usage: poweroff::USAGE,
+    },
+    Applet {
+        name: "rm",
+        main: rm::main,
+        usage: rm::USAGE,
+    },
+    Applet {
+        name: "rmdir",
+        main: rmdir::main,
+        usage: rmdir::USAGE,
     },
     Applet {
         name: "sh",
@@ -95,6 +162,11 @@ pub static APPLETS: &[Applet] = &[
         name: "sleep",
         main: sleep::main,
         usage: sleep::USAGE,
+    },
+    Applet {
+        name: "touch",
+        main: touch::main,
+        usage: touch::USAGE,
     },
     Applet {
         name: "true",
