@@ -114,6 +114,32 @@ pub fn parse_mode(text: &str, base: u32, is_dir: bool) -> Option<u32> {
     Some(mode)
 }
 
+/// The `-m MODE` option of mkfifo, mknod and install (`applet`), applied
+/// to `base`: `Some(None)` without -m, `None` after reporting an invalid
+/// mode.
+pub fn mode_option(applet: &str, text: Option<&OsStr>, base: u32) -> Option<Option<u32>> {
+    let Some(text) = text else {
+        return Some(None);
+    };
+    let text = lossy(text);
+    match parse_mode(&text, base, false) {
+        Some(m) => Some(Some(m)),
+        None => {
+            error_msg(applet, &format!("invalid mode '{text}'"));
+            None
+        }
+    }
+}
+
+/// Sets `mode` exactly when one was given: an explicit `-m` is not
+/// narrowed by the umask as the mode given to mknod(2) or mkdir(2) is.
+pub fn set_exact_mode(path: &Path, mode: Option<u32>) -> io::Result<()> {
+    match mode {
+        Some(m) => fs::set_permissions(path, fs::Permissions::from_mode(m)),
+        None => Ok(()),
+    }
+}
+
 /// How a walk treats symbolic links.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Follow {
@@ -774,6 +800,77 @@ pub fn canonicalize(path: &Path, mode: Canon) -> io::Result<PathBuf> {
         }
     }
     Ok(result)
+}
+
+/// One line of /proc/mounts.
+#[derive(Clone, Debug)]
+pub struct Mount {
+    /// What is mounted (`/dev/vda`, `tmpfs`).
+    pub device: OsString,
+    /// Where it is mounted.
+    pub dir: PathBuf,
+    /// The file system type.
+    pub fstype: String,
+}
+
+/// The mounted file systems in mount order. The kernel writes a space in
+/// a field as `\040` (and tab, newline, backslash alike), which is undone.
+pub fn mounts() -> io::Result<Vec<Mount>> {
+    fn unescape(field: &[u8]) -> OsString {
+        let mut out = Vec::with_capacity(field.len());
+        let mut i = 0;
+        while i < field.len() {
+            let oct = field
+                .get(i + 1..i + 4)
+                .filter(|d| d.iter().all(|c| (b'0'..=b'7').contains(c)));
+            match (field[i], oct) {
+                (b'\\', Some(d)) => {
+                    out.push(
+                        d.iter()
+                            .fold(0u8, |a, c| a.wrapping_mul(8).wrapping_add(c - b'0')),
+                    );
+                    i += 4;
+                }
+                (c, _) => {
+                    out.push(c);
+                    i += 1;
+                }
+            }
+        }
+        OsStr::from_bytes(&out).to_os_string()
+    }
+    let text = fs::read("/proc/mounts")?;
+    Ok(text
+        .split(|&b| b == b'\n')
+        .filter_map(|line| {
+            let mut f = line.split(|&b| b == b' ');
+            let device = unescape(f.next()?);
+            let dir = PathBuf::from(unescape(f.next()?));
+            let fstype = String::from_utf8_lossy(f.next()?).into_owned();
+            Some(Mount {
+                device,
+                dir,
+                fstype,
+            })
+        })
+        .collect())
+}
+
+/// The mount that holds `path`: among the mounts on the same device as
+/// `path`, the one with the longest mount point that is a prefix of its
+/// canonical path (the last one mounted, if several are stacked there).
+pub fn mount_of(path: &Path) -> Option<Mount> {
+    let dev = fs::metadata(path).ok()?.dev();
+    let real = canonicalize(path, Canon::Existing).ok()?;
+    let all = mounts().ok()?;
+    let best = |same_dev: bool| {
+        all.iter()
+            .filter(|m| real.starts_with(&m.dir))
+            .filter(|m| !same_dev || fs::metadata(&m.dir).is_ok_and(|d| d.dev() == dev))
+            .max_by_key(|m| m.dir.as_os_str().len())
+            .cloned()
+    };
+    best(true).or_else(|| best(false))
 }
 
 /// Fields of the first line of /etc/passwd or /etc/group (`file`) whose

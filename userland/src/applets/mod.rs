@@ -10,10 +10,14 @@ pub mod chown;
 pub mod cp;
 pub mod echo;
 pub mod r#false;
+pub mod install;
 pub mod kill;
 pub mod ln;
 pub mod ls;
 pub mod mkdir;
+pub mod mkfifo;
+pub mod mknod;
+pub mod mktemp;
 pub mod mount;
 pub mod mv;
 pub mod poweroff;
@@ -25,8 +29,11 @@ pub mod rm;
 pub mod rmdir;
 pub mod sh;
 pub mod sleep;
+pub mod stat;
+pub mod sync;
 pub mod touch;
 pub mod r#true;
+pub mod truncate;
 pub mod umount;
 pub mod uname;
 
@@ -84,6 +91,11 @@ pub static APPLETS: &[Applet] = &[
         usage: poweroff::USAGE,
     },
     Applet {
+        name: "install",
+        main: install::main,
+        usage: install::USAGE,
+    },
+    Applet {
         name: "kill",
         main: kill::main,
         usage: kill::USAGE,
@@ -102,6 +114,21 @@ pub static APPLETS: &[Applet] = &[
         name: "mkdir",
         main: mkdir::main,
         usage: mkdir::USAGE,
+    },
+    Applet {
+        name: "mkfifo",
+        main: mkfifo::main,
+        usage: mkfifo::USAGE,
+    },
+    Applet {
+        name: "mknod",
+        main: mknod::main,
+        usage: mknod::USAGE,
+    },
+    Applet {
+        name: "mktemp",
+        main: mktemp::main,
+        usage: mktemp::USAGE,
     },
     Applet {
         name: "mount",
@@ -164,6 +191,16 @@ pub static APPLETS: &[Applet] = &[
         usage: sleep::USAGE,
     },
     Applet {
+        name: "stat",
+        main: stat::main,
+        usage: stat::USAGE,
+    },
+    Applet {
+        name: "sync",
+        main: sync::main,
+        usage: sync::USAGE,
+    },
+    Applet {
         name: "touch",
         main: touch::main,
         usage: touch::USAGE,
@@ -172,6 +209,11 @@ pub static APPLETS: &[Applet] = &[
         name: "true",
         main: r#true::main,
         usage: r#true::USAGE,
+    },
+    Applet {
+        name: "truncate",
+        main: truncate::main,
+        usage: truncate::USAGE,
     },
     Applet {
         name: "umount",
