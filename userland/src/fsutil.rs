@@ -156,9 +156,9 @@ pub enum Follow {
 pub enum Event<'a> {
     /// A directory, before its entries; the visitor returns `false` to
     /// skip them (and the matching `Leave`).
-    Enter(&'a Path, &'a Metadata, usize),
-    /// A directory, after its entries.
-    Leave(&'a Path, &'a Metadata, usize),
+    Enter(&'a Path, &'a Metadata),
+    /// A directory, after its entries, with its depth.
+    Leave(&'a Path, usize),
     /// Anything that is not a directory.
     File(&'a Path, &'a Metadata, usize),
     /// The file could not be examined or the directory could not be read.
@@ -213,7 +213,7 @@ fn walk_at(
         visit(Event::Loop(path));
         return;
     }
-    if !visit(Event::Enter(path, &meta, depth)) {
+    if !visit(Event::Enter(path, &meta)) {
         return;
     }
     match read_dir_sorted(path) {
@@ -240,7 +240,7 @@ fn walk_at(
             visit(Event::Error(path, e));
         }
     }
-    visit(Event::Leave(path, &meta, depth));
+    visit(Event::Leave(path, depth));
 }
 
 /// The names in directory `path` (without `.` and `..`), sorted bytewise.

@@ -81,7 +81,7 @@ pub fn main(mut args: Vec<OsString>) -> i32 {
         // inside the tree; links have no mode of their own.
         fsutil::walk(path, Follow::CommandLine, false, &mut |ev| {
             let (path, meta) = match ev {
-                Event::Enter(path, meta, _) | Event::File(path, meta, _) => (path, meta),
+                Event::Enter(path, meta) | Event::File(path, meta, _) => (path, meta),
                 Event::Error(path, e) => {
                     report(path, &e);
                     status = 1;

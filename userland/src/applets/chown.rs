@@ -89,7 +89,7 @@ pub fn run(applet: &str, args: Vec<OsString>) -> i32 {
         let mut errors = false;
         fsutil::walk(path, follow, false, &mut |ev| {
             match ev {
-                Event::Enter(path, meta, _) | Event::File(path, meta, _) => {
+                Event::Enter(path, meta) | Event::File(path, meta, _) => {
                     apply(path, meta.file_type().is_symlink() || p.has('h'))
                 }
                 Event::Error(path, e) => {

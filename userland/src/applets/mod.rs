@@ -8,6 +8,9 @@ pub mod chgrp;
 pub mod chmod;
 pub mod chown;
 pub mod cp;
+pub mod dd;
+pub mod df;
+pub mod du;
 pub mod echo;
 pub mod r#false;
 pub mod install;
@@ -74,6 +77,21 @@ pub static APPLETS: &[Applet] = &[
         name: "cp",
         main: cp::main,
         usage: cp::USAGE,
+    },
+    Applet {
+        name: "dd",
+        main: dd::main,
+        usage: dd::USAGE,
+    },
+    Applet {
+        name: "df",
+        main: df::main,
+        usage: df::USAGE,
+    },
+    Applet {
+        name: "du",
+        main: du::main,
+        usage: du::USAGE,
     },
     Applet {
         name: "echo",
