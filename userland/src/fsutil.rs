@@ -291,6 +291,16 @@ pub fn copy_attributes(path: &Path, meta: &Metadata) -> io::Result<()> {
     set_times(path, &atime, &mtime, false)
 }
 
+/// Prints `line` and a newline on stdout for -v and similar reports.
+/// Unlike `println!` it cannot panic: a report that cannot be written
+/// (stdout closed or full) is dropped, and the work itself goes on.
+pub fn say(line: &str) {
+    let mut out = io::stdout().lock();
+    let _ = out
+        .write_all(line.as_bytes())
+        .and_then(|()| out.write_all(b"\n"));
+}
+
 /// Asks `applet: QUESTION? ` on stderr and reads an answer line from stdin;
 /// only an answer starting with `y` or `Y` is a yes.
 pub fn confirm(applet: &str, question: &str) -> bool {
@@ -381,7 +391,7 @@ pub fn remove(applet: &str, path: &Path, o: RemoveOptions) -> bool {
             return false;
         }
         if o.verbose {
-            println!("removed directory: '{}'", show(path));
+            say(&format!("removed directory: '{}'", show(path)));
         }
         return true;
     }
@@ -393,7 +403,7 @@ pub fn remove(applet: &str, path: &Path, o: RemoveOptions) -> bool {
         return false;
     }
     if o.verbose {
-        println!("removed '{}'", show(path));
+        say(&format!("removed '{}'", show(path)));
     }
     true
 }
@@ -483,7 +493,7 @@ fn copy_at(
     }
     let verbose = || {
         if o.verbose {
-            println!("'{}' -> '{}'", show(src), show(dst));
+            say(&format!("'{}' -> '{}'", show(src), show(dst)));
         }
     };
     if meta.is_dir() {

@@ -35,7 +35,7 @@ pub fn main(mut args: Vec<OsString>) -> i32 {
             ("silent", 'f'),
             ("quiet", 'f'),
         ],
-        false,
+        true,
     ) {
         Ok(p) => p,
         Err(Exit(code)) => return code,
@@ -114,7 +114,7 @@ fn change(
     let new = fsutil::parse_mode(mode, old, meta.is_dir()).unwrap_or(old);
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(new))?;
     if p.has('v') || (p.has('c') && new != old) {
-        println!("mode of '{}' changed to {new:04o}", show(path));
+        fsutil::say(&format!("mode of '{}' changed to {new:04o}", show(path)));
     }
     Ok(())
 }

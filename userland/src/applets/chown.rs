@@ -68,7 +68,7 @@ pub fn run(applet: &str, args: Vec<OsString>) -> i32 {
         match done {
             Ok(()) => {
                 if p.has('v') || p.has('c') {
-                    println!("changed ownership of '{}'", show(path));
+                    fsutil::say(&format!("changed ownership of '{}'", show(path)));
                 }
             }
             Err(e) => {

@@ -246,17 +246,19 @@ fn run(job: &Job, mut input: File, mut output: File, st: &mut Stats) -> i32 {
             Err(e) => {
                 perror("dd", format!("error reading '{in_name}'"), &e);
                 status = 1;
-                if !job.noerror {
+                // A directory fails the same way at every offset.
+                if !job.noerror || e.raw_os_error() == Some(nix::libc::EISDIR) {
                     break;
                 }
-                st.in_part += 1;
+                // noerror: step over the bad block; with sync it becomes
+                // zeros in the output. Either way it is a partial record.
+                let _ = input.seek(SeekFrom::Current(job.ibs as i64));
                 blocks += 1;
-                if !job.sync {
-                    continue;
+                st.in_part += 1;
+                if job.sync {
+                    obuf.resize(obuf.len() + job.ibs, 0);
                 }
-                // noerror,sync: the unreadable block becomes zeros.
-                ibuf.fill(0);
-                job.ibs
+                continue;
             }
         };
         blocks += 1;

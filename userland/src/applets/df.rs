@@ -76,7 +76,11 @@ pub fn main(args: Vec<OsString>) -> i32 {
             status = 1;
         }
     }
-    print!("{out}");
+    use std::io::Write;
+    if let Err(e) = std::io::stdout().write_all(out.as_bytes()) {
+        crate::common::perror("df", "write error", &e);
+        return 1;
+    }
     status
 }
 

@@ -84,7 +84,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
             } else if !finish(path) {
                 status = 1;
             } else if p.has('v') {
-                println!("install: creating directory '{}'", show(path));
+                fsutil::say(&format!("install: creating directory '{}'", show(path)));
             }
         }
         return status;

@@ -70,7 +70,9 @@ pub fn main(args: Vec<OsString>) -> i32 {
             std::fs::hard_link(target, &link)
         };
         match made {
-            Ok(()) if p.has('v') => println!("'{}' -> '{}'", show(&link), show(target)),
+            Ok(()) if p.has('v') => {
+                fsutil::say(&format!("'{}' -> '{}'", show(&link), show(target)))
+            }
             Ok(()) => {}
             Err(e) => {
                 perror("ln", show(&link), &e);

@@ -60,7 +60,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
         if !moved {
             status = 1;
         } else if p.has('v') {
-            println!("'{}' -> '{}'", show(src), show(&dst));
+            fsutil::say(&format!("'{}' -> '{}'", show(src), show(&dst)));
         }
     }
     status

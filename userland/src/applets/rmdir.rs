@@ -31,10 +31,10 @@ pub fn main(args: Vec<OsString>) -> i32 {
         let mut path = dir.as_bytes();
         loop {
             if p.has('v') {
-                println!(
+                crate::fsutil::say(&format!(
                     "rmdir: removing directory, '{}'",
                     lossy(OsStr::from_bytes(path))
-                );
+                ));
             }
             if let Err(e) = std::fs::remove_dir(Path::new(OsStr::from_bytes(path))) {
                 let non_empty = e.raw_os_error() == Some(nix::libc::ENOTEMPTY)
