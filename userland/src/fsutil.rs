@@ -41,7 +41,7 @@ pub fn parse_mode(text: &str, base: u32, is_dir: bool) -> Option<u32> {
     const ALL: u32 = 0o7777;
     let b = text.as_bytes();
     if b.first().is_some_and(|c| (b'0'..=b'7').contains(c)) {
-        if !b.iter().all(|c| (b'0'..=b'7').contains(c)) || b.len() > 6 {
+        if !b.iter().all(|c| (b'0'..=b'7').contains(c)) {
             return None;
         }
         return u32::from_str_radix(text, 8).ok().filter(|&m| m <= ALL);
@@ -1051,6 +1051,8 @@ mod tests {
         assert_eq!(parse_mode("755", 0, false), Some(0o755));
         assert_eq!(parse_mode("17777", 0, false), None);
         assert_eq!(parse_mode("75x", 0, false), None);
+        assert_eq!(parse_mode("00000000000000000755", 0, false), Some(0o755));
+        assert_eq!(parse_mode("777777777777777777777", 0, false), None);
         assert_eq!(parse_mode("u+x", 0o644, false), Some(0o744));
         assert_eq!(parse_mode("go-w", 0o666, false), Some(0o644));
         assert_eq!(parse_mode("a=r", 0o777, false), Some(0o444));

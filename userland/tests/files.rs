@@ -923,3 +923,94 @@ fn du_sizes() {
     );
     fails(&run(&d, &["du", "-d", "x"]), "du: invalid number 'x'");
 }
+
+#[test]
+fn all_file_applets_are_registered() {
+    let d = scratch("list");
+    let list = ok(run(&d, &["--list"]));
+    for name in [
+        "chgrp", "chmod", "chown", "cp", "dd", "df", "du", "install", "ln", "mkdir", "mkfifo",
+        "mknod", "mktemp", "mv", "pwd", "readlink", "realpath", "rm", "rmdir", "stat", "sync",
+        "touch", "truncate",
+    ] {
+        assert!(list.lines().any(|l| l == name), "{name} missing");
+        let o = run(&d, &[name, "--help"]);
+        assert!(stdout(&o).starts_with(&format!("Usage: {name} ")), "{name}");
+    }
+}
+
+#[test]
+fn loops_and_empty_files() {
+    let d = scratch("loops");
+    std::fs::create_dir_all(d.join("t/a")).unwrap();
+    std::os::unix::fs::symlink("..", d.join("t/a/up")).unwrap();
+    std::os::unix::fs::symlink("self", d.join("t/self")).unwrap();
+    write(&d.join("t/empty"), "");
+    // du -L meets the loop once and goes on.
+    let o = run(&d, &["du", "-L", "t"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("du: t/a/up: recursive directory loop"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stdout(&o).ends_with("\tt\n"));
+    // chmod -R and chown -R never follow links inside the tree.
+    ok(run(&d, &["chmod", "-R", "u+rwX", "t"]));
+    ok(run(
+        &d,
+        &[
+            "chgrp",
+            "-R",
+            &std::fs::metadata(&*d).unwrap().gid().to_string(),
+            "t",
+        ],
+    ));
+    // An empty file copies, reads and truncates as one.
+    ok(run(&d, &["cp", "t/empty", "e2"]));
+    assert_eq!(read(&d.join("e2")), "");
+    let o = run(&d, &["dd", "if=e2", "of=e3", "status=noxfer"]);
+    assert_eq!(stderr(&o), "0+0 records in\n0+0 records out\n");
+    assert_eq!(read(&d.join("e3")), "");
+    assert_eq!(
+        ok(run(&d, &["stat", "-c", "%s %F", "e3"])),
+        "0 regular empty file\n"
+    );
+    // rm -r removes links, never what they lead to.
+    ok(run(&d, &["rm", "-r", "t"]));
+    assert!(!exists(&d.join("t")));
+    assert!(exists(&d.join("e2")));
+}
+
+#[test]
+fn permission_denied_when_not_root() {
+    if is_root() {
+        return;
+    }
+    let d = scratch("perm");
+    std::fs::create_dir(d.join("ro")).unwrap();
+    write(&d.join("ro/f"), "x");
+    write(&d.join("secret"), "x");
+    std::fs::set_permissions(d.join("secret"), std::fs::Permissions::from_mode(0)).unwrap();
+    std::fs::set_permissions(d.join("ro"), std::fs::Permissions::from_mode(0o555)).unwrap();
+    fails(
+        &run(&d, &["rm", "-f", "ro/f"]),
+        "rm: can't remove 'ro/f': Permission denied",
+    );
+    fails(
+        &run(&d, &["cp", "secret", "copy"]),
+        "cp: can't open 'secret': Permission denied",
+    );
+    fails(
+        &run(&d, &["touch", "ro/new"]),
+        "touch: ro/new: Permission denied",
+    );
+    fails(
+        &run(&d, &["mkfifo", "ro/p"]),
+        "mkfifo: ro/p: Permission denied",
+    );
+    fails(
+        &run(&d, &["dd", "if=secret"]),
+        "dd: can't open 'secret': Permission denied",
+    );
+}
