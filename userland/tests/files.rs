@@ -991,7 +991,7 @@ fn permission_denied_when_not_root() {
     std::fs::create_dir(d.join("ro")).unwrap();
     write(&d.join("ro/f"), "x");
     write(&d.join("secret"), "x");
-    std::fs::set_permissions(d.join("secret"), std::fs::Permissions::from_mode(0)).unwrap();
+    std::fs::set_permissions(d.join("secret"), std::fs::Permissions::from_mode(0o000)).unwrap();
     std::fs::set_permissions(d.join("ro"), std::fs::Permissions::from_mode(0o555)).unwrap();
     fails(
         &run(&d, &["rm", "-f", "ro/f"]),
