@@ -209,7 +209,13 @@ fn run(job: &Job, mut input: File, mut output: File, st: &mut Stats) -> i32 {
         .output
         .as_deref()
         .map_or("standard output".into(), lossy);
-    let mut ibuf = vec![0u8; job.ibs];
+    // bs= may be large: running out of memory is an error, not an abort.
+    let mut ibuf = Vec::new();
+    if ibuf.try_reserve_exact(job.ibs).is_err() {
+        error_msg("dd", "out of memory");
+        return 1;
+    }
+    ibuf.resize(job.ibs, 0);
     if job.skip > 0 {
         let offset = job.skip.saturating_mul(job.ibs as u64);
         // A pipe cannot seek: read the blocks and drop them.
