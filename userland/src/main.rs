@@ -5,6 +5,7 @@
 mod applets;
 mod common;
 mod control;
+mod fsutil;
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;

@@ -367,7 +367,7 @@ fn indicator(m: &Metadata) -> &'static str {
 }
 
 /// `drwxr-xr-x`, with setuid, setgid and sticky bits.
-fn mode_string(m: &Metadata) -> String {
+pub fn mode_string(m: &Metadata) -> String {
     let t = m.file_type();
     let kind = if t.is_dir() {
         'd'

@@ -1,12 +1,13 @@
 //! `mkdir [-p] [-m MODE] DIR...`: create directories.
 
 use crate::common::{error_msg, getopt, perror, usage_error, Exit};
+use crate::fsutil::parse_mode;
 use std::ffi::OsString;
 use std::io::{self, Write};
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::Path;
 
-pub const USAGE: &str = "[-m MODE] [-p] DIRECTORY...\n\nCreate DIRECTORY\n\n\t-m MODE\tMode (octal)\n\t-p\tNo error if exists; make parent directories as needed";
+pub const USAGE: &str = "[-m MODE] [-p] DIRECTORY...\n\nCreate DIRECTORY\n\n\t-m MODE\tMode\n\t-p\tNo error if exists; make parent directories as needed";
 
 /// Entry point: `mkdir [-pv] [-m MODE] DIR...`.
 pub fn main(args: Vec<OsString>) -> i32 {
@@ -21,7 +22,8 @@ pub fn main(args: Vec<OsString>) -> i32 {
     };
     let mode = match p.value('m') {
         None => None,
-        Some(text) => match parse_mode(&text.to_string_lossy()) {
+        // Symbolic modes apply to a+rwx, as in BusyBox: `-m u-w` is 0577.
+        Some(text) => match parse_mode(&text.to_string_lossy(), 0o777, true) {
             Some(m) => Some(m),
             None => {
                 error_msg(
@@ -50,14 +52,6 @@ pub fn main(args: Vec<OsString>) -> i32 {
         }
     }
     status
-}
-
-/// An octal mode no larger than `07777`.
-fn parse_mode(text: &str) -> Option<u32> {
-    if text.is_empty() || !text.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
-        return None;
-    }
-    u32::from_str_radix(text, 8).ok().filter(|&m| m <= 0o7777)
 }
 
 /// Creates `path`; on failure says what failed ("can't create directory",
@@ -94,17 +88,4 @@ fn make(path: &Path, mode: Option<u32>, parents: bool) -> Result<(), (&'static s
             .map_err(|e| ("can't chmod", e))?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn modes_are_octal_and_bounded() {
-        assert_eq!(super::parse_mode("755"), Some(0o755));
-        assert_eq!(super::parse_mode("1777"), Some(0o1777));
-        assert_eq!(super::parse_mode("9"), None);
-        assert_eq!(super::parse_mode("+7"), None);
-        assert_eq!(super::parse_mode("17777"), None);
-        assert_eq!(super::parse_mode(""), None);
-    }
 }

@@ -4,19 +4,41 @@
 use std::ffi::OsString;
 
 pub mod cat;
+pub mod chgrp;
+pub mod chmod;
+pub mod chown;
+pub mod cp;
+pub mod dd;
+pub mod df;
+pub mod du;
 pub mod echo;
 pub mod r#false;
+pub mod install;
 pub mod kill;
+pub mod ln;
 pub mod logread;
 pub mod ls;
 pub mod mkdir;
+pub mod mkfifo;
+pub mod mknod;
+pub mod mktemp;
 pub mod mount;
+pub mod mv;
 pub mod poweroff;
 pub mod ps;
+pub mod pwd;
+pub mod readlink;
+pub mod realpath;
+pub mod rm;
+pub mod rmdir;
 pub mod sh;
 pub mod sleep;
+pub mod stat;
 pub mod svc;
+pub mod sync;
+pub mod touch;
 pub mod r#true;
+pub mod truncate;
 pub mod umount;
 pub mod uname;
 
@@ -39,6 +61,41 @@ pub static APPLETS: &[Applet] = &[
         usage: cat::USAGE,
     },
     Applet {
+        name: "chgrp",
+        main: chgrp::main,
+        usage: chgrp::USAGE,
+    },
+    Applet {
+        name: "chmod",
+        main: chmod::main,
+        usage: chmod::USAGE,
+    },
+    Applet {
+        name: "chown",
+        main: chown::main,
+        usage: chown::USAGE,
+    },
+    Applet {
+        name: "cp",
+        main: cp::main,
+        usage: cp::USAGE,
+    },
+    Applet {
+        name: "dd",
+        main: dd::main,
+        usage: dd::USAGE,
+    },
+    Applet {
+        name: "df",
+        main: df::main,
+        usage: df::USAGE,
+    },
+    Applet {
+        name: "du",
+        main: du::main,
+        usage: du::USAGE,
+    },
+    Applet {
         name: "echo",
         main: echo::main,
         usage: echo::USAGE,
@@ -54,9 +111,19 @@ pub static APPLETS: &[Applet] = &[
         usage: poweroff::USAGE,
     },
     Applet {
+        name: "install",
+        main: install::main,
+        usage: install::USAGE,
+    },
+    Applet {
         name: "kill",
         main: kill::main,
         usage: kill::USAGE,
+    },
+    Applet {
+        name: "ln",
+        main: ln::main,
+        usage: ln::USAGE,
     },
     Applet {
         name: "logread",
@@ -74,9 +141,29 @@ pub static APPLETS: &[Applet] = &[
         usage: mkdir::USAGE,
     },
     Applet {
+        name: "mkfifo",
+        main: mkfifo::main,
+        usage: mkfifo::USAGE,
+    },
+    Applet {
+        name: "mknod",
+        main: mknod::main,
+        usage: mknod::USAGE,
+    },
+    Applet {
+        name: "mktemp",
+        main: mktemp::main,
+        usage: mktemp::USAGE,
+    },
+    Applet {
         name: "mount",
         main: mount::main,
         usage: mount::USAGE,
+    },
+    Applet {
+        name: "mv",
+        main: mv::main,
+        usage: mv::USAGE,
     },
     Applet {
         name: "poweroff",
@@ -89,9 +176,34 @@ pub static APPLETS: &[Applet] = &[
         usage: ps::USAGE,
     },
     Applet {
+        name: "pwd",
+        main: pwd::main,
+        usage: pwd::USAGE,
+    },
+    Applet {
+        name: "readlink",
+        main: readlink::main,
+        usage: readlink::USAGE,
+    },
+    Applet {
+        name: "realpath",
+        main: realpath::main,
+        usage: realpath::USAGE,
+    },
+    Applet {
         name: "reboot",
         main: poweroff::main,
         usage: poweroff::USAGE,
+    },
+    Applet {
+        name: "rm",
+        main: rm::main,
+        usage: rm::USAGE,
+    },
+    Applet {
+        name: "rmdir",
+        main: rmdir::main,
+        usage: rmdir::USAGE,
     },
     Applet {
         name: "sh",
@@ -104,14 +216,34 @@ pub static APPLETS: &[Applet] = &[
         usage: sleep::USAGE,
     },
     Applet {
+        name: "stat",
+        main: stat::main,
+        usage: stat::USAGE,
+    },
+    Applet {
         name: "svc",
         main: svc::main,
         usage: svc::USAGE,
     },
     Applet {
+        name: "sync",
+        main: sync::main,
+        usage: sync::USAGE,
+    },
+    Applet {
+        name: "touch",
+        main: touch::main,
+        usage: touch::USAGE,
+    },
+    Applet {
         name: "true",
         main: r#true::main,
         usage: r#true::USAGE,
+    },
+    Applet {
+        name: "truncate",
+        main: truncate::main,
+        usage: truncate::USAGE,
     },
     Applet {
         name: "umount",
