@@ -4,6 +4,8 @@
 
 mod applets;
 mod common;
+#[allow(dead_code)] // captures are used by sed, which comes next
+mod regex;
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;

@@ -6,6 +6,7 @@ use std::ffi::OsString;
 pub mod cat;
 pub mod echo;
 pub mod r#false;
+pub mod grep;
 pub mod kill;
 pub mod ls;
 pub mod mkdir;
@@ -42,9 +43,24 @@ pub static APPLETS: &[Applet] = &[
         usage: echo::USAGE,
     },
     Applet {
+        name: "egrep",
+        main: grep::main,
+        usage: grep::USAGE,
+    },
+    Applet {
         name: "false",
         main: r#false::main,
         usage: r#false::USAGE,
+    },
+    Applet {
+        name: "fgrep",
+        main: grep::main,
+        usage: grep::USAGE,
+    },
+    Applet {
+        name: "grep",
+        main: grep::main,
+        usage: grep::USAGE,
     },
     Applet {
         name: "halt",

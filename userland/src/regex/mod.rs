@@ -1,0 +1,511 @@
+//! POSIX regular expressions on bytes, for grep and sed.
+//!
+//! Patterns are parsed as BRE or ERE (with GNU's `\+ \? \| \< \> \b \w`
+//! extensions) by [`parse`], compiled into a Thompson NFA program by
+//! [`compile`] and run by the Pike VM ([`pikevm`]), whose work is linear in
+//! the subject. Only patterns with back-references use the backtracker
+//! ([`backtrack`]), which has a step budget. Matches are leftmost-longest, as
+//! POSIX requires. Fixed strings skip all of this ([`literal`]).
+
+mod backtrack;
+mod compile;
+mod literal;
+mod parse;
+mod pikevm;
+
+use parse::{Look, Node};
+use std::cell::RefCell;
+use std::fmt;
+
+pub use literal::memchr;
+
+/// Why a pattern was refused; the texts are the C library's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Error {
+    /// `[` without `]`.
+    UnmatchedBracket,
+    /// `(` without `)` or the reverse.
+    UnmatchedParen,
+    /// `\{` without `\}`.
+    UnmatchedBrace,
+    /// Bad numbers in `{m,n}`.
+    BadBrace,
+    /// `*`, `+`, `?` or `{` with nothing to repeat.
+    BadRepeat,
+    /// `z-a` in a bracket.
+    BadRange,
+    /// `[:nosuch:]`.
+    BadClass,
+    /// `[.xy.]`.
+    BadCollation,
+    /// `\3` without three groups.
+    BadBackref,
+    /// A lone `\` at the end.
+    TrailingBackslash,
+    /// Expanded counts or nesting too large.
+    TooBig,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Error::UnmatchedBracket => "Unmatched [, [^, [:, [., or [=",
+            Error::UnmatchedParen => "Unmatched ( or \\(",
+            Error::UnmatchedBrace => "Unmatched \\{",
+            Error::BadBrace => "Invalid content of \\{\\}",
+            Error::BadRepeat => "Invalid preceding regular expression",
+            Error::BadRange => "Invalid range end",
+            Error::BadClass => "Invalid character class name",
+            Error::BadCollation => "Invalid collation character",
+            Error::BadBackref => "Invalid back reference",
+            Error::TrailingBackslash => "Trailing backslash",
+            Error::TooBig => "Regular expression too big",
+        })
+    }
+}
+
+/// A compiled pattern.
+pub struct Regex {
+    kind: Kind,
+    groups: usize,
+}
+
+/// How a pattern is matched.
+enum Kind {
+    /// A fixed string (`grep -F`, or a pattern with no special characters).
+    Literal { needle: Vec<u8>, icase: bool },
+    /// An automaton (Pike VM, or backtracker with back-references).
+    Program(Box<Program>),
+}
+
+/// A compiled program and what speeds its search up.
+struct Program {
+    prog: compile::Prog,
+    backrefs: bool,
+    /// Every match starts with this (case-sensitive patterns only).
+    prefix: Vec<u8>,
+    /// Every match contains this; a subject without it cannot match.
+    required: Vec<u8>,
+    /// The pattern begins with `^`.
+    anchored: bool,
+    /// Whether `prefix` and `required` are compared ignoring case.
+    icase: bool,
+    /// The bytes a match can start with.
+    first: Option<parse::ByteSet>,
+    /// Reusable VM memory: one for yes/no questions, one for positions.
+    cache_test: RefCell<Option<pikevm::Cache>>,
+    cache_find: RefCell<Option<pikevm::Cache>>,
+}
+
+/// The spans of a match: group 0 is the whole match, then each group
+/// (`None` when it took no part).
+pub type Captures = Vec<Option<(usize, usize)>>;
+
+/// How a pattern is read and matched.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// ERE rather than BRE.
+    pub extended: bool,
+    /// The pattern is a fixed string.
+    pub fixed: bool,
+    /// Ignore ASCII case.
+    pub icase: bool,
+    /// Matches must not touch word characters on either side (`grep -w`).
+    pub word: bool,
+    /// Matches must span the whole subject (`grep -x`).
+    pub line: bool,
+}
+
+impl Regex {
+    /// Compiles `pat`, as an ERE if `extended`, else as a BRE.
+    pub fn new(pat: &[u8], extended: bool, icase: bool) -> Result<Regex, Error> {
+        Regex::with_options(
+            pat,
+            &Options {
+                extended,
+                icase,
+                ..Options::default()
+            },
+        )
+    }
+
+    /// Compiles `pat` as `opts` say.
+    pub fn with_options(pat: &[u8], opts: &Options) -> Result<Regex, Error> {
+        let mut parsed = if opts.fixed {
+            parse::Parsed {
+                node: Node::Concat(pat.iter().map(|&b| Node::Byte(b)).collect()),
+                groups: 0,
+                backrefs: false,
+            }
+        } else {
+            parse::parse(pat, opts.extended)?
+        };
+        let icase = opts.icase;
+        if opts.word || opts.line {
+            let (before, after) = if opts.line {
+                (Look::Start, Look::End)
+            } else {
+                (Look::NoWordBefore, Look::NoWordAfter)
+            };
+            let mut items = vec![Node::Look(before)];
+            match std::mem::replace(&mut parsed.node, Node::Empty) {
+                Node::Concat(inner) => items.extend(inner),
+                other => items.push(other),
+            }
+            items.push(Node::Look(after));
+            parsed.node = Node::Concat(items);
+        }
+        if let Some(needle) = plain_literal(&parsed.node) {
+            return Ok(Regex::literal(&needle, icase));
+        }
+        let prog = compile::compile(&parsed.node, parsed.groups, icase)?;
+        let (prefix, required, anchored) = hints(&parsed.node);
+        Ok(Regex {
+            kind: Kind::Program(Box::new(Program {
+                backrefs: parsed.backrefs,
+                first: pikevm::first_bytes(&prog),
+                prog,
+                prefix,
+                required,
+                anchored,
+                icase,
+                cache_test: RefCell::new(None),
+                cache_find: RefCell::new(None),
+            })),
+            groups: parsed.groups,
+        })
+    }
+
+    /// A pattern matching `needle` itself.
+    pub fn literal(needle: &[u8], icase: bool) -> Regex {
+        Regex {
+            kind: Kind::Literal {
+                needle: needle.to_vec(),
+                icase,
+            },
+            groups: 0,
+        }
+    }
+
+    /// Number of capturing groups.
+    pub fn groups(&self) -> usize {
+        self.groups
+    }
+
+    /// Whether `text` contains a match.
+    pub fn is_match(&self, text: &[u8]) -> bool {
+        match &self.kind {
+            Kind::Literal { needle, icase } => lit_find(needle, *icase, text, 0).is_some(),
+            Kind::Program(p) => {
+                if !p.has_required(text) {
+                    return false;
+                }
+                if p.backrefs {
+                    return backtrack::search(&p.prog, text, 0).is_some();
+                }
+                run(p, &p.cache_test, 0, text, 0).is_some()
+            }
+        }
+    }
+
+    /// The leftmost-longest match starting at or after `start` (assertions
+    /// still see the text before `start`: `^` only matches at 0).
+    pub fn find_at(&self, text: &[u8], start: usize) -> Option<(usize, usize)> {
+        match &self.kind {
+            Kind::Literal { needle, icase } => {
+                lit_find(needle, *icase, text, start).map(|i| (i, i + needle.len()))
+            }
+            Kind::Program(_) => self
+                .search(text, start, 2)
+                .and_then(|s| Some((*s.first()?, *s.get(1)?))),
+        }
+    }
+
+    /// Like [`Regex::find_at`], with the spans of every group.
+    pub fn captures_at(&self, text: &[u8], start: usize) -> Option<Captures> {
+        match &self.kind {
+            Kind::Literal { .. } => self.find_at(text, start).map(|m| vec![Some(m)]),
+            Kind::Program(p) => {
+                let slots = self.search(text, start, p.prog.slots)?;
+                Some(
+                    slots
+                        .chunks(2)
+                        .map(|c| match c {
+                            [a, b] if *a != usize::MAX && *b != usize::MAX && a <= b => {
+                                Some((*a, *b))
+                            }
+                            _ => None,
+                        })
+                        .collect(),
+                )
+            }
+        }
+    }
+
+    /// Runs the program recording `nslots` slots.
+    fn search(&self, text: &[u8], start: usize, nslots: usize) -> Option<Vec<usize>> {
+        let Kind::Program(p) = &self.kind else {
+            return None;
+        };
+        if start > text.len() {
+            return None;
+        }
+        if !p.has_required(&text[start..]) {
+            return None;
+        }
+        if p.backrefs {
+            return backtrack::search(&p.prog, text, start);
+        }
+        run(p, &p.cache_find, nslots, text, start)
+    }
+}
+
+impl Program {
+    /// Whether `text` contains the literal every match contains.
+    fn has_required(&self, text: &[u8]) -> bool {
+        self.required.is_empty()
+            || if self.icase {
+                literal::find_icase(&self.required, text).is_some()
+            } else {
+                literal::find(&self.required, text).is_some()
+            }
+    }
+}
+
+/// Runs the Pike VM with the cached memory for `nslots` slots.
+fn run(
+    p: &Program,
+    cache: &RefCell<Option<pikevm::Cache>>,
+    nslots: usize,
+    text: &[u8],
+    start: usize,
+) -> Option<Vec<usize>> {
+    let mut cache = cache.borrow_mut();
+    if cache.as_ref().is_none_or(|c| c.nslots() != nslots) {
+        *cache = Some(pikevm::Cache::new(&p.prog, nslots));
+    }
+    let cache = cache.as_mut()?;
+    let hints = pikevm::Hints {
+        prefix: &p.prefix,
+        icase: p.icase,
+        first: p.first.as_ref(),
+        anchored: p.anchored,
+    };
+    pikevm::search(&p.prog, cache, &hints, text, start)
+}
+
+/// Finds a fixed string from `start`.
+fn lit_find(needle: &[u8], icase: bool, text: &[u8], start: usize) -> Option<usize> {
+    let hay = text.get(start..)?;
+    let i = if icase {
+        literal::find_icase(needle, hay)
+    } else {
+        literal::find(needle, hay)
+    }?;
+    Some(start + i)
+}
+
+/// The bytes of a pattern that is nothing but literal bytes.
+fn plain_literal(node: &Node) -> Option<Vec<u8>> {
+    match node {
+        Node::Byte(b) => Some(vec![*b]),
+        Node::Concat(items) => items
+            .iter()
+            .map(|n| match n {
+                Node::Byte(b) => Some(*b),
+                _ => None,
+            })
+            .collect(),
+        _ => None,
+    }
+}
+
+/// The literal prefix, the longest required literal run, and whether the
+/// pattern is anchored at the start.
+fn hints(node: &Node) -> (Vec<u8>, Vec<u8>, bool) {
+    let items: &[Node] = match node {
+        Node::Concat(items) => items,
+        other => std::slice::from_ref(other),
+    };
+    let anchored = matches!(items.first(), Some(Node::Look(Look::Start)));
+    let mut prefix = Vec::new();
+    // Assertions take no room, so bytes after leading ones still start
+    // the match.
+    let lead = items
+        .iter()
+        .take_while(|n| matches!(n, Node::Look(_)))
+        .count();
+    for item in &items[lead..] {
+        match item {
+            Node::Byte(b) => prefix.push(*b),
+            _ => break,
+        }
+    }
+    let mut required = Vec::new();
+    let mut run = Vec::new();
+    for item in items {
+        match item {
+            Node::Byte(b) => run.push(*b),
+            _ => {
+                if run.len() > required.len() {
+                    required = std::mem::take(&mut run);
+                }
+                run.clear();
+            }
+        }
+    }
+    if run.len() > required.len() {
+        required = run;
+    }
+    // The prefix search already does the required check's work.
+    if required == prefix {
+        required.clear();
+    }
+    (prefix, required, anchored)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bre(p: &str) -> Regex {
+        Regex::new(p.as_bytes(), false, false).expect(p)
+    }
+
+    fn ere(p: &str) -> Regex {
+        Regex::new(p.as_bytes(), true, false).expect(p)
+    }
+
+    fn find(re: &Regex, t: &str) -> Option<(usize, usize)> {
+        re.find_at(t.as_bytes(), 0)
+    }
+
+    fn caps(re: &Regex, t: &str) -> Vec<Option<String>> {
+        re.captures_at(t.as_bytes(), 0)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| c.map(|(a, b)| t[a..b].to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn literals_and_dots() {
+        assert_eq!(find(&bre("abc"), "xxabcxx"), Some((2, 5)));
+        assert_eq!(find(&bre("a.c"), "xxabcxx"), Some((2, 5)));
+        assert!(!bre("abd").is_match(b"abc"));
+        assert!(Regex::literal(b"AbC", true).is_match(b"xabcx"));
+    }
+
+    #[test]
+    fn leftmost_longest() {
+        assert_eq!(find(&ere("a|ab|abc"), "xabcd"), Some((1, 4)));
+        assert_eq!(find(&ere("(a|ab)(c|bcd)"), "abcd"), Some((0, 4)));
+        assert_eq!(find(&ere("abcd|c"), "abcd"), Some((0, 4)));
+        assert_eq!(find(&bre("x*"), "aaa"), Some((0, 0)));
+        assert_eq!(find(&ere("b+"), "abbbc"), Some((1, 4)));
+        assert_eq!(caps(&ere("(a*)(a*)"), "aaa")[1].as_deref(), Some("aaa"));
+    }
+
+    #[test]
+    fn bre_versus_ere() {
+        assert!(bre("a+").is_match(b"a+"));
+        assert!(!bre("a+").is_match(b"aa"));
+        assert!(bre("a\\+").is_match(b"aa"));
+        assert!(ere("a+").is_match(b"aa"));
+        assert!(bre("(a)").is_match(b"(a)"));
+        assert_eq!(find(&bre("a\\{2,3\\}"), "aaaa"), Some((0, 3)));
+        assert_eq!(find(&ere("a{2}"), "aaaa"), Some((0, 2)));
+        assert!(bre("a{2}").is_match(b"a{2}"));
+        assert!(bre("*a").is_match(b"*a"));
+        assert!(bre("a\\|b").is_match(b"b"));
+        assert!(bre("a|b").is_match(b"a|b"));
+        assert!(bre("a^b").is_match(b"a^b"));
+        assert!(bre("a$b").is_match(b"a$b"));
+    }
+
+    #[test]
+    fn anchors_and_words() {
+        assert!(bre("^ab$").is_match(b"ab"));
+        assert!(!bre("^ab$").is_match(b"abc"));
+        assert!(ere("^(ab|cd)$").is_match(b"cd"));
+        assert_eq!(re_find_at(&bre("^a"), "aaa", 1), None);
+        assert_eq!(find(&bre("\\<foo\\>"), "xfoo foo"), Some((5, 8)));
+        assert_eq!(find(&bre("\\bfo"), "afo fo"), Some((4, 6)));
+    }
+
+    fn re_find_at(re: &Regex, t: &str, s: usize) -> Option<(usize, usize)> {
+        re.find_at(t.as_bytes(), s)
+    }
+
+    #[test]
+    fn brackets() {
+        assert!(bre("[]a]").is_match(b"]"));
+        assert!(bre("[^]a]").is_match(b"b"));
+        assert!(!bre("[^]a]").is_match(b"]"));
+        assert!(bre("[[:digit:]x-z]").is_match(b"y"));
+        assert!(bre("[a-]").is_match(b"-"));
+        assert!(!bre("[[:alpha:]]").is_match(b"1"));
+        assert!(Regex::new(b"[[:upper:]]", false, true)
+            .expect("re")
+            .is_match(b"a"));
+        assert_eq!(
+            Regex::new(b"[z-a]", false, false).err(),
+            Some(Error::BadRange)
+        );
+        assert_eq!(
+            Regex::new(b"[[:nope:]]", false, false).err(),
+            Some(Error::BadClass)
+        );
+    }
+
+    #[test]
+    fn backreferences() {
+        assert!(bre("\\(ab\\)\\1").is_match(b"xabab"));
+        assert!(!bre("\\(ab\\)\\1").is_match(b"xabac"));
+        assert!(ere("(a|b)\\1").is_match(b"bb"));
+        assert_eq!(
+            caps(&bre("\\(a*\\)b\\1"), "xaabaa")[0].as_deref(),
+            Some("aabaa")
+        );
+        assert_eq!(
+            Regex::new(b"\\(a\\)\\2", false, false).err(),
+            Some(Error::BadBackref)
+        );
+    }
+
+    #[test]
+    fn errors() {
+        for (p, ext, e) in [
+            ("a\\{", false, Error::UnmatchedBrace),
+            ("a\\{1", false, Error::UnmatchedBrace),
+            ("a\\{2,1\\}", false, Error::BadBrace),
+            ("\\(a", false, Error::UnmatchedParen),
+            ("(a", true, Error::UnmatchedParen),
+            ("[a", false, Error::UnmatchedBracket),
+            ("a\\", false, Error::TrailingBackslash),
+            ("a{1000}", true, Error::BadBrace),
+        ] {
+            assert_eq!(Regex::new(p.as_bytes(), ext, false).err(), Some(e), "{p}");
+        }
+        assert!(Regex::new(b"((a{255}){255}){255}", true, false).is_err());
+    }
+
+    #[test]
+    fn pathological_patterns_are_fast() {
+        let text = "a".repeat(5000);
+        assert!(!ere("(a*)*b").is_match(text.as_bytes()));
+        assert!(!ere("(a|a)*b").is_match(text.as_bytes()));
+        assert_eq!(find(&ere("(a*)*"), &text), Some((0, 5000)));
+        let t = std::time::Instant::now();
+        let _ = bre("\\(a*\\)*b\\1").is_match(text.as_bytes());
+        assert!(t.elapsed().as_secs() < 20);
+    }
+
+    #[test]
+    fn case_insensitive() {
+        let re = Regex::new(b"h[a-c]llO", false, true).expect("re");
+        assert!(re.is_match(b"HBLLo"));
+        let re = Regex::new(b"\\(a\\)\\1", false, true).expect("re");
+        assert!(re.is_match(b"aA"));
+    }
+}
