@@ -4,7 +4,6 @@
 
 mod applets;
 mod common;
-#[allow(dead_code)] // captures are used by sed, which comes next
 mod regex;
 
 use std::ffi::OsString;

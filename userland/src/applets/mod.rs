@@ -13,6 +13,7 @@ pub mod mkdir;
 pub mod mount;
 pub mod poweroff;
 pub mod ps;
+pub mod sed;
 pub mod sh;
 pub mod sleep;
 pub mod r#true;
@@ -101,6 +102,11 @@ pub static APPLETS: &[Applet] = &[
         name: "reboot",
         main: poweroff::main,
         usage: poweroff::USAGE,
+    },
+    Applet {
+        name: "sed",
+        main: sed::main,
+        usage: sed::USAGE,
     },
     Applet {
         name: "sh",

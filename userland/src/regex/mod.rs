@@ -118,6 +118,7 @@ pub struct Options {
 
 impl Regex {
     /// Compiles `pat`, as an ERE if `extended`, else as a BRE.
+    #[cfg(test)]
     pub fn new(pat: &[u8], extended: bool, icase: bool) -> Result<Regex, Error> {
         Regex::with_options(
             pat,
