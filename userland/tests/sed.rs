@@ -108,6 +108,9 @@ fn substitution() {
     assert_eq!(sed(&["s/w\\(.\\)/\\u\\1/"], "world\n"), "Orld\n");
     assert_eq!(sed(&["s/a/\\\n/"], "bab\n"), "b\nb\n");
     assert_eq!(sed(&["N;s/\\n/-/"], "a\nb\n"), "a-b\n");
+    assert_eq!(sed(&["N;s/[\\n]/-/"], "a\nb\n"), "a-b\n");
+    assert_eq!(sed(&["N;s/a$/X/"], "a\nb\n"), "a\nb\n");
+    assert_eq!(sed(&["N;s/a.b/X/"], "a\nb\n"), "X\n");
     // Leftmost-longest: the longest alternative wins, \1 spans the most.
     assert_eq!(sed(&["-E", "s/a|ab|abc/X/"], "abcd\n"), "Xd\n");
     assert_eq!(

@@ -13,7 +13,8 @@ use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-pub const USAGE: &str = "[-i[SFX]] [-nrEsz] [-f FILE]... [-e CMD]... [FILE]...\nor: sed [-i[SFX]] [-nrEsz] CMD [FILE]...\n\n\t-e CMD\tAdd CMD to sed commands to be executed\n\t-f FILE\tAdd FILE contents to sed commands to be executed\n\t-i[SFX]\tEdit files in-place (otherwise write to stdout)\n\t\tSave original file with SFX suffix if given\n\t-n\tSuppress automatic printing of pattern space\n\t-r,-E\tUse extended regex syntax\n\t-s\tTreat files as separate (line numbers and $ restart)\n\t-z\tLines end with NUL\n\t-l N\tWrap 'l' output at N columns\n\nIf no -e or -f, the first non-option argument is the sed command string.\nRemaining arguments are input files (stdin if none).";
+/// Usage text after "Usage: sed ".
+pub const USAGE: &str = "[-i[SFX]] [-nrEsz] [-f FILE]... [-e CMD]... [FILE]...\n   or: sed [-i[SFX]] [-nrEsz] CMD [FILE]...\n\n\t-e CMD\tAdd CMD to sed commands to be executed\n\t-f FILE\tAdd FILE contents to sed commands to be executed\n\t-i[SFX]\tEdit files in-place (otherwise write to stdout)\n\t\tSave original file with SFX suffix if given\n\t-n\tSuppress automatic printing of pattern space\n\t-r,-E\tUse extended regex syntax\n\t-s\tTreat files as separate (line numbers and $ restart)\n\t-z\tLines end with NUL\n\t-l N\tWrap 'l' output at N columns\n\nIf no -e or -f, the first non-option argument is the sed command string.\nRemaining arguments are input files (stdin if none).";
 
 /// Exit status for a script error.
 const EXIT_SCRIPT: i32 = 1;
@@ -546,11 +547,16 @@ impl Parser<'_> {
                         }
                     }
                     let end = i.min(self.s.len());
-                    for &b in &self.s[start..end] {
-                        if b == b'\n' {
-                            break;
+                    // GNU sed reads `\n` in a bracket as a newline too.
+                    let mut k = start;
+                    while k < end && self.s[k] != b'\n' {
+                        if self.s[k] == b'\\' && self.s.get(k + 1) == Some(&b'n') && k + 1 < end {
+                            out.push(b'\n');
+                            k += 2;
+                        } else {
+                            out.push(self.s[k]);
+                            k += 1;
                         }
-                        out.push(b);
                     }
                     self.pos = end;
                 }

@@ -93,6 +93,10 @@ pub fn search(prog: &Prog, text: &[u8], start: usize) -> Option<Vec<usize>> {
                         if !same {
                             continue 'jobs;
                         }
+                        // A successful comparison costs its length: count
+                        // it, so that `\(a*\)*\1` on a long line stays
+                        // within the budget.
+                        steps += want.len();
                         pos += want.len();
                         pc += 1;
                     }

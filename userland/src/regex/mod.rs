@@ -17,6 +17,7 @@ use parse::{Look, Node};
 use std::cell::RefCell;
 use std::fmt;
 
+/// Fast byte search, shared with grep's line splitting.
 pub use literal::memchr;
 
 /// Why a pattern was refused; the texts are the C library's.
@@ -489,6 +490,32 @@ mod tests {
             assert_eq!(Regex::new(p.as_bytes(), ext, false).err(), Some(e), "{p}");
         }
         assert!(Regex::new(b"((a{255}){255}){255}", true, false).is_err());
+        let stars = format!("a{}", "*".repeat(100_000));
+        assert!(ere(&stars).is_match(b"b"));
+        assert_eq!(find(&ere("a+?b"), "xaab"), Some((1, 4)));
+        assert_eq!(find(&ere("a+?b"), "xb"), Some((1, 2)));
+        let braces = format!("a{}", "{1}".repeat(100));
+        assert_eq!(
+            Regex::new(braces.as_bytes(), true, false).err(),
+            Some(Error::TooBig)
+        );
+        let nested = format!("{}a{}", "(".repeat(10_000), ")".repeat(10_000));
+        assert_eq!(
+            Regex::new(nested.as_bytes(), true, false).err(),
+            Some(Error::TooBig)
+        );
+        let t = std::time::Instant::now();
+        let long = "ab".repeat(20_000);
+        assert_eq!(
+            bre("\\(.*\\)\\1$").find_at(long.as_bytes(), 0),
+            Some((0, 40_000))
+        );
+        // No literal to rule the line out: the step budget has to stop it.
+        let t = std::time::Instant::now();
+        let _ = bre("\\(a*\\)*[bc]\\1").is_match("a".repeat(20_000).as_bytes());
+        let _ = ere("(a|aa)*(a|aa)*[bc]\\1").is_match("a".repeat(20_000).as_bytes());
+        assert!(t.elapsed().as_secs() < 20);
+        assert!(t.elapsed().as_secs() < 20);
     }
 
     #[test]

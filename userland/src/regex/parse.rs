@@ -328,6 +328,9 @@ impl Parser<'_> {
 
     /// Applies any repetition operators following an atom.
     fn postfix(&mut self, mut atom: Node) -> Result<Node, Error> {
+        // Stacked operators (`a**`, `a{2}{3}`) nest; bound the nesting so
+        // that compiling and dropping the tree cannot exhaust the stack.
+        let mut layers = 0;
         loop {
             let (min, max) = match (self.peek(), self.peek2()) {
                 (Some(b'*'), _) => {
@@ -381,6 +384,20 @@ impl Parser<'_> {
                     atom = Node::Empty;
                 }
                 continue;
+            }
+            if let Node::Repeat(_, inner_min, None) = &atom {
+                // x* or x+ under *, + or ?: x** is x*, x+? is x*, x++ is x+.
+                if *inner_min <= 1 && (max.is_none() || (min, max) == (0, Some(1))) {
+                    let new_min = (*inner_min).min(min);
+                    if let Node::Repeat(inner, _, _) = atom {
+                        atom = Node::Repeat(inner, new_min, None);
+                    }
+                    continue;
+                }
+            }
+            layers += 1;
+            if layers > 32 {
+                return Err(Error::TooBig);
             }
             atom = Node::Repeat(Box::new(atom), min, max);
         }
