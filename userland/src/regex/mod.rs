@@ -504,7 +504,6 @@ mod tests {
             Regex::new(nested.as_bytes(), true, false).err(),
             Some(Error::TooBig)
         );
-        let t = std::time::Instant::now();
         let long = "ab".repeat(20_000);
         assert_eq!(
             bre("\\(.*\\)\\1$").find_at(long.as_bytes(), 0),
@@ -514,7 +513,6 @@ mod tests {
         let t = std::time::Instant::now();
         let _ = bre("\\(a*\\)*[bc]\\1").is_match("a".repeat(20_000).as_bytes());
         let _ = ere("(a|aa)*(a|aa)*[bc]\\1").is_match("a".repeat(20_000).as_bytes());
-        assert!(t.elapsed().as_secs() < 20);
         assert!(t.elapsed().as_secs() < 20);
     }
 
