@@ -274,6 +274,20 @@ fn recursive_search() {
     assert_eq!(String::from_utf8_lossy(&o.stdout), "a:1\nsub/b c:1\nz:0\n");
     let o = run(d, &["grep", "-rh", "there", "t/"], b"");
     assert_eq!(String::from_utf8_lossy(&o.stdout), "hello there\n");
+    // A link back up the tree: -r does not follow it, -R notices the loop.
+    std::os::unix::fs::symlink("..", dir.join("t/sub/up")).unwrap();
+    let o = run(d, &["grep", "-r", "there", "t"], b"");
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "t/sub/b c:hello there\n"
+    );
+    assert_eq!(o.status.code(), Some(0));
+    let o = run(d, &["grep", "-R", "there", "t"], b"");
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "t/sub/b c:hello there\n"
+    );
+    assert_eq!(stderr(&o), "grep: t/sub/up: recursive directory loop\n");
 }
 
 #[test]

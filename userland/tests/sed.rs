@@ -109,6 +109,8 @@ fn substitution() {
     assert_eq!(sed(&["s/a/\\\n/"], "bab\n"), "b\nb\n");
     assert_eq!(sed(&["N;s/\\n/-/"], "a\nb\n"), "a-b\n");
     assert_eq!(sed(&["N;s/[\\n]/-/"], "a\nb\n"), "a-b\n");
+    assert_eq!(sed(&["s/[ \\t]*$//"], "at \t\n"), "at\n");
+    assert_eq!(sed(&["s/\\x41\\x2e/\\x42/"], "xAAA.\n"), "xBA.\n");
     assert_eq!(sed(&["N;s/a$/X/"], "a\nb\n"), "a\nb\n");
     assert_eq!(sed(&["N;s/a.b/X/"], "a\nb\n"), "X\n");
     // Leftmost-longest: the longest alternative wins, \1 spans the most.

@@ -7,6 +7,7 @@ use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 /// Usage text after "Usage: grep " (BusyBox's, with -G).
@@ -71,6 +72,9 @@ struct Grep<'a> {
     out: io::BufWriter<io::StdoutLock<'a>>,
     matched: bool,
     error: bool,
+    /// Device and inode of the directories being searched, outermost
+    /// first: -R meeting one again has followed a link into a loop.
+    open_dirs: Vec<(u64, u64)>,
 }
 
 /// Why grep stops early.
@@ -230,6 +234,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
         out: io::BufWriter::with_capacity(64 * 1024, stdout.lock()),
         matched: false,
         error: false,
+        open_dirs: Vec::new(),
     };
     let result = (|| -> Result<(), Stop> {
         for op in &operands {
@@ -332,12 +337,35 @@ impl Grep<'_> {
                 return Ok(());
             }
         };
+        let id = std::fs::metadata(path).map_or((0, 0), |m| (m.dev(), m.ino()));
+        if self.open_dirs.contains(&id) {
+            if !self.cfg.silent {
+                eprintln!(
+                    "grep: {}: recursive directory loop",
+                    String::from_utf8_lossy(&name)
+                );
+            }
+            return Ok(());
+        }
         let mut children: Vec<OsString> = entries
             .filter_map(|e| e.ok().map(|e| e.file_name()))
             .collect();
         children.sort();
+        self.open_dirs.push(id);
+        let result = self.children(path, &shown, children);
+        self.open_dirs.pop();
+        result
+    }
+
+    /// Searches the entries `children` of directory `path`.
+    fn children(
+        &mut self,
+        path: &Path,
+        shown: &Option<Vec<u8>>,
+        children: Vec<OsString>,
+    ) -> Result<(), Stop> {
         for child in children {
-            let child_shown = match &shown {
+            let child_shown = match shown {
                 None => child.as_bytes().to_vec(),
                 Some(s) => {
                     let mut v = s.clone();

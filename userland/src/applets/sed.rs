@@ -485,6 +485,25 @@ impl Parser<'_> {
         }
     }
 
+    /// After a backslash and `n`: if `n` is `x` followed by hex digits
+    /// (GNU's `\xHH`), consumes them and returns the byte.
+    fn hex_escape(&mut self, n: u8) -> Option<u8> {
+        if n != b'x' {
+            return None;
+        }
+        let mut v: u8 = 0;
+        let mut digits = 0;
+        while digits < 2 {
+            let Some(d) = self.peek().and_then(|c| (c as char).to_digit(16)) else {
+                break;
+            };
+            v = v * 16 + d as u8;
+            self.pos += 1;
+            digits += 1;
+        }
+        (digits > 0).then_some(v)
+    }
+
     /// Text up to the next unescaped `delim` (consumed), outside bracket
     /// expressions; `\delim` becomes `delim` and `\n` a newline.
     fn delimited(&mut self, delim: u8) -> Option<Vec<u8>> {
@@ -505,6 +524,10 @@ impl Parser<'_> {
                     } else if n == b'\n' {
                         // A backslash-newline is a newline.
                         out.push(b'\n');
+                    } else if let Some(b) = self.hex_escape(n) {
+                        // GNU's `\xHH` is that byte, as if typed (so
+                        // `\x2e` is a dot that matches any byte there too).
+                        out.push(b);
                     } else {
                         out.push(b'\\');
                         out.push(n);
@@ -547,11 +570,13 @@ impl Parser<'_> {
                         }
                     }
                     let end = i.min(self.s.len());
-                    // GNU sed reads `\n` in a bracket as a newline too.
+                    // GNU sed reads `\n` and `\t` in a bracket as a
+                    // newline and a tab too.
                     let mut k = start;
                     while k < end && self.s[k] != b'\n' {
-                        if self.s[k] == b'\\' && self.s.get(k + 1) == Some(&b'n') && k + 1 < end {
-                            out.push(b'\n');
+                        let next = self.s.get(k + 1).copied();
+                        if self.s[k] == b'\\' && matches!(next, Some(b'n' | b't')) && k + 1 < end {
+                            out.push(if next == Some(b'n') { b'\n' } else { b'\t' });
                             k += 2;
                         } else {
                             out.push(self.s[k]);
@@ -704,6 +729,10 @@ impl Parser<'_> {
                         }
                         b'n' => lit.push(b'\n'),
                         b't' => lit.push(b'\t'),
+                        b'x' => match self.hex_escape(n) {
+                            Some(b) => lit.push(b),
+                            None => lit.push(n),
+                        },
                         b'U' | b'L' | b'E' | b'u' | b'l' => {
                             flush(&mut lit, &mut pieces);
                             pieces.push(Piece::Case(n));
