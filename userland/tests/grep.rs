@@ -100,6 +100,9 @@ fn words_lines_case_and_only_matching() {
     assert_eq!(grep(&["-x", "-E", "ba|baz"], TEXT), ("baz\n".into(), 0));
     assert_eq!(grep(&["-i", "FOO B"], TEXT), ("foo bar\n".into(), 0));
     assert_eq!(grep(&["-y", "BAZ"], TEXT), ("baz\n".into(), 0));
+    // Case folding happens before a bracket's negation.
+    assert_eq!(grep(&["-i", "^[^a]$"], "A\nb\n"), ("b\n".into(), 0));
+    assert_eq!(grep(&["-io", "[[:upper:]]x"], "ax\n"), ("ax\n".into(), 0));
     assert_eq!(
         grep(&["-o", "-E", "b.."], TEXT),
         ("bar\nbaz\nbar\n".into(), 0)

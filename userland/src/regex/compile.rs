@@ -94,12 +94,9 @@ impl Compiler {
                     self.push(Inst::Byte(*b))?;
                 }
             }
+            // Sets were case-folded by the parser, before any negation.
             Node::Set(s) => {
-                let mut s = **s;
-                if self.icase {
-                    s.fold_case();
-                }
-                self.push(Inst::Set(s))?;
+                self.push(Inst::Set(**s))?;
             }
             Node::Look(l) => {
                 self.push(Inst::Look(*l))?;

@@ -140,7 +140,7 @@ impl Regex {
                 backrefs: false,
             }
         } else {
-            parse::parse(pat, opts.extended)?
+            parse::parse(pat, opts.extended, opts.icase)?
         };
         let icase = opts.icase;
         if opts.word || opts.line {
@@ -533,5 +533,109 @@ mod tests {
         assert!(re.is_match(b"HBLLo"));
         let re = Regex::new(b"\\(a\\)\\1", false, true).expect("re");
         assert!(re.is_match(b"aA"));
+        let re = Regex::new(b"[^a]", false, true).expect("re");
+        assert!(!re.is_match(b"aA"));
+        assert!(re.is_match(b"b"));
+    }
+
+    /// A small deterministic pseudo-random generator for the tests below.
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn next(&mut self, n: usize) -> usize {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((self.0 >> 33) as usize) % n
+        }
+    }
+
+    /// A random ERE over `a` and `b`.
+    fn random_ere(rng: &mut Lcg, depth: usize) -> String {
+        let atom = |rng: &mut Lcg| -> String {
+            match rng.next(6) {
+                0 => "a".into(),
+                1 => "b".into(),
+                2 => ".".into(),
+                3 => "[ab]".into(),
+                4 => "^".into(),
+                _ => "$".into(),
+            }
+        };
+        let mut out = String::new();
+        for _ in 0..1 + rng.next(3) {
+            let piece = if depth > 0 && rng.next(3) == 0 {
+                let inner = random_ere(rng, depth - 1);
+                if rng.next(2) == 0 {
+                    format!("({inner}|{})", random_ere(rng, depth - 1))
+                } else {
+                    format!("({inner})")
+                }
+            } else {
+                atom(rng)
+            };
+            out.push_str(&piece);
+            match rng.next(6) {
+                0 => out.push('*'),
+                1 => out.push('+'),
+                2 => out.push('?'),
+                3 => out.push_str("{1,2}"),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn pike_vm_agrees_with_backtracker() {
+        let mut rng = Lcg(42);
+        for _ in 0..3000 {
+            let pat = random_ere(&mut rng, 2);
+            let text: Vec<u8> = (0..rng.next(8))
+                .map(|_| if rng.next(2) == 0 { b'a' } else { b'b' })
+                .collect();
+            let parsed = parse::parse(pat.as_bytes(), true, false).expect("random pattern parses");
+            let prog = compile::compile(&parsed.node, parsed.groups, false).expect("compiles");
+            let mut cache = pikevm::Cache::new(&prog, prog.slots);
+            let hints = pikevm::Hints {
+                prefix: b"",
+                icase: false,
+                first: None,
+                anchored: false,
+            };
+            for start in 0..=text.len() {
+                let vm = pikevm::search(&prog, &mut cache, &hints, &text, start);
+                let bt = backtrack::search(&prog, &text, start);
+                assert_eq!(
+                    vm,
+                    bt,
+                    "{pat} on {:?} from {start}",
+                    String::from_utf8_lossy(&text)
+                );
+            }
+            // And through the public interface, with its shortcuts.
+            let re = ere(&pat);
+            let vm = re.find_at(&text, 0);
+            let bt = backtrack::search(&prog, &text, 0).map(|s| (s[0], s[1]));
+            assert_eq!(vm, bt, "{pat}");
+        }
+    }
+
+    #[test]
+    fn random_syntax_never_panics() {
+        let alphabet = b"ab()[]{}\\|*+?.^$-,:=12 ";
+        let mut rng = Lcg(7);
+        for _ in 0..20_000 {
+            let pat: Vec<u8> = (0..rng.next(12))
+                .map(|_| alphabet[rng.next(alphabet.len())])
+                .collect();
+            for extended in [false, true] {
+                if let Ok(re) = Regex::new(&pat, extended, rng.next(2) == 0) {
+                    let _ = re.is_match(b"ab(a)[b]{1}");
+                    let _ = re.captures_at(b"aab|*+", 1);
+                }
+            }
+        }
     }
 }

@@ -107,11 +107,14 @@ pub struct Parsed {
 }
 
 /// Parses `pat` as an ERE (`extended`) or a BRE.
-pub fn parse(pat: &[u8], extended: bool) -> Result<Parsed, Error> {
+/// With `icase`, bracket expressions are case-folded before negation
+/// (`[^a]` must not match `A`).
+pub fn parse(pat: &[u8], extended: bool, icase: bool) -> Result<Parsed, Error> {
     let mut p = Parser {
         pat,
         pos: 0,
         extended,
+        icase,
         groups: 0,
         open: Vec::new(),
         backrefs: false,
@@ -134,6 +137,7 @@ struct Parser<'a> {
     pat: &'a [u8],
     pos: usize,
     extended: bool,
+    icase: bool,
     groups: usize,
     /// Groups opened and not yet closed (a back-reference to one of them is
     /// invalid).
@@ -201,8 +205,12 @@ impl Parser<'_> {
             // after `\(` and `\|`), and `$` only last.
             if c == b'^' && (self.extended || self.pos == start) {
                 self.pos += 1;
-                items.push(Node::Look(Look::Start));
-                if !self.extended {
+                if self.extended {
+                    // `^*` in an ERE repeats the anchor (glibc).
+                    let node = self.postfix(Node::Look(Look::Start))?;
+                    items.push(node);
+                } else {
+                    items.push(Node::Look(Look::Start));
                     // `^*` in a BRE: the star is literal.
                     if self.peek() == Some(b'*') {
                         self.pos += 1;
@@ -213,7 +221,12 @@ impl Parser<'_> {
             }
             if c == b'$' && (self.extended || self.at_branch_end(self.pos + 1)) {
                 self.pos += 1;
-                items.push(Node::Look(Look::End));
+                let node = if self.extended {
+                    self.postfix(Node::Look(Look::End))?
+                } else {
+                    Node::Look(Look::End)
+                };
+                items.push(node);
                 continue;
             }
             if self.extended && c == b')' && self.open.is_empty() {
@@ -522,6 +535,9 @@ impl Parser<'_> {
             } else {
                 set.insert(lo);
             }
+        }
+        if self.icase {
+            set.fold_case();
         }
         if negate {
             set.negate();
