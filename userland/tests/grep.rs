@@ -353,6 +353,12 @@ fn invalid_patterns_and_options() {
     assert!(stderr(&o).starts_with("grep: invalid option -- 'X'\nUsage: grep "));
     let o = run(None, &["grep"], b"");
     assert_eq!(o.status.code(), Some(2));
+    let o = run(
+        None,
+        &["grep", "--color=auto", "-a", "--line-buffered", "b"],
+        b"a\nb\n",
+    );
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "b\n");
     let o = run(None, &["grep", "--help"], b"");
     assert_eq!(o.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&o.stdout).starts_with("Usage: grep "));

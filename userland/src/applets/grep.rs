@@ -11,7 +11,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 /// Usage text after "Usage: grep " (BusyBox's, with -G).
-pub const USAGE: &str = "[-HhnlLoqvsrRiwFEz] [-m N] [-A|B|C N] { PATTERN | -e PATTERN... | -f FILE... } [FILE]...\n\nSearch for PATTERN in FILEs (or stdin)\n\n\t-H\tAdd 'filename:' prefix\n\t-h\tDo not add 'filename:' prefix\n\t-n\tAdd 'line_no:' prefix\n\t-l\tShow only names of files that match\n\t-L\tShow only names of files that don't match\n\t-c\tShow only count of matching lines\n\t-o\tShow only the matching part of line\n\t-q\tQuiet. Return 0 if PATTERN is found, 1 otherwise\n\t-v\tSelect non-matching lines\n\t-s\tSuppress open and read errors\n\t-r\tRecurse\n\t-R\tRecurse and dereference symlinks\n\t-i\tIgnore case\n\t-w\tMatch whole words only\n\t-x\tMatch whole lines only\n\t-F\tPATTERN is a literal (not regexp)\n\t-G\tPATTERN is a basic regexp (default)\n\t-E\tPATTERN is an extended regexp\n\t-z\tNUL terminated input and output\n\t-m N\tMatch up to N times per file\n\t-A N\tPrint N lines of trailing context\n\t-B N\tPrint N lines of leading context\n\t-C N\tSame as '-A N -B N'\n\t-e PTRN\tPattern to match\n\t-f FILE\tRead pattern from file";
+pub const USAGE: &str = "[-HhnlLoqvsrRiwFEz] [-m N] [-A|B|C N] { PATTERN | -e PATTERN... | -f FILE... } [FILE]...\n\nSearch for PATTERN in FILEs (or stdin)\n\n\t-H\tAdd 'filename:' prefix\n\t-h\tDo not add 'filename:' prefix\n\t-n\tAdd 'line_no:' prefix\n\t-l\tShow only names of files that match\n\t-L\tShow only names of files that don't match\n\t-c\tShow only count of matching lines\n\t-o\tShow only the matching part of line\n\t-q\tQuiet. Return 0 if PATTERN is found, 1 otherwise\n\t-v\tSelect non-matching lines\n\t-s\tSuppress open and read errors\n\t-r\tRecurse\n\t-R\tRecurse and dereference symlinks\n\t-i\tIgnore case\n\t-w\tMatch whole words only\n\t-x\tMatch whole lines only\n\t-a\tIgnored (binary files are searched as text)\n\t-F\tPATTERN is a literal (not regexp)\n\t-G\tPATTERN is a basic regexp (default)\n\t-E\tPATTERN is an extended regexp\n\t-z\tNUL terminated input and output\n\t-m N\tMatch up to N times per file\n\t-A N\tPrint N lines of trailing context\n\t-B N\tPrint N lines of leading context\n\t-C N\tSame as '-A N -B N'\n\t-e PTRN\tPattern to match\n\t-f FILE\tRead pattern from file";
 
 /// Exit status for errors (bad pattern, unreadable file), as in GNU and
 /// BusyBox grep: 1 only means "nothing selected".
@@ -42,6 +42,7 @@ const LONG: &[(&str, char)] = &[
     ("files-without-match", 'L'),
     ("files-with-matches", 'l'),
     ("count", 'c'),
+    ("text", 'a'),
     ("after-context", 'A'),
     ("before-context", 'B'),
     ("context", 'C'),
@@ -86,8 +87,30 @@ enum Stop {
 }
 
 /// Entry point for grep, egrep (-E) and fgrep (-F).
-pub fn main(args: Vec<OsString>) -> i32 {
-    let p = match getopt(&args, "EFGe:f:iwxzsvm:nHhoqrRLlcA:B:C:y", LONG, true) {
+pub fn main(mut args: Vec<OsString>) -> i32 {
+    // Accepted and ignored: output is never coloured, and lines are always
+    // printed as text.
+    let end = args
+        .iter()
+        .position(|a| a.as_bytes() == b"--")
+        .unwrap_or(args.len());
+    let mut i = 1;
+    let mut limit = end;
+    while i < limit {
+        let a = args[i].as_bytes();
+        if a == b"--color"
+            || a == b"--colour"
+            || a.starts_with(b"--color=")
+            || a.starts_with(b"--colour=")
+            || a == b"--line-buffered"
+        {
+            args.remove(i);
+            limit -= 1;
+        } else {
+            i += 1;
+        }
+    }
+    let p = match getopt(&args, "EFGe:f:iwxzsvm:nHhoqrRLlcA:B:C:ya", LONG, true) {
         Ok(p) => p,
         Err(Exit(0)) => return 0,
         Err(Exit(_)) => return EXIT_ERROR,
