@@ -9,6 +9,7 @@
 
 mod backtrack;
 mod compile;
+mod dfa;
 mod literal;
 mod parse;
 mod pikevm;
@@ -93,6 +94,8 @@ struct Program {
     icase: bool,
     /// The bytes a match can start with.
     first: Option<parse::ByteSet>,
+    /// The lazy DFA for yes/no questions, when the program allows one.
+    dfa: RefCell<Option<dfa::Dfa>>,
     /// Reusable VM memory: one for yes/no questions, one for positions.
     cache_test: RefCell<Option<pikevm::Cache>>,
     cache_find: RefCell<Option<pikevm::Cache>>,
@@ -166,6 +169,11 @@ impl Regex {
             kind: Kind::Program(Box::new(Program {
                 backrefs: parsed.backrefs,
                 first: pikevm::first_bytes(&prog),
+                dfa: RefCell::new(if parsed.backrefs {
+                    None
+                } else {
+                    dfa::Dfa::new(&prog)
+                }),
                 prog,
                 prefix,
                 required,
@@ -204,6 +212,11 @@ impl Regex {
                 }
                 if p.backrefs {
                     return backtrack::search(&p.prog, text, 0).is_some();
+                }
+                if let Some(dfa) = p.dfa.borrow_mut().as_mut() {
+                    if let Some(m) = dfa.is_match(&p.prog, text) {
+                        return m;
+                    }
                 }
                 run(p, &p.cache_test, 0, text, 0).is_some()
             }
@@ -263,14 +276,18 @@ impl Regex {
 }
 
 impl Program {
-    /// Whether `text` contains the literal every match contains.
+    /// Whether `text` contains the literals every match contains (the
+    /// prefix and the longest required run).
     fn has_required(&self, text: &[u8]) -> bool {
-        self.required.is_empty()
-            || if self.icase {
-                literal::find_icase(&self.required, text).is_some()
-            } else {
-                literal::find(&self.required, text).is_some()
-            }
+        let has = |lit: &[u8]| {
+            lit.is_empty()
+                || if self.icase {
+                    literal::find_icase(lit, text).is_some()
+                } else {
+                    literal::find(lit, text).is_some()
+                }
+        };
+        has(&self.required) && has(&self.prefix)
     }
 }
 
@@ -614,11 +631,31 @@ mod tests {
                     String::from_utf8_lossy(&text)
                 );
             }
+            // The lazy DFA answers yes/no like the VM.
+            if let Some(mut dfa) = dfa::Dfa::new(&prog) {
+                let mut yes_no = pikevm::Cache::new(&prog, 0);
+                let vm = pikevm::search(&prog, &mut yes_no, &hints, &text, 0).is_some();
+                assert_eq!(dfa.is_match(&prog, &text), Some(vm), "{pat} (DFA)");
+            }
             // And through the public interface, with its shortcuts.
             let re = ere(&pat);
             let vm = re.find_at(&text, 0);
             let bt = backtrack::search(&prog, &text, 0).map(|s| (s[0], s[1]));
             assert_eq!(vm, bt, "{pat}");
+        }
+    }
+
+    #[test]
+    fn dfa_cache_overflow_falls_back() {
+        // The n-th byte from the end being `a` needs 2^n DFA states.
+        let re = ere("(a|b)*a(a|b){14}$");
+        let mut rng = Lcg(3);
+        for _ in 0..50 {
+            let text: Vec<u8> = (0..200)
+                .map(|_| if rng.next(2) == 0 { b'a' } else { b'b' })
+                .collect();
+            let expected = text[text.len() - 15] == b'a';
+            assert_eq!(re.is_match(&text), expected);
         }
     }
 
