@@ -160,10 +160,8 @@ impl Dfa {
             let pc = pc as usize;
             match &prog.insts[pc] {
                 Inst::Match => return true,
-                Inst::Look(Look::End) => {
-                    if self.end_closure_matches(prog, pc + 1, empty) {
-                        return true;
-                    }
+                Inst::Look(Look::End) if self.end_closure_matches(prog, pc + 1, empty) => {
+                    return true
                 }
                 _ => {}
             }
