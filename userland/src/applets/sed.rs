@@ -1313,6 +1313,11 @@ impl Sed {
         let Kind::Subst(s) = &self.cmds[pc].kind else {
             return Ok(false);
         };
+        // The yes/no automaton is much faster than finding the groups:
+        // most lines are ruled out by it.
+        if !re.is_match(ps) {
+            return Ok(false);
+        }
         let mut out = Vec::new();
         let mut copied = 0;
         let mut pos = 0;
