@@ -31,6 +31,10 @@ pub enum Inst {
     Match,
 }
 
+/// Groups beyond this one are not recorded: nothing can refer to them
+/// (`\1`..`\9`), and every recorded group costs memory in each thread.
+pub const MAX_GROUP: usize = 9;
+
 /// A compiled program.
 pub struct Prog {
     /// Instructions; execution starts at 0.
@@ -45,7 +49,7 @@ pub struct Prog {
 
 /// Instruction count beyond which a pattern is refused: `{m,n}` is expanded,
 /// so nested counts could otherwise demand unbounded memory.
-const MAX_INSTS: usize = 250_000;
+const MAX_INSTS: usize = 100_000;
 
 /// Compiles `node` with `groups` capturing groups.
 pub fn compile(node: &Node, groups: usize, icase: bool) -> Result<Prog, Error> {
@@ -60,7 +64,7 @@ pub fn compile(node: &Node, groups: usize, icase: bool) -> Result<Prog, Error> {
     c.push(Inst::Match)?;
     Ok(Prog {
         insts: c.insts,
-        slots: 2 * (groups + 1),
+        slots: 2 * (groups.min(MAX_GROUP) + 1),
         regs: c.regs,
         icase,
     })
@@ -105,9 +109,13 @@ impl Compiler {
                 self.push(Inst::Backref(*n))?;
             }
             Node::Group(inner, n) => {
-                self.push(Inst::Save(2 * n))?;
-                self.node(inner)?;
-                self.push(Inst::Save(2 * n + 1))?;
+                if *n <= MAX_GROUP {
+                    self.push(Inst::Save(2 * n))?;
+                    self.node(inner)?;
+                    self.push(Inst::Save(2 * n + 1))?;
+                } else {
+                    self.node(inner)?;
+                }
             }
             Node::Concat(items) => {
                 for item in items {

@@ -545,6 +545,19 @@ mod tests {
     }
 
     #[test]
+    fn many_groups() {
+        let pat = "(a)".repeat(12);
+        let text = "a".repeat(12);
+        let c = caps(&ere(&pat), &text);
+        assert_eq!(c.len(), 10);
+        assert_eq!(c[9].as_deref(), Some("a"));
+        let pat = format!("{}\\9", "(a)".repeat(12));
+        assert!(ere(&pat).is_match("a".repeat(13).as_bytes()));
+        let pat = "()".repeat(30_000);
+        assert!(ere(&pat).is_match(b""));
+    }
+
+    #[test]
     fn case_insensitive() {
         let re = Regex::new(b"h[a-c]llO", false, true).expect("re");
         assert!(re.is_match(b"HBLLo"));
