@@ -217,6 +217,13 @@ pub fn main(mut args: Vec<OsString>) -> i32 {
             }
         }
     }
+    // Several regular expressions run as one automaton. Fixed strings stay
+    // apart: a substring search each beats an automaton over many words.
+    if patterns.len() > 1 && !fixed {
+        if let Some(Ok(re)) = Regex::any_of(&sources, &opts) {
+            patterns = vec![re];
+        }
+    }
     let recursive = p.has('r') || p.has('R');
     let defaulted = operands.is_empty();
     if defaulted {

@@ -136,15 +136,54 @@ impl Regex {
 
     /// Compiles `pat` as `opts` say.
     pub fn with_options(pat: &[u8], opts: &Options) -> Result<Regex, Error> {
-        let mut parsed = if opts.fixed {
-            parse::Parsed {
+        let parsed = Regex::parse_one(pat, opts)?;
+        Regex::build(parsed, opts)
+    }
+
+    /// One pattern matching wherever any of `pats` would, with the
+    /// leftmost-longest of their matches: one automaton instead of one per
+    /// pattern (`grep -e A -e B`). Patterns with back-references cannot be
+    /// combined (their group numbers would clash): None then.
+    pub fn any_of(pats: &[Vec<u8>], opts: &Options) -> Option<Result<Regex, Error>> {
+        let mut alts = Vec::new();
+        let mut groups = 0;
+        for pat in pats {
+            match Regex::parse_one(pat, opts) {
+                Ok(p) if p.backrefs => return None,
+                Ok(p) => {
+                    groups = groups.max(p.groups);
+                    alts.push(p.node);
+                }
+                Err(e) => return Some(Err(e)),
+            }
+        }
+        let node = if alts.len() == 1 {
+            alts.pop().unwrap_or(Node::Empty)
+        } else {
+            Node::Alt(alts)
+        };
+        let parsed = parse::Parsed {
+            node,
+            groups,
+            backrefs: false,
+        };
+        Some(Regex::build(parsed, opts))
+    }
+
+    /// Parses one pattern (or takes it as a fixed string).
+    fn parse_one(pat: &[u8], opts: &Options) -> Result<parse::Parsed, Error> {
+        if opts.fixed {
+            return Ok(parse::Parsed {
                 node: Node::Concat(pat.iter().map(|&b| Node::Byte(b)).collect()),
                 groups: 0,
                 backrefs: false,
-            }
-        } else {
-            parse::parse(pat, opts.extended, opts.icase)?
-        };
+            });
+        }
+        parse::parse(pat, opts.extended, opts.icase)
+    }
+
+    /// Compiles a parsed pattern, adding -w / -x edges.
+    fn build(mut parsed: parse::Parsed, opts: &Options) -> Result<Regex, Error> {
         let icase = opts.icase;
         if opts.word || opts.line {
             let (before, after) = if opts.line {
@@ -542,6 +581,31 @@ mod tests {
         let t = std::time::Instant::now();
         let _ = bre("\\(a*\\)*b\\1").is_match(text.as_bytes());
         assert!(t.elapsed().as_secs() < 20);
+    }
+
+    #[test]
+    fn combined_patterns() {
+        let opts = Options {
+            extended: true,
+            ..Options::default()
+        };
+        let pats = [b"b".to_vec(), b"bcd".to_vec(), b"x(y|z)".to_vec()];
+        let re = Regex::any_of(&pats, &opts)
+            .expect("combinable")
+            .expect("valid");
+        assert_eq!(re.find_at(b"abcde", 0), Some((1, 4)));
+        assert_eq!(re.find_at(b"..xz", 0), Some((2, 4)));
+        assert!(!re.is_match(b"xx"));
+        let line = Options { line: true, ..opts };
+        let re = Regex::any_of(&pats, &line)
+            .expect("combinable")
+            .expect("valid");
+        assert!(re.is_match(b"bcd") && !re.is_match(b"bc"));
+        assert!(Regex::any_of(&[b"(a)\\1".to_vec()], &opts).is_none());
+        assert_eq!(
+            Regex::any_of(&[b"(".to_vec()], &opts).map(|r| r.err()),
+            Some(Some(Error::UnmatchedParen))
+        );
     }
 
     #[test]
