@@ -182,6 +182,7 @@ fn commands() {
         format!("{}$\n", "x".repeat(100))
     );
     assert_eq!(sed(&["z;s/^$/empty/"], "a\n"), "empty\n");
+    assert_eq!(sed(&["s/a/b/w /dev/stdout\ns/b/c/"], "a\n"), "b\nc\n");
     assert_eq!(sed(&["-n", "F"], "a\n"), "-\n");
     assert_eq!(sed(&["P;D"], "a\nb\n"), "a\nb\n");
     assert_eq!(sed(&["# comment\np"], "a\n"), "a\na\n");

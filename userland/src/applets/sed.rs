@@ -417,6 +417,11 @@ impl Parser<'_> {
         if name.is_empty() {
             return fail("missing filename in r/R/w/W commands");
         }
+        // Standard output is output 0, so that `w /dev/stdout` keeps its
+        // place among the other lines printed.
+        if name == b"/dev/stdout" {
+            return Ok(0);
+        }
         if let Some(i) = self.wfiles.iter().position(|n| *n == name) {
             return Ok(i + 1);
         }
@@ -1566,7 +1571,6 @@ pub fn main(mut args: Vec<OsString>) -> i32 {
     let mut outs = vec![Output::new(stdout)];
     for name in &parsed.wfiles {
         let w: Box<dyn Write> = match &name[..] {
-            b"/dev/stdout" => Box::new(io::stdout()),
             b"/dev/stderr" => Box::new(io::stderr()),
             _ => match File::create(OsStr::from_bytes(name)) {
                 Ok(f) => Box::new(io::BufWriter::new(f)),
