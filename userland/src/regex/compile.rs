@@ -1,7 +1,7 @@
 //! Compiling a [`Node`] tree into a program for the Pike VM and the
 //! backtracker: Thompson's construction with explicit capture slots.
 
-use super::parse::{ByteSet, Look, Node};
+use super::parse::{is_word, ByteSet, Look, Node};
 use super::Error;
 
 /// One instruction of a compiled program.
@@ -201,17 +201,24 @@ pub fn nullable(node: &Node) -> bool {
 /// Whether assertion `look` holds at `pos` in `text`.
 #[inline]
 pub fn look_ok(look: Look, text: &[u8], pos: usize) -> bool {
-    use super::parse::is_word;
-    let before = pos > 0 && text.get(pos - 1).is_some_and(|&b| is_word(b));
-    let after = text.get(pos).is_some_and(|&b| is_word(b));
+    let prev_word = pos > 0 && text.get(pos - 1).is_some_and(|&b| is_word(b));
+    look_ok_ctx(look, pos == 0, prev_word, text.get(pos).copied())
+}
+
+/// Whether assertion `look` holds at a position that is the start of the
+/// subject (`at_start`), follows a word character (`prev_word`), and is
+/// followed by `next` (None at the end).
+#[inline]
+pub fn look_ok_ctx(look: Look, at_start: bool, prev_word: bool, next: Option<u8>) -> bool {
+    let next_word = next.is_some_and(is_word);
     match look {
-        Look::Start => pos == 0,
-        Look::End => pos == text.len(),
-        Look::WordStart => !before && after,
-        Look::WordEnd => before && !after,
-        Look::WordBoundary => before != after,
-        Look::NotWordBoundary => before == after,
-        Look::NoWordBefore => !before,
-        Look::NoWordAfter => !after,
+        Look::Start => at_start,
+        Look::End => next.is_none(),
+        Look::WordStart => !prev_word && next_word,
+        Look::WordEnd => prev_word && !next_word,
+        Look::WordBoundary => prev_word != next_word,
+        Look::NotWordBoundary => prev_word == next_word,
+        Look::NoWordBefore => !prev_word,
+        Look::NoWordAfter => !next_word,
     }
 }

@@ -211,7 +211,7 @@ impl Regex {
                 dfa: RefCell::new(if parsed.backrefs {
                     None
                 } else {
-                    dfa::Dfa::new(&prog)
+                    dfa::Dfa::new(&prog, anchored)
                 }),
                 prog,
                 prefix,
@@ -648,13 +648,17 @@ mod tests {
     /// A random ERE over `a` and `b`.
     fn random_ere(rng: &mut Lcg, depth: usize) -> String {
         let atom = |rng: &mut Lcg| -> String {
-            match rng.next(6) {
+            match rng.next(10) {
                 0 => "a".into(),
                 1 => "b".into(),
                 2 => ".".into(),
                 3 => "[ab]".into(),
                 4 => "^".into(),
-                _ => "$".into(),
+                5 => "$".into(),
+                6 => "\\<".into(),
+                7 => "\\>".into(),
+                8 => "\\b".into(),
+                _ => " ".into(),
             }
         };
         let mut out = String::new();
@@ -687,7 +691,7 @@ mod tests {
         for _ in 0..3000 {
             let pat = random_ere(&mut rng, 2);
             let text: Vec<u8> = (0..rng.next(8))
-                .map(|_| if rng.next(2) == 0 { b'a' } else { b'b' })
+                .map(|_| [b'a', b'b', b' '][rng.next(3)])
                 .collect();
             let parsed = parse::parse(pat.as_bytes(), true, false).expect("random pattern parses");
             let prog = compile::compile(&parsed.node, parsed.groups, false).expect("compiles");
@@ -709,7 +713,7 @@ mod tests {
                 );
             }
             // The lazy DFA answers yes/no like the VM.
-            if let Some(mut dfa) = dfa::Dfa::new(&prog) {
+            if let Some(mut dfa) = dfa::Dfa::new(&prog, false) {
                 let mut yes_no = pikevm::Cache::new(&prog, 0);
                 let vm = pikevm::search(&prog, &mut yes_no, &hints, &text, 0).is_some();
                 assert_eq!(dfa.is_match(&prog, &text), Some(vm), "{pat} (DFA)");
