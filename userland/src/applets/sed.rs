@@ -931,8 +931,8 @@ impl Input {
     fn next(&mut self) -> Result<Option<(Vec<u8>, bool)>, Fail> {
         self.fill()?;
         let line = self.ahead.take();
-        if line.is_some() {
-            self.name = self.ahead_name.clone();
+        if line.is_some() && self.name != self.ahead_name {
+            self.name.clone_from(&self.ahead_name);
         }
         Ok(line)
     }

@@ -1,11 +1,14 @@
 //! POSIX regular expressions on bytes, for grep and sed.
 //!
 //! Patterns are parsed as BRE or ERE (with GNU's `\+ \? \| \< \> \b \w`
-//! extensions) by [`parse`], compiled into a Thompson NFA program by
-//! [`compile`] and run by the Pike VM ([`pikevm`]), whose work is linear in
-//! the subject. Only patterns with back-references use the backtracker
-//! ([`backtrack`]), which has a step budget. Matches are leftmost-longest, as
-//! POSIX requires. Fixed strings skip all of this ([`literal`]).
+//! extensions) by [`parse`] and compiled into a Thompson NFA program by
+//! [`compile`]. Yes/no questions go to a lazily built DFA ([`dfa`]); finding
+//! where a match is and what its groups hold is the Pike VM's job
+//! ([`pikevm`]), whose work is linear in the subject. Only patterns with
+//! back-references use the backtracker ([`backtrack`]), which has a step
+//! budget. Matches are leftmost-longest, as POSIX requires. Fixed strings,
+//! literal prefixes and required substrings use fast byte searches
+//! ([`literal`]).
 
 mod backtrack;
 mod compile;
