@@ -156,6 +156,8 @@ fn commands() {
     assert_eq!(sed(&["1a\\\nl1\\\nl2"], "a\nb\n"), "a\nl1\nl2\nb\n");
     assert_eq!(sed(&["$a end"], WORDS), "one two\nthree four\nfive\nend\n");
     assert_eq!(sed(&["-e", "1a\\", "-e", "foo"], "a\n"), "a\nfoo\n");
+    assert_eq!(sed(&["-n", "-e", "1{a X", "-e", "p}"], "a\nb\n"), "a\nX\n");
+    assert_eq!(sed(&["-e", "1r /nonexistent", "-e", "p"], "a\n"), "a\na\n");
     assert_eq!(sed(&["$!N;P;D"], ABCD), ABCD);
     assert_eq!(sed(&["1!G;h;$!d"], ABCD), "d\nc\nb\na\n");
     assert_eq!(sed(&["-n", "2{p;p}"], ABCD), "b\nb\n");
@@ -285,6 +287,9 @@ fn script_errors() {
     sed_fails(&["s//x/"], 1, "sed: no previous regular expression");
     let o = run(None, &[], b"");
     assert_eq!(o.status.code(), Some(1));
+    let o = run(None, &["2q5"], b"a\nb\nc\n");
+    assert_eq!(o.status.code(), Some(5));
+    assert_eq!(o.stdout, b"a\nb\n");
 }
 
 #[test]

@@ -375,17 +375,13 @@ impl Parser<'_> {
         }
     }
 
-    /// The rest of the line (consumed, newline included).
+    /// The rest of the line (consumed, up to the newline).
     fn rest_of_line(&mut self) -> Vec<u8> {
         let start = self.pos;
         while self.peek().is_some_and(|c| c != b'\n') {
             self.pos += 1;
         }
-        let text = self.s[start..self.pos].to_vec();
-        if self.peek().is_some() {
-            self.pos += 1;
-        }
-        text
+        self.s[start..self.pos].to_vec()
     }
 
     fn number(&mut self) -> Option<u64> {
@@ -613,18 +609,19 @@ impl Parser<'_> {
             return fail("expected \\ after 'a', 'c' or 'i'");
         }
         let mut out = Vec::new();
-        while let Some(c) = self.peek() {
+        // Up to an unescaped newline, which is left for the command loop.
+        while let Some(c) = self.peek().filter(|&c| c != b'\n') {
             self.pos += 1;
-            match c {
-                b'\\' => match self.peek() {
+            if c == b'\\' {
+                match self.peek() {
                     Some(n) => {
                         self.pos += 1;
                         out.push(n);
                     }
                     None => break,
-                },
-                b'\n' => break,
-                _ => out.push(c),
+                }
+            } else {
+                out.push(c);
             }
         }
         out.push(b'\n');
@@ -672,8 +669,6 @@ impl Parser<'_> {
                     self.pos += 1;
                     self.skip(b" \t");
                     let name = self.rest_of_line();
-                    // Leave the newline for the command loop to see.
-                    self.pos -= usize::from(self.s.get(self.pos.wrapping_sub(1)) == Some(&b'\n'));
                     s.wfile = Some(self.wfile(name)?);
                     break;
                 }
