@@ -200,6 +200,7 @@ fn context_lines_and_separators() {
         ("3\n4\n5\n".into(), 0)
     );
     assert_eq!(grep(&["-B2", "^5$"], &nums), ("3\n4\n5\n".into(), 0));
+    assert_eq!(grep(&["-A0", "-C1", "^5$"], &nums), ("4\n5\n".into(), 0));
     assert_eq!(
         grep(&["-n", "-A1", "^1[01]$"], &nums),
         ("10:10\n11:11\n12-12\n".into(), 0)

@@ -128,8 +128,10 @@ pub fn main(mut args: Vec<OsString>) -> i32 {
     let mut fixed = name.as_bytes() == b"fgrep";
     let mut sources: Vec<Vec<u8>> = Vec::new();
     let mut have_source = false;
-    let mut after = 0;
-    let mut before = 0;
+    // -A and -B win over -C whatever their order, as in GNU grep.
+    let mut after = None;
+    let mut before = None;
+    let mut context = 0;
     let mut max = None;
     for (c, v) in &p.opts {
         match c {
@@ -173,11 +175,10 @@ pub fn main(mut args: Vec<OsString>) -> i32 {
                     return EXIT_ERROR;
                 };
                 let n = usize::try_from(n).unwrap_or(usize::MAX);
-                if *c != 'B' {
-                    after = n;
-                }
-                if *c != 'A' {
-                    before = n;
+                match c {
+                    'A' => after = Some(n),
+                    'B' => before = Some(n),
+                    _ => context = n,
                 }
             }
             'm' => {
@@ -252,8 +253,8 @@ pub fn main(mut args: Vec<OsString>) -> i32 {
         silent: p.has('s'),
         only: p.has('o'),
         max,
-        after,
-        before,
+        after: after.unwrap_or(context),
+        before: before.unwrap_or(context),
         eol: if p.has('z') { 0 } else { b'\n' },
         recursive,
         deref: p.has('R'),
