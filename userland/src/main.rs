@@ -6,6 +6,7 @@ mod applets;
 mod common;
 mod control;
 mod fsutil;
+mod regex;
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;

@@ -13,6 +13,7 @@ pub mod df;
 pub mod du;
 pub mod echo;
 pub mod r#false;
+pub mod grep;
 pub mod install;
 pub mod kill;
 pub mod ln;
@@ -31,6 +32,7 @@ pub mod readlink;
 pub mod realpath;
 pub mod rm;
 pub mod rmdir;
+pub mod sed;
 pub mod sh;
 pub mod sleep;
 pub mod stat;
@@ -101,9 +103,24 @@ pub static APPLETS: &[Applet] = &[
         usage: echo::USAGE,
     },
     Applet {
+        name: "egrep",
+        main: grep::main,
+        usage: grep::USAGE,
+    },
+    Applet {
         name: "false",
         main: r#false::main,
         usage: r#false::USAGE,
+    },
+    Applet {
+        name: "fgrep",
+        main: grep::main,
+        usage: grep::USAGE,
+    },
+    Applet {
+        name: "grep",
+        main: grep::main,
+        usage: grep::USAGE,
     },
     Applet {
         name: "halt",
@@ -204,6 +221,11 @@ pub static APPLETS: &[Applet] = &[
         name: "rmdir",
         main: rmdir::main,
         usage: rmdir::USAGE,
+    },
+    Applet {
+        name: "sed",
+        main: sed::main,
+        usage: sed::USAGE,
     },
     Applet {
         name: "sh",
