@@ -4,6 +4,7 @@
 
 mod applets;
 mod common;
+mod text;
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;

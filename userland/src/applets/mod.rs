@@ -6,6 +6,7 @@ use std::ffi::OsString;
 pub mod cat;
 pub mod echo;
 pub mod r#false;
+pub mod head;
 pub mod kill;
 pub mod ls;
 pub mod mkdir;
@@ -14,9 +15,11 @@ pub mod poweroff;
 pub mod ps;
 pub mod sh;
 pub mod sleep;
+pub mod tail;
 pub mod r#true;
 pub mod umount;
 pub mod uname;
+pub mod wc;
 
 /// One program inside `ibox`.
 pub struct Applet {
@@ -50,6 +53,11 @@ pub static APPLETS: &[Applet] = &[
         name: "halt",
         main: poweroff::main,
         usage: poweroff::USAGE,
+    },
+    Applet {
+        name: "head",
+        main: head::main,
+        usage: head::USAGE,
     },
     Applet {
         name: "kill",
@@ -97,6 +105,11 @@ pub static APPLETS: &[Applet] = &[
         usage: sleep::USAGE,
     },
     Applet {
+        name: "tail",
+        main: tail::main,
+        usage: tail::USAGE,
+    },
+    Applet {
         name: "true",
         main: r#true::main,
         usage: r#true::USAGE,
@@ -110,6 +123,11 @@ pub static APPLETS: &[Applet] = &[
         name: "uname",
         main: uname::main,
         usage: uname::USAGE,
+    },
+    Applet {
+        name: "wc",
+        main: wc::main,
+        usage: wc::USAGE,
     },
 ];
 
