@@ -3,23 +3,34 @@
 
 use std::ffi::OsString;
 
+pub mod basename;
 pub mod cat;
+pub mod comm;
+pub mod dirname;
 pub mod echo;
 pub mod r#false;
+pub mod fold;
 pub mod head;
 pub mod kill;
 pub mod ls;
 pub mod mkdir;
 pub mod mount;
+pub mod nl;
+pub mod paste;
 pub mod poweroff;
 pub mod ps;
+pub mod rev;
+pub mod seq;
 pub mod sh;
 pub mod sleep;
+pub mod tac;
 pub mod tail;
+pub mod tee;
 pub mod r#true;
 pub mod umount;
 pub mod uname;
 pub mod wc;
+pub mod yes;
 
 /// One program inside `ibox`.
 pub struct Applet {
@@ -35,9 +46,24 @@ pub struct Applet {
 /// All applets, sorted by name.
 pub static APPLETS: &[Applet] = &[
     Applet {
+        name: "basename",
+        main: basename::main,
+        usage: basename::USAGE,
+    },
+    Applet {
         name: "cat",
         main: cat::main,
         usage: cat::USAGE,
+    },
+    Applet {
+        name: "comm",
+        main: comm::main,
+        usage: comm::USAGE,
+    },
+    Applet {
+        name: "dirname",
+        main: dirname::main,
+        usage: dirname::USAGE,
     },
     Applet {
         name: "echo",
@@ -48,6 +74,11 @@ pub static APPLETS: &[Applet] = &[
         name: "false",
         main: r#false::main,
         usage: r#false::USAGE,
+    },
+    Applet {
+        name: "fold",
+        main: fold::main,
+        usage: fold::USAGE,
     },
     Applet {
         name: "halt",
@@ -80,6 +111,16 @@ pub static APPLETS: &[Applet] = &[
         usage: mount::USAGE,
     },
     Applet {
+        name: "nl",
+        main: nl::main,
+        usage: nl::USAGE,
+    },
+    Applet {
+        name: "paste",
+        main: paste::main,
+        usage: paste::USAGE,
+    },
+    Applet {
         name: "poweroff",
         main: poweroff::main,
         usage: poweroff::USAGE,
@@ -95,6 +136,16 @@ pub static APPLETS: &[Applet] = &[
         usage: poweroff::USAGE,
     },
     Applet {
+        name: "rev",
+        main: rev::main,
+        usage: rev::USAGE,
+    },
+    Applet {
+        name: "seq",
+        main: seq::main,
+        usage: seq::USAGE,
+    },
+    Applet {
         name: "sh",
         main: sh::main,
         usage: sh::USAGE,
@@ -105,9 +156,19 @@ pub static APPLETS: &[Applet] = &[
         usage: sleep::USAGE,
     },
     Applet {
+        name: "tac",
+        main: tac::main,
+        usage: tac::USAGE,
+    },
+    Applet {
         name: "tail",
         main: tail::main,
         usage: tail::USAGE,
+    },
+    Applet {
+        name: "tee",
+        main: tee::main,
+        usage: tee::USAGE,
     },
     Applet {
         name: "true",
@@ -128,6 +189,11 @@ pub static APPLETS: &[Applet] = &[
         name: "wc",
         main: wc::main,
         usage: wc::USAGE,
+    },
+    Applet {
+        name: "yes",
+        main: yes::main,
+        usage: yes::USAGE,
     },
 ];
 
