@@ -3,9 +3,12 @@
 
 use std::ffi::OsString;
 
+pub mod base64;
 pub mod basename;
 pub mod cat;
+pub mod cksum;
 pub mod comm;
+pub mod cut;
 pub mod dirname;
 pub mod echo;
 pub mod r#false;
@@ -23,12 +26,14 @@ pub mod rev;
 pub mod seq;
 pub mod sh;
 pub mod sleep;
+pub mod strings;
 pub mod tac;
 pub mod tail;
 pub mod tee;
 pub mod r#true;
 pub mod umount;
 pub mod uname;
+pub mod uniq;
 pub mod wc;
 pub mod yes;
 
@@ -46,6 +51,11 @@ pub struct Applet {
 /// All applets, sorted by name.
 pub static APPLETS: &[Applet] = &[
     Applet {
+        name: "base64",
+        main: base64::main,
+        usage: base64::USAGE,
+    },
+    Applet {
         name: "basename",
         main: basename::main,
         usage: basename::USAGE,
@@ -56,9 +66,19 @@ pub static APPLETS: &[Applet] = &[
         usage: cat::USAGE,
     },
     Applet {
+        name: "cksum",
+        main: cksum::main,
+        usage: cksum::USAGE,
+    },
+    Applet {
         name: "comm",
         main: comm::main,
         usage: comm::USAGE,
+    },
+    Applet {
+        name: "cut",
+        main: cut::main,
+        usage: cut::USAGE,
     },
     Applet {
         name: "dirname",
@@ -156,6 +176,11 @@ pub static APPLETS: &[Applet] = &[
         usage: sleep::USAGE,
     },
     Applet {
+        name: "strings",
+        main: strings::main,
+        usage: strings::USAGE,
+    },
+    Applet {
         name: "tac",
         main: tac::main,
         usage: tac::USAGE,
@@ -184,6 +209,11 @@ pub static APPLETS: &[Applet] = &[
         name: "uname",
         main: uname::main,
         usage: uname::USAGE,
+    },
+    Applet {
+        name: "uniq",
+        main: uniq::main,
+        usage: uniq::USAGE,
     },
     Applet {
         name: "wc",
