@@ -30,6 +30,7 @@ pub mod strings;
 pub mod tac;
 pub mod tail;
 pub mod tee;
+pub mod tr;
 pub mod r#true;
 pub mod umount;
 pub mod uname;
@@ -194,6 +195,11 @@ pub static APPLETS: &[Applet] = &[
         name: "tee",
         main: tee::main,
         usage: tee::USAGE,
+    },
+    Applet {
+        name: "tr",
+        main: tr::main,
+        usage: tr::USAGE,
     },
     Applet {
         name: "true",
