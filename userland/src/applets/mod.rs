@@ -26,6 +26,7 @@ pub mod rev;
 pub mod seq;
 pub mod sh;
 pub mod sleep;
+pub mod sort;
 pub mod strings;
 pub mod tac;
 pub mod tail;
@@ -175,6 +176,11 @@ pub static APPLETS: &[Applet] = &[
         name: "sleep",
         main: sleep::main,
         usage: sleep::USAGE,
+    },
+    Applet {
+        name: "sort",
+        main: sort::main,
+        usage: sort::USAGE,
     },
     Applet {
         name: "strings",
