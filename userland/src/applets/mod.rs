@@ -11,6 +11,7 @@ pub mod comm;
 pub mod cut;
 pub mod dirname;
 pub mod echo;
+pub mod expr;
 pub mod r#false;
 pub mod fold;
 pub mod head;
@@ -91,6 +92,11 @@ pub static APPLETS: &[Applet] = &[
         name: "echo",
         main: echo::main,
         usage: echo::USAGE,
+    },
+    Applet {
+        name: "expr",
+        main: expr::main,
+        usage: expr::USAGE,
     },
     Applet {
         name: "false",
