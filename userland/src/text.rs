@@ -200,6 +200,80 @@ pub fn header(out: &mut impl Write, name: &OsStr, first: bool) -> io::Result<()>
     out.write_all(b" <==\n")
 }
 
+/// The named inputs read one after the other as one stream (od, hexdump).
+/// A file that cannot be opened is reported and skipped; `failed` records
+/// that for the exit status.
+pub struct Concat {
+    applet: &'static str,
+    names: std::vec::IntoIter<OsString>,
+    current: Option<(OsString, Box<dyn BufRead>)>,
+    /// Whether some input could not be opened or read.
+    pub failed: bool,
+}
+
+impl Concat {
+    /// A stream over `names` (standard input if empty).
+    pub fn new(applet: &'static str, names: &[OsString]) -> Concat {
+        Concat {
+            applet,
+            names: operands_or_stdin(names).into_iter(),
+            current: None,
+            failed: false,
+        }
+    }
+
+    /// Fills `buf` as far as the inputs allow; returns the bytes read (less
+    /// than `buf.len()` only at the end of the last input).
+    pub fn fill(&mut self, buf: &mut [u8]) -> usize {
+        let mut got = 0;
+        while got < buf.len() {
+            if self.current.is_none() {
+                let Some(name) = self.names.next() else {
+                    break;
+                };
+                match open(&name) {
+                    Ok(r) => self.current = Some((name, r)),
+                    Err(e) => {
+                        report_open(self.applet, &name, &e);
+                        self.failed = true;
+                    }
+                }
+                continue;
+            }
+            let Some((name, r)) = self.current.as_mut() else {
+                break;
+            };
+            match r.read(&mut buf[got..]) {
+                Ok(0) => self.current = None,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    report_read(self.applet, name, &e);
+                    self.failed = true;
+                    self.current = None;
+                }
+            }
+        }
+        got
+    }
+
+    /// Skips `n` bytes; returns how many could be skipped.
+    pub fn skip(&mut self, mut n: u64) -> u64 {
+        let mut buf = vec![0u8; BUF_SIZE];
+        let mut skipped = 0;
+        while n > 0 {
+            let want = n.min(BUF_SIZE as u64) as usize;
+            let got = self.fill(&mut buf[..want]);
+            skipped += got as u64;
+            n -= got as u64;
+            if got < want {
+                break;
+            }
+        }
+        skipped
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,11 +15,13 @@ pub mod expr;
 pub mod r#false;
 pub mod fold;
 pub mod head;
+pub mod hexdump;
 pub mod kill;
 pub mod ls;
 pub mod mkdir;
 pub mod mount;
 pub mod nl;
+pub mod od;
 pub mod paste;
 pub mod poweroff;
 pub mod ps;
@@ -119,6 +121,11 @@ pub static APPLETS: &[Applet] = &[
         usage: head::USAGE,
     },
     Applet {
+        name: "hexdump",
+        main: hexdump::main,
+        usage: hexdump::USAGE,
+    },
+    Applet {
         name: "kill",
         main: kill::main,
         usage: kill::USAGE,
@@ -142,6 +149,11 @@ pub static APPLETS: &[Applet] = &[
         name: "nl",
         main: nl::main,
         usage: nl::USAGE,
+    },
+    Applet {
+        name: "od",
+        main: od::main,
+        usage: od::USAGE,
     },
     Applet {
         name: "paste",
