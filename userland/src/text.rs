@@ -31,7 +31,10 @@ pub fn open(name: &OsStr) -> io::Result<Box<dyn BufRead>> {
     if is_stdin(name) {
         Ok(Box::new(BufReader::with_capacity(BUF_SIZE, io::stdin())))
     } else {
-        Ok(Box::new(BufReader::with_capacity(BUF_SIZE, File::open(name)?)))
+        Ok(Box::new(BufReader::with_capacity(
+            BUF_SIZE,
+            File::open(name)?,
+        )))
     }
 }
 
@@ -49,7 +52,11 @@ pub fn open_or_report(applet: &str, name: &OsStr) -> Option<Box<dyn BufRead>> {
 
 /// Prints `applet: can't open 'NAME': REASON`.
 pub fn report_open(applet: &str, name: &OsStr, e: &io::Error) {
-    perror(applet, format!("can't open '{}'", name.to_string_lossy()), e);
+    perror(
+        applet,
+        format!("can't open '{}'", name.to_string_lossy()),
+        e,
+    );
 }
 
 /// Prints `applet: read error: REASON` (as BusyBox names the file: `NAME: REASON`).
@@ -163,7 +170,11 @@ pub fn expand_old_count(args: Vec<OsString>) -> Vec<OsString> {
     };
     let b = first.as_bytes();
     if b.len() >= 2 && b[0] == b'-' && b[1].is_ascii_digit() {
-        let mut out = vec![args[0].clone(), OsString::from("-n"), OsString::from(OsStr::from_bytes(&b[1..]))];
+        let mut out = vec![
+            args[0].clone(),
+            OsString::from("-n"),
+            OsString::from(OsStr::from_bytes(&b[1..])),
+        ];
         out.extend_from_slice(&args[2..]);
         return out;
     }
@@ -176,10 +187,7 @@ pub fn parse_num<T: std::str::FromStr>(applet: &str, s: &OsStr) -> Option<T> {
     match s.to_str().and_then(|t| t.parse().ok()) {
         Some(v) => Some(v),
         None => {
-            crate::common::error_msg(
-                applet,
-                &format!("invalid number '{}'", s.to_string_lossy()),
-            );
+            crate::common::error_msg(applet, &format!("invalid number '{}'", s.to_string_lossy()));
             None
         }
     }

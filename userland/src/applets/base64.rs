@@ -11,7 +11,12 @@ const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 
 /// Entry point.
 pub fn main(args: Vec<OsString>) -> i32 {
-    let p = match getopt(&args, "dw:i", &[("decode", 'd'), ("wrap", 'w'), ("ignore-garbage", 'i')], true) {
+    let p = match getopt(
+        &args,
+        "dw:i",
+        &[("decode", 'd'), ("wrap", 'w'), ("ignore-garbage", 'i')],
+        true,
+    ) {
         Ok(p) => p,
         Err(Exit(code)) => return code,
     };
@@ -23,7 +28,10 @@ pub fn main(args: Vec<OsString>) -> i32 {
         None => 76,
     };
     if p.operands.len() > 1 {
-        return usage_error("base64", &format!("extra operand '{}'", p.operands[1].to_string_lossy()));
+        return usage_error(
+            "base64",
+            &format!("extra operand '{}'", p.operands[1].to_string_lossy()),
+        );
     }
     let name = text::operands_or_stdin(&p.operands).remove(0);
     let Some(mut input) = text::open_or_report("base64", &name) else {

@@ -11,7 +11,12 @@ pub const USAGE: &str = "[-s SUFFIX] [-a] FILE [SUFFIX]...\n\nStrip directory pa
 
 /// Entry point.
 pub fn main(args: Vec<OsString>) -> i32 {
-    let p = match getopt(&args, "as:z", &[("multiple", 'a'), ("suffix", 's'), ("zero", 'z')], false) {
+    let p = match getopt(
+        &args,
+        "as:z",
+        &[("multiple", 'a'), ("suffix", 's'), ("zero", 'z')],
+        false,
+    ) {
         Ok(p) => p,
         Err(Exit(code)) => return code,
     };
@@ -25,7 +30,12 @@ pub fn main(args: Vec<OsString>) -> i32 {
         match p.operands.len() {
             1 => (&p.operands[..1], None),
             2 => (&p.operands[..1], Some(p.operands[1].as_bytes())),
-            _ => return usage_error("basename", &format!("extra operand '{}'", p.operands[2].to_string_lossy())),
+            _ => {
+                return usage_error(
+                    "basename",
+                    &format!("extra operand '{}'", p.operands[2].to_string_lossy()),
+                )
+            }
         }
     };
     let end = if p.has('z') { b'\0' } else { b'\n' };

@@ -19,7 +19,11 @@ const fn make_table() -> [u32; 256] {
         let mut c = (i as u32) << 24;
         let mut k = 0;
         while k < 8 {
-            c = if c & 0x8000_0000 != 0 { (c << 1) ^ 0x04C1_1DB7 } else { c << 1 };
+            c = if c & 0x8000_0000 != 0 {
+                (c << 1) ^ 0x04C1_1DB7
+            } else {
+                c << 1
+            };
             k += 1;
         }
         table[i] = c;

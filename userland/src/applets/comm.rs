@@ -15,7 +15,14 @@ pub fn main(args: Vec<OsString>) -> i32 {
         Err(Exit(code)) => return code,
     };
     if p.operands.len() != 2 {
-        return usage_error("comm", if p.operands.len() < 2 { "missing operand" } else { "extra operand" });
+        return usage_error(
+            "comm",
+            if p.operands.len() < 2 {
+                "missing operand"
+            } else {
+                "extra operand"
+            },
+        );
     }
     let show = [!p.has('1'), !p.has('2'), !p.has('3')];
     let mut inputs: Vec<Box<dyn BufRead>> = Vec::new();
@@ -32,7 +39,8 @@ pub fn main(args: Vec<OsString>) -> i32 {
         have[i] = next(&mut *inputs[i], &mut lines[i]);
     }
     // Column prefixes: one tab for each shown column to the left.
-    let prefix = |col: usize| -> Vec<u8> { vec![b'\t'; show[..col].iter().filter(|&&s| s).count()] };
+    let prefix =
+        |col: usize| -> Vec<u8> { vec![b'\t'; show[..col].iter().filter(|&&s| s).count()] };
     loop {
         let col = match (have[0], have[1]) {
             (false, false) => break,

@@ -36,7 +36,11 @@ fn parse_list(s: &[u8]) -> Result<Ranges, &'static str> {
             }
             Some(dash) => {
                 let lo = if dash == 0 { 1 } else { num(&part[..dash])? };
-                let hi = if dash + 1 == part.len() { usize::MAX } else { num(&part[dash + 1..])? };
+                let hi = if dash + 1 == part.len() {
+                    usize::MAX
+                } else {
+                    num(&part[dash + 1..])?
+                };
                 if dash == 0 && dash + 1 == part.len() {
                     return Err("invalid list");
                 }
@@ -100,7 +104,10 @@ pub fn main(args: Vec<OsString>) -> i32 {
         }
     };
     if mode != 'f' && (p.has('d') || p.has('s')) {
-        return usage_error("cut", "an input delimiter may be specified only when operating on fields");
+        return usage_error(
+            "cut",
+            "an input delimiter may be specified only when operating on fields",
+        );
     }
     let out_delim: Option<Vec<u8>> = p.value('O').map(|o| o.as_bytes().to_vec());
     let only_delimited = p.has('s');
@@ -175,7 +182,10 @@ fn selected(ranges: &Ranges, n: usize) -> bool {
 mod tests {
     #[test]
     fn lists() {
-        assert_eq!(super::parse_list(b"5-,1-3,2"), Ok(vec![(1, 3), (5, usize::MAX)]));
+        assert_eq!(
+            super::parse_list(b"5-,1-3,2"),
+            Ok(vec![(1, 3), (5, usize::MAX)])
+        );
         assert_eq!(super::parse_list(b"-2,4"), Ok(vec![(1, 2), (4, 4)]));
         assert!(super::parse_list(b"0").is_err());
         assert!(super::parse_list(b"3-1").is_err());

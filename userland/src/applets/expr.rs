@@ -101,7 +101,11 @@ impl Parser<'_> {
         let mut l = self.compare()?;
         while self.eat(&[b"&"]).is_some() {
             let r = self.compare()?;
-            l = if l.is_null() || r.is_null() { Value::Int(0) } else { l };
+            l = if l.is_null() || r.is_null() {
+                Value::Int(0)
+            } else {
+                l
+            };
         }
         Ok(l)
     }
@@ -179,7 +183,10 @@ impl Parser<'_> {
             b"index" if has_more => {
                 let s = self.primary()?.bytes();
                 let chars = self.primary()?.bytes();
-                let at = s.iter().position(|c| chars.contains(c)).map_or(0, |p| p + 1);
+                let at = s
+                    .iter()
+                    .position(|c| chars.contains(c))
+                    .map_or(0, |p| p + 1);
                 Ok(Value::Int(at as i64))
             }
             b"substr" if has_more => {
@@ -196,7 +203,8 @@ impl Parser<'_> {
                 let end = start.saturating_add(len as usize).min(s.len());
                 Ok(Value::Str(s[start..end].to_vec()))
             }
-            b")" | b"|" | b"&" | b"=" | b"!=" | b"<" | b"<=" | b">" | b">=" | b"*" | b"/" | b"%" | b":"
+            b")" | b"|" | b"&" | b"=" | b"!=" | b"<" | b"<=" | b">" | b">=" | b"*" | b"/"
+            | b"%" | b":"
                 if has_more =>
             {
                 Err(syntax())
@@ -239,7 +247,13 @@ fn regex_match(s: &[u8], re: &[u8]) -> Result<Value, Error> {
     unsafe {
         let mut compiled: regex_t = std::mem::zeroed();
         if regcomp(&mut compiled, cre.as_ptr(), 0) != 0 {
-            return Err((format!("invalid regular expression '{}'", String::from_utf8_lossy(re)), 2));
+            return Err((
+                format!(
+                    "invalid regular expression '{}'",
+                    String::from_utf8_lossy(re)
+                ),
+                2,
+            ));
         }
         let mut m: [regmatch_t; 2] = std::mem::zeroed();
         let found = regexec(&compiled, cs.as_ptr(), 2, m.as_mut_ptr(), 0) == 0 && m[0].rm_so == 0;
@@ -247,7 +261,9 @@ fn regex_match(s: &[u8], re: &[u8]) -> Result<Value, Error> {
         regfree(&mut compiled);
         if groups > 0 {
             if found && m[1].rm_so >= 0 {
-                return Ok(Value::Str(s[m[1].rm_so as usize..m[1].rm_eo as usize].to_vec()));
+                return Ok(Value::Str(
+                    s[m[1].rm_so as usize..m[1].rm_eo as usize].to_vec(),
+                ));
             }
             return Ok(Value::Str(Vec::new()));
         }
@@ -295,13 +311,23 @@ pub fn main(args: Vec<OsString>) -> i32 {
         crate::common::print_usage("expr");
         return 0;
     }
-    let toks = if toks.first().map(|t| t.as_slice()) == Some(b"--") { &toks[1..] } else { &toks[..] };
+    let toks = if toks.first().map(|t| t.as_slice()) == Some(b"--") {
+        &toks[1..]
+    } else {
+        &toks[..]
+    };
     if toks.is_empty() {
         error_msg("expr", "missing operand");
         return 2;
     }
     let mut p = Parser { toks, pos: 0 };
-    let result = p.or().and_then(|v| if p.pos == toks.len() { Ok(v) } else { Err(syntax()) });
+    let result = p.or().and_then(|v| {
+        if p.pos == toks.len() {
+            Ok(v)
+        } else {
+            Err(syntax())
+        }
+    });
     match result {
         Ok(v) => {
             let mut line = v.bytes();
@@ -326,14 +352,20 @@ mod tests {
 
     fn eval(words: &[&str]) -> Result<Value, Error> {
         let toks: Vec<Vec<u8>> = words.iter().map(|w| w.as_bytes().to_vec()).collect();
-        let mut p = Parser { toks: &toks, pos: 0 };
+        let mut p = Parser {
+            toks: &toks,
+            pos: 0,
+        };
         p.or()
     }
 
     #[test]
     fn precedence() {
         assert_eq!(eval(&["1", "+", "2", "*", "3"]), Ok(Value::Int(7)));
-        assert_eq!(eval(&["(", "1", "+", "2", ")", "*", "3"]), Ok(Value::Int(9)));
+        assert_eq!(
+            eval(&["(", "1", "+", "2", ")", "*", "3"]),
+            Ok(Value::Int(9))
+        );
         assert_eq!(eval(&["0", "|", "", "&", "1"]), Ok(Value::Int(0)));
         assert_eq!(eval(&["10", "<", "9"]), Ok(Value::Int(0)));
         assert_eq!(eval(&["a10", "<", "a9"]), Ok(Value::Int(1)));

@@ -9,7 +9,12 @@ pub const USAGE: &str = "[-bs] [-w WIDTH] [FILE]...\n\nWrap input lines in FILEs
 
 /// Entry point.
 pub fn main(args: Vec<OsString>) -> i32 {
-    let p = match getopt(&args, "bsw:", &[("bytes", 'b'), ("spaces", 's'), ("width", 'w')], true) {
+    let p = match getopt(
+        &args,
+        "bsw:",
+        &[("bytes", 'b'), ("spaces", 's'), ("width", 'w')],
+        true,
+    ) {
         Ok(p) => p,
         Err(Exit(code)) => return code,
     };

@@ -15,7 +15,13 @@ pub fn main(args: Vec<OsString>) -> i32 {
     let p = match getopt(
         &args,
         "n:c:qv",
-        &[("lines", 'n'), ("bytes", 'c'), ("quiet", 'q'), ("silent", 'q'), ("verbose", 'v')],
+        &[
+            ("lines", 'n'),
+            ("bytes", 'c'),
+            ("quiet", 'q'),
+            ("silent", 'q'),
+            ("verbose", 'v'),
+        ],
         true,
     ) {
         Ok(p) => p,

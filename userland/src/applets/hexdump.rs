@@ -18,7 +18,12 @@ pub fn main(args: Vec<OsString>) -> i32 {
     let p = match getopt(
         &args,
         "Cvn:s:",
-        &[("canonical", 'C'), ("no-squeezing", 'v'), ("length", 'n'), ("skip", 's')],
+        &[
+            ("canonical", 'C'),
+            ("no-squeezing", 'v'),
+            ("length", 'n'),
+            ("skip", 's'),
+        ],
         true,
     ) {
         Ok(p) => p,
@@ -28,7 +33,10 @@ pub fn main(args: Vec<OsString>) -> i32 {
         match p.value(c) {
             None => Ok(None),
             Some(v) => parse_number(v.as_bytes()).map(Some).ok_or_else(|| {
-                error_msg("hexdump", &format!("invalid number '{}'", v.to_string_lossy()));
+                error_msg(
+                    "hexdump",
+                    &format!("invalid number '{}'", v.to_string_lossy()),
+                );
             }),
         }
     };
@@ -47,7 +55,11 @@ pub fn main(args: Vec<OsString>) -> i32 {
     let mut buf = Vec::new();
     loop {
         let want = left.min(LINE as u64) as usize;
-        let n = if want == 0 { 0 } else { input.fill(&mut block[..want]) };
+        let n = if want == 0 {
+            0
+        } else {
+            input.fill(&mut block[..want])
+        };
         if n == 0 {
             break;
         }
@@ -130,7 +142,11 @@ fn canonical_line(offset: u64, bytes: &[u8], out: &mut Vec<u8>) {
         }
     }
     out.extend_from_slice(b" |");
-    out.extend(bytes.iter().map(|&b| if (0x20..0x7f).contains(&b) { b } else { b'.' }));
+    out.extend(
+        bytes
+            .iter()
+            .map(|&b| if (0x20..0x7f).contains(&b) { b } else { b'.' }),
+    );
     out.extend_from_slice(b"|\n");
 }
 
@@ -142,7 +158,9 @@ fn word_line(offset: u64, bytes: &[u8], out: &mut Vec<u8>) {
         match bytes.get(2 * i) {
             Some(&lo) => {
                 let hi = bytes.get(2 * i + 1).copied().unwrap_or(0);
-                out.extend_from_slice(format!(" {:04x}", u16::from(hi) << 8 | u16::from(lo)).as_bytes());
+                out.extend_from_slice(
+                    format!(" {:04x}", u16::from(hi) << 8 | u16::from(lo)).as_bytes(),
+                );
             }
             None => out.extend_from_slice(b"     "),
         }

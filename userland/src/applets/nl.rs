@@ -20,7 +20,13 @@ pub fn main(args: Vec<OsString>) -> i32 {
         Some(b"a") => b'a',
         Some(b"n") => b'n',
         Some(other) => {
-            error_msg("nl", &format!("invalid body numbering style: '{}'", String::from_utf8_lossy(other)));
+            error_msg(
+                "nl",
+                &format!(
+                    "invalid body numbering style: '{}'",
+                    String::from_utf8_lossy(other)
+                ),
+            );
             return 1;
         }
     };
@@ -29,7 +35,13 @@ pub fn main(args: Vec<OsString>) -> i32 {
         Some(b"ln") => b'l',
         Some(b"rz") => b'z',
         Some(other) => {
-            error_msg("nl", &format!("invalid line numbering format: '{}'", String::from_utf8_lossy(other)));
+            error_msg(
+                "nl",
+                &format!(
+                    "invalid line numbering format: '{}'",
+                    String::from_utf8_lossy(other)
+                ),
+            );
             return 1;
         }
     };
@@ -43,7 +55,10 @@ pub fn main(args: Vec<OsString>) -> i32 {
         return 1;
     };
     let width = usize::try_from(width).unwrap_or(0).min(1 << 16);
-    let sep = p.value('s').map(|s| s.as_bytes().to_vec()).unwrap_or_else(|| b"\t".to_vec());
+    let sep = p
+        .value('s')
+        .map(|s| s.as_bytes().to_vec())
+        .unwrap_or_else(|| b"\t".to_vec());
     let blank = vec![b' '; width + sep.len()];
     let mut n = start;
     let mut out = text::stdout();
@@ -77,7 +92,8 @@ pub fn main(args: Vec<OsString>) -> i32 {
                     _ => format!("{n:>width$}"),
                 };
                 n = n.wrapping_add(incr);
-                out.write_all(s.as_bytes()).and_then(|_| out.write_all(&sep))
+                out.write_all(s.as_bytes())
+                    .and_then(|_| out.write_all(&sep))
             } else {
                 out.write_all(&blank)
             };

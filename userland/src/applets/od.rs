@@ -61,7 +61,11 @@ fn parse_types(s: &[u8], out: &mut Vec<Type>) -> bool {
             _ => return false,
         };
         i += 1;
-        let mut size = if matches!(kind, Kind::Named | Kind::Char) { 1 } else { 4 };
+        let mut size = if matches!(kind, Kind::Named | Kind::Char) {
+            1
+        } else {
+            4
+        };
         if !matches!(kind, Kind::Named | Kind::Char) {
             match s.get(i) {
                 Some(b'C') => {
@@ -132,7 +136,10 @@ pub fn main(args: Vec<OsString>) -> i32 {
         };
         if !ok {
             if let Some(v) = value {
-                error_msg("od", &format!("invalid type string '{}'", v.to_string_lossy()));
+                error_msg(
+                    "od",
+                    &format!("invalid type string '{}'", v.to_string_lossy()),
+                );
             }
             return 1;
         }
@@ -148,7 +155,10 @@ pub fn main(args: Vec<OsString>) -> i32 {
         Some(other) => {
             error_msg(
                 "od",
-                &format!("invalid output address radix '{}'", String::from_utf8_lossy(other)),
+                &format!(
+                    "invalid output address radix '{}'",
+                    String::from_utf8_lossy(other)
+                ),
             );
             return 1;
         }
@@ -174,7 +184,11 @@ pub fn main(args: Vec<OsString>) -> i32 {
         }
     }
     // Fields are padded so that every type's line is as wide as the widest.
-    let line_width = types.iter().map(|t| t.width * LINE / t.size).max().unwrap_or(0);
+    let line_width = types
+        .iter()
+        .map(|t| t.width * LINE / t.size)
+        .max()
+        .unwrap_or(0);
     let mut out = text::stdout();
     let mut left = limit.unwrap_or(u64::MAX);
     let mut block = [0u8; LINE];
@@ -183,7 +197,11 @@ pub fn main(args: Vec<OsString>) -> i32 {
     let mut line = Vec::new();
     loop {
         let want = left.min(LINE as u64) as usize;
-        let n = if want == 0 { 0 } else { input.fill(&mut block[..want]) };
+        let n = if want == 0 {
+            0
+        } else {
+            input.fill(&mut block[..want])
+        };
         if n == 0 {
             break;
         }
@@ -198,7 +216,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
             block[n..].fill(0);
             for (i, t) in types.iter().enumerate() {
                 match radix {
-                    Some(_) if i > 0 => line.extend(std::iter::repeat(b' ').take(address_width(radix))),
+                    Some(_) if i > 0 => line.resize(line.len() + address_width(radix), b' '),
                     Some(r) => line.extend_from_slice(address(offset, r).as_bytes()),
                     None => {}
                 }
@@ -251,7 +269,10 @@ fn parse_offset(s: &[u8]) -> Option<u64> {
         b'm' => (&text[..text.len() - 1], 1024 * 1024),
         _ => (text, 1),
     };
-    let v = if let Some(h) = digits.strip_prefix("0x").or_else(|| digits.strip_prefix("0X")) {
+    let v = if let Some(h) = digits
+        .strip_prefix("0x")
+        .or_else(|| digits.strip_prefix("0X"))
+    {
         u64::from_str_radix(h, 16).ok()?
     } else if digits.len() > 1 && digits.starts_with('0') {
         u64::from_str_radix(&digits[1..], 8).ok()?
@@ -263,8 +284,9 @@ fn parse_offset(s: &[u8]) -> Option<u64> {
 
 /// Names for -t a, by byte value (high bit ignored).
 const NAMES: [&str; 33] = [
-    "nul", "soh", "stx", "etx", "eot", "enq", "ack", "bel", "bs", "ht", "nl", "vt", "ff", "cr", "so", "si", "dle",
-    "dc1", "dc2", "dc3", "dc4", "nak", "syn", "etb", "can", "em", "sub", "esc", "fs", "gs", "rs", "us", "sp",
+    "nul", "soh", "stx", "etx", "eot", "enq", "ack", "bel", "bs", "ht", "nl", "vt", "ff", "cr",
+    "so", "si", "dle", "dc1", "dc2", "dc3", "dc4", "nak", "syn", "etb", "can", "em", "sub", "esc",
+    "fs", "gs", "rs", "us", "sp",
 ];
 
 /// Appends the fields of one line (`n` valid bytes of `block`) for type `t`,

@@ -86,7 +86,11 @@ fn line(r: &mut dyn BufRead, buf: &mut Vec<u8>) -> bool {
 }
 
 /// One output line per input line number, until all inputs are done.
-fn parallel(inputs: &mut [Option<Box<dyn BufRead>>], delims: &[Option<u8>], out: &mut impl Write) -> std::io::Result<()> {
+fn parallel(
+    inputs: &mut [Option<Box<dyn BufRead>>],
+    delims: &[Option<u8>],
+    out: &mut impl Write,
+) -> std::io::Result<()> {
     let mut buf = Vec::new();
     let mut row = Vec::new();
     loop {
@@ -116,7 +120,11 @@ fn parallel(inputs: &mut [Option<Box<dyn BufRead>>], delims: &[Option<u8>], out:
 }
 
 /// Each input's lines joined into one output line.
-fn serial(inputs: &mut [Option<Box<dyn BufRead>>], delims: &[Option<u8>], out: &mut impl Write) -> std::io::Result<()> {
+fn serial(
+    inputs: &mut [Option<Box<dyn BufRead>>],
+    delims: &[Option<u8>],
+    out: &mut impl Write,
+) -> std::io::Result<()> {
     let mut buf = Vec::new();
     for r in inputs.iter_mut().flatten() {
         let mut n = 0;

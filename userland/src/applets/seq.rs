@@ -26,14 +26,26 @@ pub fn main(args: Vec<OsString>) -> i32 {
         }
         i += 1;
     }
-    let p = match getopt(&args[..split], "ws:f:", &[("equal-width", 'w'), ("separator", 's'), ("format", 'f')], false) {
+    let p = match getopt(
+        &args[..split],
+        "ws:f:",
+        &[("equal-width", 'w'), ("separator", 's'), ("format", 'f')],
+        false,
+    ) {
         Ok(p) => p,
         Err(Exit(code)) => return code,
     };
     let mut operands = p.operands.clone();
     operands.extend_from_slice(&args[split..]);
     if operands.is_empty() || operands.len() > 3 {
-        return usage_error("seq", if operands.is_empty() { "missing operand" } else { "extra operand" });
+        return usage_error(
+            "seq",
+            if operands.is_empty() {
+                "missing operand"
+            } else {
+                "extra operand"
+            },
+        );
     }
     let mut nums = Vec::new();
     let mut decimals = Vec::new();
@@ -69,18 +81,26 @@ pub fn main(args: Vec<OsString>) -> i32 {
         Some(f) => match CFormat::new(f.as_bytes()) {
             Some(f) => Some(f),
             None => {
-                error_msg("seq", &format!("invalid format string: '{}'", f.to_string_lossy()));
+                error_msg(
+                    "seq",
+                    &format!("invalid format string: '{}'", f.to_string_lossy()),
+                );
                 return 1;
             }
         },
         None => None,
     };
     let width = if p.has('w') {
-        format!("{first:.prec$}").len().max(format!("{last:.prec$}").len())
+        format!("{first:.prec$}")
+            .len()
+            .max(format!("{last:.prec$}").len())
     } else {
         0
     };
-    let sep = p.value('s').map(|s| s.as_bytes().to_vec()).unwrap_or_else(|| b"\n".to_vec());
+    let sep = p
+        .value('s')
+        .map(|s| s.as_bytes().to_vec())
+        .unwrap_or_else(|| b"\n".to_vec());
     // Compare in units of the printed precision so that 0.1 + 0.1 + 0.1
     // still reaches 0.3.
     let scale = 10f64.powi(prec.min(15) as i32);
@@ -104,7 +124,12 @@ pub fn main(args: Vec<OsString>) -> i32 {
                 let s = if width > 0 {
                     let body = format!("{:.prec$}", v.abs());
                     let pad = width.saturating_sub(body.len() + usize::from(v < 0.0));
-                    format!("{}{}{}", if v < 0.0 { "-" } else { "" }, "0".repeat(pad), body)
+                    format!(
+                        "{}{}{}",
+                        if v < 0.0 { "-" } else { "" },
+                        "0".repeat(pad),
+                        body
+                    )
                 } else {
                     format!("{v:.prec$}")
                 };
@@ -182,7 +207,9 @@ impl CFormat {
             // SAFETY: the format was checked to hold one double conversion
             // and no other argument-taking directive; buf is writable for
             // buf.len() bytes.
-            let n = unsafe { nix::libc::snprintf(buf.as_mut_ptr().cast(), buf.len(), self.0.as_ptr(), v) };
+            let n = unsafe {
+                nix::libc::snprintf(buf.as_mut_ptr().cast(), buf.len(), self.0.as_ptr(), v)
+            };
             let Ok(n) = usize::try_from(n) else {
                 return Vec::new();
             };

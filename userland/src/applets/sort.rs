@@ -179,7 +179,10 @@ fn field_start(line: &[u8], n: usize, sep: Option<u8>) -> usize {
 fn field_end(line: &[u8], start: usize, sep: Option<u8>) -> usize {
     let mut i = start;
     match sep {
-        Some(s) => line[i..].iter().position(|&b| b == s).map_or(line.len(), |p| i + p),
+        Some(s) => line[i..]
+            .iter()
+            .position(|&b| b == s)
+            .map_or(line.len(), |p| i + p),
         None => {
             while i < line.len() && is_blank(line[i]) {
                 i += 1;
@@ -242,10 +245,18 @@ fn numeric_cmp(a: &[u8], b: &[u8]) -> Ordering {
             None => (false, s),
         };
         let int_len = s.iter().take_while(|b| b.is_ascii_digit()).count();
-        let int: Vec<u8> = s[..int_len].iter().copied().skip_while(|&b| b == b'0').collect();
+        let int: Vec<u8> = s[..int_len]
+            .iter()
+            .copied()
+            .skip_while(|&b| b == b'0')
+            .collect();
         let mut frac = Vec::new();
         if s.get(int_len) == Some(&b'.') {
-            frac = s[int_len + 1..].iter().copied().take_while(u8::is_ascii_digit).collect();
+            frac = s[int_len + 1..]
+                .iter()
+                .copied()
+                .take_while(u8::is_ascii_digit)
+                .collect();
             while frac.last() == Some(&b'0') {
                 frac.pop();
             }
@@ -255,7 +266,11 @@ fn numeric_cmp(a: &[u8], b: &[u8]) -> Ordering {
     };
     let (na, ia, fa) = parse(a);
     let (nb, ib, fb) = parse(b);
-    let magnitude = ia.len().cmp(&ib.len()).then_with(|| ia.cmp(&ib)).then_with(|| fa.cmp(&fb));
+    let magnitude = ia
+        .len()
+        .cmp(&ib.len())
+        .then_with(|| ia.cmp(&ib))
+        .then_with(|| fa.cmp(&fb));
     match (na, nb) {
         (false, false) => magnitude,
         (true, true) => magnitude.reverse(),
@@ -271,7 +286,10 @@ fn human_cmp(a: &[u8], b: &[u8]) -> Ordering {
         let s = trim_blanks(s);
         let neg = s.first() == Some(&b'-');
         let body = if neg { &s[1..] } else { s };
-        let n = body.iter().take_while(|b| b.is_ascii_digit() || **b == b'.').count();
+        let n = body
+            .iter()
+            .take_while(|b| b.is_ascii_digit() || **b == b'.')
+            .count();
         let rank = match body.get(n).filter(|_| n > 0) {
             Some(b'k' | b'K') => 1,
             Some(b'M') => 2,
@@ -298,21 +316,27 @@ fn human_cmp(a: &[u8], b: &[u8]) -> Ordering {
 fn general_cmp(a: &[u8], b: &[u8]) -> Ordering {
     let value = |s: &[u8]| -> Option<f64> {
         let s = trim_blanks(s);
-        let s = std::str::from_utf8(&s[..s.iter().take_while(|b| b.is_ascii_graphic()).count()]).ok()?;
-        (1..=s.len()).rev().find_map(|n| s.get(..n)?.parse::<f64>().ok())
+        let s = std::str::from_utf8(&s[..s.iter().take_while(|b| b.is_ascii_graphic()).count()])
+            .ok()?;
+        (1..=s.len())
+            .rev()
+            .find_map(|n| s.get(..n)?.parse::<f64>().ok())
     };
     match (value(a), value(b)) {
         (None, None) => Ordering::Equal,
         (None, Some(_)) => Ordering::Less,
         (Some(_), None) => Ordering::Greater,
-        (Some(x), Some(y)) => x.partial_cmp(&y).unwrap_or_else(|| x.is_nan().cmp(&y.is_nan()).reverse()),
+        (Some(x), Some(y)) => x
+            .partial_cmp(&y)
+            .unwrap_or_else(|| x.is_nan().cmp(&y.is_nan()).reverse()),
     }
 }
 
 /// -M: month number (1-12), 0 for anything else.
 fn month(s: &[u8]) -> u8 {
     const MONTHS: [&[u8]; 12] = [
-        b"JAN", b"FEB", b"MAR", b"APR", b"MAY", b"JUN", b"JUL", b"AUG", b"SEP", b"OCT", b"NOV", b"DEC",
+        b"JAN", b"FEB", b"MAR", b"APR", b"MAY", b"JUN", b"JUL", b"AUG", b"SEP", b"OCT", b"NOV",
+        b"DEC",
     ];
     let s = trim_blanks(s);
     if s.len() < 3 {
@@ -352,8 +376,14 @@ fn version_cmp(a: &[u8], b: &[u8]) -> Ordering {
         while j < b.len() && b[j] == b'0' {
             j += 1;
         }
-        let da = a[i.min(a.len())..].iter().take_while(|c| c.is_ascii_digit()).count();
-        let db = b[j.min(b.len())..].iter().take_while(|c| c.is_ascii_digit()).count();
+        let da = a[i.min(a.len())..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        let db = b[j.min(b.len())..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
         let c = da.cmp(&db).then_with(|| a[i..i + da].cmp(&b[j..j + db]));
         if c != Ordering::Equal {
             return c;
@@ -370,10 +400,14 @@ fn text_cmp(a: &[u8], b: &[u8], f: &Flags) -> Ordering {
         return a.cmp(b);
     }
     let keep = |c: &u8| -> bool {
-        (!f.dictionary || c.is_ascii_alphanumeric() || is_blank(*c)) && (!f.printable || (0x20..0x7f).contains(c))
+        (!f.dictionary || c.is_ascii_alphanumeric() || is_blank(*c))
+            && (!f.printable || (0x20..0x7f).contains(c))
     };
     let map = |c: u8| if f.fold { c.to_ascii_uppercase() } else { c };
-    a.iter().filter(|c| keep(c)).map(|&c| map(c)).cmp(b.iter().filter(|c| keep(c)).map(|&c| map(c)))
+    a.iter()
+        .filter(|c| keep(c))
+        .map(|&c| map(c))
+        .cmp(b.iter().filter(|c| keep(c)).map(|&c| map(c)))
 }
 
 /// Compares two keys by `f` (reverse not applied).
@@ -481,7 +515,10 @@ pub fn main(args: Vec<OsString>) -> i32 {
                 [c] => sep = Some(*c),
                 b"\\0" => sep = Some(0),
                 _ => {
-                    error_msg("sort", &format!("multi-character tab '{}'", v.to_string_lossy()));
+                    error_msg(
+                        "sort",
+                        &format!("multi-character tab '{}'", v.to_string_lossy()),
+                    );
                     return SORT_FAILURE;
                 }
             },
@@ -581,7 +618,9 @@ impl Sorter<'_> {
     fn read(&mut self, input: &mut dyn BufRead) -> Result<(), Failure> {
         loop {
             let start = self.data.len();
-            let n = input.read_until(self.delim, &mut self.data).map_err(Failure::Read)?;
+            let n = input
+                .read_until(self.delim, &mut self.data)
+                .map_err(Failure::Read)?;
             if n == 0 {
                 return Ok(());
             }
@@ -602,7 +641,8 @@ impl Sorter<'_> {
     fn sort_lines(&mut self) {
         let data = &self.data;
         let config = self.config;
-        let cmp = |a: &(usize, usize), b: &(usize, usize)| config.cmp(&data[a.0..a.1], &data[b.0..b.1]);
+        let cmp =
+            |a: &(usize, usize), b: &(usize, usize)| config.cmp(&data[a.0..a.1], &data[b.0..b.1]);
         if config.stable || config.unique {
             self.lines.sort_by(cmp);
         } else {
@@ -709,11 +749,18 @@ fn temp_file() -> io::Result<File> {
 /// Merges sorted runs into `out`. Ties go to the earlier run, which keeps
 /// the sort stable; with -u equal lines (by keys) are written once.
 fn merge(config: &Config, delim: u8, runs: Vec<File>, out: &mut impl Write) -> io::Result<()> {
-    let mut readers: Vec<BufReader<File>> = runs.into_iter().map(|f| BufReader::with_capacity(text::BUF_SIZE, f)).collect();
+    let mut readers: Vec<BufReader<File>> = runs
+        .into_iter()
+        .map(|f| BufReader::with_capacity(text::BUF_SIZE, f))
+        .collect();
     let mut heads: Vec<Option<Vec<u8>>> = Vec::with_capacity(readers.len());
     for r in readers.iter_mut() {
         let mut line = Vec::new();
-        heads.push(if r.read_until(delim, &mut line)? > 0 { Some(line) } else { None });
+        heads.push(if r.read_until(delim, &mut line)? > 0 {
+            Some(line)
+        } else {
+            None
+        });
     }
     let mut prev: Option<Vec<u8>> = None;
     loop {
@@ -722,7 +769,10 @@ fn merge(config: &Config, delim: u8, runs: Vec<File>, out: &mut impl Write) -> i
             if let Some(line) = h {
                 let better = match best.and_then(|b| heads[b].as_deref()) {
                     None => true,
-                    Some(cur) => config.cmp(text::chomp(line, delim), text::chomp(cur, delim)) == Ordering::Less,
+                    Some(cur) => {
+                        config.cmp(text::chomp(line, delim), text::chomp(cur, delim))
+                            == Ordering::Less
+                    }
                 };
                 if better {
                     best = Some(i);
@@ -740,7 +790,9 @@ fn merge(config: &Config, delim: u8, runs: Vec<File>, out: &mut impl Write) -> i
         };
         if config.unique {
             if let Some(p) = &prev {
-                if config.key_cmp(text::chomp(p, delim), text::chomp(&current, delim)) == Ordering::Equal {
+                if config.key_cmp(text::chomp(p, delim), text::chomp(&current, delim))
+                    == Ordering::Equal
+                {
                     continue;
                 }
             }
@@ -756,7 +808,13 @@ fn merge(config: &Config, delim: u8, runs: Vec<File>, out: &mut impl Write) -> i
 fn check(config: &Config, files: &[OsString], delim: u8, quiet: bool) -> i32 {
     let name: &OsStr = &files[0];
     if files.len() > 1 {
-        error_msg("sort", &format!("extra operand '{}' not allowed with -c", files[1].to_string_lossy()));
+        error_msg(
+            "sort",
+            &format!(
+                "extra operand '{}' not allowed with -c",
+                files[1].to_string_lossy()
+            ),
+        );
         return SORT_FAILURE;
     }
     let Some(mut input) = text::open_or_report("sort", name) else {
@@ -782,7 +840,11 @@ fn check(config: &Config, files: &[OsString], delim: u8, quiet: bool) -> i32 {
             let c = config.cmp(&prev, &line);
             if c == Ordering::Greater || (config.unique && c == Ordering::Equal) {
                 if !quiet {
-                    let shown = if text::is_stdin(name) { "-".into() } else { name.to_string_lossy() };
+                    let shown = if text::is_stdin(name) {
+                        "-".into()
+                    } else {
+                        name.to_string_lossy()
+                    };
                     error_msg(
                         "sort",
                         &format!("{shown}:{n}: disorder: {}", String::from_utf8_lossy(&line)),

@@ -11,7 +11,17 @@ pub const USAGE: &str = "[-fo] [-t o|d|x] [-n LEN] [FILE]...\n\nDisplay printabl
 
 /// Entry point.
 pub fn main(args: Vec<OsString>) -> i32 {
-    let p = match getopt(&args, "afon:t:", &[("all", 'a'), ("bytes", 'n'), ("radix", 't'), ("print-file-name", 'f')], true) {
+    let p = match getopt(
+        &args,
+        "afon:t:",
+        &[
+            ("all", 'a'),
+            ("bytes", 'n'),
+            ("radix", 't'),
+            ("print-file-name", 'f'),
+        ],
+        true,
+    ) {
         Ok(p) => p,
         Err(Exit(code)) => return code,
     };
@@ -31,7 +41,10 @@ pub fn main(args: Vec<OsString>) -> i32 {
         Some(b"o") => Some(b'o'),
         Some(b"x") => Some(b'x'),
         Some(other) => {
-            error_msg("strings", &format!("invalid radix '{}'", String::from_utf8_lossy(other)));
+            error_msg(
+                "strings",
+                &format!("invalid radix '{}'", String::from_utf8_lossy(other)),
+            );
             return 1;
         }
         None if p.has('o') => Some(b'o'),
@@ -46,7 +59,11 @@ pub fn main(args: Vec<OsString>) -> i32 {
             continue;
         };
         let prefix = if p.has('f') {
-            let mut v = if text::is_stdin(name) { b"{standard input}".to_vec() } else { name.as_bytes().to_vec() };
+            let mut v = if text::is_stdin(name) {
+                b"{standard input}".to_vec()
+            } else {
+                name.as_bytes().to_vec()
+            };
             v.extend_from_slice(b": ");
             v
         } else {
@@ -96,7 +113,13 @@ pub fn main(args: Vec<OsString>) -> i32 {
 }
 
 /// Prints one string with its optional file name and offset.
-fn emit(out: &mut impl Write, prefix: &[u8], radix: Option<u8>, offset: u64, s: &[u8]) -> std::io::Result<()> {
+fn emit(
+    out: &mut impl Write,
+    prefix: &[u8],
+    radix: Option<u8>,
+    offset: u64,
+    s: &[u8],
+) -> std::io::Result<()> {
     out.write_all(prefix)?;
     match radix {
         Some(b'o') => write!(out, "{offset:7o} ")?,

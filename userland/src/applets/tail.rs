@@ -162,7 +162,12 @@ impl Input for io::StdinLock<'_> {
 }
 
 /// Prints the part of `input` selected by `count`.
-fn print_tail(input: &mut dyn Input, out: &mut impl Write, count: Count, bytes: bool) -> io::Result<()> {
+fn print_tail(
+    input: &mut dyn Input,
+    out: &mut impl Write,
+    count: Count,
+    bytes: bool,
+) -> io::Result<()> {
     if count.plus {
         // From byte or line N on (N = 0 counts as 1).
         let skip = count.n.saturating_sub(1);
@@ -320,7 +325,10 @@ fn follow_files(
             };
             if let Ok(m) = file.metadata() {
                 if m.is_file() && m.len() < fl.pos {
-                    error_msg("tail", &format!("{}: file truncated", fl.name.to_string_lossy()));
+                    error_msg(
+                        "tail",
+                        &format!("{}: file truncated", fl.name.to_string_lossy()),
+                    );
                     fl.pos = 0;
                     let _ = file.seek(SeekFrom::Start(0));
                 }
@@ -366,10 +374,16 @@ fn reopen_if_replaced(fl: &mut Followed) {
                 if fl.file.is_some() {
                     error_msg(
                         "tail",
-                        &format!("{} has been replaced; following end of new file", show(&fl.name)),
+                        &format!(
+                            "{} has been replaced; following end of new file",
+                            show(&fl.name)
+                        ),
                     );
                 } else {
-                    error_msg("tail", &format!("{} has appeared; following new file", show(&fl.name)));
+                    error_msg(
+                        "tail",
+                        &format!("{} has appeared; following new file", show(&fl.name)),
+                    );
                 }
                 fl.file = Some(f);
                 fl.id = id;

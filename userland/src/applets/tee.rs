@@ -11,14 +11,22 @@ pub const USAGE: &str = "[-ai] [FILE]...\n\nCopy stdin to each FILE, and also to
 /// Entry point. Output is written as it is read (no buffering beyond one
 /// read), so `tee` works in interactive pipelines.
 pub fn main(args: Vec<OsString>) -> i32 {
-    let p = match getopt(&args, "ai", &[("append", 'a'), ("ignore-interrupts", 'i')], true) {
+    let p = match getopt(
+        &args,
+        "ai",
+        &[("append", 'a'), ("ignore-interrupts", 'i')],
+        true,
+    ) {
         Ok(p) => p,
         Err(Exit(code)) => return code,
     };
     if p.has('i') {
         // SAFETY: ignoring a signal installs no handler code.
         let _ = unsafe {
-            nix::sys::signal::signal(nix::sys::signal::Signal::SIGINT, nix::sys::signal::SigHandler::SigIgn)
+            nix::sys::signal::signal(
+                nix::sys::signal::Signal::SIGINT,
+                nix::sys::signal::SigHandler::SigIgn,
+            )
         };
     }
     let mut status = 0;

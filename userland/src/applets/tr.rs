@@ -80,7 +80,10 @@ fn parse(s: &[u8]) -> Result<Vec<Item>, String> {
                 if let Some(end) = find(s, i + 2, b":]") {
                     let name = &s[i + 2..end];
                     let Some(bytes) = class(name) else {
-                        return Err(format!("invalid character class '{}'", String::from_utf8_lossy(name)));
+                        return Err(format!(
+                            "invalid character class '{}'",
+                            String::from_utf8_lossy(name)
+                        ));
                     };
                     items.push(Item::Bytes(bytes));
                     i = end + 2;
@@ -112,7 +115,12 @@ fn parse(s: &[u8]) -> Result<Vec<Item>, String> {
                                 std::str::from_utf8(digits)
                                     .ok()
                                     .and_then(|d| usize::from_str_radix(d, radix).ok())
-                                    .ok_or_else(|| format!("invalid repeat count '{}'", String::from_utf8_lossy(digits)))?
+                                    .ok_or_else(|| {
+                                        format!(
+                                            "invalid repeat count '{}'",
+                                            String::from_utf8_lossy(digits)
+                                        )
+                                    })?
                             };
                             items.push(Item::Repeat(c, n));
                             i = end + 1;
@@ -143,7 +151,10 @@ fn parse(s: &[u8]) -> Result<Vec<Item>, String> {
 
 /// Position of `pat` in `s` at or after `from`.
 fn find(s: &[u8], from: usize, pat: &[u8]) -> Option<usize> {
-    s.get(from..)?.windows(pat.len()).position(|w| w == pat).map(|p| p + from)
+    s.get(from..)?
+        .windows(pat.len())
+        .position(|w| w == pat)
+        .map(|p| p + from)
 }
 
 /// Expands items to a byte sequence; `fill` is the length a `[c*]` fills
@@ -160,8 +171,8 @@ fn expand(items: &[Item], fill: usize) -> Vec<u8> {
     for it in items {
         match it {
             Item::Bytes(b) => out.extend_from_slice(b),
-            Item::Repeat(c, 0) => out.extend(std::iter::repeat(*c).take(fill.saturating_sub(fixed))),
-            Item::Repeat(c, n) => out.extend(std::iter::repeat(*c).take(*n)),
+            Item::Repeat(c, 0) => out.resize(out.len() + fill.saturating_sub(fixed), *c),
+            Item::Repeat(c, n) => out.resize(out.len() + (*n).min(1 << 20), *c),
         }
     }
     out
@@ -172,7 +183,12 @@ pub fn main(args: Vec<OsString>) -> i32 {
     let p = match getopt(
         &args,
         "cCdst",
-        &[("complement", 'c'), ("delete", 'd'), ("squeeze-repeats", 's'), ("truncate-set1", 't')],
+        &[
+            ("complement", 'c'),
+            ("delete", 'd'),
+            ("squeeze-repeats", 's'),
+            ("truncate-set1", 't'),
+        ],
         true,
     ) {
         Ok(p) => p,
@@ -180,14 +196,27 @@ pub fn main(args: Vec<OsString>) -> i32 {
     };
     let (delete, squeeze) = (p.has('d'), p.has('s'));
     let complement = p.has('c') || p.has('C');
-    let needed = if delete == squeeze && delete { 2 } else if delete || squeeze { 1 } else { 2 };
+    let needed = if delete == squeeze && delete {
+        2
+    } else if delete || squeeze {
+        1
+    } else {
+        2
+    };
     if p.operands.is_empty() || p.operands.len() < needed {
         return usage_error("tr", "missing operand");
     }
     if p.operands.len() > 2 || (delete && !squeeze && p.operands.len() > 1) {
-        return usage_error("tr", &format!("extra operand '{}'", p.operands[p.operands.len() - 1].to_string_lossy()));
+        return usage_error(
+            "tr",
+            &format!(
+                "extra operand '{}'",
+                p.operands[p.operands.len() - 1].to_string_lossy()
+            ),
+        );
     }
-    let parsed: Result<Vec<Vec<Item>>, String> = p.operands.iter().map(|o| parse(o.as_bytes())).collect();
+    let parsed: Result<Vec<Vec<Item>>, String> =
+        p.operands.iter().map(|o| parse(o.as_bytes())).collect();
     let sets = match parsed {
         Ok(s) => s,
         Err(msg) => {
@@ -218,7 +247,11 @@ pub fn main(args: Vec<OsString>) -> i32 {
                 error_msg("tr", "when not truncating set1, string2 must be non-empty");
                 return 1;
             }
-            let n = if p.has('t') { set1.len().min(s2.len()) } else { set1.len() };
+            let n = if p.has('t') {
+                set1.len().min(s2.len())
+            } else {
+                set1.len()
+            };
             for (i, &b) in set1.iter().take(n).enumerate() {
                 map[usize::from(b)] = s2[i.min(s2.len() - 1)];
             }
@@ -246,7 +279,12 @@ pub fn main(args: Vec<OsString>) -> i32 {
 
 /// Filters standard input to standard output. Errors say whether they
 /// came from the write side.
-fn run(map: &[u8; 256], del: &[bool; 256], squeeze_set: &[bool; 256], squeeze: bool) -> Result<(), (bool, io::Error)> {
+fn run(
+    map: &[u8; 256],
+    del: &[bool; 256],
+    squeeze_set: &[bool; 256],
+    squeeze: bool,
+) -> Result<(), (bool, io::Error)> {
     let mut input = io::BufReader::with_capacity(text::BUF_SIZE, io::stdin().lock());
     let mut out = text::stdout();
     let mut buf = Vec::with_capacity(text::BUF_SIZE);

@@ -83,10 +83,17 @@ pub fn main(args: Vec<OsString>) -> i32 {
         nocase: p.has('i'),
     };
     if p.operands.len() > 2 {
-        return usage_error("uniq", &format!("extra operand '{}'", p.operands[2].to_string_lossy()));
+        return usage_error(
+            "uniq",
+            &format!("extra operand '{}'", p.operands[2].to_string_lossy()),
+        );
     }
     let delim = if p.has('z') { 0 } else { b'\n' };
-    let input_name = p.operands.first().cloned().unwrap_or_else(|| OsString::from("-"));
+    let input_name = p
+        .operands
+        .first()
+        .cloned()
+        .unwrap_or_else(|| OsString::from("-"));
     let Some(mut input) = text::open_or_report("uniq", &input_name) else {
         return 1;
     };

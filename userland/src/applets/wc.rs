@@ -80,7 +80,13 @@ pub fn main(args: Vec<OsString>) -> i32 {
 }
 
 /// Prints one line of counts: `%9u` columns (`%u` when unpadded), then the name.
-fn print(out: &mut impl Write, c: &Counts, want: &[bool; 5], pad: bool, name: Option<&[u8]>) -> io::Result<()> {
+fn print(
+    out: &mut impl Write,
+    c: &Counts,
+    want: &[bool; 5],
+    pad: bool,
+    name: Option<&[u8]>,
+) -> io::Result<()> {
     let values = [c.lines, c.words, c.chars, c.bytes, c.width];
     let mut line = String::new();
     for (v, _) in values.iter().zip(want).filter(|(_, &w)| w) {

@@ -5,7 +5,8 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 
-pub const USAGE: &str = "[STRING]\n\nRepeatedly output a line with all specified STRING(s), or 'y'.";
+pub const USAGE: &str =
+    "[STRING]\n\nRepeatedly output a line with all specified STRING(s), or 'y'.";
 
 /// Entry point: writes until the reader goes away.
 pub fn main(args: Vec<OsString>) -> i32 {
