@@ -4,7 +4,7 @@
 use crate::common::{error_msg, getopt, Exit};
 use crate::text;
 use std::ffi::OsString;
-use std::io::{BufRead, Write};
+use std::io::{self, BufRead, Write};
 use std::os::unix::ffi::OsStrExt;
 
 pub const USAGE: &str = "[-d LIST] [-s] [FILE]...\n\nPaste lines from each input file, separated with tab\n\n\t-d LIST\tUse delimiters from LIST, not tab\n\t-s\tSerial: one file at a time";
@@ -26,20 +26,25 @@ pub fn main(args: Vec<OsString>) -> i32 {
         None => vec![Some(b'\t')],
     };
     let mut status = 0;
-    let mut inputs: Vec<Option<Box<dyn BufRead>>> = Vec::new();
+    let mut inputs: Vec<Option<Source>> = Vec::new();
     for name in text::operands_or_stdin(&p.operands) {
-        let input = text::open_or_report("paste", &name);
-        if input.is_none() {
-            status = 1;
+        if text::is_stdin(&name) {
+            inputs.push(Some(Source::Stdin));
             continue;
         }
-        inputs.push(input);
+        match text::open_or_report("paste", &name) {
+            Some(r) => inputs.push(Some(Source::File(r))),
+            None => status = 1,
+        }
     }
+    // Every `-` reads from the one standard input, line by line in turn.
+    let mut stdin = io::BufReader::with_capacity(text::BUF_SIZE, io::stdin());
+    let mut lines = Lines { stdin: &mut stdin };
     let mut out = text::stdout();
     let result = if p.has('s') {
-        serial(&mut inputs, &delims, &mut out)
+        serial(&mut inputs, &mut lines, &delims, &mut out)
     } else {
-        parallel(&mut inputs, &delims, &mut out)
+        parallel(&mut inputs, &mut lines, &delims, &mut out)
     };
     if let Err(e) = result {
         return text::write_failed("paste", &e);
@@ -72,6 +77,27 @@ fn parse_delims(s: &[u8]) -> Option<Vec<Option<u8>>> {
     Some(out)
 }
 
+/// An input: a file of its own or the shared standard input.
+enum Source {
+    Stdin,
+    File(Box<dyn BufRead>),
+}
+
+/// Reads lines from a [`Source`].
+struct Lines<'a> {
+    stdin: &'a mut dyn BufRead,
+}
+
+impl Lines<'_> {
+    /// Reads one line of `src` without its newline; false at end of input.
+    fn next(&mut self, src: &mut Source, buf: &mut Vec<u8>) -> bool {
+        match src {
+            Source::Stdin => line(self.stdin, buf),
+            Source::File(r) => line(&mut **r, buf),
+        }
+    }
+}
+
 /// Reads one line without its newline; false at end of input.
 fn line(r: &mut dyn BufRead, buf: &mut Vec<u8>) -> bool {
     match text::read_record(r, b'\n', buf) {
@@ -87,7 +113,8 @@ fn line(r: &mut dyn BufRead, buf: &mut Vec<u8>) -> bool {
 
 /// One output line per input line number, until all inputs are done.
 fn parallel(
-    inputs: &mut [Option<Box<dyn BufRead>>],
+    inputs: &mut [Option<Source>],
+    lines: &mut Lines,
     delims: &[Option<u8>],
     out: &mut impl Write,
 ) -> std::io::Result<()> {
@@ -103,7 +130,7 @@ fn parallel(
                 }
             }
             if let Some(r) = input {
-                if line(&mut **r, &mut buf) {
+                if lines.next(r, &mut buf) {
                     any = true;
                     row.extend_from_slice(&buf);
                 } else {
@@ -121,14 +148,15 @@ fn parallel(
 
 /// Each input's lines joined into one output line.
 fn serial(
-    inputs: &mut [Option<Box<dyn BufRead>>],
+    inputs: &mut [Option<Source>],
+    lines: &mut Lines,
     delims: &[Option<u8>],
     out: &mut impl Write,
 ) -> std::io::Result<()> {
     let mut buf = Vec::new();
     for r in inputs.iter_mut().flatten() {
         let mut n = 0;
-        while line(&mut **r, &mut buf) {
+        while lines.next(r, &mut buf) {
             if n > 0 {
                 if let Some(d) = delims[(n - 1) % delims.len()] {
                     out.write_all(&[d])?;
