@@ -328,7 +328,7 @@ fn long_lines() {
     rev.extend_from_slice(b"\ntrohs\n");
     ok(&["rev"], &input, &rev);
     let encoded = run(&["base64", "-w", "0"], &input).stdout;
-    assert_eq!(encoded.len(), (input.len() + 2) / 3 * 4);
+    assert_eq!(encoded.len(), input.len().div_ceil(3) * 4);
     ok(&["base64", "-d"], &encoded, &input);
     let mut numbered = b"     1\t".to_vec();
     numbered.extend_from_slice(&input[..line.len() + 1]);
@@ -1081,10 +1081,6 @@ fn od_formats() {
         &same,
         b"0000000 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61\n*\n0000060 61\n0000061\n",
     );
-    let mut all = Vec::new();
-    for _ in 0..3 {
-        all.extend_from_slice(b"0000000 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61\n");
-    }
     let o = run(&["od", "-v", "-t", "x1", "-A", "n"], &same);
     assert_eq!(text(&o.stdout).lines().count(), 4);
     fails(&["od", "-t", "q"], b"", 1, "od: invalid type string 'q'");

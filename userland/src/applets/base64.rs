@@ -5,6 +5,7 @@ use crate::text;
 use std::ffi::OsString;
 use std::io::{BufRead, Write};
 
+/// Usage text for `--help` and usage errors (after "Usage: NAME ").
 pub const USAGE: &str = "[-d] [-w COL] [FILE]\n\nBase64 encode or decode FILE to standard output\n\n\t-d\tDecode data\n\t-w COL\tWrap lines at COL (default 76, 0 disables)";
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -66,15 +67,24 @@ fn encode(input: &mut dyn BufRead, out: &mut impl Write, wrap: usize) -> Result<
     let mut carry: Vec<u8> = Vec::with_capacity(3);
     let mut col = 0;
     let mut any = false;
+    let mut encoded = Vec::with_capacity(text::BUF_SIZE * 2);
     let mut line = Vec::with_capacity(text::BUF_SIZE * 2);
-    let emit = |chunk: &[u8], line: &mut Vec<u8>, col: &mut usize| {
-        for &c in chunk {
-            if wrap > 0 && *col == wrap {
+    // Encode a whole chunk first, then cut it into lines with slice copies.
+    let emit = |encoded: &[u8], line: &mut Vec<u8>, col: &mut usize| {
+        if wrap == 0 {
+            line.extend_from_slice(encoded);
+            return;
+        }
+        let mut rest = encoded;
+        while !rest.is_empty() {
+            if *col == wrap {
                 line.push(b'\n');
                 *col = 0;
             }
-            line.push(c);
-            *col += 1;
+            let take = (wrap - *col).min(rest.len());
+            line.extend_from_slice(&rest[..take]);
+            *col += take;
+            rest = &rest[take..];
         }
     };
     loop {
@@ -88,10 +98,12 @@ fn encode(input: &mut dyn BufRead, out: &mut impl Write, wrap: usize) -> Result<
         let n = buf.len();
         input.consume(n);
         let whole = data.len() / 3 * 3;
-        line.clear();
-        for g in data[..whole].chunks(3) {
-            emit(&quad(g), &mut line, &mut col);
+        encoded.clear();
+        for g in data[..whole].chunks_exact(3) {
+            encoded.extend_from_slice(&quad(g));
         }
+        line.clear();
+        emit(&encoded, &mut line, &mut col);
         carry = data[whole..].to_vec();
         out.write_all(&line).map_err(|e| (true, e))?;
     }

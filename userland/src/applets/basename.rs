@@ -7,6 +7,7 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 
+/// Usage text for `--help` and usage errors (after "Usage: NAME ").
 pub const USAGE: &str = "[-s SUFFIX] [-a] FILE [SUFFIX]...\n\nStrip directory path and SUFFIX from FILE\n\n\t-a\t\tAll arguments are FILEs\n\t-s SUFFIX\tRemove SUFFIX (implies -a)";
 
 /// Entry point.

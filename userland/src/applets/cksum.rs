@@ -7,6 +7,7 @@ use std::ffi::OsString;
 use std::io::{BufRead, Write};
 use std::os::unix::ffi::OsStrExt;
 
+/// Usage text for `--help` and usage errors (after "Usage: NAME ").
 pub const USAGE: &str = "[FILE]...\n\nCalculate the CRC32 checksums of FILEs";
 
 /// The CRC table for polynomial 0x04C11DB7, most significant bit first.

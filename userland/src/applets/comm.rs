@@ -6,6 +6,7 @@ use crate::text;
 use std::ffi::OsString;
 use std::io::{BufRead, Write};
 
+/// Usage text for `--help` and usage errors (after "Usage: NAME ").
 pub const USAGE: &str = "[-123] FILE1 FILE2\n\nCompare FILE1 with FILE2\n\n\t-1\tSuppress lines unique to FILE1\n\t-2\tSuppress lines unique to FILE2\n\t-3\tSuppress lines common to both files";
 
 /// Entry point.

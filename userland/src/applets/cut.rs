@@ -7,6 +7,7 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 
+/// Usage text for `--help` and usage errors (after "Usage: NAME ").
 pub const USAGE: &str = "[OPTIONS] [FILE]...\n\nPrint selected fields from FILEs to stdout\n\n\t-b LIST\tOutput only bytes from LIST\n\t-c LIST\tOutput only characters from LIST\n\t-d SEP\tField delimiter for input (default TAB)\n\t-f LIST\tPrint only these fields\n\t-s\tOutput only lines containing delimiter\n\t-n\tIgnored\n\t--output-delimiter SEP\tField delimiter for output (default = -d)";
 
 /// Parsed LIST: sorted, merged 1-based inclusive ranges.

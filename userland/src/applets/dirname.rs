@@ -6,6 +6,7 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 
+/// Usage text for `--help` and usage errors (after "Usage: NAME ").
 pub const USAGE: &str = "FILENAME\n\nStrip non-directory suffix from FILENAME";
 
 /// Entry point.

@@ -8,6 +8,7 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 
+/// Usage text for `--help` and usage errors (after "Usage: NAME ").
 pub const USAGE: &str = "[-Cv] [-n LENGTH] [-s OFFSET] [FILE]...\n\nDisplay FILEs (or stdin) in a user specified format\n\n\t-C\t\tHex+ASCII 16 bytes per line\n\t-n LENGTH\tInterpret only LENGTH bytes of input\n\t-s OFFSET\tSkip OFFSET bytes\n\t-v\t\tDisplay all input data";
 
 /// Bytes per line.

@@ -7,7 +7,8 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 
-pub const USAGE: &str = "[-abcdfhilosxv] [-t TYPE] [-A RADIX] [-N SIZE] [-j SKIP] [FILE]...\n\nPrint FILEs (or stdin) unambiguously, as octal bytes by default\n\n\t-A d|o|x|n\tAddress radix\n\t-t TYPE\t\ta, c, d[SIZE], o[SIZE], u[SIZE], x[SIZE] (SIZE 1, 2, 4, 8, C, S, I, L)\n\t-j SKIP\t\tSkip SKIP input bytes\n\t-N LEN\t\tDump at most LEN bytes\n\t-v\t\tShow repeated lines (default: *)\n\t-b -c -d -o -s -x\tSame as -t o1, c, u2, o2, d2, x2";
+/// Usage text for `--help` and usage errors (after "Usage: NAME ").
+pub const USAGE: &str = "[-bcdilosxv] [-t TYPE] [-A RADIX] [-N SIZE] [-j SKIP] [FILE]...\n\nPrint FILEs (or stdin) unambiguously, as octal bytes by default\n\n\t-A d|o|x|n\tAddress radix\n\t-t TYPE\t\ta, c, d[SIZE], o[SIZE], u[SIZE], x[SIZE] (SIZE 1, 2, 4, 8, C, S, I, L)\n\t-j SKIP\t\tSkip SKIP input bytes\n\t-N LEN\t\tDump at most LEN bytes\n\t-v\t\tShow repeated lines (default: *)\n\t-b -c -d -o -s -x\tSame as -t o1, c, u2, o2, d2, x2";
 
 /// Bytes shown per line.
 const LINE: usize = 16;
@@ -304,37 +305,65 @@ fn format_line(block: &[u8; LINE], n: usize, t: &Type, line_width: usize, out: &
         let mut raw = [0u8; 8];
         raw[..t.size].copy_from_slice(bytes);
         let u = u64::from_le_bytes(raw);
-        let field = match t.kind {
+        // Fields are built in a small buffer: no allocation per field.
+        let mut tmp = [0u8; 24];
+        let field: &[u8] = match t.kind {
             Kind::Named => {
                 let b = bytes[0] & 0x7f;
                 if b == 0x7f {
-                    "del".to_string()
+                    b"del"
                 } else if b <= 0x20 {
-                    NAMES[usize::from(b)].to_string()
+                    NAMES[usize::from(b)].as_bytes()
                 } else {
-                    (b as char).to_string()
+                    tmp[0] = b;
+                    &tmp[..1]
                 }
             }
             Kind::Char => match bytes[0] {
-                0 => "\\0".to_string(),
-                7 => "\\a".to_string(),
-                8 => "\\b".to_string(),
-                9 => "\\t".to_string(),
-                10 => "\\n".to_string(),
-                11 => "\\v".to_string(),
-                12 => "\\f".to_string(),
-                13 => "\\r".to_string(),
-                b @ 0x20..=0x7e => (b as char).to_string(),
-                b => format!("{b:03o}"),
+                0 => b"\\0",
+                7 => b"\\a",
+                8 => b"\\b",
+                9 => b"\\t",
+                10 => b"\\n",
+                11 => b"\\v",
+                12 => b"\\f",
+                13 => b"\\r",
+                b @ 0x20..=0x7e => {
+                    tmp[0] = b;
+                    &tmp[..1]
+                }
+                b => digits(u64::from(b), 8, 3, false, &mut tmp),
             },
             Kind::Signed => {
                 let shift = 64 - 8 * t.size as u32;
-                (((u << shift) as i64) >> shift).to_string()
+                let v = ((u << shift) as i64) >> shift;
+                digits(v.unsigned_abs(), 10, 1, v < 0, &mut tmp)
             }
-            Kind::Unsigned => u.to_string(),
-            Kind::Octal => format!("{u:0w$o}", w = t.width - 1),
-            Kind::Hex => format!("{u:0w$x}", w = t.width - 1),
+            Kind::Unsigned => digits(u, 10, 1, false, &mut tmp),
+            Kind::Octal => digits(u, 8, t.width - 1, false, &mut tmp),
+            Kind::Hex => digits(u, 16, t.width - 1, false, &mut tmp),
         };
-        out.extend_from_slice(format!("{field:>width$}").as_bytes());
+        out.resize(out.len() + width.saturating_sub(field.len()), b' ');
+        out.extend_from_slice(field);
     }
+}
+
+/// Writes `v` in `radix` with at least `min` digits (and a minus sign if
+/// `neg`) at the end of `buf`, returning the written part.
+fn digits(mut v: u64, radix: u64, min: usize, neg: bool, buf: &mut [u8; 24]) -> &[u8] {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = DIGITS[(v % radix) as usize];
+        v /= radix;
+        if v == 0 && buf.len() - i >= min {
+            break;
+        }
+    }
+    if neg {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    &buf[i..]
 }

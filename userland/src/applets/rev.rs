@@ -6,6 +6,7 @@ use crate::text;
 use std::ffi::OsString;
 use std::io::Write;
 
+/// Usage text for `--help` and usage errors (after "Usage: NAME ").
 pub const USAGE: &str = "[FILE]...\n\nReverse lines of FILE";
 
 /// Entry point.
@@ -47,6 +48,10 @@ pub fn main(args: Vec<OsString>) -> i32 {
 
 /// Appends `s` reversed by characters to `out`.
 fn reverse(s: &[u8], out: &mut Vec<u8>) {
+    if s.is_ascii() {
+        out.extend(s.iter().rev());
+        return;
+    }
     let mut end = s.len();
     while end > 0 {
         let mut start = end - 1;

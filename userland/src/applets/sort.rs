@@ -11,6 +11,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Seek, SeekFrom, Write};
 use std::os::unix::ffi::OsStrExt;
 
+/// Usage text for `--help` and usage errors (after "Usage: NAME ").
 pub const USAGE: &str = "[-nrughMVcszbdfi] [-o FILE] [-k START[.OFS][OPTS][,END[.OFS][OPTS]] [-t CHAR] [FILE]...\n\nSort lines of text\n\n\t-o FILE\tOutput to FILE\n\t-c\tCheck whether input is sorted\n\t-b\tIgnore leading blanks\n\t-f\tIgnore case\n\t-i\tIgnore unprintable characters\n\t-d\tDictionary order (blank or alphanumeric only)\n\t-n\tSort numbers\n\t-g\tGeneral numerical sort\n\t-h\tHuman readable numbers (2K 1G)\n\t-M\tSort month\n\t-V\tSort version\n\t-t CHAR\tField separator\n\t-k N[,M] Sort by Nth field\n\t-r\tReverse sort order\n\t-s\tStable (don't sort ties alphabetically)\n\t-u\tSuppress duplicate lines\n\t-z\tNUL terminated input and output";
 
 /// Exit status for errors: 1 means "not sorted" for -c (POSIX).
@@ -203,7 +204,7 @@ fn key_slice<'a>(line: &'a [u8], key: &Key, sep: Option<u8>) -> &'a [u8] {
             start += 1;
         }
     }
-    start = (start + key.start_char - 1).min(line.len());
+    start = start.saturating_add(key.start_char - 1).min(line.len());
     let end = match key.end_field {
         None => line.len(),
         Some(f) => {
@@ -217,7 +218,7 @@ fn key_slice<'a>(line: &'a [u8], key: &Key, sep: Option<u8>) -> &'a [u8] {
                         s += 1;
                     }
                 }
-                (s + key.end_char).min(line.len())
+                s.saturating_add(key.end_char).min(line.len())
             }
         }
     };

@@ -5,6 +5,7 @@ use crate::text;
 use std::ffi::OsString;
 use std::io::Write;
 
+/// Usage text for `--help` and usage errors (after "Usage: NAME ").
 pub const USAGE: &str = "[FILE]...\n\nConcatenate FILEs and print them in reverse";
 
 /// Entry point: each file is reversed on its own, in the order given.

@@ -8,7 +8,8 @@ use std::ffi::OsString;
 use std::io::{self, BufRead, Write};
 use std::os::unix::ffi::OsStrExt;
 
-pub const USAGE: &str = "[-cds] STRING1 [STRING2]\n\nTranslate, squeeze, or delete characters from stdin, writing to stdout\n\n\t-c\tTake complement of STRING1\n\t-d\tDelete input characters coded STRING1\n\t-s\tSqueeze multiple output characters of STRING2 into one character\n\t-t\tTruncate STRING1 to the length of STRING2";
+/// Usage text for `--help` and usage errors (after "Usage: NAME ").
+pub const USAGE: &str = "[-cdst] STRING1 [STRING2]\n\nTranslate, squeeze, or delete characters from stdin, writing to stdout\n\n\t-c, -C\tTake complement of STRING1\n\t-d\tDelete input characters coded STRING1\n\t-s\tSqueeze multiple output characters of STRING2 into one character\n\t-t\tTruncate STRING1 to the length of STRING2";
 
 /// One parsed element of a set.
 enum Item {

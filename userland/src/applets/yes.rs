@@ -5,6 +5,7 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 
+/// Usage text for `--help` and usage errors (after "Usage: NAME ").
 pub const USAGE: &str =
     "[STRING]\n\nRepeatedly output a line with all specified STRING(s), or 'y'.";
 
