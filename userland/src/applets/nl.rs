@@ -55,7 +55,10 @@ pub fn main(args: Vec<OsString>) -> i32 {
     let (Some(width), Some(start), Some(incr)) = (num('w', 6), num('v', 1), num('i', 1)) else {
         return 1;
     };
-    let width = usize::try_from(width).unwrap_or(0).min(1 << 16);
+    // Rust formatting takes widths up to u16::MAX.
+    let width = usize::try_from(width)
+        .unwrap_or(0)
+        .min(usize::from(u16::MAX));
     let sep = p
         .value('s')
         .map(|s| s.as_bytes().to_vec())

@@ -73,7 +73,10 @@ pub fn main(args: Vec<OsString>) -> i32 {
         1 => 0,
         2 => decimals[0],
         _ => decimals[0].max(decimals[1]),
-    };
+    }
+    // Rust formatting takes precisions up to u16::MAX; an f64 has no more
+    // than 17 significant digits anyway.
+    .min(1000);
     if incr == 0.0 {
         error_msg("seq", "invalid Zero increment value: '0'");
         return 1;

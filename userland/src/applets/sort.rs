@@ -158,6 +158,9 @@ fn is_blank(b: u8) -> bool {
 fn field_start(line: &[u8], n: usize, sep: Option<u8>) -> usize {
     let mut i = 0;
     for _ in 1..n {
+        if i >= line.len() {
+            return line.len();
+        }
         match sep {
             Some(s) => match line[i..].iter().position(|&b| b == s) {
                 Some(p) => i += p + 1,

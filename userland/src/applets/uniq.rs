@@ -23,6 +23,9 @@ impl Key {
     fn part<'a>(&self, line: &'a [u8]) -> &'a [u8] {
         let mut i = 0;
         for _ in 0..self.fields {
+            if i >= line.len() {
+                break;
+            }
             while i < line.len() && (line[i] == b' ' || line[i] == b'\t') {
                 i += 1;
             }
