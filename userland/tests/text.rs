@@ -334,6 +334,20 @@ fn long_lines() {
     numbered.extend_from_slice(&input[..line.len() + 1]);
     numbered.extend_from_slice(b"     2\tshort\n");
     ok(&["nl"], &input, &numbered);
+    ok(&["tee"], &input, &input);
+    ok(&["comm", "-3", "-", "/dev/null"], &input, &input);
+    let mut pasted = input[..line.len()].to_vec();
+    pasted.extend_from_slice(b"\tshort\n");
+    ok(&["paste", "-s"], &input, &pasted);
+    ok(&["cut", "-f", "2"], &pasted, b"short\n");
+    let mut counted = b"      1 ".to_vec();
+    counted.extend_from_slice(&input[..line.len() + 1]);
+    counted.extend_from_slice(b"      1 short\n");
+    ok(&["uniq", "-c"], &input, &counted);
+    ok(&["strings", "-n", "6"], &input, &input[..line.len() + 1]);
+    ok(&["cksum"], &input, b"3852248312 102408\n");
+    let dumped = run(&["od", "-A", "n", "-c", "-v"], &input).stdout;
+    assert_eq!(dumped.len(), 416033);
     let folded = run(&["fold", "-w", "1000"], &input).stdout;
     assert_eq!(folded.len(), input.len() + 102);
 }

@@ -70,7 +70,11 @@ pub fn main(args: Vec<OsString>) -> i32 {
         } else {
             Vec::new()
         };
+        // A run shorter than `min` waits in `run`; once long enough its
+        // head is printed and the rest streams out, so a huge printable
+        // stretch needs no more memory than a buffer.
         let mut run: Vec<u8> = Vec::new();
+        let mut open = false;
         let mut offset: u64 = 0;
         let mut start: u64 = 0;
         loop {
@@ -86,26 +90,44 @@ pub fn main(args: Vec<OsString>) -> i32 {
                 break;
             }
             for &b in buf {
-                if b == b'\t' || (0x20..0x7f).contains(&b) {
-                    if run.is_empty() {
+                let r = if b == b'\t' || (0x20..0x7f).contains(&b) {
+                    if run.is_empty() && !open {
                         start = offset;
                     }
                     run.push(b);
-                } else if !run.is_empty() {
-                    if run.len() >= min {
-                        if let Err(e) = emit(&mut out, &prefix, radix, start, &run) {
-                            return text::write_failed("strings", &e);
-                        }
+                    if !open && run.len() >= min {
+                        open = true;
+                        head(&mut out, &prefix, radix, start)
+                    } else {
+                        Ok(())
                     }
+                    .and_then(|_| {
+                        if open && run.len() >= text::BUF_SIZE {
+                            out.write_all(&run)?;
+                            run.clear();
+                        }
+                        Ok(())
+                    })
+                } else {
+                    let r = if open {
+                        out.write_all(&run).and_then(|_| out.write_all(b"\n"))
+                    } else {
+                        Ok(())
+                    };
+                    open = false;
                     run.clear();
+                    r
+                };
+                if let Err(e) = r {
+                    return text::write_failed("strings", &e);
                 }
                 offset += 1;
             }
             let n = buf.len();
             input.consume(n);
         }
-        if run.len() >= min {
-            if let Err(e) = emit(&mut out, &prefix, radix, start, &run) {
+        if open {
+            if let Err(e) = out.write_all(&run).and_then(|_| out.write_all(b"\n")) {
                 return text::write_failed("strings", &e);
             }
         }
@@ -113,21 +135,18 @@ pub fn main(args: Vec<OsString>) -> i32 {
     text::finish("strings", &mut out, status)
 }
 
-/// Prints one string with its optional file name and offset.
-fn emit(
+/// Prints what comes before a string: the file name and the offset.
+fn head(
     out: &mut impl Write,
     prefix: &[u8],
     radix: Option<u8>,
     offset: u64,
-    s: &[u8],
 ) -> std::io::Result<()> {
     out.write_all(prefix)?;
     match radix {
-        Some(b'o') => write!(out, "{offset:7o} ")?,
-        Some(b'x') => write!(out, "{offset:7x} ")?,
-        Some(_) => write!(out, "{offset:7} ")?,
-        None => {}
+        Some(b'o') => write!(out, "{offset:7o} "),
+        Some(b'x') => write!(out, "{offset:7x} "),
+        Some(_) => write!(out, "{offset:7} "),
+        None => Ok(()),
     }
-    out.write_all(s)?;
-    out.write_all(b"\n")
 }
