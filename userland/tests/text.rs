@@ -708,6 +708,8 @@ fn tr_options() {
     ok(&["tr", "lo", "[x*]"], b"hello", b"hexxx");
     ok(&["tr", "-t", "abc", "x"], b"abc", b"xbc");
     ok(&["tr", "[=a=]", "b"], b"aa", b"bb");
+    ok(&["tr", "a", "-x"], b"abc", b"-bc");
+    ok(&["tr", "--", "-a", "x_"], b"a-b", b"_xb");
     fails(
         &["tr", "z-a", "x"],
         b"",

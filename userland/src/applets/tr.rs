@@ -190,7 +190,8 @@ pub fn main(args: Vec<OsString>) -> i32 {
             ("squeeze-repeats", 's'),
             ("truncate-set1", 't'),
         ],
-        true,
+        // Sets may start with '-' (`tr a -x`): options come first only.
+        false,
     ) {
         Ok(p) => p,
         Err(Exit(code)) => return code,
