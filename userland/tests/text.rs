@@ -530,6 +530,14 @@ fn sort_options() {
         b"v1.9\nv1.9a\nv1.10\n",
     );
     ok(
+        &["sort", "-V"],
+        b"a-1.10.tar.gz\n~\n\na-1.9.tar.gz\n.x\n",
+        b"\n.x\n~\na-1.9.tar.gz\na-1.10.tar.gz\n",
+    );
+    // -f and -d apply before numeric and version comparisons (GNU).
+    ok(&["sort", "-f", "-V"], b"b2\nB1\n", b"B1\nb2\n");
+    ok(&["sort", "-k1.2b,2"], b"~ b\nx a\n", b"x a\n~ b\n");
+    ok(
         &["sort", "-t", ":", "-k", "2"],
         b"a:z\nb:y\n",
         b"b:y\na:z\n",

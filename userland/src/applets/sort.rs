@@ -43,9 +43,13 @@ impl Flags {
     fn set(&mut self, c: u8) -> bool {
         match c {
             b'b' => self.blanks = true,
-            b'd' => self.dictionary = true,
+            // -d and -i pick one table of ignored characters; -d wins (GNU).
+            b'd' => {
+                self.dictionary = true;
+                self.printable = false;
+            }
             b'f' => self.fold = true,
-            b'i' => self.printable = true,
+            b'i' => self.printable = !self.dictionary,
             b'n' => self.numeric = true,
             b'g' => self.general = true,
             b'h' => self.human = true,
@@ -352,22 +356,44 @@ fn month(s: &[u8]) -> u8 {
         .map_or(0, |p| p as u8 + 1)
 }
 
-/// -V: runs of digits compare as numbers, other characters with letters
-/// before other characters and `~` before everything (as GNU's filevercmp).
-fn version_cmp(a: &[u8], b: &[u8]) -> Ordering {
-    let order = |c: Option<&u8>| -> i32 {
-        match c {
-            None => 0,
-            Some(b'~') => -1,
-            Some(c) if c.is_ascii_digit() => 0,
-            Some(c) if c.is_ascii_alphabetic() => i32::from(*c),
-            Some(c) => i32::from(*c) + 256,
+/// Where a file name's suffix (`.tar.gz`, `.txt~`) begins, as GNU's
+/// filevercmp cuts it: suffixes are runs of `.` + letter or `~` + alnum/`~`.
+fn version_prefix_len(s: &[u8]) -> usize {
+    let n = s.len();
+    let mut prefix = 0;
+    let mut i = 0;
+    while i < n {
+        i += 1;
+        prefix = i;
+        while i + 1 < n && s[i] == b'.' && (s[i + 1].is_ascii_alphabetic() || s[i + 1] == b'~') {
+            i += 2;
+            while i < n && (s[i].is_ascii_alphanumeric() || s[i] == b'~') {
+                i += 1;
+            }
         }
-    };
+    }
+    prefix
+}
+
+/// Rank of a non-digit in a version: letters first, then other
+/// characters; `~` before everything, even the end.
+fn version_order(c: Option<&u8>) -> i32 {
+    match c {
+        None => 0,
+        Some(c) if c.is_ascii_digit() => 0,
+        Some(c) if c.is_ascii_alphabetic() => i32::from(*c),
+        Some(b'~') => -1,
+        Some(c) => i32::from(*c) + 256,
+    }
+}
+
+/// GNU's verrevcmp: alternate runs of non-digits (by [`version_order`])
+/// and digits (by value).
+fn verrevcmp(a: &[u8], b: &[u8]) -> Ordering {
     let (mut i, mut j) = (0, 0);
     while i < a.len() || j < b.len() {
         while (i < a.len() && !a[i].is_ascii_digit()) || (j < b.len() && !b[j].is_ascii_digit()) {
-            let (ca, cb) = (order(a.get(i)), order(b.get(j)));
+            let (ca, cb) = (version_order(a.get(i)), version_order(b.get(j)));
             if ca != cb {
                 return ca.cmp(&cb);
             }
@@ -380,42 +406,81 @@ fn version_cmp(a: &[u8], b: &[u8]) -> Ordering {
         while j < b.len() && b[j] == b'0' {
             j += 1;
         }
-        let da = a[i.min(a.len())..]
-            .iter()
-            .take_while(|c| c.is_ascii_digit())
-            .count();
-        let db = b[j.min(b.len())..]
-            .iter()
-            .take_while(|c| c.is_ascii_digit())
-            .count();
-        let c = da.cmp(&db).then_with(|| a[i..i + da].cmp(&b[j..j + db]));
-        if c != Ordering::Equal {
-            return c;
+        let mut first_diff = Ordering::Equal;
+        while i < a.len() && j < b.len() && a[i].is_ascii_digit() && b[j].is_ascii_digit() {
+            if first_diff == Ordering::Equal {
+                first_diff = a[i].cmp(&b[j]);
+            }
+            i += 1;
+            j += 1;
         }
-        i += da;
-        j += db;
+        if i < a.len() && a[i].is_ascii_digit() {
+            return Ordering::Greater;
+        }
+        if j < b.len() && b[j].is_ascii_digit() {
+            return Ordering::Less;
+        }
+        if first_diff != Ordering::Equal {
+            return first_diff;
+        }
     }
     Ordering::Equal
 }
 
-/// Compares two keys as text after -d/-i/-f filtering.
-fn text_cmp(a: &[u8], b: &[u8], f: &Flags) -> Ordering {
-    if !f.dictionary && !f.printable && !f.fold {
-        return a.cmp(b);
+/// -V, as GNU's filevercmp: empty first, then `.`, `..` and other
+/// dot names; versions are compared without their file suffixes first.
+fn version_cmp(a: &[u8], b: &[u8]) -> Ordering {
+    match (a.is_empty(), b.is_empty()) {
+        (true, true) => return Ordering::Equal,
+        (true, false) => return Ordering::Less,
+        (false, true) => return Ordering::Greater,
+        _ => {}
     }
-    let keep = |c: &u8| -> bool {
-        (!f.dictionary || c.is_ascii_alphanumeric() || is_blank(*c))
-            && (!f.printable || (0x20..0x7f).contains(c))
-    };
-    let map = |c: u8| if f.fold { c.to_ascii_uppercase() } else { c };
-    a.iter()
-        .filter(|c| keep(c))
-        .map(|&c| map(c))
-        .cmp(b.iter().filter(|c| keep(c)).map(|&c| map(c)))
+    match (a[0] == b'.', b[0] == b'.') {
+        (true, false) => return Ordering::Less,
+        (false, true) => return Ordering::Greater,
+        (true, true) => {
+            for special in [&b"."[..], b".."] {
+                match (a == special, b == special) {
+                    (true, true) => return Ordering::Equal,
+                    (true, false) => return Ordering::Less,
+                    (false, true) => return Ordering::Greater,
+                    _ => {}
+                }
+            }
+        }
+        _ => {}
+    }
+    let (pa, pb) = (version_prefix_len(a), version_prefix_len(b));
+    let c = verrevcmp(&a[..pa], &b[..pb]);
+    if c != Ordering::Equal || (pa == a.len() && pb == b.len()) {
+        return c;
+    }
+    verrevcmp(a, b)
+}
+
+/// The key with -d/-i characters dropped and -f case folding applied:
+/// GNU applies these before any kind of comparison.
+fn translate(s: &[u8], f: &Flags) -> Vec<u8> {
+    s.iter()
+        .filter(|&&c| {
+            (!f.dictionary || c.is_ascii_alphanumeric() || is_blank(c))
+                && (!f.printable || (0x20..0x7f).contains(&c))
+        })
+        .map(|&c| if f.fold { c.to_ascii_uppercase() } else { c })
+        .collect()
 }
 
 /// Compares two keys by `f` (reverse not applied).
 fn compare_by(a: &[u8], b: &[u8], f: &Flags) -> Ordering {
+    if f.dictionary || f.printable || f.fold {
+        return compare_typed(&translate(a, f), &translate(b, f), f);
+    }
+    compare_typed(a, b, f)
+}
+
+/// Compares two (translated) keys by the comparison kind in `f`.
+fn compare_typed(a: &[u8], b: &[u8], f: &Flags) -> Ordering {
     if f.numeric {
         numeric_cmp(a, b)
     } else if f.human {
@@ -426,10 +491,8 @@ fn compare_by(a: &[u8], b: &[u8], f: &Flags) -> Ordering {
         month(a).cmp(&month(b))
     } else if f.version {
         version_cmp(a, b)
-    } else if f.blanks {
-        text_cmp(trim_blanks(a), trim_blanks(b), f)
     } else {
-        text_cmp(a, b, f)
+        a.cmp(b)
     }
 }
 
@@ -437,6 +500,12 @@ impl Config {
     /// Compares by the keys (or the whole line) only.
     fn key_cmp(&self, a: &[u8], b: &[u8]) -> Ordering {
         if self.keys.is_empty() {
+            // The whole line is the key; -b skips its leading blanks.
+            let (a, b) = if self.global.blanks {
+                (trim_blanks(a), trim_blanks(b))
+            } else {
+                (a, b)
+            };
             let c = compare_by(a, b, &self.global);
             return if self.global.reverse { c.reverse() } else { c };
         }
