@@ -257,7 +257,7 @@ fn no_trailing_newline() {
     ok(&["tac"], b"a\nb", b"ba\n");
     ok(&["paste", "-", "-"], b"a\nb", b"a\tb\n");
     ok(&["fold", "-w1"], b"ab", b"a\nb");
-    ok(&["nl"], b"a", b"     1\ta");
+    ok(&["nl"], b"a", b"     1\ta\n");
     ok(&["tr", "a", "b"], b"a", b"b");
     ok(&["base64", "-d"], b"YWI=", b"ab");
     ok(&["strings"], b"abcd", b"abcd\n");
@@ -480,6 +480,9 @@ fn wc_options() {
     ok(&["wc", "-c"], input, b"33\n");
     ok(&["wc", "-m"], input, b"31\n");
     ok(&["wc", "-L"], input, b"17\n");
+    // Tabs reach the next multiple of 8, \r and \f restart the line,
+    // \v and control characters take no column.
+    ok(&["wc", "-L"], b"a\r\t\x0b1\t \x0c\t\x01", b"17\n");
     ok(&["wc", "-lc"], input, b"        3        33\n");
     let dir = with_files("wc", &[("a", b"a b\n"), ("b c", b"x\ny\n")]);
     let o = run_in(Some(&dir), &["wc", "-l", "a", "b c"], b"", &[]);
@@ -755,6 +758,8 @@ fn seq_options() {
     ok(&["seq", "5", "-2", "1"], b"", b"5\n3\n1\n");
     ok(&["seq", "-3", "-1", "-5"], b"", b"-3\n-4\n-5\n");
     ok(&["seq", "3", "1"], b"", b"");
+    ok(&["seq", "0.5"], b"", b"");
+    ok(&["seq", "1", "0.3", "2"], b"", b"1.0\n1.3\n1.6\n1.9\n");
     ok(&["seq", "-w", "8", "10"], b"", b"08\n09\n10\n");
     ok(&["seq", "-s", ", ", "3"], b"", b"1, 2, 3\n");
     ok(&["seq", "-f", "%03g.", "2"], b"", b"001.\n002.\n");
@@ -1000,6 +1005,11 @@ fn expr_operators() {
         (&["length", "hello world"], "11\n", 0),
         (&["+", "length"], "length\n", 0),
         (&["a"], "a\n", 0),
+        // The unneeded side of | and & is not evaluated.
+        (&["1", "|", "1", "/", "0"], "1\n", 0),
+        (&["0", "&", "1", "/", "0"], "0\n", 1),
+        // Operators in operand position are strings.
+        (&["12", "=", "&"], "0\n", 1),
     ];
     for (args, expected, code) in cases {
         let mut full = vec!["expr"];
@@ -1018,6 +1028,8 @@ fn expr_operators() {
     fails(&["expr", "1", "2"], b"", 2, "expr: syntax error");
     fails(&["expr", "(", "1"], b"", 2, "expr: syntax error");
     fails(&["expr"], b"", 2, "expr: missing operand");
+    fails(&["expr", "match"], b"", 2, "expr: syntax error");
+    fails(&["expr", ")"], b"", 2, "expr: syntax error");
     fails(
         &["expr", "9223372036854775807", "+", "1"],
         b"",

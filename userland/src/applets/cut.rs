@@ -57,7 +57,9 @@ fn parse_list(s: &[u8]) -> Result<Ranges, &'static str> {
     let mut merged: Ranges = Vec::new();
     for (lo, hi) in ranges {
         match merged.last_mut() {
-            Some(last) if lo <= last.1.saturating_add(1) => last.1 = last.1.max(hi),
+            // Only overlapping ranges merge: GNU puts the output delimiter
+            // between adjacent ones (`-b1,2 --output-delimiter=:`).
+            Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
             _ => merged.push((lo, hi)),
         }
     }

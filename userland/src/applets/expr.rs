@@ -59,6 +59,9 @@ impl Value {
 struct Parser<'a> {
     toks: &'a [Vec<u8>],
     pos: usize,
+    /// Above 0 inside the unevaluated side of `|` or `&`: only syntax
+    /// errors count there (`expr 1 \| 1 / 0` is 1, as in GNU expr).
+    quiet: u32,
 }
 
 impl Parser<'_> {
@@ -86,7 +89,7 @@ impl Parser<'_> {
     fn or(&mut self) -> Result<Value, Error> {
         let mut l = self.and()?;
         while self.eat(&[b"|"]).is_some() {
-            let r = self.and()?;
+            let r = self.side(!l.is_null(), Self::and)?;
             l = if !l.is_null() {
                 l
             } else if !r.is_null() {
@@ -98,10 +101,37 @@ impl Parser<'_> {
         Ok(l)
     }
 
+    /// Parses one operand of `|`/`&`, quietly when it is not needed.
+    fn side(
+        &mut self,
+        skip: bool,
+        f: fn(&mut Self) -> Result<Value, Error>,
+    ) -> Result<Value, Error> {
+        if skip {
+            self.quiet += 1;
+        }
+        let r = f(self);
+        if skip {
+            self.quiet -= 1;
+        }
+        r
+    }
+
+    /// Passes `r` on, except that run-time errors (not syntax errors) in
+    /// an unevaluated operand become 0.
+    fn check(&self, r: Result<Value, Error>) -> Result<Value, Error> {
+        match r {
+            Err((msg, _)) if self.quiet > 0 && !msg.starts_with("syntax error") => {
+                Ok(Value::Int(0))
+            }
+            other => other,
+        }
+    }
+
     fn and(&mut self) -> Result<Value, Error> {
         let mut l = self.compare()?;
         while self.eat(&[b"&"]).is_some() {
-            let r = self.compare()?;
+            let r = self.side(l.is_null(), Self::compare)?;
             l = if l.is_null() || r.is_null() {
                 Value::Int(0)
             } else {
@@ -136,7 +166,7 @@ impl Parser<'_> {
         let mut l = self.product()?;
         while let Some(op) = self.eat(&[b"+", b"-"]) {
             let r = self.product()?;
-            l = arith(&l, &r, op[0])?;
+            l = self.check(arith(&l, &r, op[0]))?;
         }
         Ok(l)
     }
@@ -145,7 +175,7 @@ impl Parser<'_> {
         let mut l = self.colon()?;
         while let Some(op) = self.eat(&[b"*", b"/", b"%"]) {
             let r = self.colon()?;
-            l = arith(&l, &r, op[0])?;
+            l = self.check(arith(&l, &r, op[0]))?;
         }
         Ok(l)
     }
@@ -154,15 +184,15 @@ impl Parser<'_> {
         let mut l = self.primary()?;
         while self.eat(&[b":"]).is_some() {
             let r = self.primary()?;
-            l = regex_match(&l.bytes(), &r.bytes())?;
+            l = self.check(regex_match(&l.bytes(), &r.bytes()))?;
         }
         Ok(l)
     }
 
     fn primary(&mut self) -> Result<Value, Error> {
         let t = self.next()?;
-        // A keyword followed by nothing is a plain string.
-        let has_more = self.pos < self.toks.len();
+        // As in GNU expr: keywords always take their arguments, a lone ")"
+        // is an error, and any other operator here is a plain string.
         match t.as_slice() {
             b"(" => {
                 let v = self.or()?;
@@ -171,17 +201,17 @@ impl Parser<'_> {
                 }
                 Ok(v)
             }
-            b"+" | b"quote" if has_more => Ok(Value::Str(self.next()?)),
-            b"length" if has_more => {
+            b"+" | b"quote" => Ok(Value::Str(self.next()?)),
+            b"length" => {
                 let s = self.primary()?.bytes();
                 Ok(Value::Int(s.len() as i64))
             }
-            b"match" if has_more => {
+            b"match" => {
                 let s = self.primary()?.bytes();
                 let re = self.primary()?.bytes();
-                regex_match(&s, &re)
+                self.check(regex_match(&s, &re))
             }
-            b"index" if has_more => {
+            b"index" => {
                 let s = self.primary()?.bytes();
                 let chars = self.primary()?.bytes();
                 let at = s
@@ -190,7 +220,7 @@ impl Parser<'_> {
                     .map_or(0, |p| p + 1);
                 Ok(Value::Int(at as i64))
             }
-            b"substr" if has_more => {
+            b"substr" => {
                 let s = self.primary()?.bytes();
                 let pos = self.primary()?.as_int();
                 let len = self.primary()?.as_int();
@@ -204,12 +234,7 @@ impl Parser<'_> {
                 let end = start.saturating_add(len as usize).min(s.len());
                 Ok(Value::Str(s[start..end].to_vec()))
             }
-            b")" | b"|" | b"&" | b"=" | b"!=" | b"<" | b"<=" | b">" | b">=" | b"*" | b"/"
-            | b"%" | b":"
-                if has_more =>
-            {
-                Err(syntax())
-            }
+            b")" => Err(syntax()),
             _ => Ok(Value::Str(t)),
         }
     }
@@ -321,7 +346,11 @@ pub fn main(args: Vec<OsString>) -> i32 {
         error_msg("expr", "missing operand");
         return 2;
     }
-    let mut p = Parser { toks, pos: 0 };
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        quiet: 0,
+    };
     let result = p.or().and_then(|v| {
         if p.pos == toks.len() {
             Ok(v)
@@ -356,6 +385,7 @@ mod tests {
         let mut p = Parser {
             toks: &toks,
             pos: 0,
+            quiet: 0,
         };
         p.or()
     }

@@ -101,6 +101,10 @@ pub fn main(args: Vec<OsString>) -> i32 {
             } else {
                 out.write_all(&blank)
             };
+            // A last line without a newline gets one (as GNU and BusyBox).
+            if line.last() != Some(&b'\n') {
+                line.push(b'\n');
+            }
             if let Err(e) = r.and_then(|_| out.write_all(&line)) {
                 return text::write_failed("nl", &e);
             }

@@ -105,16 +105,13 @@ pub fn main(args: Vec<OsString>) -> i32 {
         .value('s')
         .map(|s| s.as_bytes().to_vec())
         .unwrap_or_else(|| b"\n".to_vec());
-    // Compare in units of the printed precision so that 0.1 + 0.1 + 0.1
-    // still reaches 0.3.
-    let scale = 10f64.powi(prec.min(15) as i32);
-    let last_units = (last * scale).round();
+    // A small tolerance lets 0.1 + 0.1 + 0.1 still reach 0.3.
+    let tolerance = incr.abs() * 1e-9;
     let mut out = text::stdout();
     let mut n: u64 = 0;
     loop {
         let v = first + n as f64 * incr;
-        let units = (v * scale).round();
-        if (incr > 0.0 && units > last_units) || (incr < 0.0 && units < last_units) {
+        if (incr > 0.0 && v > last + tolerance) || (incr < 0.0 && v < last - tolerance) {
             break;
         }
         let mut item = Vec::new();

@@ -135,7 +135,12 @@ fn count(input: &mut dyn BufRead) -> io::Result<Counts> {
                     pos = (pos | 7) + 1;
                     in_word = false;
                 }
-                b' ' | 0x0b => in_word = false,
+                b' ' => {
+                    pos += 1;
+                    in_word = false;
+                }
+                // A vertical tab ends a word but moves no column.
+                0x0b => in_word = false,
                 b'\r' | 0x0c => {
                     c.width = c.width.max(pos);
                     pos = 0;
