@@ -162,23 +162,26 @@ pub fn parse_count(s: &[u8]) -> Option<Count> {
     })
 }
 
-/// Rewrites the obsolete `-5` / `+5` first argument of head and tail into
-/// `-n 5` / `-n +5`, as BusyBox does, so getopt can then parse the rest.
-pub fn expand_old_count(args: Vec<OsString>) -> Vec<OsString> {
+/// Rewrites the obsolete `-5` first argument of head and tail (and, with
+/// `plus`, tail's `+5`) into `-n 5` / `-n +5`, as BusyBox does, so that
+/// getopt can then parse the rest.
+pub fn expand_old_count(args: Vec<OsString>, plus: bool) -> Vec<OsString> {
     let Some(first) = args.get(1) else {
         return args;
     };
     let b = first.as_bytes();
-    if b.len() >= 2 && b[0] == b'-' && b[1].is_ascii_digit() {
-        let mut out = vec![
-            args[0].clone(),
-            OsString::from("-n"),
-            OsString::from(OsStr::from_bytes(&b[1..])),
-        ];
-        out.extend_from_slice(&args[2..]);
-        return out;
-    }
-    args
+    let count = match b {
+        [b'-', d, ..] if d.is_ascii_digit() => &b[1..],
+        [b'+', d, ..] if plus && d.is_ascii_digit() => b,
+        _ => return args,
+    };
+    let mut out = vec![
+        args[0].clone(),
+        OsString::from("-n"),
+        OsString::from(OsStr::from_bytes(count)),
+    ];
+    out.extend_from_slice(&args[2..]);
+    out
 }
 
 /// Parses a decimal number argument for `applet`, reporting
@@ -307,9 +310,20 @@ mod tests {
     fn old_count_form() {
         let v = |l: &[&str]| l.iter().map(OsString::from).collect::<Vec<_>>();
         assert_eq!(
-            expand_old_count(v(&["head", "-5", "f"])),
+            expand_old_count(v(&["head", "-5", "f"]), false),
             v(&["head", "-n", "5", "f"])
         );
-        assert_eq!(expand_old_count(v(&["head", "-q"])), v(&["head", "-q"]));
+        assert_eq!(
+            expand_old_count(v(&["head", "-q"]), false),
+            v(&["head", "-q"])
+        );
+        assert_eq!(
+            expand_old_count(v(&["tail", "+5"]), true),
+            v(&["tail", "-n", "+5"])
+        );
+        assert_eq!(
+            expand_old_count(v(&["head", "+5"]), false),
+            v(&["head", "+5"])
+        );
     }
 }

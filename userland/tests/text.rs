@@ -383,6 +383,7 @@ fn tail_options() {
     ok(&["tail", "-2"], input, b"11\n12\n");
     ok(&["tail", "-n", "+11"], input, b"11\n12\n");
     ok(&["tail", "-n", "+0"], b"a\nb\n", b"a\nb\n");
+    ok(&["tail", "+11"], input, b"11\n12\n");
     ok(&["tail", "-c", "3"], input, b"12\n");
     ok(&["tail", "-c", "+22"], input, b"11\n12\n");
     ok(&["tail", "-n", "0"], input, b"");
@@ -469,6 +470,40 @@ fn tail_follows_growing_and_replaced_files() {
     child.kill().unwrap();
     let _ = child.wait();
     assert_eq!(text(&got), "new\nmore");
+}
+
+/// With several files, -f marks each change of file with a header.
+#[test]
+fn tail_follows_several_files() {
+    let dir = with_files("follow2", &[("a", b"1\n"), ("b b", b"2\n")]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ibox"))
+        .args(["tail", "-s", "0.05", "-f", "a", "b b"])
+        .current_dir(&*dir)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut got = Vec::new();
+    read_until(&mut child, &mut got, b"==> b b <==\n2\n");
+    let append = |name: &str, data: &[u8]| {
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(dir.join(name))
+            .unwrap()
+            .write_all(data)
+            .unwrap();
+    };
+    append("a", b"x\n");
+    read_until(&mut child, &mut got, b"x\n");
+    append("a", b"y\n");
+    read_until(&mut child, &mut got, b"y\n");
+    append("b b", b"z\n");
+    read_until(&mut child, &mut got, b"z\n");
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert_eq!(
+        text(&got),
+        "==> a <==\n1\n\n==> b b <==\n2\n\n==> a <==\nx\ny\n\n==> b b <==\nz\n"
+    );
 }
 
 #[test]

@@ -12,7 +12,7 @@ pub const USAGE: &str = "[OPTIONS] [FILE]...\n\nPrint first 10 lines of FILEs (o
 
 /// Entry point: each FILE in turn, with `==> NAME <==` headers for several.
 pub fn main(args: Vec<OsString>) -> i32 {
-    let args = text::expand_old_count(args);
+    let args = text::expand_old_count(args, false);
     let p = match getopt(
         &args,
         "n:c:qv",

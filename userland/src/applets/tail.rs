@@ -26,7 +26,7 @@ struct Followed {
 
 /// Entry point.
 pub fn main(args: Vec<OsString>) -> i32 {
-    let args = text::expand_old_count(args);
+    let args = text::expand_old_count(args, true);
     let p = match getopt(
         &args,
         "n:c:qvfFs:",
