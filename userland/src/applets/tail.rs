@@ -319,7 +319,9 @@ fn follow_files(
     loop {
         for (idx, fl) in files.iter_mut().enumerate() {
             if retry {
-                reopen_if_replaced(fl);
+                if let Err(e) = reopen_if_replaced(fl, out) {
+                    return text::write_failed("tail", &e);
+                }
             }
             let Some(file) = fl.file.as_mut() else {
                 continue;
@@ -360,25 +362,22 @@ fn follow_files(
 
 /// For -F: when the name now refers to another file (or to none), switch
 /// to it and print it from the start.
-fn reopen_if_replaced(fl: &mut Followed) {
+fn reopen_if_replaced(fl: &mut Followed, out: &mut impl Write) -> io::Result<()> {
     let now = std::fs::metadata(&fl.name).map(|m| (m.dev(), m.ino()));
     match now {
         Ok(id) if fl.file.is_none() || id != fl.id => {
             // Drain what the old file still holds before switching.
             if let Some(old) = fl.file.as_mut() {
                 let mut rest = Vec::new();
-                if old.read_to_end(&mut rest).is_ok() && !rest.is_empty() {
-                    let _ = io::stdout().lock().write_all(&rest);
+                if old.read_to_end(&mut rest).is_ok() {
+                    out.write_all(&rest)?;
                 }
             }
             if let Ok(f) = File::open(&fl.name) {
                 if fl.file.is_some() {
                     error_msg(
                         "tail",
-                        &format!(
-                            "{} has been replaced; following end of new file",
-                            show(&fl.name)
-                        ),
+                        &format!("{} has been replaced; following new file", show(&fl.name)),
                     );
                 } else {
                     error_msg(
@@ -400,6 +399,7 @@ fn reopen_if_replaced(fl: &mut Followed) {
             }
         }
     }
+    Ok(())
 }
 
 /// The name quoted for messages.
