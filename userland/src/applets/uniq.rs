@@ -33,7 +33,7 @@ impl Key {
                 i += 1;
             }
         }
-        let s = &line[(i + self.chars).min(line.len())..];
+        let s = &line[i.saturating_add(self.chars).min(line.len())..];
         match self.width {
             Some(w) => &s[..w.min(s.len())],
             None => s,
