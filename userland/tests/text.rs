@@ -1000,6 +1000,10 @@ fn base64_options() {
     );
     ok(&["base64", "-d"], &enc, &long);
     ok(&["base64", "-d"], b"YW\nJj ZGVm\n", b"abcdef");
+    let dir = with_files("base64", &[("in put", b"abc")]);
+    let o = run_in(Some(&dir), &["base64", "in put"], b"", &[]);
+    assert_eq!(text(&o.stdout), "YWJj\n");
+    fails(&["base64", "a", "b"], b"", 1, "base64: extra operand 'b'");
     let o = run(&["base64", "-d"], b"YWJj!!!");
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(o.stdout, b"abc");

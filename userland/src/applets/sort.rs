@@ -246,32 +246,28 @@ fn trim_blanks(s: &[u8]) -> &[u8] {
 /// skipped; anything else counts as 0) without converting them, so any
 /// length works.
 fn numeric_cmp(a: &[u8], b: &[u8]) -> Ordering {
-    let parse = |s: &[u8]| -> (bool, Vec<u8>, Vec<u8>) {
+    // Borrowed parts only: this runs for every comparison.
+    fn parse(s: &[u8]) -> (bool, &[u8], &[u8]) {
         let s = trim_blanks(s);
         let (neg, s) = match s.strip_prefix(b"-") {
             Some(r) => (true, r),
             None => (false, s),
         };
         let int_len = s.iter().take_while(|b| b.is_ascii_digit()).count();
-        let int: Vec<u8> = s[..int_len]
-            .iter()
-            .copied()
-            .skip_while(|&b| b == b'0')
-            .collect();
-        let mut frac = Vec::new();
+        let zeros = s[..int_len].iter().take_while(|&&b| b == b'0').count();
+        let int = &s[zeros..int_len];
+        let mut frac: &[u8] = &[];
         if s.get(int_len) == Some(&b'.') {
-            frac = s[int_len + 1..]
-                .iter()
-                .copied()
-                .take_while(u8::is_ascii_digit)
-                .collect();
-            while frac.last() == Some(&b'0') {
-                frac.pop();
+            let rest = &s[int_len + 1..];
+            let n = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+            frac = &rest[..n];
+            while let [head @ .., b'0'] = frac {
+                frac = head;
             }
         }
         let zero = int.is_empty() && frac.is_empty();
         (neg && !zero, int, frac)
-    };
+    }
     let (na, ia, fa) = parse(a);
     let (nb, ib, fb) = parse(b);
     let magnitude = ia
@@ -509,16 +505,8 @@ impl Config {
             let c = compare_by(a, b, &self.global);
             return if self.global.reverse { c.reverse() } else { c };
         }
-        for key in &self.keys {
-            // A key with no ordering options of its own takes the global ones.
-            let mut k = *key;
-            let own = k.flags != Flags::default() || k.start_blanks || k.end_blanks;
-            if !own {
-                k.flags = self.global;
-                k.start_blanks = self.global.blanks;
-                k.end_blanks = self.global.blanks;
-            }
-            let (ka, kb) = (key_slice(a, &k, self.sep), key_slice(b, &k, self.sep));
+        for k in &self.keys {
+            let (ka, kb) = (key_slice(a, k, self.sep), key_slice(b, k, self.sep));
             let c = compare_by(ka, kb, &k.flags);
             if c != Ordering::Equal {
                 return if k.flags.reverse { c.reverse() } else { c };
@@ -599,6 +587,14 @@ pub fn main(args: Vec<OsString>) -> i32 {
                 global.set(c as u8);
             }
             _ => {}
+        }
+    }
+    // A key with no ordering options of its own takes the global ones.
+    for k in keys.iter_mut() {
+        if k.flags == Flags::default() && !k.start_blanks && !k.end_blanks {
+            k.flags = global;
+            k.start_blanks = global.blanks;
+            k.end_blanks = global.blanks;
         }
     }
     let config = Config {
