@@ -273,8 +273,8 @@ fn numeric_cmp(a: &[u8], b: &[u8]) -> Ordering {
     let magnitude = ia
         .len()
         .cmp(&ib.len())
-        .then_with(|| ia.cmp(&ib))
-        .then_with(|| fa.cmp(&fb));
+        .then_with(|| ia.cmp(ib))
+        .then_with(|| fa.cmp(fb));
     match (na, nb) {
         (false, false) => magnitude,
         (true, true) => magnitude.reverse(),
