@@ -408,6 +408,9 @@ fn tail_options() {
         b"line 99997\nline 99998\nline 99999\n",
     );
     fails(&["tail", "-c", "x"], b"", 1, "tail: invalid number 'x'");
+    // /proc files claim size 0 but have contents.
+    let o = run(&["tail", "-n", "1", "/proc/self/status"], b"");
+    assert!(text(&o.stdout).starts_with("nonvoluntary_ctxt_switches:"));
 }
 
 /// Reads what `child` has written to its stdout until `want` appears.

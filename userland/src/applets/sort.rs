@@ -685,6 +685,12 @@ struct Sorter<'a> {
 impl Sorter<'_> {
     /// Adds all records of `input`.
     fn read(&mut self, input: &mut dyn BufRead) -> Result<(), Failure> {
+        // Room for a whole run up front (only touched pages cost memory),
+        // so that growing the buffer never doubles it past the limit.
+        if self.data.capacity() == 0 {
+            self.data
+                .reserve_exact(self.mem.min(DEFAULT_MEM) + text::BUF_SIZE);
+        }
         loop {
             let start = self.data.len();
             let n = input

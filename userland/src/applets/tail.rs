@@ -150,7 +150,8 @@ trait Input: Read {
 impl Input for File {
     fn as_file(&mut self) -> Option<&mut File> {
         match self.metadata() {
-            Ok(m) if m.is_file() => Some(self),
+            // Files in /proc and /sys claim size 0: read those as streams.
+            Ok(m) if m.is_file() && m.len() > 0 => Some(self),
             _ => None,
         }
     }
