@@ -685,13 +685,16 @@ struct Sorter<'a> {
 impl Sorter<'_> {
     /// Adds all records of `input`.
     fn read(&mut self, input: &mut dyn BufRead) -> Result<(), Failure> {
-        // Room for a whole run up front (only touched pages cost memory),
-        // so that growing the buffer never doubles it past the limit.
-        if self.data.capacity() == 0 {
-            self.data
-                .reserve_exact(self.mem.min(DEFAULT_MEM) + text::BUF_SIZE);
-        }
         loop {
+            // Grow the buffer by doubling, but never past the limit (Vec's
+            // own doubling could allocate twice the limit).
+            if self.data.capacity() - self.data.len() < text::BUF_SIZE {
+                let want = (self.data.capacity() * 2)
+                    .max(4 * text::BUF_SIZE)
+                    .min(self.mem.saturating_add(text::BUF_SIZE));
+                let extra = want.saturating_sub(self.data.len()).max(text::BUF_SIZE);
+                self.data.reserve_exact(extra);
+            }
             let start = self.data.len();
             let n = input
                 .read_until(self.delim, &mut self.data)
