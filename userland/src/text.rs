@@ -38,6 +38,14 @@ pub fn open(name: &OsStr) -> io::Result<Box<dyn BufRead>> {
     }
 }
 
+/// Standard input as a `File` of its own (a duplicate of descriptor 0,
+/// sharing its offset), so that an applet can buffer it and then put
+/// the unused part back with a seek.
+pub fn stdin_file() -> io::Result<File> {
+    use std::os::fd::AsFd;
+    Ok(File::from(io::stdin().as_fd().try_clone_to_owned()?))
+}
+
 /// Opens `name` like [`open`], reporting a failure the BusyBox way
 /// (`applet: can't open 'NAME': REASON`); `None` then.
 pub fn open_or_report(applet: &str, name: &OsStr) -> Option<Box<dyn BufRead>> {
@@ -59,7 +67,7 @@ pub fn report_open(applet: &str, name: &OsStr, e: &io::Error) {
     );
 }
 
-/// Prints `applet: read error: REASON` (as BusyBox names the file: `NAME: REASON`).
+/// Prints `applet: NAME: REASON` for a file that failed while being read.
 pub fn report_read(applet: &str, name: &OsStr, e: &io::Error) {
     perror(applet, name.to_string_lossy(), e);
 }

@@ -375,6 +375,24 @@ fn head_options() {
     fails(&["head", "-n", "abc"], b"", 1, "head: invalid number 'abc'");
 }
 
+/// head leaves a seekable standard input just past the lines it printed,
+/// so the next reader of the same file goes on from there (POSIX).
+#[test]
+fn head_leaves_stdin_offset_after_what_it_used() {
+    let dir = with_files("headoff", &[("f", b"1\n2\n3\n4\n")]);
+    let file = std::fs::File::open(dir.join("f")).unwrap();
+    let mut same = file.try_clone().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_ibox"))
+        .args(["head", "-n", "2"])
+        .stdin(Stdio::from(file))
+        .output()
+        .unwrap();
+    assert_eq!(text(&o.stdout), "1\n2\n");
+    let mut rest = String::new();
+    same.read_to_string(&mut rest).unwrap();
+    assert_eq!(rest, "3\n4\n");
+}
+
 #[test]
 fn tail_options() {
     let input = b"1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n";

@@ -5,7 +5,8 @@ use crate::common::{error_msg, getopt, Exit};
 use crate::text::{self, Count};
 use std::collections::VecDeque;
 use std::ffi::OsString;
-use std::io::{self, BufRead, Write};
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Seek, SeekFrom, Write};
 
 /// Usage text for `--help` and usage errors (after "Usage: NAME ").
 pub const USAGE: &str = "[OPTIONS] [FILE]...\n\nPrint first 10 lines of FILEs (or stdin).\nWith more than one FILE, precede each with a filename header.\n\n\t-n N[bkm]\tPrint first N lines\n\t-n -N[bkm]\tPrint all except N last lines\n\t-c [-]N[bkm]\tPrint first N bytes\n\t\t\t(b:*512 k:*1024 m:*1024^2)\n\t-q\t\tNever print headers\n\t-v\t\tAlways print headers";
@@ -53,9 +54,18 @@ pub fn main(args: Vec<OsString>) -> i32 {
     let mut status = 0;
     let mut first = true;
     for name in &files {
-        let Some(mut input) = text::open_or_report("head", name) else {
-            status = 1;
-            continue;
+        let file = if text::is_stdin(name) {
+            text::stdin_file()
+        } else {
+            File::open(name)
+        };
+        let mut input = match file {
+            Ok(f) => BufReader::with_capacity(text::BUF_SIZE, f),
+            Err(e) => {
+                text::report_open("head", name, &e);
+                status = 1;
+                continue;
+            }
         };
         if headers {
             if let Err(e) = text::header(&mut out, name, first) {
@@ -64,26 +74,40 @@ pub fn main(args: Vec<OsString>) -> i32 {
         }
         first = false;
         let result = match (bytes, count.minus) {
-            (false, false) => first_lines(&mut *input, &mut out, count.n),
-            (true, false) => first_bytes(&mut *input, &mut out, count.n),
-            (false, true) => all_but_last_lines(&mut *input, &mut out, count.n),
-            (true, true) => all_but_last_bytes(&mut *input, &mut out, count.n),
+            (false, false) => first_lines(&mut input, &mut out, count.n),
+            (true, false) => first_bytes(&mut input, &mut out, count.n),
+            (false, true) => all_but_last_lines(&mut input, &mut out, count.n),
+            (true, true) => all_but_last_bytes(&mut input, &mut out, count.n),
         };
-        if let Err(e) = result {
-            if e.kind() == io::ErrorKind::BrokenPipe || e.kind() == io::ErrorKind::WriteZero {
-                return 1;
+        // POSIX: leave a seekable standard input just past what was used,
+        // so that `{ head -n 1; cat; } < file` goes on from there.
+        let unused = input.buffer().len() as i64;
+        if unused > 0 {
+            let _ = input.get_mut().seek(SeekFrom::Current(-unused));
+        }
+        match result {
+            Ok(()) => {}
+            Err(Failure::Write(e)) => return text::write_failed("head", &e),
+            Err(Failure::Read(e)) => {
+                text::report_read("head", name, &e);
+                status = 1;
             }
-            text::report_read("head", name, &e);
-            status = 1;
         }
     }
     text::finish("head", &mut out, status)
 }
 
+/// Which side of a copy failed: a read error ends this file, a write
+/// error ends head.
+enum Failure {
+    Read(io::Error),
+    Write(io::Error),
+}
+
 /// Copies the first `n` lines.
-fn first_lines(input: &mut dyn BufRead, out: &mut impl Write, mut n: u64) -> io::Result<()> {
+fn first_lines(input: &mut dyn BufRead, out: &mut impl Write, mut n: u64) -> Result<(), Failure> {
     while n > 0 {
-        let buf = input.fill_buf()?;
+        let buf = input.fill_buf().map_err(Failure::Read)?;
         if buf.is_empty() {
             break;
         }
@@ -95,21 +119,21 @@ fn first_lines(input: &mut dyn BufRead, out: &mut impl Write, mut n: u64) -> io:
                 break;
             }
         }
-        out.write_all(&buf[..end])?;
+        out.write_all(&buf[..end]).map_err(Failure::Write)?;
         input.consume(end);
     }
     Ok(())
 }
 
 /// Copies the first `n` bytes.
-fn first_bytes(input: &mut dyn BufRead, out: &mut impl Write, mut n: u64) -> io::Result<()> {
+fn first_bytes(input: &mut dyn BufRead, out: &mut impl Write, mut n: u64) -> Result<(), Failure> {
     while n > 0 {
-        let buf = input.fill_buf()?;
+        let buf = input.fill_buf().map_err(Failure::Read)?;
         if buf.is_empty() {
             break;
         }
         let take = buf.len().min(usize::try_from(n).unwrap_or(usize::MAX));
-        out.write_all(&buf[..take])?;
+        out.write_all(&buf[..take]).map_err(Failure::Write)?;
         input.consume(take);
         n -= take as u64;
     }
@@ -117,30 +141,26 @@ fn first_bytes(input: &mut dyn BufRead, out: &mut impl Write, mut n: u64) -> io:
 }
 
 /// Copies all lines but the last `n`, holding `n` lines back.
-fn all_but_last_lines(input: &mut dyn BufRead, out: &mut impl Write, n: u64) -> io::Result<()> {
+fn all_but_last_lines(
+    input: &mut dyn BufRead,
+    out: &mut impl Write,
+    n: u64,
+) -> Result<(), Failure> {
     let mut held: VecDeque<Vec<u8>> = VecDeque::new();
     let mut line = Vec::new();
-    while text::read_record(input, b'\n', &mut line)? {
+    while text::read_record(input, b'\n', &mut line).map_err(Failure::Read)? {
         if n == 0 {
-            out.write_all(&line)?;
+            out.write_all(&line).map_err(Failure::Write)?;
             continue;
         }
-        // Reuse the buffer of the line that leaves the window.
-        let recycled = if held.len() as u64 == n {
-            held.pop_front().map(|old| {
-                let w = out.write_all(&old);
-                (old, w)
-            })
-        } else {
-            None
-        };
-        let mut next = match recycled {
-            Some((old, w)) => {
-                w?;
-                old
+        // The line leaving the window is printed and its buffer reused.
+        let mut next = Vec::new();
+        if held.len() as u64 == n {
+            if let Some(old) = held.pop_front() {
+                out.write_all(&old).map_err(Failure::Write)?;
+                next = old;
             }
-            None => Vec::new(),
-        };
+        }
         std::mem::swap(&mut next, &mut line);
         held.push_back(next);
     }
@@ -148,14 +168,19 @@ fn all_but_last_lines(input: &mut dyn BufRead, out: &mut impl Write, n: u64) -> 
 }
 
 /// Copies all bytes but the last `n`, holding `n` bytes back.
-fn all_but_last_bytes(input: &mut dyn BufRead, out: &mut impl Write, n: u64) -> io::Result<()> {
+fn all_but_last_bytes(
+    input: &mut dyn BufRead,
+    out: &mut impl Write,
+    n: u64,
+) -> Result<(), Failure> {
     let keep = usize::try_from(n).unwrap_or(usize::MAX);
     let mut held: Vec<u8> = Vec::new();
     loop {
-        let buf = input.fill_buf()?;
+        let buf = input.fill_buf().map_err(Failure::Read)?;
         if buf.is_empty() {
             if held.len() > keep {
-                out.write_all(&held[..held.len() - keep])?;
+                out.write_all(&held[..held.len() - keep])
+                    .map_err(Failure::Write)?;
             }
             return Ok(());
         }
@@ -164,7 +189,7 @@ fn all_but_last_bytes(input: &mut dyn BufRead, out: &mut impl Write, n: u64) -> 
         input.consume(len);
         if held.len() > keep.saturating_add(text::BUF_SIZE) {
             let emit = held.len() - keep;
-            out.write_all(&held[..emit])?;
+            out.write_all(&held[..emit]).map_err(Failure::Write)?;
             held.drain(..emit);
         }
     }

@@ -62,7 +62,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
             bytes = *opt == 'c';
         }
     }
-    // `tail -n +0` is the same as `+1`: the whole input.
+    // -s: how long -f sleeps between looks at the files.
     let interval = match p.value('s') {
         None => Duration::from_secs(1),
         Some(s) => match s.to_str().and_then(|t| t.parse::<f64>().ok()) {
