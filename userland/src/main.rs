@@ -7,6 +7,7 @@ mod common;
 mod control;
 mod fsutil;
 mod regex;
+mod text;
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;

@@ -3,17 +3,27 @@
 
 use std::ffi::OsString;
 
+pub mod base64;
+pub mod basename;
 pub mod cat;
 pub mod chgrp;
 pub mod chmod;
 pub mod chown;
+pub mod cksum;
+pub mod comm;
 pub mod cp;
+pub mod cut;
 pub mod dd;
 pub mod df;
+pub mod dirname;
 pub mod du;
 pub mod echo;
+pub mod expr;
 pub mod r#false;
+pub mod fold;
 pub mod grep;
+pub mod head;
+pub mod hexdump;
 pub mod install;
 pub mod kill;
 pub mod ln;
@@ -25,24 +35,38 @@ pub mod mknod;
 pub mod mktemp;
 pub mod mount;
 pub mod mv;
+pub mod nl;
+pub mod od;
+pub mod paste;
 pub mod poweroff;
 pub mod ps;
 pub mod pwd;
 pub mod readlink;
 pub mod realpath;
+pub mod rev;
 pub mod rm;
 pub mod rmdir;
 pub mod sed;
+pub mod seq;
 pub mod sh;
 pub mod sleep;
+pub mod sort;
 pub mod stat;
+pub mod strings;
 pub mod svc;
 pub mod sync;
+pub mod tac;
+pub mod tail;
+pub mod tee;
 pub mod touch;
+pub mod tr;
 pub mod r#true;
 pub mod truncate;
 pub mod umount;
 pub mod uname;
+pub mod uniq;
+pub mod wc;
+pub mod yes;
 
 /// One program inside `ibox`.
 pub struct Applet {
@@ -57,6 +81,16 @@ pub struct Applet {
 
 /// All applets, sorted by name.
 pub static APPLETS: &[Applet] = &[
+    Applet {
+        name: "base64",
+        main: base64::main,
+        usage: base64::USAGE,
+    },
+    Applet {
+        name: "basename",
+        main: basename::main,
+        usage: basename::USAGE,
+    },
     Applet {
         name: "cat",
         main: cat::main,
@@ -78,9 +112,24 @@ pub static APPLETS: &[Applet] = &[
         usage: chown::USAGE,
     },
     Applet {
+        name: "cksum",
+        main: cksum::main,
+        usage: cksum::USAGE,
+    },
+    Applet {
+        name: "comm",
+        main: comm::main,
+        usage: comm::USAGE,
+    },
+    Applet {
         name: "cp",
         main: cp::main,
         usage: cp::USAGE,
+    },
+    Applet {
+        name: "cut",
+        main: cut::main,
+        usage: cut::USAGE,
     },
     Applet {
         name: "dd",
@@ -91,6 +140,11 @@ pub static APPLETS: &[Applet] = &[
         name: "df",
         main: df::main,
         usage: df::USAGE,
+    },
+    Applet {
+        name: "dirname",
+        main: dirname::main,
+        usage: dirname::USAGE,
     },
     Applet {
         name: "du",
@@ -108,6 +162,11 @@ pub static APPLETS: &[Applet] = &[
         usage: grep::USAGE,
     },
     Applet {
+        name: "expr",
+        main: expr::main,
+        usage: expr::USAGE,
+    },
+    Applet {
         name: "false",
         main: r#false::main,
         usage: r#false::USAGE,
@@ -118,6 +177,11 @@ pub static APPLETS: &[Applet] = &[
         usage: grep::USAGE,
     },
     Applet {
+        name: "fold",
+        main: fold::main,
+        usage: fold::USAGE,
+    },
+    Applet {
         name: "grep",
         main: grep::main,
         usage: grep::USAGE,
@@ -126,6 +190,16 @@ pub static APPLETS: &[Applet] = &[
         name: "halt",
         main: poweroff::main,
         usage: poweroff::USAGE,
+    },
+    Applet {
+        name: "head",
+        main: head::main,
+        usage: head::USAGE,
+    },
+    Applet {
+        name: "hexdump",
+        main: hexdump::main,
+        usage: hexdump::USAGE,
     },
     Applet {
         name: "install",
@@ -183,6 +257,21 @@ pub static APPLETS: &[Applet] = &[
         usage: mv::USAGE,
     },
     Applet {
+        name: "nl",
+        main: nl::main,
+        usage: nl::USAGE,
+    },
+    Applet {
+        name: "od",
+        main: od::main,
+        usage: od::USAGE,
+    },
+    Applet {
+        name: "paste",
+        main: paste::main,
+        usage: paste::USAGE,
+    },
+    Applet {
         name: "poweroff",
         main: poweroff::main,
         usage: poweroff::USAGE,
@@ -213,6 +302,11 @@ pub static APPLETS: &[Applet] = &[
         usage: poweroff::USAGE,
     },
     Applet {
+        name: "rev",
+        main: rev::main,
+        usage: rev::USAGE,
+    },
+    Applet {
         name: "rm",
         main: rm::main,
         usage: rm::USAGE,
@@ -228,6 +322,11 @@ pub static APPLETS: &[Applet] = &[
         usage: sed::USAGE,
     },
     Applet {
+        name: "seq",
+        main: seq::main,
+        usage: seq::USAGE,
+    },
+    Applet {
         name: "sh",
         main: sh::main,
         usage: sh::USAGE,
@@ -238,9 +337,19 @@ pub static APPLETS: &[Applet] = &[
         usage: sleep::USAGE,
     },
     Applet {
+        name: "sort",
+        main: sort::main,
+        usage: sort::USAGE,
+    },
+    Applet {
         name: "stat",
         main: stat::main,
         usage: stat::USAGE,
+    },
+    Applet {
+        name: "strings",
+        main: strings::main,
+        usage: strings::USAGE,
     },
     Applet {
         name: "svc",
@@ -253,9 +362,29 @@ pub static APPLETS: &[Applet] = &[
         usage: sync::USAGE,
     },
     Applet {
+        name: "tac",
+        main: tac::main,
+        usage: tac::USAGE,
+    },
+    Applet {
+        name: "tail",
+        main: tail::main,
+        usage: tail::USAGE,
+    },
+    Applet {
+        name: "tee",
+        main: tee::main,
+        usage: tee::USAGE,
+    },
+    Applet {
         name: "touch",
         main: touch::main,
         usage: touch::USAGE,
+    },
+    Applet {
+        name: "tr",
+        main: tr::main,
+        usage: tr::USAGE,
     },
     Applet {
         name: "true",
@@ -276,6 +405,21 @@ pub static APPLETS: &[Applet] = &[
         name: "uname",
         main: uname::main,
         usage: uname::USAGE,
+    },
+    Applet {
+        name: "uniq",
+        main: uniq::main,
+        usage: uniq::USAGE,
+    },
+    Applet {
+        name: "wc",
+        main: wc::main,
+        usage: wc::USAGE,
+    },
+    Applet {
+        name: "yes",
+        main: yes::main,
+        usage: yes::USAGE,
     },
 ];
 
