@@ -189,10 +189,12 @@ impl<R: Read> CpioReader<R> {
         self.padding = 0;
         self.skip(rest)?;
         let mut h = [0u8; 110];
-        self.exact(&mut h)?;
+        // The magic first, so that another format is called that.
+        self.exact(&mut h[..6])?;
         if &h[..6] != MAGIC && &h[..6] != b"070702" {
             return Err(bad("unsupported cpio format, use newc or crc"));
         }
+        self.exact(&mut h[6..])?;
         let mut f = [0u32; 13];
         for (i, v) in f.iter_mut().enumerate() {
             let text = std::str::from_utf8(&h[6 + 8 * i..14 + 8 * i])
