@@ -863,3 +863,94 @@ fn cpio_errors() {
         "cpio: can't stat 'missing': No such file or directory\n"
     );
 }
+
+/// Whether the tests run as root (device nodes, owners).
+fn root() -> bool {
+    fs::metadata("/proc/self")
+        .map(|m| m.uid() == 0)
+        .unwrap_or(false)
+}
+
+#[test]
+fn tar_devices_fifos_and_owners() {
+    use std::os::unix::fs::FileTypeExt;
+    let s = Scratch::new("tar-dev");
+    let mut dev = tar_header(b"null", b'3', 0, b"");
+    dev[329..337].copy_from_slice(b"0000001\0");
+    dev[337..345].copy_from_slice(b"0000003\0");
+    dev[148..156].fill(b' ');
+    let sum: u32 = dev.iter().map(|&b| u32::from(b)).sum();
+    dev[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    let mut owned = tar_header(b"owned", b'0', 1, b"");
+    owned[108..116].copy_from_slice(b"0002322\0"); // uid 1234
+    owned[116..124].copy_from_slice(b"0013056\0"); // gid 5678
+    owned[265..279].copy_from_slice(b"no-such-user-x");
+    owned[148..156].fill(b' ');
+    let sum: u32 = owned.iter().map(|&b| u32::from(b)).sum();
+    owned[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    let mut archive = dev;
+    archive.extend(owned);
+    archive.extend(b"x");
+    archive.resize(archive.len().div_ceil(512) * 512, 0);
+    archive.extend(tar_of(&[("fifo", b'6', b"", "")]));
+    let o = run(&s.0, &["tar", "-xvf", "-"], &archive);
+    if !root() {
+        assert_eq!(o.status.code(), Some(1));
+        assert!(fs::symlink_metadata(s.path("fifo"))
+            .unwrap()
+            .file_type()
+            .is_fifo());
+        return;
+    }
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(out(&o), "null\nowned\nfifo\n");
+    let m = fs::symlink_metadata(s.path("null")).unwrap();
+    assert!(m.file_type().is_char_device());
+    assert_eq!(m.rdev(), 0x103);
+    let m = fs::metadata(s.path("owned")).unwrap();
+    assert_eq!((m.uid(), m.gid()), (1234, 5678));
+    assert!(fs::symlink_metadata(s.path("fifo"))
+        .unwrap()
+        .file_type()
+        .is_fifo());
+    // tar -c stores them back; -tv shows major,minor.
+    let o = run(&s.0, &["tar", "-cf", "-", "null", "fifo", "owned"], b"");
+    let l = run(&s.0, &["tar", "-tvf", "-"], &o.stdout);
+    let listing = out(&l);
+    assert!(
+        listing.starts_with("crw-r--r-- root/root       1,3 "),
+        "{listing}"
+    );
+    assert!(
+        listing.contains("\nprw-r--r-- root/root         0 "),
+        "{listing}"
+    );
+    assert!(
+        listing.contains("\n-rw-r--r-- 1234/5678         1 "),
+        "{listing}"
+    );
+    // -o (no same owner) leaves files to the extracting user.
+    fs::create_dir(s.path("o")).unwrap();
+    let x = run(&s.path("o"), &["tar", "-xof", "-"], &o.stdout);
+    assert!(x.status.success());
+    assert_eq!(fs::metadata(s.path("o/owned")).unwrap().uid(), 0);
+}
+
+#[test]
+fn tar_dereference_and_self() {
+    let s = Scratch::new("tar-deref");
+    fs::create_dir(s.path("d")).unwrap();
+    fs::write(s.path("d/f"), b"data").unwrap();
+    std::os::unix::fs::symlink("f", s.path("d/l")).unwrap();
+    let o = run(&s.0, &["tar", "-chf", "h.tar", "d/l"], b"");
+    assert!(o.status.success());
+    let o = run(&s.0, &["tar", "-xOf", "h.tar"], b"");
+    assert_eq!(out(&o), "data");
+    let o = run(&s.0, &["tar", "-cf", "d/self.tar", "d"], b"");
+    assert_eq!(
+        err(&o),
+        "tar: d/self.tar: file is the archive; not dumped\n"
+    );
+    let o = run(&s.0, &["tar", "-tf", "d/self.tar"], b"");
+    assert_eq!(out(&o), "d/\nd/f\nd/l\n");
+}
