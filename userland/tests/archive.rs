@@ -600,6 +600,14 @@ fn tar_selection_exclude_and_stdout() {
         out(&run(&s.0, &["tar", "-tf", "y.tar"], b"")),
         "d/\nd/a.txt\nd/b.o\n"
     );
+    // -X reads patterns from a file.
+    fs::write(s.path("pats"), b"*.txt\nsub/\n").unwrap();
+    let o = run(&s.0, &["tar", "-cf", "w.tar", "-X", "pats", "d"], b"");
+    assert!(o.status.success());
+    assert_eq!(
+        out(&run(&s.0, &["tar", "-tf", "w.tar"], b"")),
+        "d/\nd/b.o\n"
+    );
     // -O prints selected members; unknown members are reported.
     let o = run(&s.0, &["tar", "-xOf", "x.tar", "d/sub", "nothere"], b"");
     assert_eq!(out(&o), "D");

@@ -307,6 +307,10 @@ impl Extractor {
         let mut ok = true;
         let dirs = std::mem::take(&mut self.dirs);
         for (path, mode, mtime) in dirs.iter().rev() {
+            // chmod follows links: touch only what is still a directory.
+            if !fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
+                continue;
+            }
             let mut r = fs::set_permissions(path, fs::Permissions::from_mode(*mode));
             if r.is_ok() && !self.opts.touch {
                 let t = nix::sys::time::TimeSpec::new(*mtime, 0);
