@@ -962,3 +962,39 @@ fn tar_dereference_and_self() {
     let o = run(&s.0, &["tar", "-tf", "d/self.tar"], b"");
     assert_eq!(out(&o), "d/\nd/f\nd/l\n");
 }
+
+#[test]
+fn gzip_refuses_a_terminal_without_force() {
+    let s = Scratch::new("gz-tty");
+    let Ok(pty) = nix::pty::openpty(None, None) else {
+        return;
+    };
+    let tty = fs::File::from(pty.slave);
+    let o = Command::new(env!("CARGO_BIN_EXE_ibox"))
+        .args(["gzip"])
+        .current_dir(&s.0)
+        .stdin(Stdio::null())
+        .stdout(tty.try_clone().unwrap())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        err(&o),
+        "gzip: compressed data not written to a terminal. Use -f to force compression.\n"
+    );
+    let o = Command::new(env!("CARGO_BIN_EXE_ibox"))
+        .args(["gunzip"])
+        .current_dir(&s.0)
+        .stdin(tty)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        err(&o),
+        "gunzip: compressed data not read from a terminal. Use -f to force decompression.\n"
+    );
+    drop(pty.master);
+}
