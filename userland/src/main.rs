@@ -3,6 +3,7 @@
 //! argument when called as `ibox APPLET ARGS`.
 
 mod applets;
+mod archive;
 mod common;
 mod control;
 mod fsutil;

@@ -12,6 +12,7 @@ pub mod chown;
 pub mod cksum;
 pub mod comm;
 pub mod cp;
+pub mod cpio;
 pub mod cut;
 pub mod dd;
 pub mod df;
@@ -22,6 +23,8 @@ pub mod expr;
 pub mod r#false;
 pub mod fold;
 pub mod grep;
+pub mod gunzip;
+pub mod gzip;
 pub mod head;
 pub mod hexdump;
 pub mod install;
@@ -57,6 +60,7 @@ pub mod svc;
 pub mod sync;
 pub mod tac;
 pub mod tail;
+pub mod tar;
 pub mod tee;
 pub mod touch;
 pub mod tr;
@@ -67,6 +71,7 @@ pub mod uname;
 pub mod uniq;
 pub mod wc;
 pub mod yes;
+pub mod zcat;
 
 /// One program inside `ibox`.
 pub struct Applet {
@@ -127,6 +132,11 @@ pub static APPLETS: &[Applet] = &[
         usage: cp::USAGE,
     },
     Applet {
+        name: "cpio",
+        main: cpio::main,
+        usage: cpio::USAGE,
+    },
+    Applet {
         name: "cut",
         main: cut::main,
         usage: cut::USAGE,
@@ -185,6 +195,16 @@ pub static APPLETS: &[Applet] = &[
         name: "grep",
         main: grep::main,
         usage: grep::USAGE,
+    },
+    Applet {
+        name: "gunzip",
+        main: gunzip::main,
+        usage: gunzip::USAGE,
+    },
+    Applet {
+        name: "gzip",
+        main: gzip::main,
+        usage: gzip::USAGE,
     },
     Applet {
         name: "halt",
@@ -372,6 +392,11 @@ pub static APPLETS: &[Applet] = &[
         usage: tail::USAGE,
     },
     Applet {
+        name: "tar",
+        main: tar::main,
+        usage: tar::USAGE,
+    },
+    Applet {
         name: "tee",
         main: tee::main,
         usage: tee::USAGE,
@@ -420,6 +445,11 @@ pub static APPLETS: &[Applet] = &[
         name: "yes",
         main: yes::main,
         usage: yes::USAGE,
+    },
+    Applet {
+        name: "zcat",
+        main: zcat::main,
+        usage: zcat::USAGE,
     },
 ];
 

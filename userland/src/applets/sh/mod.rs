@@ -16,7 +16,7 @@ mod exec;
 mod expand;
 mod lexer;
 mod parser;
-mod pattern;
+pub mod pattern;
 mod printf;
 mod testcmd;
 mod vars;
