@@ -6,6 +6,7 @@ mod applets;
 mod common;
 mod control;
 mod fsutil;
+mod procfs;
 mod regex;
 mod text;
 

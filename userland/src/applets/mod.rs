@@ -26,6 +26,7 @@ pub mod head;
 pub mod hexdump;
 pub mod install;
 pub mod kill;
+pub mod killall;
 pub mod ln;
 pub mod logread;
 pub mod ls;
@@ -38,6 +39,8 @@ pub mod mv;
 pub mod nl;
 pub mod od;
 pub mod paste;
+pub mod pgrep;
+pub mod pidof;
 pub mod poweroff;
 pub mod ps;
 pub mod pwd;
@@ -212,6 +215,11 @@ pub static APPLETS: &[Applet] = &[
         usage: kill::USAGE,
     },
     Applet {
+        name: "killall",
+        main: killall::main,
+        usage: killall::USAGE,
+    },
+    Applet {
         name: "ln",
         main: ln::main,
         usage: ln::USAGE,
@@ -270,6 +278,21 @@ pub static APPLETS: &[Applet] = &[
         name: "paste",
         main: paste::main,
         usage: paste::USAGE,
+    },
+    Applet {
+        name: "pgrep",
+        main: pgrep::main,
+        usage: pgrep::USAGE,
+    },
+    Applet {
+        name: "pidof",
+        main: pidof::main,
+        usage: pidof::USAGE,
+    },
+    Applet {
+        name: "pkill",
+        main: pgrep::pkill_main,
+        usage: pgrep::PKILL_USAGE,
     },
     Applet {
         name: "poweroff",
