@@ -182,6 +182,16 @@ pub fn field<T: std::str::FromStr + Default>(fields: &[String], n: usize) -> T {
         .unwrap_or_default()
 }
 
+/// Where a system-wide /proc file is read from: `/proc/NAME`, or
+/// `$IBOX_PROC_ROOT/NAME` so that tests of free and uptime can feed in
+/// fixed numbers.
+pub fn system_file(name: &str) -> std::path::PathBuf {
+    match std::env::var_os("IBOX_PROC_ROOT") {
+        Some(root) if !root.is_empty() => std::path::Path::new(&root).join(name),
+        _ => std::path::Path::new("/proc").join(name),
+    }
+}
+
 /// Our own process id, which pidof, pkill and killall leave out.
 pub fn own_pid() -> i32 {
     std::process::id() as i32

@@ -360,3 +360,369 @@ fn ps_still_lists_our_children() {
     assert!(line.ends_with(&format!("/{} 30", sl.name)), "{line}");
     assert!(line.contains(" S "), "{line}");
 }
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// A fake /proc with fixed memory and uptime numbers.
+fn fake_proc(test: &str) -> Scratch {
+    let dir = scratch(test);
+    std::fs::write(
+        dir.join("meminfo"),
+        "MemTotal:        8055356 kB\nMemFree:         3338076 kB\nMemAvailable:    5176776 kB\n\
+         Buffers:          100000 kB\nCached:          2000000 kB\nSwapCached:            0 kB\n\
+         Shmem:            206508 kB\nSReclaimable:     236836 kB\nSwapTotal:       2097148 kB\n\
+         SwapFree:        2000000 kB\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("uptime"), "273645.12 500000.00\n").unwrap();
+    std::fs::write(dir.join("loadavg"), "0.08 0.15 1.00 1/123 4567\n").unwrap();
+    dir
+}
+
+#[test]
+fn free_columns_and_units() {
+    let dir = fake_proc("free");
+    let env = [("IBOX_PROC_ROOT", s(&dir))];
+    let head = "              total        used        free      shared  buff/cache   available\n";
+    let o = ibox_env(&["free"], &env, b"");
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "{head}Mem:        8055356     2380444     3338076      206508     2336836     5176776\n\
+             Swap:       2097148       97148     2000000\n"
+        )
+    );
+    let o = ibox_env(&["free", "-m"], &env, b"");
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "{head}Mem:           7866        2324        3259         201        2282        5055\n\
+             Swap:          2047          94        1953\n"
+        )
+    );
+    let o = ibox_env(&["free", "-b"], &env, b"");
+    assert!(
+        stdout(&o).contains("\nMem:     8248684544  2437574656  3418189824"),
+        "{}",
+        stdout(&o)
+    );
+    let o = ibox_env(&["free", "-g"], &env, b"");
+    assert!(stdout(&o).contains(
+        "\nMem:              7           2           3           0           2           4\n"
+    ));
+    let o = ibox_env(&["free", "-h"], &env, b"");
+    assert!(
+        stdout(&o).contains(
+            "\nMem:           7.7G        2.3G        3.2G      201.7M        2.2G        4.9G\n"
+        ),
+        "{}",
+        stdout(&o)
+    );
+    // An old kernel without MemAvailable; an empty file: zeros.
+    std::fs::write(dir.join("meminfo"), "MemTotal: 10 kB\nMemFree: 4 kB").unwrap();
+    let o = ibox_env(&["free"], &env, b"");
+    assert!(stdout(&o).contains(
+        "\nMem:             10           6           4           0           0           4\n"
+    ));
+    std::fs::write(dir.join("meminfo"), "").unwrap();
+    assert_eq!(ibox_env(&["free"], &env, b"").status.code(), Some(0));
+    std::fs::remove_file(dir.join("meminfo")).unwrap();
+    let o = ibox_env(&["free"], &env, b"");
+    assert_fails(
+        &o,
+        &format!(
+            "free: can't open '{}/meminfo': No such file or directory",
+            s(&dir)
+        ),
+    );
+    assert_fails(&ibox(&["free", "-x"]), "free: invalid option -- 'x'");
+    assert_fails(&ibox(&["free", "x"]), "free: extra operand");
+    // The real /proc works too.
+    assert!(stdout(&ibox(&["free"])).starts_with(head));
+}
+
+#[test]
+fn uptime_from_proc() {
+    let dir = fake_proc("uptime");
+    let env = [("IBOX_PROC_ROOT", s(&dir))];
+    let o = ibox_env(&["uptime"], &env, b"");
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0));
+    // " hh:mm:ss up ..." with the clock first.
+    assert_eq!(&out[..1], " ");
+    assert_eq!(
+        &out[9..],
+        " up 3 days,  4:00,  0 users,  load average: 0.08, 0.15, 1.00\n",
+        "{out}"
+    );
+    let o = ibox_env(&["uptime", "-p"], &env, b"");
+    assert_eq!(stdout(&o), "up 3 days, 4 hours\n");
+    std::fs::write(dir.join("uptime"), "59.99 1.00\n").unwrap();
+    assert!(stdout(&ibox_env(&["uptime"], &env, b""))
+        .ends_with(" up 0 min,  0 users,  load average: 0.08, 0.15, 1.00\n"));
+    std::fs::remove_file(dir.join("loadavg")).unwrap();
+    let o = ibox_env(&["uptime"], &env, b"");
+    assert_fails(
+        &o,
+        &format!(
+            "uptime: can't open '{}/loadavg': No such file or directory",
+            s(&dir)
+        ),
+    );
+    assert!(stdout(&ibox(&["uptime"])).contains(" load average: "));
+    assert_fails(&ibox(&["uptime", "-z"]), "uptime: invalid option -- 'z'");
+}
+
+#[test]
+fn hostname_shows_without_setting() {
+    let full = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let o = ibox(&["hostname"]);
+    assert_eq!((o.status.code(), stdout(&o)), (Some(0), full.clone()));
+    let short = full.trim_end().split('.').next().unwrap().to_string();
+    assert_eq!(stdout(&ibox(&["hostname", "-s"])), format!("{short}\n"));
+    let o = ibox(&["hostname", "-f"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).starts_with(&short));
+    assert_eq!(ibox(&["hostname", "-d"]).status.code(), Some(0));
+    // Only errors that come before any change are tried here.
+    let dir = scratch("hostname");
+    let o = ibox(&["hostname", "-F", s(&dir.join("missing"))]);
+    assert_fails(
+        &o,
+        &format!(
+            "hostname: can't open '{}': No such file or directory",
+            s(&dir.join("missing"))
+        ),
+    );
+    assert_fails(
+        &ibox(&["hostname", "a", "b"]),
+        "hostname: too many arguments",
+    );
+    assert_fails(
+        &ibox(&["hostname", "-F", "x", "y"]),
+        "hostname: too many arguments",
+    );
+    assert_fails(
+        &ibox(&["hostname", "-q"]),
+        "hostname: invalid option -- 'q'",
+    );
+}
+
+#[test]
+fn dmesg_prints_or_says_why_not() {
+    let o = ibox(&["dmesg"]);
+    match o.status.code() {
+        Some(0) => {
+            let out = stdout(&o);
+            assert!(out.is_empty() || out.ends_with('\n'));
+            // Levels are stripped unless -r.
+            assert!(!out.lines().any(|l| l.starts_with("<6>")));
+        }
+        _ => assert_eq!(stderr(&o), "dmesg: klogctl: Operation not permitted\n"),
+    }
+    let o = ibox(&["dmesg", "-r", "-s", "100"]);
+    if o.status.code() == Some(0) && !o.stdout.is_empty() {
+        assert!(stdout(&o).starts_with('<'));
+    }
+    assert_fails(&ibox(&["dmesg", "-s", "x"]), "dmesg: invalid number 'x'");
+    assert_fails(
+        &ibox(&["dmesg", "-n"]),
+        "dmesg: option requires an argument -- 'n'",
+    );
+    assert_fails(&ibox(&["dmesg", "extra"]), "dmesg: extra operand");
+}
+
+/// A scratch /proc/sys.
+fn sysctl_tree(test: &str) -> Scratch {
+    let dir = scratch(test);
+    std::fs::create_dir_all(dir.join("kernel")).unwrap();
+    std::fs::create_dir_all(dir.join("net/ipv4/conf/eth0.1")).unwrap();
+    std::fs::write(dir.join("kernel/ostype"), "Linux\n").unwrap();
+    std::fs::write(dir.join("kernel/printk"), "4\t4\t1\t7\n").unwrap();
+    std::fs::write(dir.join("net/ipv4/ip_forward"), "0\n").unwrap();
+    std::fs::write(dir.join("net/ipv4/conf/eth0.1/rp_filter"), "1\n").unwrap();
+    dir
+}
+
+#[test]
+fn sysctl_reads_a_scratch_tree() {
+    let dir = sysctl_tree("sysctl-read");
+    let env = [("IBOX_SYSCTL_ROOT", s(&dir))];
+    let o = ibox_env(&["sysctl", "kernel.ostype", "kernel.printk"], &env, b"");
+    assert_eq!(
+        stdout(&o),
+        "kernel.ostype = Linux\nkernel.printk = 4\t4\t1\t7\n"
+    );
+    let o = ibox_env(&["sysctl", "-n", "kernel.ostype"], &env, b"");
+    assert_eq!(stdout(&o), "Linux\n");
+    let o = ibox_env(&["sysctl", "net/ipv4/conf/eth0.1/rp_filter"], &env, b"");
+    assert_eq!(stdout(&o), "net.ipv4.conf.eth0.1.rp_filter = 1\n");
+    let all = "kernel.ostype = Linux\nkernel.printk = 4\t4\t1\t7\nnet.ipv4.conf.eth0.1.rp_filter = 1\nnet.ipv4.ip_forward = 0\n";
+    assert_eq!(stdout(&ibox_env(&["sysctl", "-a"], &env, b"")), all);
+    // A directory key shows what is under it.
+    assert_eq!(
+        stdout(&ibox_env(&["sysctl", "kernel"], &env, b"")),
+        "kernel.ostype = Linux\nkernel.printk = 4\t4\t1\t7\n"
+    );
+    // Unknown keys: an error unless -e, and the other keys still shown.
+    let o = ibox_env(&["sysctl", "kernel.nope", "kernel.ostype"], &env, b"");
+    assert_eq!(
+        (o.status.code(), stdout(&o)),
+        (Some(1), "kernel.ostype = Linux\n".to_string())
+    );
+    assert_eq!(
+        stderr(&o),
+        "sysctl: error: 'kernel.nope' is an unknown key\n"
+    );
+    let o = ibox_env(&["sysctl", "-e", "kernel.nope"], &env, b"");
+    assert_eq!((o.status.code(), stderr(&o)), (Some(1), String::new()));
+    assert_fails(&ibox_env(&["sysctl"], &env, b""), "sysctl: no keys given");
+    assert_fails(
+        &ibox_env(&["sysctl", "-w", "kernel.ostype"], &env, b""),
+        "sysctl: error: 'kernel.ostype' must be of the form name=value",
+    );
+    assert_fails(
+        &ibox_env(&["sysctl", "-x"], &env, b""),
+        "sysctl: invalid option -- 'x'",
+    );
+}
+
+#[test]
+fn sysctl_writes_only_the_scratch_tree() {
+    let dir = sysctl_tree("sysctl-write");
+    let env = [("IBOX_SYSCTL_ROOT", s(&dir))];
+    let o = ibox_env(&["sysctl", "-w", "net.ipv4.ip_forward=1"], &env, b"");
+    assert_eq!(
+        (o.status.code(), stdout(&o)),
+        (Some(0), "net.ipv4.ip_forward = 1\n".to_string())
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("net/ipv4/ip_forward")).unwrap(),
+        "1"
+    );
+    // Without -w a KEY=VALUE writes too; -q says nothing.
+    let o = ibox_env(&["sysctl", "-q", "kernel.printk=3 4 1 7"], &env, b"");
+    assert_eq!((o.status.code(), stdout(&o)), (Some(0), String::new()));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("kernel/printk")).unwrap(),
+        "3 4 1 7"
+    );
+    // Unknown keys are never created.
+    let o = ibox_env(&["sysctl", "-w", "kernel.newkey=1"], &env, b"");
+    assert_fails(&o, "sysctl: error: 'kernel.newkey' is an unknown key");
+    assert!(!dir.join("kernel/newkey").exists());
+    let o = ibox_env(&["sysctl", "-w", "=1"], &env, b"");
+    assert_fails(&o, "sysctl: error: malformed setting '=1'");
+    // -p FILE: comments, blank lines, spaces around '='.
+    let conf = dir.join("sysctl.conf");
+    std::fs::write(&conf, "# comment\n; also\n\n  net.ipv4.ip_forward = 0  \nkernel.ostype=Ibex\nbroken line\nkernel.gone = 2").unwrap();
+    let o = ibox_env(&["sysctl", "-p", s(&conf)], &env, b"");
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stdout(&o),
+        "net.ipv4.ip_forward = 0\nkernel.ostype = Ibex\n"
+    );
+    assert_eq!(
+        stderr(&o),
+        "sysctl: error: 'broken line' must be of the form name=value\nsysctl: error: 'kernel.gone' is an unknown key\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("kernel/ostype")).unwrap(),
+        "Ibex"
+    );
+    let o = ibox_env(&["sysctl", "-p", s(&dir.join("none.conf"))], &env, b"");
+    assert_fails(
+        &o,
+        &format!(
+            "sysctl: can't open '{}': No such file or directory",
+            s(&dir.join("none.conf"))
+        ),
+    );
+}
+
+#[test]
+fn logger_sends_syslog_datagrams() {
+    use std::os::unix::net::UnixDatagram;
+    let dir = scratch("logger");
+    let sock_path = dir.join("log");
+    let sock = UnixDatagram::bind(&sock_path).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let env = [("IBOX_LOG_SOCKET", s(&sock_path))];
+    let recv = || {
+        let mut buf = [0u8; 4096];
+        let n = sock.recv(&mut buf).unwrap();
+        String::from_utf8_lossy(&buf[..n]).into_owned()
+    };
+    let o = ibox_env(&["logger", "-t", "mytag", "hello", "world"], &env, b"");
+    assert_eq!((o.status.code(), stderr(&o)), (Some(0), String::new()));
+    let msg = recv();
+    // "<13>Nov 24 21:18:15 mytag: hello world"
+    assert!(msg.starts_with("<13>"), "{msg}");
+    assert_eq!(&msg[4 + 15..], " mytag: hello world", "{msg}");
+    assert_eq!(&msg[4 + 6..4 + 7], " ");
+    let o = ibox_env(
+        &["logger", "-s", "-p", "local3.err", "-t", "t"],
+        &env,
+        b"line one\n\nline two",
+    );
+    assert_eq!(stderr(&o), "t: line one\nt: line two\n");
+    assert!(recv().starts_with("<155>"));
+    assert!(recv().ends_with(" t: line two"));
+    let o = ibox_env(&["logger", "-p", "daemon.info", "-t", "t", "x"], &env, b"");
+    assert_eq!(o.status.code(), Some(0));
+    assert!(recv().starts_with("<30>"));
+    // No socket: the message goes to stderr rather than nowhere.
+    let none = [("IBOX_LOG_SOCKET", "/nonexistent/ibox-log")];
+    let o = ibox_env(&["logger", "-t", "t", "lost?"], &none, b"");
+    assert_eq!(
+        (o.status.code(), stderr(&o)),
+        (Some(0), "t: lost?\n".to_string())
+    );
+    assert_fails(
+        &ibox_env(&["logger", "-p", "nope.info", "x"], &none, b""),
+        "logger: unknown facility name: nope",
+    );
+    assert_fails(
+        &ibox_env(&["logger", "-p", "user.nope", "x"], &none, b""),
+        "logger: unknown priority name: user.nope",
+    );
+}
+
+#[test]
+fn watch_runs_the_command_a_bounded_number_of_times() {
+    // `sh` is ibox's own shell here, first in PATH.
+    let dir = scratch("watch");
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_ibox"), dir.join("sh")).unwrap();
+    let path = format!("{}:{}", s(&dir), std::env::var("PATH").unwrap_or_default());
+    let env = [("PATH", path.as_str()), ("IBOX_WATCH_COUNT", "3")];
+    let started = Instant::now();
+    let o = ibox_env(
+        &["watch", "-t", "-n", "0.1", "echo", "hi;", "echo", "there"],
+        &env,
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "\x1b[H\x1b[Jhi\nthere\n".repeat(3));
+    assert!(started.elapsed() >= Duration::from_millis(200));
+    let env = [
+        ("PATH", path.as_str()),
+        ("IBOX_WATCH_COUNT", "1"),
+        ("COLUMNS", "50"),
+    ];
+    let o = ibox_env(&["watch", "-n", "5", "echo", "x"], &env, b"");
+    let out = stdout(&o);
+    assert!(
+        out.starts_with("\x1b[H\x1b[JEvery 5.0s: echo x          "),
+        "{out:?}"
+    );
+    let (header, rest) = out[6..].split_once('\n').unwrap();
+    assert_eq!(header.len(), 49, "{header:?}");
+    assert_eq!(rest, "\nx\n");
+    assert_fails(&ibox(&["watch"]), "watch: no command given");
+    assert_fails(
+        &ibox(&["watch", "-n", "x", "true"]),
+        "watch: invalid number 'x'",
+    );
+}

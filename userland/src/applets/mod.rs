@@ -16,18 +16,22 @@ pub mod cut;
 pub mod dd;
 pub mod df;
 pub mod dirname;
+pub mod dmesg;
 pub mod du;
 pub mod echo;
 pub mod expr;
 pub mod r#false;
 pub mod fold;
+pub mod free;
 pub mod grep;
 pub mod head;
 pub mod hexdump;
+pub mod hostname;
 pub mod install;
 pub mod kill;
 pub mod killall;
 pub mod ln;
+pub mod logger;
 pub mod logread;
 pub mod ls;
 pub mod mkdir;
@@ -58,6 +62,7 @@ pub mod stat;
 pub mod strings;
 pub mod svc;
 pub mod sync;
+pub mod sysctl;
 pub mod tac;
 pub mod tail;
 pub mod tee;
@@ -68,6 +73,8 @@ pub mod truncate;
 pub mod umount;
 pub mod uname;
 pub mod uniq;
+pub mod uptime;
+pub mod watch;
 pub mod wc;
 pub mod yes;
 
@@ -150,6 +157,11 @@ pub static APPLETS: &[Applet] = &[
         usage: dirname::USAGE,
     },
     Applet {
+        name: "dmesg",
+        main: dmesg::main,
+        usage: dmesg::USAGE,
+    },
+    Applet {
         name: "du",
         main: du::main,
         usage: du::USAGE,
@@ -185,6 +197,11 @@ pub static APPLETS: &[Applet] = &[
         usage: fold::USAGE,
     },
     Applet {
+        name: "free",
+        main: free::main,
+        usage: free::USAGE,
+    },
+    Applet {
         name: "grep",
         main: grep::main,
         usage: grep::USAGE,
@@ -205,6 +222,11 @@ pub static APPLETS: &[Applet] = &[
         usage: hexdump::USAGE,
     },
     Applet {
+        name: "hostname",
+        main: hostname::main,
+        usage: hostname::USAGE,
+    },
+    Applet {
         name: "install",
         main: install::main,
         usage: install::USAGE,
@@ -223,6 +245,11 @@ pub static APPLETS: &[Applet] = &[
         name: "ln",
         main: ln::main,
         usage: ln::USAGE,
+    },
+    Applet {
+        name: "logger",
+        main: logger::main,
+        usage: logger::USAGE,
     },
     Applet {
         name: "logread",
@@ -385,6 +412,11 @@ pub static APPLETS: &[Applet] = &[
         usage: sync::USAGE,
     },
     Applet {
+        name: "sysctl",
+        main: sysctl::main,
+        usage: sysctl::USAGE,
+    },
+    Applet {
         name: "tac",
         main: tac::main,
         usage: tac::USAGE,
@@ -433,6 +465,16 @@ pub static APPLETS: &[Applet] = &[
         name: "uniq",
         main: uniq::main,
         usage: uniq::USAGE,
+    },
+    Applet {
+        name: "uptime",
+        main: uptime::main,
+        usage: uptime::USAGE,
+    },
+    Applet {
+        name: "watch",
+        main: watch::main,
+        usage: watch::USAGE,
     },
     Applet {
         name: "wc",
