@@ -726,3 +726,165 @@ fn watch_runs_the_command_a_bounded_number_of_times() {
         "watch: invalid number 'x'",
     );
 }
+
+/// Safety of the mount tests: every run is fake (`-f`/`--fake`), and the
+/// fstab entries use a filesystem type that does not exist and mount
+/// points in the scratch directory, so even a real mount(2) would fail.
+#[test]
+fn mount_all_fake_reads_the_given_fstab() {
+    let dir = scratch("mount-a");
+    let fstab = dir.join("fstab");
+    let d = s(&dir);
+    std::fs::write(
+        &fstab,
+        format!(
+            "# device dir type options\n\
+             /dev/ibx0\t{d}/a ibxfakefs defaults 0 0\n\
+             \n\
+             /dev/ibx1 {d}/b ibxfakefs noauto 0 0\n\
+             /dev/ibx2 none swap sw 0 0\n\
+             /dev/ibx3 {d}/with\\040space ibxfakefs ro,nosuid,mode=755,nofail\n\
+             proc /proc ibxfakefs defaults 0 0\n\
+             {d}/src {d}/bound none rbind\n\
+             /dev/ibx4 {d}/other ibxotherfs rw\n"
+        ),
+    )
+    .unwrap();
+    let o = ibox(&["mount", "-a", "-f", "-v", "-T", s(&fstab)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // noauto, swap and the already-mounted /proc are skipped.
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "/dev/ibx0 on {d}/a type ibxfakefs (rw)\n\
+             /dev/ibx3 on {d}/with space type ibxfakefs (ro,nosuid,mode=755)\n\
+             {d}/src on {d}/bound type none (rw,rbind)\n\
+             /dev/ibx4 on {d}/other type ibxotherfs (rw)\n"
+        )
+    );
+    // -t picks types; -o adds options to every entry.
+    let o = ibox(&[
+        "mount",
+        "-fav",
+        "-t",
+        "ibxotherfs",
+        "-o",
+        "noexec",
+        "-T",
+        s(&fstab),
+    ]);
+    assert_eq!(
+        stdout(&o),
+        format!("/dev/ibx4 on {d}/other type ibxotherfs (rw,noexec)\n")
+    );
+    // Without -v a fake run is silent.
+    let o = ibox(&["mount", "-a", "-f", "-T", s(&fstab)]);
+    assert_eq!(
+        (o.status.code(), stdout(&o), stderr(&o)),
+        (Some(0), String::new(), String::new())
+    );
+    // A lone mount point or device is looked up in the fstab.
+    let o = ibox(&["mount", "-f", "-v", "-T", s(&fstab), &format!("{d}/b")]);
+    assert_eq!(
+        stdout(&o),
+        format!("/dev/ibx1 on {d}/b type ibxfakefs (rw)\n")
+    );
+    let o = ibox(&["mount", "-f", "-v", "-r", "-T", s(&fstab), "/dev/ibx0"]);
+    assert_eq!(
+        stdout(&o),
+        format!("/dev/ibx0 on {d}/a type ibxfakefs (ro)\n")
+    );
+    let o = ibox(&["mount", "-f", "-T", s(&fstab), "/dev/none"]);
+    assert_fails(&o, &format!("mount: can't find /dev/none in {d}/fstab"));
+    let o = ibox(&["mount", "-a", "-f", "-T", s(&dir.join("missing"))]);
+    assert_fails(
+        &o,
+        &format!("mount: can't read '{d}/missing': No such file or directory"),
+    );
+}
+
+#[test]
+fn mount_fake_shows_bind_remount_and_propagation() {
+    let dir = scratch("mount-f");
+    let d = s(&dir);
+    let (src, dst) = (format!("{d}/src"), format!("{d}/dst"));
+    let show = |args: &[&str]| stdout(&ibox(args));
+    assert_eq!(
+        show(&["mount", "-f", "-v", "--bind", &src, &dst]),
+        format!("{src} on {dst} type none (rw,bind)\n")
+    );
+    assert_eq!(
+        show(&["mount", "-fv", "--rbind", &src, &dst]),
+        format!("{src} on {dst} type none (rw,rbind)\n")
+    );
+    assert_eq!(
+        show(&["mount", "-fv", "-o", "bind,ro", &src, &dst]),
+        format!("{src} on {dst} type none (ro,bind)\n")
+    );
+    assert_eq!(
+        show(&["mount", "-fv", "--move", &src, &dst]),
+        format!("{src} on {dst} type none (rw,move)\n")
+    );
+    assert_eq!(
+        show(&["mount", "-fv", "-o", "remount,ro,noatime", &dst]),
+        format!("none on {dst} type none (ro,remount,noatime)\n")
+    );
+    assert_eq!(
+        show(&["mount", "-fv", "-o", "rprivate", &dst]),
+        format!("none on {dst} type none (rw,rprivate)\n")
+    );
+    assert_eq!(
+        show(&[
+            "mount",
+            "-fv",
+            "-t",
+            "tmpfs",
+            "-o",
+            "size=1m,mode=700,nodev",
+            "tmpfs",
+            &dst
+        ]),
+        format!("tmpfs on {dst} type tmpfs (rw,nodev,size=1m,mode=700)\n")
+    );
+    // No type and a fake run: nothing is probed.
+    assert_eq!(
+        show(&["mount", "-fv", "/dev/ibx9", &dst]),
+        format!("/dev/ibx9 on {dst} type auto (rw)\n")
+    );
+    assert_fails(
+        &ibox(&["mount", "-f", "a", "b", "c"]),
+        "mount: wrong number of arguments",
+    );
+}
+
+#[test]
+fn umount_all_fake_walks_the_table_backwards() {
+    let dir = scratch("umount-a");
+    let table = dir.join("mounts");
+    std::fs::write(
+        &table,
+        "ibx0 /ibx/a ibxfs rw 0 0\nibx1 /ibx/with\\040space ibxfs rw 0 0\nibx2 /ibx/c ibxother rw 0 0\n",
+    )
+    .unwrap();
+    let env = [("IBOX_MOUNTS", s(&table))];
+    let o = ibox_env(&["umount", "-a", "--fake", "-v"], &env, b"");
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        stdout(&o),
+        "umount: /ibx/c unmounted\numount: /ibx/with space unmounted\numount: /ibx/a unmounted\n"
+    );
+    let o = ibox_env(
+        &["umount", "-a", "--fake", "-v", "-t", "ibxother,none"],
+        &env,
+        b"",
+    );
+    assert_eq!(stdout(&o), "umount: /ibx/c unmounted\n");
+    let o = ibox_env(&["umount", "-a", "-l", "-f", "--fake"], &env, b"");
+    assert_eq!((o.status.code(), stdout(&o)), (Some(0), String::new()));
+    let o = ibox_env(&["umount", "--fake", "-v", "/ibx/x"], &env, b"");
+    assert_eq!(stdout(&o), "umount: /ibx/x unmounted\n");
+    let missing = [("IBOX_MOUNTS", "/nonexistent/mounts")];
+    let o = ibox_env(&["umount", "-a", "--fake"], &missing, b"");
+    assert_fails(&o, "umount: /nonexistent/mounts: No such file or directory");
+    assert_fails(&ibox(&["umount", "--fake"]), "umount: missing operand");
+}
