@@ -888,3 +888,236 @@ fn umount_all_fake_walks_the_table_backwards() {
     assert_fails(&o, "umount: /nonexistent/mounts: No such file or directory");
     assert_fails(&ibox(&["umount", "--fake"]), "umount: missing operand");
 }
+
+/// Writes `patches` (offset, bytes) into a zero-filled image of `size`.
+fn image(path: &Path, size: usize, patches: &[(usize, &[u8])]) {
+    let mut data = vec![0u8; size];
+    for (at, bytes) in patches {
+        data[*at..at + bytes.len()].copy_from_slice(bytes);
+    }
+    std::fs::write(path, data).unwrap();
+}
+
+#[test]
+fn blkid_identifies_crafted_images() {
+    let dir = scratch("blkid");
+    let p = |n: &str| dir.join(n);
+    let uuid: Vec<u8> = (0x10..0x20).collect();
+    // ext4: magic, extents (incompat 0x40), UUID, label.
+    image(
+        &p("ext4.img"),
+        4096,
+        &[
+            (1024 + 56, &[0x53, 0xEF]),
+            (1024 + 96, &[0x40, 0, 0, 0]),
+            (1024 + 104, &uuid),
+            (1024 + 120, b"rootfs"),
+        ],
+    );
+    // ext3: a journal (compat 0x4); ext2: nothing else, no label.
+    image(
+        &p("ext3.img"),
+        4096,
+        &[
+            (1024 + 56, &[0x53, 0xEF]),
+            (1024 + 92, &[4, 0, 0, 0]),
+            (1024 + 104, &uuid),
+        ],
+    );
+    image(&p("ext2.img"), 4096, &[(1024 + 56, &[0x53, 0xEF])]);
+    // FAT32 and FAT16 boot sectors.
+    image(
+        &p("fat32.img"),
+        1024,
+        &[
+            (67, &[0x78, 0x56, 0x34, 0x12]),
+            (71, b"BOOT       "),
+            (82, b"FAT32   "),
+            (510, &[0x55, 0xAA]),
+        ],
+    );
+    image(
+        &p("fat16.img"),
+        1024,
+        &[
+            (39, &[0xEF, 0xBE, 0xAD, 0xDE]),
+            (43, b"NO NAME    "),
+            (54, b"FAT16   "),
+            (510, &[0x55, 0xAA]),
+        ],
+    );
+    image(&p("squash.img"), 4096, &[(0, b"hsqs")]);
+    image(
+        &p("iso.img"),
+        36 * 1024,
+        &[
+            (32768, b"\x01CD001"),
+            (32768 + 40, b"MY_DISC                         "),
+            (32768 + 813, b"2024010203040500"),
+        ],
+    );
+    image(
+        &p("swap.img"),
+        8192,
+        &[
+            (4086, b"SWAPSPACE2"),
+            (1024 + 12, &uuid),
+            (1024 + 28, b"swappy"),
+        ],
+    );
+    image(&p("oldswap.img"), 8192, &[(4086, b"SWAP-SPACE")]);
+    image(&p("zero.img"), 8192, &[]);
+    std::fs::write(p("empty.img"), b"").unwrap();
+    let names = [
+        "ext4.img",
+        "ext3.img",
+        "ext2.img",
+        "fat32.img",
+        "fat16.img",
+        "squash.img",
+        "iso.img",
+        "swap.img",
+        "oldswap.img",
+        "zero.img",
+        "empty.img",
+    ];
+    let paths: Vec<String> = names.iter().map(|n| s(&p(n)).to_string()).collect();
+    let mut args = vec!["blkid"];
+    args.extend(paths.iter().map(String::as_str));
+    let o = ibox(&args);
+    let u = "10111213-1415-1617-1819-1a1b1c1d1e1f";
+    let d = s(&dir);
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "{d}/ext4.img: LABEL=\"rootfs\" UUID=\"{u}\" TYPE=\"ext4\"\n\
+             {d}/ext3.img: UUID=\"{u}\" TYPE=\"ext3\"\n\
+             {d}/ext2.img: TYPE=\"ext2\"\n\
+             {d}/fat32.img: LABEL=\"BOOT\" UUID=\"1234-5678\" TYPE=\"vfat\"\n\
+             {d}/fat16.img: UUID=\"DEAD-BEEF\" TYPE=\"vfat\"\n\
+             {d}/squash.img: TYPE=\"squashfs\"\n\
+             {d}/iso.img: LABEL=\"MY_DISC\" UUID=\"2024-01-02-03-04-05-00\" TYPE=\"iso9660\"\n\
+             {d}/swap.img: LABEL=\"swappy\" UUID=\"{u}\" TYPE=\"swap\"\n\
+             {d}/oldswap.img: TYPE=\"swap\"\n"
+        )
+    );
+    assert_eq!(o.status.code(), Some(0));
+    // Nothing recognised: status 2; a missing file: a message, status 2.
+    let o = ibox(&["blkid", s(&p("zero.img"))]);
+    assert_eq!((o.status.code(), stdout(&o)), (Some(2), String::new()));
+    let o = ibox(&["blkid", s(&p("none.img")), s(&p("squash.img"))]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stdout(&o), format!("{d}/squash.img: TYPE=\"squashfs\"\n"));
+    assert_eq!(
+        stderr(&o),
+        format!("blkid: can't open '{d}/none.img': No such file or directory\n")
+    );
+    // A label with a space and non-UTF-8 bytes is shown as it is.
+    image(
+        &p("odd.img"),
+        4096,
+        &[(1024 + 56, &[0x53, 0xEF]), (1024 + 120, b"a b\xff")],
+    );
+    let o = ibox(&["blkid", s(&p("odd.img"))]);
+    let mut want = format!("{d}/odd.img: LABEL=\"a b").into_bytes();
+    want.extend_from_slice(b"\xff\" TYPE=\"ext2\"\n");
+    assert_eq!(o.stdout, want);
+    assert_fails(&ibox(&["blkid", "-z"]), "blkid: invalid option -- 'z'");
+}
+
+#[test]
+fn switch_root_refuses_before_changing_anything() {
+    let dir = scratch("switch_root");
+    // Not a mount point (a directory on its parent's filesystem).
+    let o = ibox(&["switch_root", s(&dir), "/init"]);
+    assert_fails(
+        &o,
+        &format!("switch_root: '{}' is not a mount point", s(&dir)),
+    );
+    // `/` itself is never a new root.
+    assert_fails(
+        &ibox(&["switch_root", "/", "/init"]),
+        "switch_root: '/' is not a mount point",
+    );
+    // A mount point without the init program.
+    let o = ibox(&["switch_root", "/proc", "/ibx-no-such-init"]);
+    assert_fails(
+        &o,
+        "switch_root: '/proc/ibx-no-such-init' is not an executable file",
+    );
+    // All good but we are not PID 1 (and / is no ramfs either).
+    let o = ibox(&["switch_root", "/proc", "self/exe"]);
+    assert_fails(&o, "switch_root: PID must be 1");
+    let o = ibox(&["switch_root", s(&dir.join("missing")), "/init"]);
+    assert_fails(
+        &o,
+        &format!(
+            "switch_root: can't access '{}': No such file or directory",
+            s(&dir.join("missing"))
+        ),
+    );
+    assert_fails(
+        &ibox(&["switch_root", "/proc"]),
+        "switch_root: NEW_ROOT and NEW_INIT are required",
+    );
+    assert_fails(
+        &ibox(&["switch_root", "-x"]),
+        "switch_root: invalid option -- 'x'",
+    );
+}
+
+#[test]
+fn losetup_lists_and_refuses() {
+    // Listing only reads; each line is "DEVICE: OFFSET FILE".
+    for args in [&["losetup", "-a"][..], &["losetup"][..]] {
+        let o = ibox(args);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        for line in stdout(&o).lines() {
+            let (dev, rest) = line.split_once(": ").unwrap();
+            assert!(dev.starts_with("/dev/loop"), "{line}");
+            assert!(
+                rest.split(' ').next().unwrap().parse::<u64>().is_ok(),
+                "{line}"
+            );
+        }
+    }
+    let dir = scratch("losetup");
+    let o = ibox(&["losetup", s(&dir.join("loop9"))]);
+    assert_fails(
+        &o,
+        &format!(
+            "losetup: {}: No such file or directory",
+            s(&dir.join("loop9"))
+        ),
+    );
+    let o = ibox(&[
+        "losetup",
+        s(&dir.join("loop9")),
+        s(&dir.join("missing.img")),
+    ]);
+    assert_fails(
+        &o,
+        &format!(
+            "losetup: can't open '{}': No such file or directory",
+            s(&dir.join("missing.img"))
+        ),
+    );
+    assert_fails(&ibox(&["losetup", "-d"]), "losetup: no loop device given");
+    assert_fails(
+        &ibox(&["losetup", "-a", "x"]),
+        "losetup: -a takes no operands",
+    );
+    assert_fails(
+        &ibox(&["losetup", "a", "b", "c"]),
+        "losetup: too many arguments",
+    );
+    assert_fails(
+        &ibox(&["losetup", "-o", "x", "a", "b"]),
+        "losetup: invalid number 'x'",
+    );
+    assert_fails(
+        &ibox(&["losetup", "-c"]),
+        "losetup: one loop device expected",
+    );
+    assert_fails(&ibox(&["losetup", "-z"]), "losetup: invalid option -- 'z'");
+}

@@ -5,6 +5,7 @@ use std::ffi::OsString;
 
 pub mod base64;
 pub mod basename;
+pub mod blkid;
 pub mod cat;
 pub mod chgrp;
 pub mod chmod;
@@ -33,6 +34,7 @@ pub mod killall;
 pub mod ln;
 pub mod logger;
 pub mod logread;
+pub mod losetup;
 pub mod ls;
 pub mod mkdir;
 pub mod mkfifo;
@@ -61,6 +63,7 @@ pub mod sort;
 pub mod stat;
 pub mod strings;
 pub mod svc;
+pub mod switch_root;
 pub mod sync;
 pub mod sysctl;
 pub mod tac;
@@ -100,6 +103,11 @@ pub static APPLETS: &[Applet] = &[
         name: "basename",
         main: basename::main,
         usage: basename::USAGE,
+    },
+    Applet {
+        name: "blkid",
+        main: blkid::main,
+        usage: blkid::USAGE,
     },
     Applet {
         name: "cat",
@@ -257,6 +265,11 @@ pub static APPLETS: &[Applet] = &[
         usage: logread::USAGE,
     },
     Applet {
+        name: "losetup",
+        main: losetup::main,
+        usage: losetup::USAGE,
+    },
+    Applet {
         name: "ls",
         main: ls::main,
         usage: ls::USAGE,
@@ -405,6 +418,11 @@ pub static APPLETS: &[Applet] = &[
         name: "svc",
         main: svc::main,
         usage: svc::USAGE,
+    },
+    Applet {
+        name: "switch_root",
+        main: switch_root::main,
+        usage: switch_root::USAGE,
     },
     Applet {
         name: "sync",
