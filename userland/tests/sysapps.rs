@@ -1121,3 +1121,213 @@ fn losetup_lists_and_refuses() {
     );
     assert_fails(&ibox(&["losetup", "-z"]), "losetup: invalid option -- 'z'");
 }
+
+/// A fake module tree: `ROOT/lib/modules/9.9.9-ibx` with modules.dep,
+/// modules.alias and a modprobe.d configuration. Every modprobe run on it
+/// is a dry run (-n) or shows dependencies (-D): nothing reaches the kernel.
+fn module_tree(test: &str) -> Scratch {
+    let dir = scratch(test);
+    let m = dir.join("lib/modules/9.9.9-ibx");
+    std::fs::create_dir_all(&m).unwrap();
+    std::fs::create_dir_all(dir.join("etc/modprobe.d")).unwrap();
+    std::fs::write(
+        m.join("modules.dep"),
+        "kernel/drivers/net/ibx_e1000e.ko: kernel/lib/ibx_ptp.ko kernel/lib/ibx_pps.ko\n\
+         kernel/lib/ibx_ptp.ko: kernel/lib/ibx_pps.ko\n\
+         kernel/lib/ibx_pps.ko:\n\
+         kernel/sound/ibx-snd-hda.ko.xz: kernel/lib/ibx_pps.ko\n\
+         kernel/drivers/ibx_bad.ko:\n",
+    )
+    .unwrap();
+    std::fs::write(
+        m.join("modules.alias"),
+        "# Aliases extracted from modules themselves.\n\
+         alias pci:v00008086d000010D3sv*sd*bc*sc*i* ibx_e1000e\n\
+         alias pci:v00008086d* ibx_snd_hda\n\
+         alias usb:v1234* ibx_bad\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("etc/modprobe.d/ibx.conf"),
+        "# test\nblacklist ibx_bad\noptions ibx_e1000e debug=1 \\\n  copybreak=0\nalias ibxnet ibx_e1000e\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("etc/modprobe.d/ignored.txt"),
+        "blacklist ibx_pps\n",
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn modprobe_resolves_dependencies_aliases_and_options() {
+    let dir = module_tree("modprobe");
+    let d = s(&dir);
+    let m = format!("{d}/lib/modules/9.9.9-ibx/kernel");
+    let no_modules = scratch("modprobe-proc");
+    std::fs::write(no_modules.join("modules"), "").unwrap();
+    let env = [("IBOX_PROC_ROOT", s(&no_modules))];
+    let run = |args: &[&str]| {
+        let mut all = vec!["modprobe", "-d", d, "-S", "9.9.9-ibx"];
+        all.extend_from_slice(args);
+        ibox_env(&all, &env, b"")
+    };
+    let e1000e = format!(
+        "insmod {m}/lib/ibx_pps.ko\ninsmod {m}/lib/ibx_ptp.ko\ninsmod {m}/drivers/net/ibx_e1000e.ko debug=1 copybreak=0\n"
+    );
+    let o = run(&["-D", "ibx_e1000e"]);
+    assert_eq!(
+        (o.status.code(), stdout(&o), stderr(&o)),
+        (Some(0), e1000e.clone(), String::new())
+    );
+    assert_eq!(stdout(&run(&["-n", "-v", "ibx-e1000e"])), e1000e);
+    let o = run(&["-n", "ibx_e1000e"]);
+    assert_eq!((o.status.code(), stdout(&o)), (Some(0), String::new()));
+    // Aliases: modprobe.d's, then modules.alias globs (all that match).
+    assert_eq!(stdout(&run(&["-D", "ibxnet"])), e1000e);
+    let o = run(&[
+        "-D",
+        "pci:v00008086d000010D3sv00001028sd00000123bc02sc00i00",
+    ]);
+    assert_eq!(
+        stdout(&o),
+        format!("{e1000e}insmod {m}/lib/ibx_pps.ko\ninsmod {m}/sound/ibx-snd-hda.ko.xz\n")
+    );
+    // Parameters after the name; -a takes every word as a module.
+    let o = run(&["-D", "ibx_pps", "a=1", "b=x y"]);
+    assert_eq!(stdout(&o), format!("insmod {m}/lib/ibx_pps.ko a=1 b=x y\n"));
+    let o = run(&["-D", "-a", "ibx_pps", "ibx-snd-hda"]);
+    assert_eq!(
+        stdout(&o),
+        format!("insmod {m}/lib/ibx_pps.ko\ninsmod {m}/lib/ibx_pps.ko\ninsmod {m}/sound/ibx-snd-hda.ko.xz\n")
+    );
+    // The blacklist stops aliases, and names too with -b.
+    let o = run(&["-D", "usb:v1234p0001"]);
+    assert_fails(
+        &o,
+        "modprobe: module usb:v1234p0001 not found in modules.dep",
+    );
+    let o = run(&["-q", "-D", "usb:v1234p0001"]);
+    assert_eq!((o.status.code(), stderr(&o)), (Some(1), String::new()));
+    assert_eq!(
+        stdout(&run(&["-D", "ibx_bad"])),
+        format!("insmod {m}/drivers/ibx_bad.ko\n")
+    );
+    assert_fails(
+        &run(&["-D", "-b", "ibx_bad"]),
+        "modprobe: module ibx_bad not found in modules.dep",
+    );
+    assert_fails(
+        &run(&["-n", "ibx_nothing"]),
+        "modprobe: module ibx_nothing not found in modules.dep",
+    );
+    // -l lists module files.
+    assert_eq!(
+        stdout(&run(&["-l", "ibx_p*"])),
+        format!("{m}/lib/ibx_ptp.ko\n{m}/lib/ibx_pps.ko\n")
+    );
+    assert_fails(&run(&[]), "modprobe: no module name given");
+    let o = ibox(&["modprobe", "-d", d, "-S", "0.0-none", "-n", "x"]);
+    assert_fails(&o, &format!("modprobe: can't open '{d}/lib/modules/0.0-none/modules.dep': No such file or directory"));
+    assert_fails(
+        &ibox(&["modprobe", "-Z"]),
+        "modprobe: invalid option -- 'Z'",
+    );
+}
+
+#[test]
+fn modprobe_knows_what_is_loaded() {
+    let dir = module_tree("modprobe-loaded");
+    let d = s(&dir);
+    let m = format!("{d}/lib/modules/9.9.9-ibx/kernel");
+    let proc = scratch("modprobe-loaded-proc");
+    std::fs::write(
+        proc.join("modules"),
+        "ibx_e1000e 100 0 - Live 0x0\nibx_ptp 10 1 ibx_e1000e, Live 0x0\n\
+         ibx_pps 10 2 ibx_ptp,ibx_snd_hda, Live 0x0\nibx_snd_hda 10 0 - Live 0x0\n",
+    )
+    .unwrap();
+    let env = [("IBOX_PROC_ROOT", s(&proc))];
+    let run = |args: &[&str]| {
+        let mut all = vec!["modprobe", "-d", d, "-S", "9.9.9-ibx"];
+        all.extend_from_slice(args);
+        ibox_env(&all, &env, b"")
+    };
+    // Loaded modules are skipped, except by -D.
+    let o = run(&["-n", "-v", "ibx_e1000e"]);
+    assert_eq!((o.status.code(), stdout(&o)), (Some(0), String::new()));
+    assert!(stdout(&run(&["-D", "ibx_e1000e"])).contains("ibx_pps.ko"));
+    std::fs::write(proc.join("modules"), "ibx_pps 10 0 - Live 0x0\n").unwrap();
+    assert_eq!(
+        stdout(&run(&["-n", "-v", "ibx_e1000e"])),
+        format!(
+            "insmod {m}/lib/ibx_ptp.ko\ninsmod {m}/drivers/net/ibx_e1000e.ko debug=1 copybreak=0\n"
+        )
+    );
+    // -r removes the module, then dependencies nothing else uses.
+    std::fs::write(
+        proc.join("modules"),
+        "ibx_e1000e 100 0 - Live 0x0\nibx_ptp 10 1 ibx_e1000e, Live 0x0\n\
+         ibx_pps 10 2 ibx_ptp,ibx_snd_hda, Live 0x0\nibx_snd_hda 10 0 - Live 0x0\n",
+    )
+    .unwrap();
+    let o = run(&["-r", "-n", "-v", "ibx_e1000e"]);
+    assert_eq!(
+        (o.status.code(), stdout(&o)),
+        (Some(0), "rmmod ibx_e1000e\nrmmod ibx_ptp\n".to_string())
+    );
+    let o = run(&["-r", "-n", "-v", "ibx_snd_hda", "ibx_e1000e"]);
+    assert_eq!(
+        stdout(&o),
+        "rmmod ibx_snd_hda\nrmmod ibx_e1000e\nrmmod ibx_ptp\n"
+    );
+    let o = run(&["-r", "-n", "ibx_bad"]);
+    assert_fails(&o, "modprobe: module ibx_bad is not loaded");
+
+    // lsmod shows the same table.
+    let o = ibox_env(&["lsmod"], &env, b"");
+    assert_eq!(
+        stdout(&o),
+        "Module                  Size  Used by\n\
+         ibx_e1000e               100  0\n\
+         ibx_ptp                   10  1 ibx_e1000e\n\
+         ibx_pps                   10  2 ibx_ptp,ibx_snd_hda\n\
+         ibx_snd_hda               10  0\n"
+    );
+    let none = [("IBOX_PROC_ROOT", "/nonexistent")];
+    assert_fails(
+        &ibox_env(&["lsmod"], &none, b""),
+        "lsmod: can't open '/nonexistent/modules': No such file or directory",
+    );
+}
+
+#[test]
+fn insmod_and_rmmod_refuse_without_touching_the_kernel() {
+    assert_fails(&ibox(&["insmod"]), "insmod: no module file given");
+    let dir = scratch("insmod");
+    let o = ibox(&["insmod", s(&dir.join("ibx.ko")), "a=1"]);
+    assert_fails(
+        &o,
+        &format!(
+            "insmod: can't open '{}': No such file or directory",
+            s(&dir.join("ibx.ko"))
+        ),
+    );
+    assert_fails(&ibox(&["rmmod"]), "rmmod: no module name given");
+    // No module has this name: nothing to unload (ENOENT as root).
+    let o = ibox(&["rmmod", "/x/ibx-no-such-mod.ko", "ibx_none_either"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2);
+    assert!(
+        lines[0].starts_with("rmmod: can't unload module 'ibx_no_such_mod': "),
+        "{err}"
+    );
+    assert!(
+        lines[1].starts_with("rmmod: can't unload module 'ibx_none_either': "),
+        "{err}"
+    );
+    assert_fails(&ibox(&["rmmod", "-x", "a"]), "rmmod: invalid option -- 'x'");
+}

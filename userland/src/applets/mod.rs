@@ -28,6 +28,7 @@ pub mod grep;
 pub mod head;
 pub mod hexdump;
 pub mod hostname;
+pub mod insmod;
 pub mod install;
 pub mod kill;
 pub mod killall;
@@ -36,10 +37,12 @@ pub mod logger;
 pub mod logread;
 pub mod losetup;
 pub mod ls;
+pub mod lsmod;
 pub mod mkdir;
 pub mod mkfifo;
 pub mod mknod;
 pub mod mktemp;
+pub mod modprobe;
 pub mod mount;
 pub mod mv;
 pub mod nl;
@@ -55,6 +58,7 @@ pub mod realpath;
 pub mod rev;
 pub mod rm;
 pub mod rmdir;
+pub mod rmmod;
 pub mod sed;
 pub mod seq;
 pub mod sh;
@@ -235,6 +239,11 @@ pub static APPLETS: &[Applet] = &[
         usage: hostname::USAGE,
     },
     Applet {
+        name: "insmod",
+        main: insmod::main,
+        usage: insmod::USAGE,
+    },
+    Applet {
         name: "install",
         main: install::main,
         usage: install::USAGE,
@@ -275,6 +284,11 @@ pub static APPLETS: &[Applet] = &[
         usage: ls::USAGE,
     },
     Applet {
+        name: "lsmod",
+        main: lsmod::main,
+        usage: lsmod::USAGE,
+    },
+    Applet {
         name: "mkdir",
         main: mkdir::main,
         usage: mkdir::USAGE,
@@ -293,6 +307,11 @@ pub static APPLETS: &[Applet] = &[
         name: "mktemp",
         main: mktemp::main,
         usage: mktemp::USAGE,
+    },
+    Applet {
+        name: "modprobe",
+        main: modprobe::main,
+        usage: modprobe::USAGE,
     },
     Applet {
         name: "mount",
@@ -378,6 +397,11 @@ pub static APPLETS: &[Applet] = &[
         name: "rmdir",
         main: rmdir::main,
         usage: rmdir::USAGE,
+    },
+    Applet {
+        name: "rmmod",
+        main: rmmod::main,
+        usage: rmmod::USAGE,
     },
     Applet {
         name: "sed",

@@ -16,7 +16,7 @@ mod exec;
 mod expand;
 mod lexer;
 mod parser;
-mod pattern;
+pub(crate) mod pattern;
 mod printf;
 mod testcmd;
 mod vars;
