@@ -1331,3 +1331,236 @@ fn insmod_and_rmmod_refuse_without_touching_the_kernel() {
     );
     assert_fails(&ibox(&["rmmod", "-x", "a"]), "rmmod: invalid option -- 'x'");
 }
+
+/// Whether the tests run as root (mknod needs it).
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|l| l.split_whitespace().nth(1).map(|u| u == "0"))
+        .unwrap_or(false)
+}
+
+/// A scratch root for mdev, with `sh` (ibox) first in PATH for commands.
+fn mdev_root(test: &str) -> (Scratch, String) {
+    let dir = scratch(test);
+    let w = |rel: &str, text: &str| {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    w("sys/class/tty/ttyS0/dev", "4:64\n");
+    w("sys/class/mem/null/dev", "1:3\n");
+    w("sys/class/input/event0/dev", "13:64\n");
+    w(
+        "sys/class/input/event0/uevent",
+        "MAJOR=13\nMINOR=64\nDEVNAME=input/event0\n",
+    );
+    w("sys/class/misc/nodev/uevent", "");
+    w("sys/block/sda/dev", "8:0\n");
+    w("sys/block/sda/sda1/dev", "8:1\n");
+    w("sys/block/sda/queue/rotational", "0\n");
+    w("sys/class/block/sda/dev", "8:0\n");
+    w(
+        "etc/mdev.conf",
+        "# mdev.conf\n\
+         -null 0:0 666 @echo \"$MDEV $ACTION\" >> ../log\n\
+         null 0:0 666\n\
+         sd[a-z]([0-9]*) 0:6 0640 =disk/\n\
+         ttyS([0-9]+) 0:5 620 >serial/port%1\n\
+         ibx([0-9]) 0:0 600 =ibx/%1 *echo \"$MDEV $ACTION\" >> ../hlog\n\
+         hidden.* 0:0 600 !\n",
+    );
+    std::fs::create_dir_all(dir.join("bin")).unwrap();
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_ibox"), dir.join("bin/sh")).unwrap();
+    let path = format!(
+        "{}:{}",
+        s(&dir.join("bin")),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    (dir, path)
+}
+
+/// Type letter, major, minor, permissions, gid of a node.
+fn node(path: &Path) -> (char, u64, u64, u32, u32) {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    let m = std::fs::symlink_metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let t = if m.file_type().is_block_device() {
+        'b'
+    } else if m.file_type().is_char_device() {
+        'c'
+    } else {
+        '?'
+    };
+    let rdev = m.rdev();
+    let major = ((rdev >> 8) & 0xfff) | ((rdev >> 32) & !0xfff);
+    let minor = (rdev & 0xff) | ((rdev >> 12) & !0xff);
+    (t, major, minor, m.mode() & 0o7777, m.gid())
+}
+
+#[test]
+fn mdev_scan_creates_nodes_by_the_rules() {
+    if !is_root() {
+        return;
+    }
+    let (dir, path) = mdev_root("mdev-s");
+    let env = [("IBOX_MDEV_ROOT", s(&dir)), ("PATH", path.as_str())];
+    let o = ibox_env(&["mdev", "-s"], &env, b"");
+    assert_eq!((o.status.code(), stderr(&o)), (Some(0), String::new()));
+    let dev = dir.join("dev");
+    assert_eq!(node(&dev.join("null")), ('c', 1, 3, 0o666, 0));
+    assert_eq!(node(&dev.join("disk/sda")), ('b', 8, 0, 0o640, 6));
+    assert_eq!(node(&dev.join("disk/sda1")), ('b', 8, 1, 0o640, 6));
+    assert_eq!(node(&dev.join("serial/port0")), ('c', 4, 64, 0o620, 5));
+    assert_eq!(
+        std::fs::read_link(dev.join("ttyS0")).unwrap(),
+        Path::new("serial/port0")
+    );
+    // No rule: 0:0 660 under DEVNAME from uevent.
+    assert_eq!(node(&dev.join("input/event0")), ('c', 13, 64, 0o660, 0));
+    assert!(
+        !dev.join("nodev").exists() && !dev.join("queue").exists() && !dev.join("sda").exists()
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("log")).unwrap(),
+        "null add\n"
+    );
+    // A second scan reuses the nodes (and fixes their modes).
+    std::fs::set_permissions(
+        dev.join("null"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+    let o = ibox_env(&["mdev", "-s"], &env, b"");
+    assert_eq!((o.status.code(), stderr(&o)), (Some(0), String::new()));
+    assert_eq!(node(&dev.join("null")).3, 0o666);
+}
+
+#[test]
+fn mdev_hotplug_adds_removes_and_loads_modules() {
+    let (dir, path) = mdev_root("mdev-hotplug");
+    let w = |rel: &str, text: &str| {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    w("sys/devices/virtual/ibx/ibx7/dev", "240:7\n");
+    w("sys/devices/virtual/ibx/hidden0/dev", "240:8\n");
+    let base = [("IBOX_MDEV_ROOT", s(&dir)), ("PATH", path.as_str())];
+    let event = |action: &str, devpath: &str, extra: &[(&str, &str)]| {
+        let mut env = base.to_vec();
+        env.push(("ACTION", action));
+        env.push(("DEVPATH", devpath));
+        env.push(("SUBSYSTEM", "ibx"));
+        env.extend_from_slice(extra);
+        ibox_env(&["mdev"], &env, b"")
+    };
+    if is_root() {
+        let o = event("add", "/devices/virtual/ibx/ibx7", &[]);
+        assert_eq!((o.status.code(), stderr(&o)), (Some(0), String::new()));
+        assert_eq!(node(&dir.join("dev/ibx/7")), ('c', 240, 7, 0o600, 0));
+        // `!`: no node, for this name.
+        let o = event("add", "/devices/virtual/ibx/hidden0", &[]);
+        assert_eq!(o.status.code(), Some(0));
+        assert!(!dir.join("dev/hidden0").exists());
+        let o = event("remove", "/devices/virtual/ibx/ibx7", &[]);
+        assert_eq!(o.status.code(), Some(0));
+        assert!(!dir.join("dev/ibx/7").exists());
+        assert_eq!(
+            std::fs::read_to_string(dir.join("hlog")).unwrap(),
+            "ibx/7 add\nibx/7 remove\n"
+        );
+        // MAJOR/MINOR and DEVNAME from the event win over sysfs.
+        let o = event(
+            "add",
+            "/devices/virtual/ibx/none",
+            &[("MAJOR", "240"), ("MINOR", "9"), ("DEVNAME", "ibxalt")],
+        );
+        assert_eq!(o.status.code(), Some(0));
+        assert_eq!(node(&dir.join("dev/ibxalt")), ('c', 240, 9, 0o660, 0));
+    }
+    // MODALIAS: the modules are shown (scratch root), not loaded; the
+    // blacklist applies; an unknown alias is no error.
+    let version = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap();
+    let m = format!("lib/modules/{}", version.trim());
+    w(
+        &format!("{m}/modules.dep"),
+        "kernel/ibx_nic.ko: kernel/ibx_core.ko\nkernel/ibx_core.ko:\nkernel/ibx_bad.ko:\n",
+    );
+    w(
+        &format!("{m}/modules.alias"),
+        "alias pci:v0000ABCDd* ibx_nic\nalias pci:v0000BAD0d* ibx_bad\n",
+    );
+    w("etc/modprobe.d/b.conf", "blacklist ibx_bad\n");
+    let proc = scratch("mdev-hotplug-proc");
+    std::fs::write(proc.join("modules"), "").unwrap();
+    let pci = "/devices/pci0000:00/0000:00:03.0";
+    let o = event(
+        "add",
+        pci,
+        &[
+            ("MODALIAS", "pci:v0000ABCDd00001234sv0sd0bc02sc00i00"),
+            ("IBOX_PROC_ROOT", s(&proc)),
+        ],
+    );
+    assert_eq!((o.status.code(), stderr(&o)), (Some(0), String::new()));
+    let k = format!("{}/{m}/kernel", s(&dir));
+    assert_eq!(
+        stdout(&o),
+        format!("insmod {k}/ibx_core.ko\ninsmod {k}/ibx_nic.ko\n")
+    );
+    let o = event(
+        "add",
+        pci,
+        &[
+            ("MODALIAS", "pci:v0000BAD0d00000001"),
+            ("IBOX_PROC_ROOT", s(&proc)),
+        ],
+    );
+    assert_eq!(
+        (o.status.code(), stdout(&o), stderr(&o)),
+        (Some(0), String::new(), String::new())
+    );
+    let o = event(
+        "add",
+        pci,
+        &[("MODALIAS", "usb:v9999"), ("IBOX_PROC_ROOT", s(&proc))],
+    );
+    assert_eq!(
+        (o.status.code(), stdout(&o), stderr(&o)),
+        (Some(0), String::new(), String::new())
+    );
+}
+
+#[test]
+fn mdev_errors() {
+    let (dir, _) = mdev_root("mdev-errors");
+    let env = [("IBOX_MDEV_ROOT", s(&dir))];
+    let o = Command::new(env!("CARGO_BIN_EXE_ibox"))
+        .arg("mdev")
+        .env_remove("ACTION")
+        .envs(env)
+        .output()
+        .unwrap();
+    assert_fails(&o, "mdev: no ACTION in the environment (or use -s)");
+    std::fs::write(dir.join("etc/mdev.conf"), "null 0:0 666\nsda 0:0\n").unwrap();
+    let o = ibox_env(&["mdev", "-s"], &env, b"");
+    assert_fails(&o, "mdev: bad line 2 in mdev.conf: too few fields");
+    std::fs::write(dir.join("etc/mdev.conf"), "null 0:0 9x9\n").unwrap();
+    assert_fails(
+        &ibox_env(&["mdev", "-s"], &env, b""),
+        "mdev: bad line 1 in mdev.conf: bad mode",
+    );
+    std::fs::write(dir.join("etc/mdev.conf"), "nu(ll 0:0 666\n").unwrap();
+    assert_fails(
+        &ibox_env(&["mdev", "-s"], &env, b""),
+        "mdev: bad line 1 in mdev.conf: Unmatched ( or \\(",
+    );
+    std::fs::write(dir.join("etc/mdev.conf"), "null 0:0 666 ?what\n").unwrap();
+    assert_fails(
+        &ibox_env(&["mdev", "-s"], &env, b""),
+        "mdev: bad line 1 in mdev.conf: unknown field",
+    );
+    assert_fails(&ibox(&["mdev", "-x"]), "mdev: invalid option -- 'x'");
+}

@@ -38,6 +38,7 @@ pub mod logread;
 pub mod losetup;
 pub mod ls;
 pub mod lsmod;
+pub mod mdev;
 pub mod mkdir;
 pub mod mkfifo;
 pub mod mknod;
@@ -287,6 +288,11 @@ pub static APPLETS: &[Applet] = &[
         name: "lsmod",
         main: lsmod::main,
         usage: lsmod::USAGE,
+    },
+    Applet {
+        name: "mdev",
+        main: mdev::main,
+        usage: mdev::USAGE,
     },
     Applet {
         name: "mkdir",
