@@ -103,8 +103,13 @@ impl Sleepers {
     /// Starts one copy of `sleep` per argument, all called by one unique
     /// name, and waits until each has exec'd (its comm is the name).
     fn start(test: &str, secs: &[&str]) -> Sleepers {
+        Sleepers::start_named(test, secs, "")
+    }
+
+    /// Like `start`, with `suffix` after the unique part of the name.
+    fn start_named(test: &str, secs: &[&str], suffix: &str) -> Sleepers {
         let dir = scratch(test);
-        let name = unique_name();
+        let name = unique_name() + suffix;
         let exe = dir.join(&name);
         let sleep = ["/bin/sleep", "/usr/bin/sleep"]
             .into_iter()
@@ -114,7 +119,8 @@ impl Sleepers {
         let mut children = Vec::new();
         for arg in secs {
             let child = Command::new(&exe).arg(arg).spawn().unwrap();
-            wait_for_comm(child.id(), &name);
+            // The kernel keeps the first 15 bytes of the name.
+            wait_for_comm(child.id(), &name[..name.len().min(15)]);
             children.push(child);
             // Distinct start times for -n/-o.
             std::thread::sleep(Duration::from_millis(20));
@@ -1563,4 +1569,56 @@ fn mdev_errors() {
         "mdev: bad line 1 in mdev.conf: unknown field",
     );
     assert_fails(&ibox(&["mdev", "-x"]), "mdev: invalid option -- 'x'");
+}
+
+#[test]
+fn names_with_spaces_and_long_names() {
+    let mut sp = Sleepers::start_named("names-sp", &["30"], " s");
+    let pid = sp.pids()[0].clone();
+    assert_eq!(stdout(&ibox(&["pidof", &sp.name])), format!("{pid}\n"));
+    assert_eq!(
+        stdout(&ibox(&["pgrep", "-l", "-x", &sp.name])),
+        format!("{pid} {}\n", sp.name)
+    );
+    let o = ibox(&["killall", "-KILL", &sp.name]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(sp.wait_signal(0), Some(9));
+
+    // 20 bytes: the comm is cut to 15, argv[0]'s base name is whole.
+    let long = Sleepers::start_named("names-long", &["30"], "longer");
+    let pid = long.pids()[0].clone();
+    assert_eq!(long.name.len(), 18);
+    assert_eq!(stdout(&ibox(&["pidof", &long.name])), format!("{pid}\n"));
+    // Its first 15 bytes are the comm, but a cut comm alone is not a
+    // match (BusyBox's rule: the name could be longer than asked).
+    let o = ibox(&["pidof", &long.name[..15]]);
+    assert_eq!((o.status.code(), stdout(&o)), (Some(1), String::new()));
+    // pgrep matches the 15-byte comm, unless -f.
+    let o = ibox(&["pgrep", "-x", &long.name]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stdout(&ibox(&["pgrep", "-f", &format!("/{} 30$", long.name)])),
+        format!("{pid}\n")
+    );
+}
+
+#[test]
+fn sysctl_names_only_and_watch_without_a_shell() {
+    let dir = sysctl_tree("sysctl-names");
+    let env = [("IBOX_SYSCTL_ROOT", s(&dir))];
+    let o = ibox_env(&["sysctl", "-N", "-a"], &env, b"");
+    assert_eq!(
+        stdout(&o),
+        "kernel.ostype\nkernel.printk\nnet.ipv4.conf.eth0.1.rp_filter\nnet.ipv4.ip_forward\n"
+    );
+    let env = [
+        ("PATH", "/nonexistent-ibox-path"),
+        ("IBOX_WATCH_COUNT", "5"),
+    ];
+    let o = ibox_env(&["watch", "-t", "true"], &env, b"");
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o),
+        "watch: can't run 'sh': No such file or directory\n"
+    );
 }

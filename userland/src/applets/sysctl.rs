@@ -9,7 +9,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-pub const USAGE: &str = "[-enq] { -a | -p [FILE]... | [-w] [KEY[=VALUE]]... }\n\nShow/set kernel parameters\n\n\t-e\tDon't warn about unknown keys\n\t-n\tDon't show key names\n\t-q\tQuiet\n\t-a\tShow all values\n\t-p\tSet values from FILEs (default /etc/sysctl.conf)\n\t-w\tSet values";
+pub const USAGE: &str = "[-enNq] { -a | -p [FILE]... | [-w] [KEY[=VALUE]]... }\n\nShow/set kernel parameters\n\n\t-e\tDon't warn about unknown keys\n\t-n\tDon't show key names\n\t-N\tShow only key names\n\t-q\tQuiet\n\t-a\tShow all values\n\t-p\tSet values from FILEs (default /etc/sysctl.conf)\n\t-w\tSet values";
 
 /// Where the parameters live.
 fn root() -> PathBuf {
@@ -149,6 +149,14 @@ fn show_file(ctx: &mut Ctx, path: &Path, named: bool) -> i32 {
 /// Writes `key = value` (or the value alone) to standard output.
 fn print(ctx: &mut Ctx, name: &str, value: &[u8]) -> i32 {
     let mut line = Vec::new();
+    if ctx.p.has('N') {
+        line.extend_from_slice(name.as_bytes());
+        line.push(b'\n');
+        return match ctx.out.write_all(&line) {
+            Ok(()) => 0,
+            Err(e) => crate::text::write_failed("sysctl", &e),
+        };
+    }
     if !ctx.p.has('n') {
         line.extend_from_slice(name.as_bytes());
         line.extend_from_slice(b" = ");

@@ -54,11 +54,16 @@ pub fn main(args: Vec<OsString>) -> i32 {
             return crate::text::write_failed("watch", &e);
         }
         drop(out);
-        // The command's own failure is its business: watch goes on.
-        let _ = std::process::Command::new("sh")
+        // The command's own failure is its business: watch goes on. No
+        // shell at all is ours, and will not get better.
+        if let Err(e) = std::process::Command::new("sh")
             .arg("-c")
             .arg(std::ffi::OsStr::from_bytes(&cmd))
-            .status();
+            .status()
+        {
+            crate::common::perror("watch", "can't run 'sh'", &e);
+            return 1;
+        }
         runs += 1;
         if count.is_some_and(|c| runs >= c) {
             return 0;
