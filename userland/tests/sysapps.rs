@@ -1470,9 +1470,12 @@ fn mdev_hotplug_adds_removes_and_loads_modules() {
         let o = event("add", "/devices/virtual/ibx/hidden0", &[]);
         assert_eq!(o.status.code(), Some(0));
         assert!(!dir.join("dev/hidden0").exists());
+        // By removal time the sysfs directory is usually gone.
+        std::fs::remove_dir_all(dir.join("sys/devices/virtual/ibx/ibx7")).unwrap();
         let o = event("remove", "/devices/virtual/ibx/ibx7", &[]);
         assert_eq!(o.status.code(), Some(0));
         assert!(!dir.join("dev/ibx/7").exists());
+        assert!(dir.join("dev/ibx").is_dir());
         assert_eq!(
             std::fs::read_to_string(dir.join("hlog")).unwrap(),
             "ibx/7 add\nibx/7 remove\n"

@@ -95,7 +95,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
             status |= load_modalias(&roots.root, &alias.to_string_lossy(), scratch);
         }
     }
-    if let Some(dev) = hotplug_device(&roots.root) {
+    if let Some(dev) = hotplug_device(&roots.root, add) {
         match action.as_bytes() {
             b"add" => status |= act(&roots, &rules, &dev, true),
             b"remove" => status |= act(&roots, &rules, &dev, false),
@@ -131,17 +131,24 @@ fn load_modalias(root: &Path, alias: &str, scratch: bool) -> i32 {
 }
 
 /// The device of a hotplug event: name from DEVNAME or DEVPATH's last
-/// part, numbers from MAJOR/MINOR or ROOT/sys/DEVPATH/dev.
-fn hotplug_device(root: &Path) -> Option<Device> {
+/// part, numbers from MAJOR/MINOR or ROOT/sys/DEVPATH/dev. Removing needs
+/// no numbers (the sysfs directory may be gone by then): `need_numbers`
+/// is false for it.
+fn hotplug_device(root: &Path, need_numbers: bool) -> Option<Device> {
     let devpath = std::env::var_os("DEVPATH")?;
     let rel = devpath
         .as_bytes()
         .strip_prefix(b"/")
         .unwrap_or(devpath.as_bytes());
     let sysdir = root.join("sys").join(OsStr::from_bytes(rel));
-    let (major, minor) = match (std::env::var("MAJOR"), std::env::var("MINOR")) {
-        (Ok(a), Ok(b)) => (a.parse().ok()?, b.parse().ok()?),
-        _ => read_dev(&sysdir.join("dev"))?,
+    let numbers = match (std::env::var("MAJOR"), std::env::var("MINOR")) {
+        (Ok(a), Ok(b)) => a.parse().ok().zip(b.parse().ok()),
+        _ => read_dev(&sysdir.join("dev")),
+    };
+    let (major, minor) = match numbers {
+        Some(n) => n,
+        None if !need_numbers => (0, 0),
+        None => return None,
     };
     let name = std::env::var_os("DEVNAME")
         .map(|n| n.as_bytes().to_vec())
