@@ -57,7 +57,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
         &args,
         "st:p:",
         &[("stderr", 's'), ("tag", 't'), ("priority", 'p')],
-        false,
+        true,
     ) {
         Ok(p) => p,
         Err(Exit(code)) => return code,

@@ -440,7 +440,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
             ("dirname", 'd'),
             ("set-version", 'S'),
         ],
-        false,
+        true,
     ) {
         Ok(p) => p,
         Err(Exit(code)) => return code,
