@@ -686,6 +686,8 @@ fn logger_sends_syslog_datagrams() {
         (o.status.code(), stderr(&o)),
         (Some(0), "t: lost?\n".to_string())
     );
+    let o = ibox_env(&["logger", "late", "-t", "t2", "tag"], &none, b"");
+    assert_eq!(stderr(&o), "t2: late tag\n");
     assert_fails(
         &ibox_env(&["logger", "-p", "nope.info", "x"], &none, b""),
         "logger: unknown facility name: nope",
@@ -1203,6 +1205,9 @@ fn modprobe_resolves_dependencies_aliases_and_options() {
     // Parameters after the name; -a takes every word as a module.
     let o = run(&["-D", "ibx_pps", "a=1", "b=x y"]);
     assert_eq!(stdout(&o), format!("insmod {m}/lib/ibx_pps.ko a=1 b=x y\n"));
+    // Options may follow the module, as with GNU getopt.
+    let o = run(&["ibx_pps", "-D"]);
+    assert_eq!(stdout(&o), format!("insmod {m}/lib/ibx_pps.ko\n"));
     let o = run(&["-D", "-a", "ibx_pps", "ibx-snd-hda"]);
     assert_eq!(
         stdout(&o),
