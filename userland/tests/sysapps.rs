@@ -1157,7 +1157,7 @@ fn module_tree(test: &str) -> Scratch {
     .unwrap();
     std::fs::write(
         dir.join("etc/modprobe.d/ibx.conf"),
-        "# test\nblacklist ibx_bad\noptions ibx_e1000e debug=1 \\\n  copybreak=0\nalias ibxnet ibx_e1000e\n",
+        "# test\nblacklist ibx_bad\noptions ibx_e1000e debug=1 \\\n  copybreak=0\nalias ibxnet ibx_e1000e\nalias ibxsound pci:v00008086d0000FFFF\n",
     )
     .unwrap();
     std::fs::write(
@@ -1194,6 +1194,11 @@ fn modprobe_resolves_dependencies_aliases_and_options() {
     assert_eq!((o.status.code(), stdout(&o)), (Some(0), String::new()));
     // Aliases: modprobe.d's, then modules.alias globs (all that match).
     assert_eq!(stdout(&run(&["-D", "ibxnet"])), e1000e);
+    // ... and may name a device alias in turn.
+    assert_eq!(
+        stdout(&run(&["-D", "ibxsound"])),
+        format!("insmod {m}/lib/ibx_pps.ko\ninsmod {m}/sound/ibx-snd-hda.ko.xz\n")
+    );
     let o = run(&[
         "-D",
         "pci:v00008086d000010D3sv00001028sd00000123bc02sc00i00",

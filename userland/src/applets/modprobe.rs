@@ -155,34 +155,36 @@ impl Db {
             }
             return vec![name];
         }
-        let matching = |range: &[(Vec<u8>, String)]| -> Vec<String> {
+        let matching = |range: &[(Vec<u8>, String)], subject: &[u8]| -> Vec<String> {
             let mut out: Vec<String> = Vec::new();
             for (pat, target) in range {
-                let hit = super::sh::pattern::matches(pat, request.as_bytes());
+                let hit = super::sh::pattern::matches(pat, subject);
                 if hit && !self.blacklist.contains(target) && !out.contains(target) {
                     out.push(target.clone());
                 }
             }
             out
         };
-        let from_config = matching(&self.aliases[..self.config_aliases]);
-        if !from_config.is_empty() {
-            // A configured alias may name another alias or a module.
-            return from_config
-                .into_iter()
-                .flat_map(|t| {
-                    if self.deps.contains_key(&t) {
-                        vec![t]
-                    } else {
-                        matching(&self.aliases[self.config_aliases..])
-                            .into_iter()
-                            .filter(|m| *m == t)
-                            .collect()
-                    }
-                })
-                .collect();
+        let (config, depmod) = self.aliases.split_at(self.config_aliases);
+        let from_config = matching(config, request.as_bytes());
+        if from_config.is_empty() {
+            return matching(depmod, request.as_bytes());
         }
-        matching(&self.aliases[self.config_aliases..])
+        // A configured alias may name a module or another alias.
+        let mut out: Vec<String> = Vec::new();
+        for t in from_config {
+            let found = if self.deps.contains_key(&t) {
+                vec![t]
+            } else {
+                matching(depmod, t.as_bytes())
+            };
+            for m in found {
+                if !out.contains(&m) {
+                    out.push(m);
+                }
+            }
+        }
+        out
     }
 
     /// The modules to load for `name`, dependencies first.
