@@ -733,6 +733,14 @@ fn watch_runs_the_command_a_bounded_number_of_times() {
         &ibox(&["watch", "-n", "x", "true"]),
         "watch: invalid number 'x'",
     );
+    assert_fails(
+        &ibox(&["watch", "-n", "1e300", "true"]),
+        "watch: invalid number '1e300'",
+    );
+    assert_fails(
+        &ibox(&["watch", "-n", "-1", "true"]),
+        "watch: invalid number '-1'",
+    );
 }
 
 /// Safety of the mount tests: every run is fake (`-f`/`--fake`), and the

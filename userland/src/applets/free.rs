@@ -47,7 +47,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
     let show = |kb: u64| -> String {
         match unit {
             Unit::Human => crate::fsutil::human(kb, 1024),
-            Unit::Shift(s) if s < 0 => (kb << -s).to_string(),
+            Unit::Shift(s) if s < 0 => kb.saturating_mul(1 << -s).to_string(),
             Unit::Shift(s) => (kb >> s).to_string(),
         }
     };

@@ -22,7 +22,8 @@ pub fn main(args: Vec<OsString>) -> i32 {
     }
     let period = match p.value('n') {
         Some(text) => match text.to_str().and_then(|t| t.parse::<f64>().ok()) {
-            Some(v) if v.is_finite() && v >= 0.0 => v,
+            // Only what a Duration can hold (not 1e300 seconds).
+            Some(v) if Duration::try_from_secs_f64(v).is_ok() => v,
             _ => {
                 crate::common::error_msg(
                     "watch",
@@ -68,7 +69,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
         if count.is_some_and(|c| runs >= c) {
             return 0;
         }
-        std::thread::sleep(Duration::from_secs_f64(period));
+        std::thread::sleep(Duration::try_from_secs_f64(period).unwrap_or_default());
     }
 }
 
