@@ -903,6 +903,11 @@ fn umount_all_fake_walks_the_table_backwards() {
     let o = ibox_env(&["umount", "-a", "--fake"], &missing, b"");
     assert_fails(&o, "umount: /nonexistent/mounts: No such file or directory");
     assert_fails(&ibox(&["umount", "--fake"]), "umount: missing operand");
+    // --fake is long only: -F is no option.
+    assert_fails(
+        &ibox(&["umount", "-F", "/ibx/x"]),
+        "umount: invalid option -- 'F'",
+    );
 }
 
 /// Writes `patches` (offset, bytes) into a zero-filled image of `size`.

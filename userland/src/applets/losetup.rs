@@ -76,7 +76,7 @@ fn ioctl<T>(file: &File, request: u64, arg: T) -> std::io::Result<i32> {
 pub fn main(args: Vec<OsString>) -> i32 {
     let p = match getopt(
         &args,
-        "acdfo:rPS",
+        "acdfo:rP",
         &[
             ("show", 'S'),
             ("all", 'a'),

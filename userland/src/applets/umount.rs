@@ -21,7 +21,7 @@ struct Mode {
 pub fn main(args: Vec<OsString>) -> i32 {
     let p = match getopt(
         &args,
-        "alfnrvt:dF",
+        "alfnrvt:d",
         &[
             ("all", 'a'),
             ("lazy", 'l'),
