@@ -826,6 +826,11 @@ pub struct Mount {
 /// The mounted file systems in mount order. The kernel writes a space in
 /// a field as `\040` (and tab, newline, backslash alike), which is undone.
 pub fn mounts() -> io::Result<Vec<Mount>> {
+    mounts_in(Path::new("/proc/mounts"))
+}
+
+/// The mount table in `table`, a file in /proc/mounts' format.
+pub fn mounts_in(table: &Path) -> io::Result<Vec<Mount>> {
     fn unescape(field: &[u8]) -> OsString {
         let mut out = Vec::with_capacity(field.len());
         let mut i = 0;
@@ -849,7 +854,7 @@ pub fn mounts() -> io::Result<Vec<Mount>> {
         }
         OsStr::from_bytes(&out).to_os_string()
     }
-    let text = fs::read("/proc/mounts")?;
+    let text = fs::read(table)?;
     Ok(text
         .split(|&b| b == b'\n')
         .filter_map(|line| {

@@ -7,6 +7,7 @@ mod archive;
 mod common;
 mod control;
 mod fsutil;
+mod procfs;
 mod regex;
 mod text;
 

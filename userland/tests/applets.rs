@@ -706,8 +706,8 @@ fn mount_lists_and_refuses_bad_arguments() {
         "mount: wrong number of arguments",
     );
     assert_fails(
-        &ibox(&["mount", "-t", "tmpfs", "/mnt"]),
-        "mount: can't find the device of a lone mount point without /etc/fstab",
+        &ibox(&["mount", "-T", "/nonexistent/fstab", "-t", "tmpfs", "/mnt"]),
+        "mount: can't find /mnt in /nonexistent/fstab",
     );
     assert_fails(&ibox(&["mount", "-q"]), "mount: invalid option -- 'q'");
     assert_fails(

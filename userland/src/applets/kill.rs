@@ -86,7 +86,7 @@ fn bad_signal(name: &str) -> i32 {
 
 /// A signal by number (0 is "check only", `None`), or by name with or
 /// without the SIG prefix, in any case.
-fn parse_signal(text: &str) -> Result<Option<Signal>, ()> {
+pub fn parse_signal(text: &str) -> Result<Option<Signal>, ()> {
     if is_number(text) {
         let n: i32 = text.parse().map_err(|_| ())?;
         if n == 0 {
@@ -109,8 +109,8 @@ fn parse_signal(text: &str) -> Result<Option<Signal>, ()> {
         .ok_or(())
 }
 
-/// `kill -l`: all signals; `kill -l N`: the name of N; `kill -l NAME`: its number.
-fn list(args: &[String]) -> i32 {
+/// `kill -l`: all signals (also pkill -l and killall -l); `kill -l N`: the name of N; `kill -l NAME`: its number.
+pub fn list(args: &[String]) -> i32 {
     let mut out = String::new();
     let mut status = 0;
     if args.is_empty() {

@@ -5,6 +5,7 @@ use std::ffi::OsString;
 
 pub mod base64;
 pub mod basename;
+pub mod blkid;
 pub mod cat;
 pub mod chgrp;
 pub mod chmod;
@@ -17,30 +18,42 @@ pub mod cut;
 pub mod dd;
 pub mod df;
 pub mod dirname;
+pub mod dmesg;
 pub mod du;
 pub mod echo;
 pub mod expr;
 pub mod r#false;
 pub mod fold;
+pub mod free;
 pub mod grep;
 pub mod gunzip;
 pub mod gzip;
 pub mod head;
 pub mod hexdump;
+pub mod hostname;
+pub mod insmod;
 pub mod install;
 pub mod kill;
+pub mod killall;
 pub mod ln;
+pub mod logger;
 pub mod logread;
+pub mod losetup;
 pub mod ls;
+pub mod lsmod;
+pub mod mdev;
 pub mod mkdir;
 pub mod mkfifo;
 pub mod mknod;
 pub mod mktemp;
+pub mod modprobe;
 pub mod mount;
 pub mod mv;
 pub mod nl;
 pub mod od;
 pub mod paste;
+pub mod pgrep;
+pub mod pidof;
 pub mod poweroff;
 pub mod ps;
 pub mod pwd;
@@ -49,6 +62,7 @@ pub mod realpath;
 pub mod rev;
 pub mod rm;
 pub mod rmdir;
+pub mod rmmod;
 pub mod sed;
 pub mod seq;
 pub mod sh;
@@ -57,7 +71,9 @@ pub mod sort;
 pub mod stat;
 pub mod strings;
 pub mod svc;
+pub mod switch_root;
 pub mod sync;
+pub mod sysctl;
 pub mod tac;
 pub mod tail;
 pub mod tar;
@@ -69,6 +85,8 @@ pub mod truncate;
 pub mod umount;
 pub mod uname;
 pub mod uniq;
+pub mod uptime;
+pub mod watch;
 pub mod wc;
 pub mod yes;
 pub mod zcat;
@@ -95,6 +113,11 @@ pub static APPLETS: &[Applet] = &[
         name: "basename",
         main: basename::main,
         usage: basename::USAGE,
+    },
+    Applet {
+        name: "blkid",
+        main: blkid::main,
+        usage: blkid::USAGE,
     },
     Applet {
         name: "cat",
@@ -157,6 +180,11 @@ pub static APPLETS: &[Applet] = &[
         usage: dirname::USAGE,
     },
     Applet {
+        name: "dmesg",
+        main: dmesg::main,
+        usage: dmesg::USAGE,
+    },
+    Applet {
         name: "du",
         main: du::main,
         usage: du::USAGE,
@@ -192,6 +220,11 @@ pub static APPLETS: &[Applet] = &[
         usage: fold::USAGE,
     },
     Applet {
+        name: "free",
+        main: free::main,
+        usage: free::USAGE,
+    },
+    Applet {
         name: "grep",
         main: grep::main,
         usage: grep::USAGE,
@@ -222,6 +255,16 @@ pub static APPLETS: &[Applet] = &[
         usage: hexdump::USAGE,
     },
     Applet {
+        name: "hostname",
+        main: hostname::main,
+        usage: hostname::USAGE,
+    },
+    Applet {
+        name: "insmod",
+        main: insmod::main,
+        usage: insmod::USAGE,
+    },
+    Applet {
         name: "install",
         main: install::main,
         usage: install::USAGE,
@@ -232,9 +275,19 @@ pub static APPLETS: &[Applet] = &[
         usage: kill::USAGE,
     },
     Applet {
+        name: "killall",
+        main: killall::main,
+        usage: killall::USAGE,
+    },
+    Applet {
         name: "ln",
         main: ln::main,
         usage: ln::USAGE,
+    },
+    Applet {
+        name: "logger",
+        main: logger::main,
+        usage: logger::USAGE,
     },
     Applet {
         name: "logread",
@@ -242,9 +295,24 @@ pub static APPLETS: &[Applet] = &[
         usage: logread::USAGE,
     },
     Applet {
+        name: "losetup",
+        main: losetup::main,
+        usage: losetup::USAGE,
+    },
+    Applet {
         name: "ls",
         main: ls::main,
         usage: ls::USAGE,
+    },
+    Applet {
+        name: "lsmod",
+        main: lsmod::main,
+        usage: lsmod::USAGE,
+    },
+    Applet {
+        name: "mdev",
+        main: mdev::main,
+        usage: mdev::USAGE,
     },
     Applet {
         name: "mkdir",
@@ -265,6 +333,11 @@ pub static APPLETS: &[Applet] = &[
         name: "mktemp",
         main: mktemp::main,
         usage: mktemp::USAGE,
+    },
+    Applet {
+        name: "modprobe",
+        main: modprobe::main,
+        usage: modprobe::USAGE,
     },
     Applet {
         name: "mount",
@@ -290,6 +363,21 @@ pub static APPLETS: &[Applet] = &[
         name: "paste",
         main: paste::main,
         usage: paste::USAGE,
+    },
+    Applet {
+        name: "pgrep",
+        main: pgrep::main,
+        usage: pgrep::USAGE,
+    },
+    Applet {
+        name: "pidof",
+        main: pidof::main,
+        usage: pidof::USAGE,
+    },
+    Applet {
+        name: "pkill",
+        main: pgrep::pkill_main,
+        usage: pgrep::PKILL_USAGE,
     },
     Applet {
         name: "poweroff",
@@ -337,6 +425,11 @@ pub static APPLETS: &[Applet] = &[
         usage: rmdir::USAGE,
     },
     Applet {
+        name: "rmmod",
+        main: rmmod::main,
+        usage: rmmod::USAGE,
+    },
+    Applet {
         name: "sed",
         main: sed::main,
         usage: sed::USAGE,
@@ -377,9 +470,19 @@ pub static APPLETS: &[Applet] = &[
         usage: svc::USAGE,
     },
     Applet {
+        name: "switch_root",
+        main: switch_root::main,
+        usage: switch_root::USAGE,
+    },
+    Applet {
         name: "sync",
         main: sync::main,
         usage: sync::USAGE,
+    },
+    Applet {
+        name: "sysctl",
+        main: sysctl::main,
+        usage: sysctl::USAGE,
     },
     Applet {
         name: "tac",
@@ -435,6 +538,16 @@ pub static APPLETS: &[Applet] = &[
         name: "uniq",
         main: uniq::main,
         usage: uniq::USAGE,
+    },
+    Applet {
+        name: "uptime",
+        main: uptime::main,
+        usage: uptime::USAGE,
+    },
+    Applet {
+        name: "watch",
+        main: watch::main,
+        usage: watch::USAGE,
     },
     Applet {
         name: "wc",

@@ -6,7 +6,7 @@ use nix::mount::{mount, MsFlags};
 use std::ffi::OsString;
 use std::io::Write;
 
-pub const USAGE: &str = "[OPTIONS] [-o OPT] DEVICE NODE\n\nMount a filesystem. Filesystem autodetection requires /proc.\n\n\t-r\tRead-only mount\n\t-w\tRead-write mount (default)\n\t-t FSTYPE[,...]\tFilesystem type(s)\n\t-o OPT\tMount options (ro, rw, nosuid, nodev, noexec, remount, bind, ...)\n\t-a\tMount all filesystems in /etc/fstab\n\t--bind\tBind a file or directory\n\t--rbind\tBind a directory and the mounts under it\n\t--move\tRelocate an existing mount point";
+pub const USAGE: &str = "[OPTIONS] [-o OPT] DEVICE NODE\n\nMount a filesystem. Filesystem autodetection requires /proc.\n\n\t-r\tRead-only mount\n\t-w\tRead-write mount (default)\n\t-t FSTYPE[,...]\tFilesystem type(s)\n\t-o OPT\tMount options (ro, rw, nosuid, nodev, noexec, remount, bind, ...)\n\t-a\tMount all filesystems in fstab (not noauto, swap or already mounted)\n\t-T FSTAB\tRead FSTAB instead of /etc/fstab\n\t-f\tFake: do everything but the mount(2) call\n\t-v\tVerbose: show each mount as it is made\n\t-n\tIgnored (there is no /etc/mtab)\n\t--bind\tBind a file or directory\n\t--rbind\tBind a directory and the mounts under it\n\t--move\tRelocate an existing mount point";
 
 /// Option words and the flags they set (`true`) or clear (`false`).
 const FLAG_WORDS: &[(&str, MsFlags, bool)] = &[
@@ -68,11 +68,20 @@ struct Request {
     data: String,
 }
 
+/// How mounts are made: `-f` does everything but the mount(2) call and
+/// `-v` shows each mount as it is made, so that what `mount -a` would do
+/// can be checked safely; `-T` names another fstab.
+struct Mode {
+    fake: bool,
+    verbose: bool,
+    fstab: OsString,
+}
+
 /// Entry point: list, mount one filesystem, or (`-a`) everything in fstab.
 pub fn main(args: Vec<OsString>) -> i32 {
     let p = match getopt(
         &args,
-        "rwt:o:ai",
+        "rwt:o:aifvnT:",
         &[
             ("bind", 'B'),
             ("rbind", 'R'),
@@ -80,11 +89,22 @@ pub fn main(args: Vec<OsString>) -> i32 {
             ("read-only", 'r'),
             ("types", 't'),
             ("options", 'o'),
+            ("fake", 'f'),
+            ("verbose", 'v'),
+            ("fstab", 'T'),
         ],
         true,
     ) {
         Ok(p) => p,
         Err(Exit(code)) => return code,
+    };
+    let mode = Mode {
+        fake: p.has('f'),
+        verbose: p.has('v'),
+        fstab: p
+            .value('T')
+            .map(OsString::from)
+            .unwrap_or_else(|| OsString::from("/etc/fstab")),
     };
     // Long-only options arrive as letters outside the short set.
     let mut words: Vec<String> = Vec::new();
@@ -101,31 +121,98 @@ pub fn main(args: Vec<OsString>) -> i32 {
     }
     let types = split_types(p.value('t').map(|t| t.to_string_lossy().into_owned()));
     if p.has('a') {
-        return mount_all(&words);
+        return mount_all(&words, &types, &mode);
     }
     if p.operands.is_empty() && words.is_empty() {
         return list();
     }
     let (flags, data) = parse_options(&words);
-    let (source, target) = match p.operands.as_slice() {
-        [source, target] => (Some(source.clone()), target.clone()),
+    let (source, target, types, flags, data) = match p.operands.as_slice() {
+        [source, target] => (Some(source.clone()), target.clone(), types, flags, data),
         // `mount -o remount DIR`, `mount --make-private DIR`: no source.
-        [target] if flags.intersects(MsFlags::MS_REMOUNT | PROPAGATION) => (None, target.clone()),
-        [_] => {
-            return crate::common::usage_error(
-                "mount",
-                "can't find the device of a lone mount point without /etc/fstab",
-            )
+        [target] if flags.intersects(MsFlags::MS_REMOUNT | PROPAGATION) => {
+            (None, target.clone(), types, flags, data)
+        }
+        // `mount DIR` or `mount DEVICE`: the rest comes from fstab, and
+        // options given here are added to the entry's.
+        [one] => {
+            let fstab = std::fs::read(&mode.fstab).unwrap_or_default();
+            let Some(entry) = parse_fstab(&fstab)
+                .into_iter()
+                .find(|e| e.target == *one || e.source == *one)
+            else {
+                error_msg(
+                    "mount",
+                    &format!(
+                        "can't find {} in {}",
+                        one.to_string_lossy(),
+                        mode.fstab.to_string_lossy()
+                    ),
+                );
+                return 1;
+            };
+            let mut all = entry.options.clone();
+            all.retain(|w| !IGNORED.contains(&w.as_str()));
+            all.extend_from_slice(&words);
+            let (flags, data) = parse_options(&all);
+            let types = if types.is_empty() {
+                split_types(Some(entry.fstype.clone()))
+            } else {
+                types
+            };
+            (Some(entry.source), entry.target, types, flags, data)
         }
         _ => return crate::common::usage_error("mount", "wrong number of arguments"),
     };
-    perform(&Request {
-        source,
-        target,
-        types,
-        flags,
-        data,
-    })
+    perform(
+        &Request {
+            source,
+            target,
+            types,
+            flags,
+            data,
+        },
+        &mode,
+    )
+}
+
+/// fstab options that are for mount itself, not the kernel.
+const IGNORED: &[&str] = &[
+    "auto", "noauto", "nofail", "user", "nouser", "users", "owner", "_netdev",
+];
+
+/// One line of fstab.
+#[derive(Debug, PartialEq)]
+struct FstabEntry {
+    source: OsString,
+    target: OsString,
+    fstype: String,
+    options: Vec<String>,
+}
+
+/// The entries of an fstab: blank lines and `#` comments skipped, `\040`
+/// escapes undone, lines of fewer than three fields ignored.
+fn parse_fstab(text: &[u8]) -> Vec<FstabEntry> {
+    String::from_utf8_lossy(text)
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|line| {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            if f.len() < 3 {
+                return None;
+            }
+            Some(FstabEntry {
+                source: unescape(f[0]).into(),
+                target: unescape(f[1]).into(),
+                fstype: f[2].to_string(),
+                options: f
+                    .get(3)
+                    .map(|o| o.split(',').map(str::to_string).collect())
+                    .unwrap_or_default(),
+            })
+        })
+        .collect()
 }
 
 /// `-t ext4,vfat` → the types to try; `auto` (or nothing) means guess.
@@ -139,14 +226,37 @@ fn split_types(arg: Option<String>) -> Vec<String> {
 
 /// Makes one mount, trying each candidate type; reports failure and returns
 /// the exit status.
-fn perform(req: &Request) -> i32 {
+fn perform(req: &Request, mode: &Mode) -> i32 {
     let types = if !req.types.is_empty() {
         req.types.clone()
     } else if req.flags.intersects(TYPELESS) {
         vec!["none".to_string()]
+    } else if mode.fake {
+        // Nothing is probed in a fake run.
+        vec!["auto".to_string()]
     } else {
         guess_types()
     };
+    if mode.verbose {
+        let shown = req
+            .source
+            .as_deref()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "none".to_string());
+        let line = format!(
+            "{shown} on {} type {} ({})\n",
+            req.target.to_string_lossy(),
+            types.join(","),
+            describe(req.flags, &req.data)
+        );
+        let mut out = std::io::stdout().lock();
+        if let Err(e) = out.write_all(line.as_bytes()).and_then(|_| out.flush()) {
+            return crate::text::write_failed("mount", &e);
+        }
+    }
+    if mode.fake {
+        return 0;
+    }
     if types.is_empty() {
         error_msg("mount", "can't find the filesystem type; use -t TYPE");
         return 1;
@@ -201,47 +311,77 @@ fn guess_types() -> Vec<String> {
         .collect()
 }
 
-/// `mount -a`: every /etc/fstab entry that is not `noauto`, swap, or
-/// already mounted; `words` (from -o) are added to each entry's options.
-fn mount_all(words: &[String]) -> i32 {
-    let fstab = match std::fs::read_to_string("/etc/fstab") {
+/// `mount -a`: every fstab entry that is not `noauto`, swap, or already
+/// mounted (and, with -t, of one of `types`); `words` (from -o) are added
+/// to each entry's options.
+fn mount_all(words: &[String], types: &[String], mode: &Mode) -> i32 {
+    let fstab = match std::fs::read(&mode.fstab) {
         Ok(t) => t,
         Err(e) => {
-            crate::common::perror("mount", "can't read '/etc/fstab'", &e);
+            crate::common::perror(
+                "mount",
+                format!("can't read '{}'", mode.fstab.to_string_lossy()),
+                &e,
+            );
             return 1;
         }
     };
-    let mounted = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
-    let is_mounted = |dir: &str| {
-        mounted
-            .lines()
-            .any(|l| l.split_whitespace().nth(1) == Some(dir))
-    };
+    let mounted = crate::fsutil::mounts().unwrap_or_default();
     let mut status = 0;
-    for line in fstab.lines().map(str::trim) {
-        let f: Vec<&str> = line.split_whitespace().collect();
-        if line.starts_with('#') || f.len() < 3 || f[2] == "swap" || is_mounted(f[1]) {
+    for entry in parse_fstab(&fstab) {
+        let already = mounted.iter().any(|m| m.dir.as_os_str() == entry.target);
+        let wanted = types.is_empty() || types.contains(&entry.fstype);
+        if entry.fstype == "swap" || already || !wanted {
             continue;
         }
-        let mut entry_words: Vec<String> = f
-            .get(3)
-            .map(|o| o.split(',').map(str::to_string).collect())
-            .unwrap_or_default();
-        if entry_words.iter().any(|w| w == "noauto") {
+        if entry.options.iter().any(|w| w == "noauto") {
             continue;
         }
-        entry_words.retain(|w| w != "auto" && w != "nofail" && w != "user");
+        let mut entry_words = entry.options.clone();
+        entry_words.retain(|w| !IGNORED.contains(&w.as_str()));
         entry_words.extend_from_slice(words);
         let (flags, data) = parse_options(&entry_words);
-        status |= perform(&Request {
-            source: Some(f[0].into()),
-            target: f[1].into(),
-            types: split_types(Some(f[2].to_string())),
-            flags,
-            data,
-        });
+        status |= perform(
+            &Request {
+                source: Some(entry.source),
+                target: entry.target,
+                types: split_types(Some(entry.fstype)),
+                flags,
+                data,
+            },
+            mode,
+        );
     }
     status
+}
+
+/// The options of a mount as words, as `mount -v` shows them: `ro` or `rw`,
+/// the flags in table order (`rbind` rather than `bind,rbind`), then the
+/// filesystem's own options.
+fn describe(flags: MsFlags, data: &str) -> String {
+    let mut words = vec![if flags.contains(MsFlags::MS_RDONLY) {
+        "ro"
+    } else {
+        "rw"
+    }];
+    for (i, (name, f, set)) in FLAG_WORDS.iter().enumerate() {
+        if !*set || f.is_empty() || *f == MsFlags::MS_RDONLY || !flags.contains(*f) {
+            continue;
+        }
+        // A later word that says more (rbind after bind) stands for both.
+        let wider = FLAG_WORDS[i + 1..]
+            .iter()
+            .any(|(_, g, s)| *s && g.contains(*f) && *g != *f && flags.contains(*g));
+        if !wider {
+            words.push(name);
+        }
+    }
+    let mut text = words.join(",");
+    if !data.is_empty() {
+        text.push(',');
+        text.push_str(data);
+    }
+    text
 }
 
 /// Splits option words into mount flags and the filesystem's data string.
@@ -335,5 +475,23 @@ mod tests {
         assert_eq!(unescape("/x\\9"), "/x\\9");
         assert_eq!(split_types(Some("ext4,auto,vfat".into())), ["ext4", "vfat"]);
         assert!(split_types(None).is_empty());
+    }
+
+    #[test]
+    fn fstab_and_descriptions() {
+        let entries = parse_fstab(
+            b"# c\n\n/dev/a\t/mnt/x\\040y ext4 ro,noauto 0 1\nshort line\nproc /proc proc\n",
+        );
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[0].target, OsString::from("/mnt/x y"));
+        assert_eq!(entries[0].options, ["ro", "noauto"]);
+        assert!(entries[1].options.is_empty());
+        let words: Vec<String> = ["rbind", "nosuid", "ro", "size=1m"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let (flags, data) = parse_options(&words);
+        assert_eq!(describe(flags, &data), "ro,nosuid,rbind,size=1m");
+        assert_eq!(describe(MsFlags::MS_BIND, ""), "rw,bind");
     }
 }

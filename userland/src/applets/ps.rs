@@ -2,6 +2,7 @@
 //! process state, so that zombies (`Z`) show.
 
 use crate::common::{getopt, Exit};
+use crate::procfs;
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::io::Write;
@@ -18,20 +19,15 @@ pub fn main(args: Vec<OsString>) -> i32 {
         return code;
     }
     let users = user_names();
-    let mut pids: Vec<i32> = match std::fs::read_dir("/proc") {
-        Ok(dir) => dir
-            .filter_map(Result::ok)
-            .filter_map(|e| e.file_name().to_str()?.parse().ok())
-            .collect(),
+    let procs = match procfs::processes() {
+        Ok(procs) => procs,
         Err(e) => {
             crate::common::perror("ps", "/proc", &e);
             return 1;
         }
     };
-    pids.sort_unstable();
     let mut text = String::from(HEADER);
-    // A process may exit while we read: skip it.
-    for p in pids.into_iter().filter_map(Process::read) {
+    for p in procs {
         let user = users
             .get(&p.uid)
             .cloned()
@@ -41,8 +37,8 @@ pub fn main(args: Vec<OsString>) -> i32 {
             p.pid,
             user,
             vsz(p.vsz_kb),
-            p.state,
-            p.command
+            state(&p.state, p.vsz_kb, p.nice),
+            String::from_utf8_lossy(&p.command())
         ));
     }
     let mut out = std::io::stdout().lock();
@@ -53,62 +49,6 @@ pub fn main(args: Vec<OsString>) -> i32 {
             1
         }
     }
-}
-
-/// What ps shows of one process.
-struct Process {
-    pid: i32,
-    /// BusyBox's STAT: the state letter, `W` for a process without memory
-    /// (kernel threads), then `<` or `N` for a raised or lowered priority.
-    state: String,
-    uid: u32,
-    vsz_kb: u64,
-    command: String,
-}
-
-impl Process {
-    /// Reads /proc/PID; `None` if the process is gone.
-    fn read(pid: i32) -> Option<Process> {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-        let (comm, fields) = split_stat(&stat)?;
-        let vsz_kb = field::<u64>(&fields, 23) / 1024;
-        let state = state(fields.first()?, vsz_kb, field(&fields, 19));
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-        let uid = status
-            .lines()
-            .find_map(|l| l.strip_prefix("Uid:"))
-            .and_then(|l| l.split_whitespace().next())
-            .and_then(|u| u.parse().ok())
-            .unwrap_or(0);
-        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-        Some(Process {
-            pid,
-            state,
-            uid,
-            vsz_kb,
-            command: command(&cmdline, comm),
-        })
-    }
-}
-
-/// Splits /proc/PID/stat into the command name and the fields after it,
-/// where `fields[0]` is field 3 (the state). The name is in parentheses and
-/// may itself contain `) `, so it ends at the last `)`.
-fn split_stat(stat: &str) -> Option<(&str, Vec<&str>)> {
-    let open = stat.find('(')?;
-    let close = stat.rfind(')')?;
-    let comm = stat.get(open + 1..close)?;
-    let fields = stat.get(close + 1..)?.split_whitespace().collect();
-    Some((comm, fields))
-}
-
-/// Field `n` of /proc/PID/stat (numbered from 1 as in proc(5), so `n >= 3`)
-/// as a number; 0 if missing.
-fn field<T: std::str::FromStr + Default>(fields: &[&str], n: usize) -> T {
-    fields
-        .get(n.saturating_sub(3))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_default()
 }
 
 /// BusyBox's STAT column from the state letter, VSZ and nice value.
@@ -125,16 +65,6 @@ fn state(letter: &str, vsz_kb: u64, nice: i64) -> String {
         _ => 'N',
     });
     s.trim_end().to_string()
-}
-
-/// The command line with NULs as spaces, or `[comm]` for kernel threads and
-/// zombies, whose cmdline is empty.
-fn command(cmdline: &[u8], comm: &str) -> String {
-    if cmdline.is_empty() {
-        return format!("[{comm}]");
-    }
-    let trimmed = cmdline.strip_suffix(b"\0").unwrap_or(cmdline);
-    String::from_utf8_lossy(trimmed).replace('\0', " ")
 }
 
 /// VSZ in at most 5-6 columns: kilobytes, or megabytes (`97.6m`) and up once
@@ -177,14 +107,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn stat_with_parentheses_in_the_name() {
-        let (comm, fields) = split_stat("42 (a) b) S 1 42 42 0").unwrap();
-        assert_eq!(comm, "a) b");
-        assert_eq!(fields[0], "S");
-        assert_eq!(field::<u32>(&fields, 4), 1);
-    }
-
-    #[test]
     fn state_and_size_columns() {
         assert_eq!(state("S", 1000, 0), "S");
         assert_eq!(state("S", 0, 0), "SW");
@@ -194,7 +116,5 @@ mod tests {
         assert_eq!(vsz(1968), "1968");
         assert_eq!(vsz(150_000), "146m");
         assert_eq!(vsz(100_000), "97.7m");
-        assert_eq!(command(b"sleep\x0030\x00", "sleep"), "sleep 30");
-        assert_eq!(command(b"", "kthreadd"), "[kthreadd]");
     }
 }
