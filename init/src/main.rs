@@ -120,6 +120,7 @@ fn main() {
     }
 
     let plan = load_plan();
+    let nofile = raise_nofile();
     if system {
         if let Err(e) = nix::unistd::sethostname(&plan.hostname) {
             log!("sethostname {}: {}", plan.hostname, e.desc());
@@ -144,7 +145,7 @@ fn main() {
             plan.services.iter().map(|s| (s.name.clone(), s.log)),
         ),
         main_service: plan.main.map(usize::from),
-        supervisor: Supervisor::new(plan.services, cgroups),
+        supervisor: Supervisor::new(plan.services, cgroups, nofile),
     };
     init.logs.echo = container;
     loop {
@@ -371,6 +372,20 @@ fn pending_signals(mask: &SigSet) -> Vec<Signal> {
             got.push(sig);
         }
     }
+}
+
+/// Raises init's own open-file limit to its hard limit (each service
+/// holds two of init's descriptors for its log pipe) and returns the limit
+/// it started with, which services get back.
+fn raise_nofile() -> Option<(u64, u64)> {
+    use nix::sys::resource::{getrlimit, setrlimit, Resource};
+    let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE).ok()?;
+    if soft < hard {
+        if let Err(e) = setrlimit(Resource::RLIMIT_NOFILE, hard, hard) {
+            log!("cannot raise the open-file limit: {}", e.desc());
+        }
+    }
+    Some((soft, hard))
 }
 
 /// Reads the boot plan. A missing or broken plan still gives a console

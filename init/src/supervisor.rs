@@ -134,11 +134,18 @@ pub struct Supervisor {
     pub restarting: bool,
     /// The services' cgroups, when the system has cgroup v2.
     pub cgroups: Option<Cgroups>,
+    /// The open-file limit init started with; services start with it
+    /// rather than the higher one init gave itself.
+    nofile: Option<(u64, u64)>,
 }
 
 impl Supervisor {
     /// A supervisor for `services`, none started yet.
-    pub fn new(services: Vec<Service>, cgroups: Option<Cgroups>) -> Supervisor {
+    pub fn new(
+        services: Vec<Service>,
+        cgroups: Option<Cgroups>,
+        nofile: Option<(u64, u64)>,
+    ) -> Supervisor {
         let now = Instant::now();
         Supervisor {
             services: services
@@ -160,6 +167,7 @@ impl Supervisor {
                 .collect(),
             restarting: true,
             cgroups,
+            nofile,
         }
     }
 
@@ -251,8 +259,9 @@ impl Supervisor {
             (Some(cg), _) => cg.prepare(&self.services[i].service),
             (None, _) => None,
         };
+        let nofile = self.nofile;
         let s = &mut self.services[i];
-        match spawn(s, procs) {
+        match spawn(s, procs, nofile) {
             Ok(pid) => {
                 let ready = s.service.readiness == Readiness::Started;
                 s.set(State::Running { pid, ready });
@@ -541,7 +550,11 @@ fn nix_resource(r: Resource) -> nix::sys::resource::Resource {
 /// its controlling terminal, so that job control and Ctrl-C work) or with
 /// its output into its log pipe; in its cgroup (`procs`), with its limits,
 /// readiness pipe and identity.
-fn spawn(s: &mut Supervised, procs: Option<CString>) -> Result<Pid, String> {
+fn spawn(
+    s: &mut Supervised,
+    procs: Option<CString>,
+    nofile: Option<(u64, u64)>,
+) -> Result<Pid, String> {
     let service = &s.service;
     let program = service.argv.first().ok_or("empty command")?;
     let mut cmd = Command::new(program);
@@ -594,10 +607,17 @@ fn spawn(s: &mut Supervised, procs: Option<CString>) -> Result<Pid, String> {
         }
     };
     let notify_raw = notify.as_ref().map(|(w, n)| (w.as_raw_fd(), *n));
-    let rlimits: Vec<_> = service
-        .rlimits
-        .iter()
-        .map(|r| (nix_resource(r.resource), r.soft, r.hard))
+    // init's own raised open-file limit is put back first; the service's
+    // own limits come after and win.
+    let rlimits: Vec<_> = nofile
+        .map(|(soft, hard)| (nix::sys::resource::Resource::RLIMIT_NOFILE, soft, hard))
+        .into_iter()
+        .chain(
+            service
+                .rlimits
+                .iter()
+                .map(|r| (nix_resource(r.resource), r.soft, r.hard)),
+        )
         .collect();
     let ids = service.user.as_ref().map(|u| {
         (
