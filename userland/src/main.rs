@@ -5,6 +5,7 @@
 mod applets;
 mod common;
 mod control;
+mod digest;
 mod fsutil;
 mod regex;
 mod text;

@@ -20,6 +20,7 @@ pub mod du;
 pub mod echo;
 pub mod expr;
 pub mod r#false;
+pub mod find;
 pub mod fold;
 pub mod grep;
 pub mod head;
@@ -29,6 +30,7 @@ pub mod kill;
 pub mod ln;
 pub mod logread;
 pub mod ls;
+pub mod md5sum;
 pub mod mkdir;
 pub mod mkfifo;
 pub mod mknod;
@@ -177,6 +179,11 @@ pub static APPLETS: &[Applet] = &[
         usage: grep::USAGE,
     },
     Applet {
+        name: "find",
+        main: find::main,
+        usage: find::USAGE,
+    },
+    Applet {
         name: "fold",
         main: fold::main,
         usage: fold::USAGE,
@@ -225,6 +232,11 @@ pub static APPLETS: &[Applet] = &[
         name: "ls",
         main: ls::main,
         usage: ls::USAGE,
+    },
+    Applet {
+        name: "md5sum",
+        main: md5sum::main,
+        usage: md5sum::USAGE,
     },
     Applet {
         name: "mkdir",
@@ -330,6 +342,21 @@ pub static APPLETS: &[Applet] = &[
         name: "sh",
         main: sh::main,
         usage: sh::USAGE,
+    },
+    Applet {
+        name: "sha1sum",
+        main: md5sum::main,
+        usage: md5sum::USAGE,
+    },
+    Applet {
+        name: "sha256sum",
+        main: md5sum::main,
+        usage: md5sum::USAGE,
+    },
+    Applet {
+        name: "sha512sum",
+        main: md5sum::main,
+        usage: md5sum::USAGE,
     },
     Applet {
         name: "sleep",

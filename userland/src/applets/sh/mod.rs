@@ -16,9 +16,9 @@ mod exec;
 mod expand;
 mod lexer;
 mod parser;
-mod pattern;
-mod printf;
-mod testcmd;
+pub(crate) mod pattern;
+pub(crate) mod printf;
+pub(crate) mod testcmd;
 mod vars;
 
 use std::ffi::OsString;

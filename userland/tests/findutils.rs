@@ -1,0 +1,375 @@
+//! Runs the built `ibox` on the host and checks find, xargs, cmp, diff,
+//! printf, test/[, split, env, id, whoami, which, nice, nohup, timeout,
+//! chroot and date.
+//!
+//! Every test works in a fresh scratch directory of its own (the applet
+//! runs with it as the current directory) and touches nothing outside it.
+
+use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// A scratch directory, removed with everything in it when dropped.
+struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A fresh, empty scratch directory for one test.
+fn scratch(name: &str) -> Scratch {
+    let dir = std::env::temp_dir().join(format!("ibox-findutils-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    Scratch(dir)
+}
+
+/// `ibox ARGS...` run in `dir` with `input` on stdin.
+fn run_in(dir: &Path, args: &[&str], input: &[u8]) -> Output {
+    run_os(
+        dir,
+        &args.iter().map(|a| a.as_bytes()).collect::<Vec<_>>(),
+        input,
+    )
+}
+
+/// Like [`run_in`] with arguments that need not be UTF-8.
+fn run_os(dir: &Path, args: &[&[u8]], input: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ibox"))
+        .args(args.iter().map(|a| std::ffi::OsStr::from_bytes(a)))
+        .current_dir(dir)
+        .env("PWD", dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Writes `data` to `dir/name`, creating parent directories.
+fn put(dir: &Path, name: &str, data: &[u8]) {
+    let p = dir.join(name);
+    if let Some(parent) = p.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(p, data).unwrap();
+}
+
+/// The tree most find tests use.
+fn tree(d: &Path) {
+    put(d, "t/a.txt", b"hello\n");
+    put(d, "t/B.TXT", b"");
+    put(d, "t/sub/c.rs", &[b'x'; 1500]);
+    put(d, "t/sub/deep/d", b"");
+    put(d, "t/with space", b"1");
+    std::fs::create_dir_all(d.join("t/empty")).unwrap();
+    std::os::unix::fs::symlink("a.txt", d.join("t/link")).unwrap();
+}
+
+// ---------------------------------------------------------------- find
+
+#[test]
+fn find_lists_tree_sorted() {
+    let d = scratch("find-list");
+    tree(&d);
+    let o = run_in(&d, &["find", "t"], b"");
+    assert_eq!(
+        stdout(&o),
+        "t\nt/B.TXT\nt/a.txt\nt/empty\nt/link\nt/sub\nt/sub/c.rs\nt/sub/deep\nt/sub/deep/d\nt/with space\n"
+    );
+    assert!(o.status.success());
+    // No path means ".".
+    let o = run_in(&d.join("t/sub"), &["find"], b"");
+    assert_eq!(stdout(&o), ".\n./c.rs\n./deep\n./deep/d\n");
+    // A trailing slash is not doubled.
+    let o = run_in(&d, &["find", "t/sub/", "-maxdepth", "1"], b"");
+    assert_eq!(stdout(&o), "t/sub/\nt/sub/c.rs\nt/sub/deep\n");
+}
+
+#[test]
+fn find_name_path_type() {
+    let d = scratch("find-name");
+    tree(&d);
+    let o = run_in(&d, &["find", "t", "-name", "*.txt"], b"");
+    assert_eq!(stdout(&o), "t/a.txt\n");
+    let o = run_in(&d, &["find", "t", "-iname", "*.txt"], b"");
+    assert_eq!(stdout(&o), "t/B.TXT\nt/a.txt\n");
+    let o = run_in(&d, &["find", "t", "-path", "t/sub/*"], b"");
+    assert_eq!(stdout(&o), "t/sub/c.rs\nt/sub/deep\nt/sub/deep/d\n");
+    let o = run_in(&d, &["find", "t", "-ipath", "T/SUB/DEEP*"], b"");
+    assert_eq!(stdout(&o), "t/sub/deep\nt/sub/deep/d\n");
+    let o = run_in(&d, &["find", "t", "-type", "d"], b"");
+    assert_eq!(stdout(&o), "t\nt/empty\nt/sub\nt/sub/deep\n");
+    let o = run_in(&d, &["find", "t", "-type", "l"], b"");
+    assert_eq!(stdout(&o), "t/link\n");
+    let o = run_in(&d, &["find", "-L", "t", "-type", "l"], b"");
+    assert_eq!(stdout(&o), "");
+    let o = run_in(&d, &["find", "-L", "t", "-name", "link", "-type", "f"], b"");
+    assert_eq!(stdout(&o), "t/link\n");
+    let o = run_in(&d, &["find", "t", "-type", "f,l", "-name", "[al]*"], b"");
+    assert_eq!(stdout(&o), "t/a.txt\nt/link\n");
+    // The name of a starting point is its last component.
+    let o = run_in(&d, &["find", "t/sub/", "-name", "sub"], b"");
+    assert_eq!(stdout(&o), "t/sub/\n");
+}
+
+#[test]
+fn find_operators() {
+    let d = scratch("find-ops");
+    tree(&d);
+    let o = run_in(
+        &d,
+        &[
+            "find", "t", "-type", "f", "!", "-name", "*.*", "-o", "-name", "link",
+        ],
+        b"",
+    );
+    assert_eq!(stdout(&o), "t/link\nt/sub/deep/d\nt/with space\n");
+    let o = run_in(
+        &d,
+        &[
+            "find", "t", "(", "-name", "a*", "-or", "-name", "c*", ")", "-and", "-not", "-type",
+            "d",
+        ],
+        b"",
+    );
+    assert_eq!(stdout(&o), "t/a.txt\nt/sub/c.rs\n");
+    // -print inside -o only prints that branch.
+    let o = run_in(
+        &d,
+        &[
+            "find", "t", "-name", "sub", "-prune", "-o", "-type", "f", "-print",
+        ],
+        b"",
+    );
+    assert_eq!(stdout(&o), "t/B.TXT\nt/a.txt\nt/with space\n");
+    let o = run_in(
+        &d,
+        &["find", "t", "-false", "-o", "-name", "d", "-quit"],
+        b"",
+    );
+    assert_eq!(stdout(&o), "");
+    let o = run_in(&d, &["find", "t", "-name", "d", "-print", "-quit"], b"");
+    assert_eq!(stdout(&o), "t/sub/deep/d\n");
+}
+
+#[test]
+fn find_depth_limits() {
+    let d = scratch("find-depth");
+    tree(&d);
+    let o = run_in(&d, &["find", "t", "-maxdepth", "0"], b"");
+    assert_eq!(stdout(&o), "t\n");
+    let o = run_in(&d, &["find", "t", "-mindepth", "2", "-maxdepth", "2"], b"");
+    assert_eq!(stdout(&o), "t/sub/c.rs\nt/sub/deep\n");
+    let o = run_in(&d, &["find", "t/sub", "-depth"], b"");
+    assert_eq!(stdout(&o), "t/sub/c.rs\nt/sub/deep/d\nt/sub/deep\nt/sub\n");
+}
+
+#[test]
+fn find_size_empty_links_perm() {
+    let d = scratch("find-size");
+    tree(&d);
+    let o = run_in(&d, &["find", "t", "-type", "f", "-size", "-1"], b"");
+    assert_eq!(stdout(&o), "t/B.TXT\nt/sub/deep/d\n");
+    let o = run_in(&d, &["find", "t", "-type", "f", "-size", "+2"], b"");
+    assert_eq!(stdout(&o), "t/sub/c.rs\n");
+    let o = run_in(&d, &["find", "t", "-size", "6c"], b"");
+    assert_eq!(stdout(&o), "t/a.txt\n");
+    let o = run_in(&d, &["find", "t", "-type", "f", "-size", "2k"], b"");
+    assert_eq!(stdout(&o), "t/sub/c.rs\n");
+    let o = run_in(&d, &["find", "t", "-empty"], b"");
+    assert_eq!(stdout(&o), "t/B.TXT\nt/empty\nt/sub/deep/d\n");
+    let o = run_in(
+        &d,
+        &["find", "t", "-type", "f", "-links", "1", "-name", "a*"],
+        b"",
+    );
+    assert_eq!(stdout(&o), "t/a.txt\n");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(d.join("t/a.txt"), std::fs::Permissions::from_mode(0o754)).unwrap();
+    let o = run_in(&d, &["find", "t", "-perm", "754"], b"");
+    assert_eq!(stdout(&o), "t/a.txt\n");
+    let o = run_in(&d, &["find", "t", "-type", "f", "-perm", "-u+x"], b"");
+    assert_eq!(stdout(&o), "t/a.txt\n");
+    let o = run_in(&d, &["find", "t", "-type", "f", "-perm", "/o+r"], b"");
+    assert_eq!(stdout(&o), "t/a.txt\n");
+    let o = run_in(&d, &["find", "t", "-perm", "-g+w", "-type", "f"], b"");
+    assert_eq!(stdout(&o), "");
+}
+
+#[test]
+fn find_times_and_owners() {
+    let d = scratch("find-time");
+    tree(&d);
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3 * 86400 + 100);
+    let f = std::fs::File::options()
+        .write(true)
+        .open(d.join("t/a.txt"))
+        .unwrap();
+    f.set_modified(old).unwrap();
+    let o = run_in(&d, &["find", "t", "-type", "f", "-mtime", "+2"], b"");
+    assert_eq!(stdout(&o), "t/a.txt\n");
+    let o = run_in(&d, &["find", "t", "-type", "f", "-mtime", "3"], b"");
+    assert_eq!(stdout(&o), "t/a.txt\n");
+    let o = run_in(&d, &["find", "t", "-name", "*.txt", "-mtime", "-1"], b"");
+    assert_eq!(stdout(&o), "");
+    let o = run_in(&d, &["find", "t", "-name", "*.*", "-mmin", "-60"], b"");
+    assert_eq!(stdout(&o), "t/B.TXT\nt/sub/c.rs\n");
+    let o = run_in(
+        &d,
+        &[
+            "find", "t", "-type", "f", "-newer", "t/a.txt", "-name", "B*",
+        ],
+        b"",
+    );
+    assert_eq!(stdout(&o), "t/B.TXT\n");
+    let uid = std::fs::metadata(&*d)
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m))
+        .unwrap();
+    let o = run_in(
+        &d,
+        &["find", "t", "-user", &uid.to_string(), "-name", "a.txt"],
+        b"",
+    );
+    assert_eq!(stdout(&o), "t/a.txt\n");
+    let o = run_in(&d, &["find", "t", "-user", "no-such-user-xyz"], b"");
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stderr(&o), "find: unknown user no-such-user-xyz\n");
+    let o = run_in(&d, &["find", "t", "-group", "no-such-group-xyz"], b"");
+    assert_eq!(stderr(&o), "find: unknown group no-such-group-xyz\n");
+}
+
+#[test]
+fn find_exec_and_print0() {
+    let d = scratch("find-exec");
+    tree(&d);
+    let o = run_in(
+        &d,
+        &["find", "t/sub", "-type", "f", "-exec", "echo", "[{}]", ";"],
+        b"",
+    );
+    assert_eq!(stdout(&o), "[t/sub/c.rs]\n[t/sub/deep/d]\n");
+    let o = run_in(&d, &["find", "t/sub", "-exec", "echo", "{}", "+"], b"");
+    assert_eq!(stdout(&o), "t/sub t/sub/c.rs t/sub/deep t/sub/deep/d\n");
+    // -exec is a test: its status decides what follows.
+    let o = run_in(
+        &d,
+        &[
+            "find", "t/sub", "-type", "f", "-exec", "false", ";", "-o", "-print",
+        ],
+        b"",
+    );
+    assert_eq!(stdout(&o), "t/sub\nt/sub/c.rs\nt/sub/deep\nt/sub/deep/d\n");
+    let o = run_in(&d, &["find", "t", "-name", "with*", "-print0"], b"");
+    assert_eq!(o.stdout, b"t/with space\0");
+    let o = run_in(
+        &d,
+        &[
+            "find",
+            "t",
+            "-name",
+            "a.txt",
+            "-exec",
+            "no-such-cmd-xyz",
+            "{}",
+            ";",
+        ],
+        b"",
+    );
+    assert_eq!(
+        stderr(&o),
+        "find: no-such-cmd-xyz: No such file or directory\n"
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let o = run_in(&d, &["find", "t", "-exec", "echo", "{}"], b"");
+    assert_eq!(stderr(&o), "find: -exec requires an argument\n");
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn find_delete() {
+    let d = scratch("find-delete");
+    tree(&d);
+    let o = run_in(&d, &["find", "t/sub", "-delete"], b"");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!d.join("t/sub").exists());
+    let o = run_in(&d, &["find", "t", "-name", "*.txt", "-delete"], b"");
+    assert!(o.status.success());
+    assert!(!d.join("t/a.txt").exists());
+    let o = run_in(&d, &["find", "t", "-name", "t", "-delete"], b"");
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stderr(&o), "find: t: Directory not empty\n");
+}
+
+#[test]
+fn find_symlink_loops_and_errors() {
+    let d = scratch("find-loop");
+    tree(&d);
+    std::os::unix::fs::symlink("..", d.join("t/sub/deep/up")).unwrap();
+    let o = run_in(&d, &["find", "-L", "t/sub"], b"");
+    assert_eq!(stdout(&o), "t/sub\nt/sub/c.rs\nt/sub/deep\nt/sub/deep/d\n");
+    assert_eq!(
+        stderr(&o),
+        "find: File system loop detected; 't/sub/deep/up' is part of the same file system loop as 't/sub'.\n"
+    );
+    assert_eq!(o.status.code(), Some(1));
+    // -H follows only the operand.
+    std::os::unix::fs::symlink("t/sub", d.join("s")).unwrap();
+    let o = run_in(&d, &["find", "-H", "s", "-maxdepth", "1"], b"");
+    assert_eq!(stdout(&o), "s\ns/c.rs\ns/deep\n");
+    let o = run_in(&d, &["find", "s", "-maxdepth", "1"], b"");
+    assert_eq!(stdout(&o), "s\n");
+    let o = run_in(&d, &["find", "nope", "t/empty"], b"");
+    assert_eq!(stdout(&o), "t/empty\n");
+    assert_eq!(stderr(&o), "find: nope: No such file or directory\n");
+    assert_eq!(o.status.code(), Some(1));
+    for (args, msg) in [
+        (&["find", "-bogus"][..], "find: unrecognized: -bogus\n"),
+        (&["find", "-name"][..], "find: -name requires an argument\n"),
+        (&["find", "(", "-true"][..], "find: unpaired '('\n"),
+        (
+            &["find", "-type", "q"][..],
+            "find: invalid argument 'q' to '-type'\n",
+        ),
+        (&["find", "-mtime", "x"][..], "find: invalid number 'x'\n"),
+    ] {
+        let o = run_in(&d, args, b"");
+        assert_eq!(stderr(&o), msg);
+        assert_eq!(o.status.code(), Some(1));
+    }
+}
+
+#[test]
+fn find_non_utf8_names() {
+    let d = scratch("find-bytes");
+    let name = std::ffi::OsStr::from_bytes(b"x\xffy\nz");
+    std::fs::write(d.join(name), b"").unwrap();
+    let o = run_os(&d, &[b"find", b".", b"-name", b"x\xff*"], b"");
+    assert_eq!(o.stdout, b"./x\xffy\nz\n");
+}
