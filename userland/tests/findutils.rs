@@ -217,7 +217,7 @@ fn find_size_empty_links_perm() {
     assert_eq!(stdout(&o), "t/a.txt\n");
     let o = run_in(&d, &["find", "t", "-type", "f", "-perm", "-u+x"], b"");
     assert_eq!(stdout(&o), "t/a.txt\n");
-    let o = run_in(&d, &["find", "t", "-type", "f", "-perm", "/o+r"], b"");
+    let o = run_in(&d, &["find", "t", "-type", "f", "-perm", "/g+x"], b"");
     assert_eq!(stdout(&o), "t/a.txt\n");
     let o = run_in(&d, &["find", "t", "-perm", "-g+w", "-type", "f"], b"");
     assert_eq!(stdout(&o), "");
