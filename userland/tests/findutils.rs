@@ -373,3 +373,110 @@ fn find_non_utf8_names() {
     let o = run_os(&d, &[b"find", b".", b"-name", b"x\xff*"], b"");
     assert_eq!(o.stdout, b"./x\xffy\nz\n");
 }
+
+// ---------------------------------------------------------------- xargs
+
+#[test]
+fn xargs_defaults_and_quoting() {
+    let d = scratch("xargs-q");
+    let o = run_in(&d, &["xargs"], b"a  'b c'\n\"d\\\" e\\ f\tg\\\\");
+    assert_eq!(stdout(&o), "a b c d\\ e f g\\\n");
+    assert!(o.status.success());
+    // Empty input runs the command once, unless -r.
+    let o = run_in(&d, &["xargs", "echo", "X"], b"");
+    assert_eq!(stdout(&o), "X\n");
+    let o = run_in(&d, &["xargs", "-r", "echo", "X"], b"  \n\n");
+    assert_eq!(stdout(&o), "");
+    let o = run_in(&d, &["xargs"], b"a 'b\n");
+    assert_eq!(stderr(&o), "xargs: unmatched single quote\n");
+    assert_eq!(o.status.code(), Some(1));
+    let o = run_in(&d, &["xargs"], b"a \"b");
+    assert_eq!(stderr(&o), "xargs: unmatched double quote\n");
+    // No trailing newline, binary bytes.
+    let o = run_in(&d, &["xargs", "printf", "%s|"], b"x\xffy z");
+    assert_eq!(o.stdout, b"x\xffy|z|");
+}
+
+#[test]
+fn xargs_limits() {
+    let d = scratch("xargs-n");
+    let o = run_in(&d, &["xargs", "-n", "2", "echo"], b"1 2 3 4 5\n");
+    assert_eq!(stdout(&o), "1 2\n3 4\n5\n");
+    let o = run_in(&d, &["xargs", "-s", "11", "echo"], b"a b c d e\n");
+    assert_eq!(stdout(&o), "a b c\nd e\n");
+    let o = run_in(&d, &["xargs", "-s", "5", "echo"], b"abcdefgh\n");
+    assert_eq!(
+        stderr(&o),
+        "xargs: can't fit single argument within argument list size limit\n"
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let o = run_in(
+        &d,
+        &["xargs", "-x", "-n", "3", "-s", "10", "echo"],
+        b"a b c\n",
+    );
+    assert_eq!(stderr(&o), "xargs: argument list too long\n");
+    assert_eq!(o.status.code(), Some(1));
+    let o = run_in(&d, &["xargs", "-E", "STOP", "echo"], b"a b\nSTOP c\n");
+    assert_eq!(stdout(&o), "a b\n");
+    let o = run_in(&d, &["xargs", "-n", "0"], b"a");
+    assert_eq!(stderr(&o), "xargs: invalid number '0'\n");
+    assert_eq!(o.status.code(), Some(1));
+    let o = run_in(
+        &d,
+        &["xargs", "-P", "3", "-n", "1", "sh", "-c", "echo $0"],
+        b"1 2 3 4 5 6",
+    );
+    let mut lines: Vec<&str> = std::str::from_utf8(&o.stdout).unwrap().lines().collect();
+    lines.sort();
+    assert_eq!(lines, ["1", "2", "3", "4", "5", "6"]);
+}
+
+#[test]
+fn xargs_delimiters_and_replace() {
+    let d = scratch("xargs-d");
+    let o = run_in(&d, &["xargs", "-0", "-n1", "echo"], b"a b\0c 'd\0\0");
+    assert_eq!(stdout(&o), "a b\nc 'd\n\n");
+    let o = run_in(&d, &["xargs", "-d", ":", "echo"], b"a b:c");
+    assert_eq!(stdout(&o), "a b c\n");
+    let o = run_in(&d, &["xargs", "-d", "\\n", "-n", "1", "echo"], b"a b\nc\n");
+    assert_eq!(stdout(&o), "a b\nc\n");
+    let o = run_in(
+        &d,
+        &["xargs", "-I", "{}", "echo", "[{}]", "x{}y"],
+        b"  one two \n\nthree\n",
+    );
+    assert_eq!(stdout(&o), "[one two ] xone two y\n[three] xthreey\n");
+    let o = run_in(&d, &["xargs", "-t", "-n", "2", "echo"], b"a b c");
+    assert_eq!(stderr(&o), "echo a b\necho c\n");
+    assert_eq!(stdout(&o), "a b\nc\n");
+}
+
+#[test]
+fn xargs_exit_statuses() {
+    let d = scratch("xargs-exit");
+    let o = run_in(&d, &["xargs", "-n1", "sh", "-c", "exit $0"], b"0 3 0");
+    assert_eq!(o.status.code(), Some(123));
+    let o = run_in(
+        &d,
+        &["xargs", "-n1", "sh", "-c", "echo $0; exit $0"],
+        b"0 255 0",
+    );
+    assert_eq!(o.status.code(), Some(124));
+    assert_eq!(stdout(&o), "0\n255\n");
+    assert_eq!(stderr(&o), "xargs: sh: exited with status 255; aborting\n");
+    let o = run_in(&d, &["xargs", "sh", "-c", "kill -9 $$"], b"a");
+    assert_eq!(o.status.code(), Some(125));
+    assert_eq!(stderr(&o), "xargs: 'sh' terminated by signal 9\n");
+    let o = run_in(&d, &["xargs", "no-such-cmd-xyz"], b"a");
+    assert_eq!(o.status.code(), Some(127));
+    assert_eq!(
+        stderr(&o),
+        "xargs: no-such-cmd-xyz: No such file or directory\n"
+    );
+    std::fs::write(d.join("noexec"), b"#!/bin/sh\n").unwrap();
+    let o = run_in(&d, &["xargs", "./noexec"], b"a");
+    assert_eq!(o.status.code(), Some(126));
+    let o = run_in(&d, &["xargs", "-Q"], b"");
+    assert_eq!(o.status.code(), Some(1));
+}

@@ -68,6 +68,7 @@ pub mod umount;
 pub mod uname;
 pub mod uniq;
 pub mod wc;
+pub mod xargs;
 pub mod yes;
 
 /// One program inside `ibox`.
@@ -442,6 +443,11 @@ pub static APPLETS: &[Applet] = &[
         name: "wc",
         main: wc::main,
         usage: wc::USAGE,
+    },
+    Applet {
+        name: "xargs",
+        main: xargs::main,
+        usage: xargs::USAGE,
     },
     Applet {
         name: "yes",
