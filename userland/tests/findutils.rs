@@ -480,3 +480,217 @@ fn xargs_exit_statuses() {
     let o = run_in(&d, &["xargs", "-Q"], b"");
     assert_eq!(o.status.code(), Some(1));
 }
+
+// ---------------------------------------------------------------- cmp
+
+#[test]
+fn cmp_reports() {
+    let d = scratch("cmp");
+    put(&d, "a", b"abc\ndef");
+    put(&d, "b", b"abc\ndxf");
+    put(&d, "short", b"abc");
+    put(&d, "empty", b"");
+    let o = run_in(&d, &["cmp", "a", "b"], b"");
+    assert_eq!(stdout(&o), "a b differ: byte 6, line 2\n");
+    assert_eq!(o.status.code(), Some(1));
+    let o = run_in(&d, &["cmp", "a", "a"], b"");
+    assert_eq!(stdout(&o), "");
+    assert_eq!(o.status.code(), Some(0));
+    let o = run_in(&d, &["cmp", "a", "short"], b"");
+    assert_eq!(stderr(&o), "cmp: EOF on short\n");
+    assert_eq!(o.status.code(), Some(1));
+    let o = run_in(&d, &["cmp", "empty", "a"], b"");
+    assert_eq!(stderr(&o), "cmp: EOF on empty\n");
+    let o = run_in(&d, &["cmp", "-l", "a", "b"], b"");
+    assert_eq!(stdout(&o), "6 145 170\n");
+    assert_eq!(o.status.code(), Some(1));
+    let o = run_in(&d, &["cmp", "-s", "a", "b"], b"");
+    assert_eq!(stdout(&o), "");
+    assert_eq!(o.status.code(), Some(1));
+    let o = run_in(&d, &["cmp", "-s", "a", "short"], b"");
+    assert_eq!(stderr(&o), "");
+    assert_eq!(o.status.code(), Some(1));
+    // Stdin, skips.
+    let o = run_in(&d, &["cmp", "a", "-"], b"abc\ndef");
+    assert_eq!(o.status.code(), Some(0));
+    let o = run_in(&d, &["cmp", "a", "b", "5", "5"], b"");
+    assert_eq!(stdout(&o), "a b differ: byte 1, line 1\n");
+    let o = run_in(&d, &["cmp", "a", "nope"], b"");
+    assert_eq!(stderr(&o), "cmp: nope: No such file or directory\n");
+    assert_eq!(o.status.code(), Some(2));
+    let o = run_in(&d, &["cmp", "-z", "a", "b"], b"");
+    assert_eq!(o.status.code(), Some(2));
+    let o = run_in(&d, &["cmp", "a", "b", "x"], b"");
+    assert_eq!(o.status.code(), Some(2));
+    // Binary data.
+    put(&d, "bin1", b"\0\xff\x01");
+    put(&d, "bin2", b"\0\xfe\x01");
+    let o = run_in(&d, &["cmp", "-l", "bin1", "bin2"], b"");
+    assert_eq!(stdout(&o), "2 377 376\n");
+}
+
+// ---------------------------------------------------------------- diff
+
+const D1: &[u8] = b"a\nb\nc\nd\ne\nf\ng\nh\n";
+const D2: &[u8] = b"a\nB\nc\nd\ne\nf\ng\nh\nI\n";
+
+#[test]
+fn diff_normal_format() {
+    let d = scratch("diff-normal");
+    put(&d, "1", D1);
+    put(&d, "2", D2);
+    let o = run_in(&d, &["diff", "1", "2"], b"");
+    assert_eq!(stdout(&o), "2c2\n< b\n---\n> B\n8a9\n> I\n");
+    assert_eq!(o.status.code(), Some(1));
+    let o = run_in(&d, &["diff", "2", "1"], b"");
+    assert_eq!(stdout(&o), "2c2\n< B\n---\n> b\n9d8\n< I\n");
+    let o = run_in(&d, &["diff", "1", "1"], b"");
+    assert_eq!(stdout(&o), "");
+    assert_eq!(o.status.code(), Some(0));
+    put(&d, "x", b"x");
+    put(&d, "y", b"y");
+    let o = run_in(&d, &["diff", "x", "y"], b"");
+    assert_eq!(
+        stdout(&o),
+        "1c1\n< x\n\\ No newline at end of file\n---\n> y\n\\ No newline at end of file\n"
+    );
+    put(&d, "e", b"");
+    let o = run_in(&d, &["diff", "e", "1"], b"");
+    assert_eq!(
+        stdout(&o),
+        "0a1,8\n> a\n> b\n> c\n> d\n> e\n> f\n> g\n> h\n"
+    );
+    let o = run_in(&d, &["diff", "-", "x"], b"x\n");
+    assert_eq!(
+        stdout(&o),
+        "1c1\n< x\n---\n> x\n\\ No newline at end of file\n"
+    );
+}
+
+#[test]
+fn diff_unified_format() {
+    let d = scratch("diff-unified");
+    put(&d, "1", D1);
+    put(&d, "2", D2);
+    let o = run_in(&d, &["diff", "-u", "1", "2"], b"");
+    assert_eq!(
+        stdout(&o),
+        "--- 1\n+++ 2\n@@ -1,8 +1,9 @@\n a\n-b\n+B\n c\n d\n e\n f\n g\n h\n+I\n"
+    );
+    let o = run_in(&d, &["diff", "-U", "1", "1", "2"], b"");
+    assert_eq!(
+        stdout(&o),
+        "--- 1\n+++ 2\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n@@ -8 +8,2 @@\n h\n+I\n"
+    );
+    let o = run_in(
+        &d,
+        &["diff", "-U0", "-L", "old", "-L", "new", "1", "2"],
+        b"",
+    );
+    assert_eq!(
+        stdout(&o),
+        "--- old\n+++ new\n@@ -2 +2 @@\n-b\n+B\n@@ -8,0 +9 @@\n+I\n"
+    );
+    put(&d, "e", b"");
+    let o = run_in(&d, &["diff", "-u", "e", "2"], b"");
+    assert!(stdout(&o).starts_with("--- e\n+++ 2\n@@ -0,0 +1,9 @@\n+a\n"));
+    let o = run_in(&d, &["diff", "-U", "x", "1", "2"], b"");
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn diff_options() {
+    let d = scratch("diff-opts");
+    put(&d, "a", b"one  two\nThree\n\nfour\n");
+    put(&d, "b", b"one two \nthree\nfour\n");
+    let o = run_in(&d, &["diff", "-q", "a", "b"], b"");
+    assert_eq!(stdout(&o), "Files a and b differ\n");
+    assert_eq!(o.status.code(), Some(1));
+    let o = run_in(&d, &["diff", "-b", "-i", "-B", "a", "b"], b"");
+    assert_eq!(stdout(&o), "");
+    assert_eq!(o.status.code(), Some(0));
+    let o = run_in(&d, &["diff", "-w", "-i", "a", "b"], b"");
+    assert_eq!(stdout(&o), "3d2\n< \n");
+    let o = run_in(&d, &["diff", "-s", "a", "a"], b"");
+    assert_eq!(stdout(&o), "Files a and a are identical\n");
+    put(&d, "bin", b"x\0y\n");
+    let o = run_in(&d, &["diff", "a", "bin"], b"");
+    assert_eq!(stdout(&o), "Binary files a and bin differ\n");
+    assert_eq!(o.status.code(), Some(1));
+    let o = run_in(&d, &["diff", "a", "nope"], b"");
+    assert_eq!(
+        stderr(&o),
+        "diff: can't stat 'nope': No such file or directory\n"
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let o = run_in(&d, &["diff", "-N", "a", "nope"], b"");
+    assert_eq!(stdout(&o), "1,4d0\n< one  two\n< Three\n< \n< four\n");
+    assert_eq!(o.status.code(), Some(1));
+    let o = run_in(&d, &["diff", "a"], b"");
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn diff_recursive() {
+    let d = scratch("diff-r");
+    put(&d, "r1/s/f", b"a\n");
+    put(&d, "r2/s/f", b"b\n");
+    put(&d, "r1/only1", b"x\n");
+    put(&d, "r2/only2", b"y\n");
+    put(&d, "r1/same", b"z\n");
+    put(&d, "r2/same", b"z\n");
+    let o = run_in(&d, &["diff", "-r", "r1", "r2"], b"");
+    assert_eq!(
+        stdout(&o),
+        "Only in r1: only1\nOnly in r2: only2\ndiff -r r1/s/f r2/s/f\n1c1\n< a\n---\n> b\n"
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let o = run_in(&d, &["diff", "-ruN", "r1", "r2"], b"");
+    assert_eq!(
+        stdout(&o),
+        "--- r1/only1\n+++ r2/only1\n@@ -1 +0,0 @@\n-x\n--- r1/only2\n+++ r2/only2\n@@ -0,0 +1 @@\n+y\n--- r1/s/f\n+++ r2/s/f\n@@ -1 +1 @@\n-a\n+b\n"
+    );
+    let o = run_in(&d, &["diff", "r1", "r2"], b"");
+    assert_eq!(
+        stdout(&o),
+        "Only in r1: only1\nOnly in r2: only2\nCommon subdirectories: r1/s and r2/s\n"
+    );
+    // A file against a directory compares with the same name inside.
+    let o = run_in(&d, &["diff", "r1/same", "r2"], b"");
+    assert_eq!(o.status.code(), Some(0));
+}
+
+#[test]
+fn diff_large_input_is_correct() {
+    let d = scratch("diff-large");
+    let a: String = (0..3000)
+        .map(|i| format!("{}\n", (i * 7919) % 1000))
+        .collect();
+    let b: String = (0..3000)
+        .map(|i| format!("{}\n", (i * 7907) % 1000))
+        .collect();
+    put(&d, "a", a.as_bytes());
+    put(&d, "b", b.as_bytes());
+    let o = run_in(&d, &["diff", "-U0", "a", "b"], b"");
+    assert_eq!(o.status.code(), Some(1));
+    // Apply the hunks to a: the result must be b.
+    let text = stdout(&o);
+    let old: Vec<&str> = a.lines().collect();
+    let mut new: Vec<String> = Vec::new();
+    let mut pos = 0;
+    for line in text.lines().skip(2) {
+        if let Some(h) = line.strip_prefix("@@ -") {
+            let range = h.split(' ').next().unwrap();
+            let mut it = range.split(',');
+            let start: usize = it.next().unwrap().parse().unwrap();
+            let len: usize = it.next().map_or(1, |l| l.parse().unwrap());
+            let start0 = if len == 0 { start } else { start - 1 };
+            new.extend(old[pos..start0].iter().map(|s| s.to_string()));
+            pos = start0 + len;
+        } else if let Some(l) = line.strip_prefix('+') {
+            new.push(l.to_string());
+        }
+    }
+    new.extend(old[pos..].iter().map(|s| s.to_string()));
+    assert_eq!(new.join("\n") + "\n", b);
+}

@@ -10,11 +10,13 @@ pub mod chgrp;
 pub mod chmod;
 pub mod chown;
 pub mod cksum;
+pub mod cmp;
 pub mod comm;
 pub mod cp;
 pub mod cut;
 pub mod dd;
 pub mod df;
+pub mod diff;
 pub mod dirname;
 pub mod du;
 pub mod echo;
@@ -120,6 +122,11 @@ pub static APPLETS: &[Applet] = &[
         usage: cksum::USAGE,
     },
     Applet {
+        name: "cmp",
+        main: cmp::main,
+        usage: cmp::USAGE,
+    },
+    Applet {
         name: "comm",
         main: comm::main,
         usage: comm::USAGE,
@@ -143,6 +150,11 @@ pub static APPLETS: &[Applet] = &[
         name: "df",
         main: df::main,
         usage: df::USAGE,
+    },
+    Applet {
+        name: "diff",
+        main: diff::main,
+        usage: diff::USAGE,
     },
     Applet {
         name: "dirname",
