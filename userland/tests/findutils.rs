@@ -694,3 +694,67 @@ fn diff_large_input_is_correct() {
     new.extend(old[pos..].iter().map(|s| s.to_string()));
     assert_eq!(new.join("\n") + "\n", b);
 }
+
+// ---------------------------------------------------------------- printf, test, [
+
+#[test]
+fn printf_applet() {
+    let d = scratch("printf");
+    let o = run_in(
+        &d,
+        &[
+            "printf",
+            "%s-%d|%5s|%x|%c\\n",
+            "a",
+            "42",
+            "ab",
+            "255",
+            "xyz",
+        ],
+        b"",
+    );
+    assert_eq!(stdout(&o), "a-42|   ab|ff|x\n");
+    // The format is reused for extra arguments.
+    let o = run_in(&d, &["printf", "<%s>", "a", "b", "c"], b"");
+    assert_eq!(stdout(&o), "<a><b><c>");
+    let o = run_in(&d, &["printf", "%b", "x\\ty\\0z"], b"");
+    assert_eq!(o.stdout, b"x\ty\0z");
+    let o = run_in(&d, &["printf", "%d\\n", "12x"], b"");
+    assert_eq!(stderr(&o), "printf: 12x: invalid number\n");
+    assert_eq!(o.status.code(), Some(1));
+    let o = run_in(&d, &["printf"], b"");
+    assert_eq!(stderr(&o), "printf: usage: printf FORMAT [ARG]...\n");
+    assert_eq!(o.status.code(), Some(2));
+    let o = run_in(&d, &["printf", "--help"], b"");
+    assert!(stdout(&o).starts_with("Usage: printf FORMAT"));
+}
+
+#[test]
+fn test_and_bracket_applets() {
+    let d = scratch("test");
+    put(&d, "file", b"x");
+    let cases: &[(&[&str], i32)] = &[
+        (&["test", "a", "=", "a"], 0),
+        (&["test", "a", "!=", "a"], 1),
+        (&["test", "-f", "file"], 0),
+        (&["test", "-d", "file"], 1),
+        (&["test", "-s", "file", "-a", "!", "-e", "nope"], 0),
+        (&["test", "1", "-lt", "2", "-o", "x", "=", "y"], 0),
+        (&["test"], 1),
+        (&["test", ""], 1),
+        (&["test", "-n", "x"], 0),
+        (&["[", "3", "-ge", "4", "]"], 1),
+        (&["[", "(", "a", ")", "]"], 0),
+        (&["[", "]"], 1),
+    ];
+    for (args, code) in cases {
+        let o = run_in(&d, args, b"");
+        assert_eq!(o.status.code(), Some(*code), "{args:?}");
+    }
+    let o = run_in(&d, &["[", "a", "=", "a"], b"");
+    assert_eq!(stderr(&o), "[: missing ]\n");
+    assert_eq!(o.status.code(), Some(2));
+    let o = run_in(&d, &["test", "a", "-eq", "1"], b"");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).starts_with("test: "));
+}

@@ -43,6 +43,7 @@ pub mod nl;
 pub mod od;
 pub mod paste;
 pub mod poweroff;
+pub mod printf;
 pub mod ps;
 pub mod pwd;
 pub mod readlink;
@@ -62,6 +63,7 @@ pub mod sync;
 pub mod tac;
 pub mod tail;
 pub mod tee;
+pub mod test;
 pub mod touch;
 pub mod tr;
 pub mod r#true;
@@ -86,6 +88,11 @@ pub struct Applet {
 
 /// All applets, sorted by name.
 pub static APPLETS: &[Applet] = &[
+    Applet {
+        name: "[",
+        main: test::main,
+        usage: test::USAGE,
+    },
     Applet {
         name: "base64",
         main: base64::main,
@@ -302,6 +309,11 @@ pub static APPLETS: &[Applet] = &[
         usage: poweroff::USAGE,
     },
     Applet {
+        name: "printf",
+        main: printf::main,
+        usage: printf::USAGE,
+    },
+    Applet {
         name: "ps",
         main: ps::main,
         usage: ps::USAGE,
@@ -415,6 +427,11 @@ pub static APPLETS: &[Applet] = &[
         name: "tee",
         main: tee::main,
         usage: tee::USAGE,
+    },
+    Applet {
+        name: "test",
+        main: test::main,
+        usage: test::USAGE,
     },
     Applet {
         name: "touch",

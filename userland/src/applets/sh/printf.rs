@@ -51,7 +51,7 @@ fn escape(s: &[u8], in_b: bool) -> (Vec<u8>, usize, bool) {
 
 /// A numeric argument: an integer, or `'c`/`"c` for a character's code.
 /// Reports a bad one and counts it as 0.
-fn num(arg: &[u8], failed: &mut bool) -> i64 {
+fn num(who: &str, arg: &[u8], failed: &mut bool) -> i64 {
     if let Some(&q) = arg.first() {
         if q == b'\'' || q == b'"' {
             return arg.get(1).map_or(0, |&c| i64::from(c));
@@ -61,10 +61,7 @@ fn num(arg: &[u8], failed: &mut bool) -> i64 {
         return 0;
     }
     arith::number(arg).unwrap_or_else(|| {
-        eprintln!(
-            "sh: printf: {}: invalid number",
-            String::from_utf8_lossy(arg)
-        );
+        eprintln!("{who}: {}: invalid number", String::from_utf8_lossy(arg));
         *failed = true;
         0
     })
@@ -93,11 +90,18 @@ fn pad(body: &[u8], width: usize, left: bool, zero: bool) -> Vec<u8> {
     out
 }
 
-/// `printf FORMAT [ARG...]`.
+/// The `printf FORMAT [ARG...]` builtin.
 pub fn printf(_: &mut Shell, argv: &[Vec<u8>]) -> Status {
+    Ok(run("sh: printf", argv))
+}
+
+/// `printf FORMAT [ARG...]` (`argv[0]` is `printf`), shared by the shell
+/// builtin and the standalone applet; `who` prefixes messages
+/// (`sh: printf` or `printf`). Returns the exit status.
+pub fn run(who: &str, argv: &[Vec<u8>]) -> i32 {
     let Some(fmt) = argv.get(1) else {
-        eprintln!("sh: printf: usage: printf FORMAT [ARG]...");
-        return Ok(2);
+        eprintln!("{who}: usage: printf FORMAT [ARG]...");
+        return 2;
     };
     let args = &argv[2..];
     let mut next = 0;
@@ -148,7 +152,7 @@ pub fn printf(_: &mut Shell, argv: &[Vec<u8>]) -> Status {
             let mut width = 0usize;
             if fmt.get(i) == Some(&b'*') {
                 i += 1;
-                let w = num(arg(), &mut failed);
+                let w = num(who, arg(), &mut failed);
                 if w < 0 {
                     left = true;
                 }
@@ -170,7 +174,7 @@ pub fn printf(_: &mut Shell, argv: &[Vec<u8>]) -> Status {
                 i += 1;
                 if fmt.get(i) == Some(&b'*') {
                     i += 1;
-                    precision = Some(num(arg(), &mut failed).clamp(0, 1 << 20) as usize);
+                    precision = Some(num(who, arg(), &mut failed).clamp(0, 1 << 20) as usize);
                 } else {
                     let start = i;
                     while fmt.get(i).is_some_and(u8::is_ascii_digit) {
@@ -186,8 +190,8 @@ pub fn printf(_: &mut Shell, argv: &[Vec<u8>]) -> Status {
                 }
             }
             let Some(&conv) = fmt.get(i) else {
-                eprintln!("sh: printf: %: missing format character");
-                return Ok(1);
+                eprintln!("{who}: %: missing format character");
+                return 1;
             };
             i += 1;
             let body = match conv {
@@ -218,7 +222,7 @@ pub fn printf(_: &mut Shell, argv: &[Vec<u8>]) -> Status {
                 }
                 b'c' => arg().first().map(|&c| vec![c]).unwrap_or_default(),
                 b'd' | b'i' => {
-                    let v = num(arg(), &mut failed);
+                    let v = num(who, arg(), &mut failed);
                     let mut digits = v.unsigned_abs().to_string().into_bytes();
                     if let Some(p) = precision {
                         while digits.len() < p {
@@ -237,7 +241,7 @@ pub fn printf(_: &mut Shell, argv: &[Vec<u8>]) -> Status {
                     [sign, &digits].concat()
                 }
                 b'u' | b'o' | b'x' | b'X' => {
-                    let v = num(arg(), &mut failed) as u64;
+                    let v = num(who, arg(), &mut failed) as u64;
                     let mut digits = match conv {
                         b'u' => v.to_string(),
                         b'o' => format!("{v:o}"),
@@ -262,8 +266,8 @@ pub fn printf(_: &mut Shell, argv: &[Vec<u8>]) -> Status {
                     digits
                 }
                 c => {
-                    eprintln!("sh: printf: %{}: invalid format", c as char);
-                    return Ok(1);
+                    eprintln!("{who}: %{}: invalid format", c as char);
+                    return 1;
                 }
             };
             // A precision turns off zero padding of integers, as in C.
@@ -277,10 +281,12 @@ pub fn printf(_: &mut Shell, argv: &[Vec<u8>]) -> Status {
     }
     let mut stdout = std::io::stdout().lock();
     if let Err(e) = stdout.write_all(&out).and_then(|()| stdout.flush()) {
-        crate::common::perror("sh", "write error", &e);
-        return Ok(1);
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("{who}: write error: {}", crate::common::strerror(&e));
+        }
+        return 1;
     }
-    Ok(i32::from(failed))
+    i32::from(failed)
 }
 
 #[cfg(test)]
