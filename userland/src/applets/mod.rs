@@ -9,6 +9,7 @@ pub mod cat;
 pub mod chgrp;
 pub mod chmod;
 pub mod chown;
+pub mod chroot;
 pub mod cksum;
 pub mod cmp;
 pub mod comm;
@@ -20,6 +21,7 @@ pub mod diff;
 pub mod dirname;
 pub mod du;
 pub mod echo;
+pub mod env;
 pub mod expr;
 pub mod r#false;
 pub mod find;
@@ -27,6 +29,7 @@ pub mod fold;
 pub mod grep;
 pub mod head;
 pub mod hexdump;
+pub mod id;
 pub mod install;
 pub mod kill;
 pub mod ln;
@@ -39,7 +42,9 @@ pub mod mknod;
 pub mod mktemp;
 pub mod mount;
 pub mod mv;
+pub mod nice;
 pub mod nl;
+pub mod nohup;
 pub mod od;
 pub mod paste;
 pub mod poweroff;
@@ -56,6 +61,7 @@ pub mod seq;
 pub mod sh;
 pub mod sleep;
 pub mod sort;
+pub mod split;
 pub mod stat;
 pub mod strings;
 pub mod svc;
@@ -64,6 +70,7 @@ pub mod tac;
 pub mod tail;
 pub mod tee;
 pub mod test;
+pub mod timeout;
 pub mod touch;
 pub mod tr;
 pub mod r#true;
@@ -72,6 +79,8 @@ pub mod umount;
 pub mod uname;
 pub mod uniq;
 pub mod wc;
+pub mod which;
+pub mod whoami;
 pub mod xargs;
 pub mod yes;
 
@@ -122,6 +131,11 @@ pub static APPLETS: &[Applet] = &[
         name: "chown",
         main: chown::main,
         usage: chown::USAGE,
+    },
+    Applet {
+        name: "chroot",
+        main: chroot::main,
+        usage: chroot::USAGE,
     },
     Applet {
         name: "cksum",
@@ -184,6 +198,11 @@ pub static APPLETS: &[Applet] = &[
         usage: grep::USAGE,
     },
     Applet {
+        name: "env",
+        main: env::main,
+        usage: env::USAGE,
+    },
+    Applet {
         name: "expr",
         main: expr::main,
         usage: expr::USAGE,
@@ -227,6 +246,11 @@ pub static APPLETS: &[Applet] = &[
         name: "hexdump",
         main: hexdump::main,
         usage: hexdump::USAGE,
+    },
+    Applet {
+        name: "id",
+        main: id::main,
+        usage: id::USAGE,
     },
     Applet {
         name: "install",
@@ -289,9 +313,19 @@ pub static APPLETS: &[Applet] = &[
         usage: mv::USAGE,
     },
     Applet {
+        name: "nice",
+        main: nice::main,
+        usage: nice::USAGE,
+    },
+    Applet {
         name: "nl",
         main: nl::main,
         usage: nl::USAGE,
+    },
+    Applet {
+        name: "nohup",
+        main: nohup::main,
+        usage: nohup::USAGE,
     },
     Applet {
         name: "od",
@@ -394,6 +428,11 @@ pub static APPLETS: &[Applet] = &[
         usage: sort::USAGE,
     },
     Applet {
+        name: "split",
+        main: split::main,
+        usage: split::USAGE,
+    },
+    Applet {
         name: "stat",
         main: stat::main,
         usage: stat::USAGE,
@@ -434,6 +473,11 @@ pub static APPLETS: &[Applet] = &[
         usage: test::USAGE,
     },
     Applet {
+        name: "timeout",
+        main: timeout::main,
+        usage: timeout::USAGE,
+    },
+    Applet {
         name: "touch",
         main: touch::main,
         usage: touch::USAGE,
@@ -472,6 +516,16 @@ pub static APPLETS: &[Applet] = &[
         name: "wc",
         main: wc::main,
         usage: wc::USAGE,
+    },
+    Applet {
+        name: "which",
+        main: which::main,
+        usage: which::USAGE,
+    },
+    Applet {
+        name: "whoami",
+        main: whoami::main,
+        usage: whoami::USAGE,
     },
     Applet {
         name: "xargs",
