@@ -15,6 +15,7 @@ pub mod cmp;
 pub mod comm;
 pub mod cp;
 pub mod cut;
+pub mod date;
 pub mod dd;
 pub mod df;
 pub mod diff;
@@ -161,6 +162,11 @@ pub static APPLETS: &[Applet] = &[
         name: "cut",
         main: cut::main,
         usage: cut::USAGE,
+    },
+    Applet {
+        name: "date",
+        main: date::main,
+        usage: date::USAGE,
     },
     Applet {
         name: "dd",
