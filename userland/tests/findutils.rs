@@ -758,3 +758,417 @@ fn test_and_bracket_applets() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).starts_with("test: "));
 }
+
+// ---------------------------------------------------------------- split
+
+/// The files in `dir` with their contents, sorted by name.
+fn listing(dir: &Path) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                String::from_utf8_lossy(&std::fs::read(e.path()).unwrap_or_default()).into_owned(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn split_by_lines_and_bytes() {
+    let d = scratch("split");
+    let o = run_in(&d, &["split", "-l", "2"], b"1\n2\n3\n4\n5");
+    assert!(o.status.success());
+    assert_eq!(
+        listing(&d),
+        [
+            ("xaa".to_string(), "1\n2\n".to_string()),
+            ("xab".into(), "3\n4\n".into()),
+            ("xac".into(), "5".into())
+        ]
+    );
+    let d = scratch("split-b");
+    put(&d, "in", b"abcdefghij");
+    let o = run_in(
+        &d,
+        &["split", "-b", "4", "-d", "-a", "3", "in", "part."],
+        b"",
+    );
+    assert!(o.status.success());
+    assert_eq!(
+        listing(&d),
+        [
+            ("in".to_string(), "abcdefghij".to_string()),
+            ("part.000".into(), "abcd".into()),
+            ("part.001".into(), "efgh".into()),
+            ("part.002".into(), "ij".into())
+        ]
+    );
+    let d = scratch("split-k");
+    let data = vec![b'z'; 3000];
+    let o = run_in(&d, &["split", "-b", "1k"], &data);
+    assert!(o.status.success());
+    let l = listing(&d);
+    assert_eq!(l.len(), 3);
+    assert_eq!(l[2].1.len(), 3000 - 2048);
+    // Nothing in, nothing out.
+    let d = scratch("split-empty");
+    let o = run_in(&d, &["split"], b"");
+    assert!(o.status.success());
+    assert!(listing(&d).is_empty());
+}
+
+#[test]
+fn split_chunks_and_errors() {
+    let d = scratch("split-n");
+    let o = run_in(&d, &["split", "-n", "3", "-", "c"], b"abcdefgh");
+    assert!(o.status.success());
+    assert_eq!(
+        listing(&d),
+        [
+            ("caa".to_string(), "ab".to_string()),
+            ("cab".into(), "cd".into()),
+            ("cac".into(), "efgh".into())
+        ]
+    );
+    let d = scratch("split-ex");
+    let o = run_in(
+        &d,
+        &["split", "-l", "1", "-a", "1", "-d"],
+        b"0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n",
+    );
+    assert_eq!(stderr(&o), "split: suffixes exhausted\n");
+    assert_eq!(o.status.code(), Some(1));
+    let o = run_in(&d, &["split", "nope"], b"");
+    assert_eq!(
+        stderr(&o),
+        "split: can't open 'nope': No such file or directory\n"
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let o = run_in(&d, &["split", "-l", "0"], b"");
+    assert_eq!(stderr(&o), "split: invalid number '0'\n");
+    let o = run_in(&d, &["split", "-l", "1", "-b", "1"], b"");
+    assert_eq!(o.status.code(), Some(1));
+}
+
+// ---------------------------------------------------------------- env
+
+#[test]
+fn env_applet() {
+    let d = scratch("env");
+    let o = run_in(&d, &["env", "-i", "A=1", "B=x y"], b"");
+    assert_eq!(stdout(&o), "A=1\nB=x y\n");
+    let o = run_in(&d, &["env", "-", "A=1", "-0"], b"");
+    // After the first operand, "-0" is the command.
+    assert_eq!(o.status.code(), Some(127));
+    let o = run_in(&d, &["env", "-0", "-i", "A=1", "B=2"], b"");
+    assert_eq!(o.stdout, b"A=1\0B=2\0");
+    let o = run_in(&d, &["env", "-i", "A=1", "B=2", "-u", "A"], b"");
+    assert_eq!(o.status.code(), Some(127));
+    let o = run_in(&d, &["env", "-u", "A", "-i", "A=1", "B=2"], b"");
+    assert_eq!(stdout(&o), "A=1\nB=2\n");
+    let o = Command::new(env!("CARGO_BIN_EXE_ibox"))
+        .args([
+            "env",
+            "-u",
+            "IBOX_T1",
+            "sh",
+            "-c",
+            "echo ${IBOX_T1-unset} $IBOX_T2",
+        ])
+        .env("IBOX_T1", "set")
+        .env("IBOX_T2", "kept")
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&o), "unset kept\n");
+    let o = run_in(&d, &["env", "X=1", "sh", "-c", "echo $X; exit 3"], b"");
+    assert_eq!(stdout(&o), "1\n");
+    assert_eq!(o.status.code(), Some(3));
+    let o = run_in(&d, &["env", "no-such-cmd-xyz"], b"");
+    assert_eq!(
+        stderr(&o),
+        "env: can't execute 'no-such-cmd-xyz': No such file or directory\n"
+    );
+    assert_eq!(o.status.code(), Some(127));
+    put(&d, "noexec", b"#!/bin/sh\n");
+    let o = run_in(&d, &["env", "./noexec"], b"");
+    assert_eq!(o.status.code(), Some(126));
+}
+
+// ---------------------------------------------------------------- id, whoami
+
+#[test]
+fn id_and_whoami() {
+    let d = scratch("id");
+    let uid = nix_uid();
+    let o = run_in(&d, &["id", "-u"], b"");
+    assert_eq!(stdout(&o), format!("{uid}\n"));
+    let o = run_in(&d, &["id", "-ru"], b"");
+    assert_eq!(stdout(&o), format!("{uid}\n"));
+    let o = run_in(&d, &["id"], b"");
+    assert!(
+        stdout(&o).starts_with(&format!("uid={uid}")),
+        "{}",
+        stdout(&o)
+    );
+    assert!(stdout(&o).contains(" groups="));
+    let o = run_in(&d, &["id", "-G"], b"");
+    assert!(o.status.success());
+    let o = run_in(&d, &["id", "no-such-user-xyz"], b"");
+    assert_eq!(stderr(&o), "id: unknown user no-such-user-xyz\n");
+    assert_eq!(o.status.code(), Some(1));
+    let o = run_in(&d, &["id", "-u", "-g"], b"");
+    assert_eq!(o.status.code(), Some(1));
+    let o = run_in(&d, &["id", "-n"], b"");
+    assert_eq!(o.status.code(), Some(1));
+    if uid == 0 {
+        let o = run_in(&d, &["id", "-un"], b"");
+        assert_eq!(stdout(&o), "root\n");
+        let o = run_in(&d, &["id", "root"], b"");
+        assert!(stdout(&o).starts_with("uid=0(root) gid=0("));
+        let o = run_in(&d, &["whoami"], b"");
+        assert_eq!(stdout(&o), "root\n");
+    }
+    let o = run_in(&d, &["whoami", "x"], b"");
+    assert_eq!(o.status.code(), Some(1));
+}
+
+/// The uid the tests run as, read from /proc.
+fn nix_uid() -> u32 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
+    line.split_whitespace().nth(2).unwrap().parse().unwrap()
+}
+
+// ---------------------------------------------------------------- which
+
+#[test]
+fn which_applet() {
+    let d = scratch("which");
+    use std::os::unix::fs::PermissionsExt;
+    for dir in ["b1", "b2"] {
+        put(&d, &format!("{dir}/tool"), b"#!/bin/sh\n");
+        std::fs::set_permissions(
+            d.join(dir).join("tool"),
+            std::fs::Permissions::from_mode(0o755),
+        )
+        .unwrap();
+    }
+    put(&d, "b1/plain", b"");
+    let path = format!("{}/b1:{}/b2", d.display(), d.display());
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_ibox"))
+            .args(args)
+            .current_dir(&*d)
+            .env("PATH", &path)
+            .output()
+            .unwrap()
+    };
+    let o = run(&["which", "tool"]);
+    assert_eq!(stdout(&o), format!("{}/b1/tool\n", d.display()));
+    let o = run(&["which", "-a", "tool", "plain"]);
+    assert_eq!(
+        stdout(&o),
+        format!("{0}/b1/tool\n{0}/b2/tool\n", d.display())
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let o = run(&["which", "./b2/tool", "nope"]);
+    assert_eq!(stdout(&o), "./b2/tool\n");
+    assert_eq!(o.status.code(), Some(1));
+    let o = run(&["which"]);
+    assert_eq!(o.status.code(), Some(1));
+}
+
+// ---------------------------------------------------------------- nice, nohup
+
+#[test]
+fn nice_applet() {
+    let d = scratch("nice");
+    let o = run_in(&d, &["nice"], b"");
+    let base: i32 = stdout(&o).trim().parse().unwrap();
+    let o = run_in(&d, &["nice", "-n", "3", "nice"], b"");
+    assert_eq!(stdout(&o).trim(), (base + 3).min(19).to_string());
+    let o = run_in(&d, &["nice", "nice"], b"");
+    assert_eq!(stdout(&o).trim(), (base + 10).min(19).to_string());
+    let o = run_in(&d, &["nice", "-n", "x", "true"], b"");
+    assert_eq!(stderr(&o), "nice: invalid number 'x'\n");
+    assert_eq!(o.status.code(), Some(1));
+    let o = run_in(&d, &["nice", "no-such-cmd-xyz"], b"");
+    assert_eq!(o.status.code(), Some(127));
+    let o = run_in(&d, &["nice", "sh", "-c", "exit 4"], b"");
+    assert_eq!(o.status.code(), Some(4));
+}
+
+#[test]
+fn nohup_applet() {
+    let d = scratch("nohup");
+    // Not a terminal: output stays where it is and no nohup.out appears.
+    let o = run_in(
+        &d,
+        &[
+            "nohup",
+            "sh",
+            "-c",
+            "echo out; echo err >&2; kill -HUP $$; echo alive",
+        ],
+        b"",
+    );
+    assert_eq!(stdout(&o), "out\nalive\n");
+    assert_eq!(stderr(&o), "err\n");
+    assert!(!d.join("nohup.out").exists());
+    let o = run_in(&d, &["nohup", "no-such-cmd-xyz"], b"");
+    assert_eq!(o.status.code(), Some(127));
+    let o = run_in(&d, &["nohup"], b"");
+    assert_eq!(o.status.code(), Some(127));
+    let o = run_in(&d, &["nohup", "sh", "-c", "exit 5"], b"");
+    assert_eq!(o.status.code(), Some(5));
+}
+
+// ---------------------------------------------------------------- timeout
+
+#[test]
+fn timeout_applet() {
+    let d = scratch("timeout");
+    let start = std::time::Instant::now();
+    let o = run_in(&d, &["timeout", "0.3", "sleep", "10"], b"");
+    assert_eq!(o.status.code(), Some(124));
+    assert!(start.elapsed() < std::time::Duration::from_secs(5));
+    let o = run_in(&d, &["timeout", "5", "sh", "-c", "echo hi; exit 3"], b"");
+    assert_eq!(stdout(&o), "hi\n");
+    assert_eq!(o.status.code(), Some(3));
+    let o = run_in(&d, &["timeout", "-s", "KILL", "0.2", "sleep", "10"], b"");
+    assert_eq!(o.status.code(), Some(137));
+    let o = run_in(
+        &d,
+        &[
+            "timeout",
+            "-s",
+            "INT",
+            "-k",
+            "0.2",
+            "0.1",
+            "sh",
+            "-c",
+            "trap '' INT; sleep 10",
+        ],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(137));
+    let o = run_in(&d, &["timeout", "1", "no-such-cmd-xyz"], b"");
+    assert_eq!(o.status.code(), Some(127));
+    let o = run_in(&d, &["timeout", "x", "true"], b"");
+    assert_eq!(stderr(&o), "timeout: invalid duration 'x'\n");
+    assert_eq!(o.status.code(), Some(125));
+    let o = run_in(&d, &["timeout", "-s", "BOGUS", "1", "true"], b"");
+    assert_eq!(stderr(&o), "timeout: invalid signal 'BOGUS'\n");
+    assert_eq!(o.status.code(), Some(125));
+    let o = run_in(&d, &["timeout", "1"], b"");
+    assert_eq!(o.status.code(), Some(125));
+}
+
+// ---------------------------------------------------------------- chroot
+
+#[test]
+fn chroot_refusals() {
+    let d = scratch("chroot");
+    let o = run_in(&d, &["chroot"], b"");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).starts_with("Usage: chroot"));
+    let o = run_in(&d, &["chroot", "no-such-dir", "true"], b"");
+    assert_eq!(
+        stderr(&o),
+        "chroot: can't change root directory to 'no-such-dir': No such file or directory\n"
+    );
+    assert_eq!(o.status.code(), Some(1));
+    put(&d, "file", b"");
+    let o = run_in(&d, &["chroot", "file", "true"], b"");
+    assert_eq!(
+        stderr(&o),
+        "chroot: can't change root directory to 'file': Not a directory\n"
+    );
+    let o = run_in(&d, &["chroot", "-x"], b"");
+    assert_eq!(o.status.code(), Some(1));
+}
+
+// ---------------------------------------------------------------- date
+
+#[test]
+fn date_formats() {
+    let d = scratch("date");
+    let o = run_in(&d, &["date", "-d", "@1000000000"], b"");
+    assert_eq!(stdout(&o), "Sun Sep  9 01:46:40 UTC 2001\n");
+    let o = run_in(
+        &d,
+        &[
+            "date",
+            "-u",
+            "-d",
+            "@0",
+            "+%Y-%m-%d %H:%M:%S|%s|%j|%a %A %b %B",
+        ],
+        b"",
+    );
+    assert_eq!(
+        stdout(&o),
+        "1970-01-01 00:00:00|0|001|Thu Thursday Jan January\n"
+    );
+    let o = run_in(&d, &["date", "-d", "2024-02-29 12:34", "+%F %T %u %V"], b"");
+    assert_eq!(stdout(&o), "2024-02-29 12:34:00 4 09\n");
+    let o = run_in(&d, &["date", "-d", "2024-03-01 01:02:03", "+%s"], b"");
+    assert_eq!(stdout(&o), "1709254923\n");
+    let o = run_in(&d, &["date", "-R", "-d", "@1000000000"], b"");
+    assert_eq!(stdout(&o), "Sun, 09 Sep 2001 01:46:40 +0000\n");
+    let o = run_in(&d, &["date", "-I", "-d", "@1000000000"], b"");
+    assert_eq!(stdout(&o), "2001-09-09\n");
+    let o = run_in(&d, &["date", "-Iseconds", "-d", "@1000000000"], b"");
+    assert_eq!(stdout(&o), "2001-09-09T01:46:40+00:00\n");
+    let o = run_in(&d, &["date", "-Ins", "-d", "@1.25"], b"");
+    assert_eq!(stdout(&o), "1970-01-01T00:00:01,250000000+00:00\n");
+    let o = run_in(
+        &d,
+        &["date", "-d", "@0", "+%%|%n|%t|%-d|%_H|%I %p|%y|%C|%e"],
+        b"",
+    );
+    assert_eq!(stdout(&o), "%|\n|\t|1| 0|12 AM|70|19| 1\n");
+    let o = run_in(&d, &["date", "+%s"], b"");
+    let now: i64 = stdout(&o).trim().parse().unwrap();
+    assert!(now > 1_600_000_000);
+}
+
+#[test]
+fn date_reference_and_errors() {
+    let d = scratch("date-err");
+    put(&d, "f", b"");
+    let f = std::fs::File::options()
+        .write(true)
+        .open(d.join("f"))
+        .unwrap();
+    f.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(86400 * 365))
+        .unwrap();
+    let o = run_in(&d, &["date", "-r", "f", "+%F %T"], b"");
+    assert_eq!(stdout(&o), "1971-01-01 00:00:00\n");
+    let o = run_in(&d, &["date", "-r", "nope"], b"");
+    assert_eq!(
+        stderr(&o),
+        "date: can't stat 'nope': No such file or directory\n"
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let o = run_in(&d, &["date", "-d", "2001-02-30"], b"");
+    assert_eq!(stderr(&o), "date: invalid date '2001-02-30'\n");
+    assert_eq!(o.status.code(), Some(1));
+    // -s and a time operand are parsed; invalid times never reach the clock.
+    let o = run_in(&d, &["date", "-s", "not a time"], b"");
+    assert_eq!(stderr(&o), "date: invalid date 'not a time'\n");
+    assert_eq!(o.status.code(), Some(1));
+    let o = run_in(&d, &["date", "13999999"], b"");
+    assert_eq!(stderr(&o), "date: invalid date '13999999'\n");
+    let o = run_in(&d, &["date", "-Ibogus"], b"");
+    assert_eq!(o.status.code(), Some(1));
+    let o = run_in(&d, &["date", "+%Y", "+%m"], b"");
+    assert_eq!(o.status.code(), Some(1));
+    let o = run_in(&d, &["date", "-R", "+%Y"], b"");
+    assert_eq!(o.status.code(), Some(1));
+}
