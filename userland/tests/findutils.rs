@@ -717,6 +717,24 @@ fn printf_applet() {
     // The format is reused for extra arguments.
     let o = run_in(&d, &["printf", "<%s>", "a", "b", "c"], b"");
     assert_eq!(stdout(&o), "<a><b><c>");
+    let o = run_in(
+        &d,
+        &[
+            "printf",
+            "%5.2f|%e|%g|%08.3f|%-6g|%+.1f\\n",
+            "3.14159",
+            "1234.5",
+            "0.0001",
+            "-3.5",
+            "2.5",
+            "1",
+        ],
+        b"",
+    );
+    assert_eq!(
+        stdout(&o),
+        " 3.14|1.234500e+03|0.0001|-003.500|2.5   |+1.0\n"
+    );
     let o = run_in(&d, &["printf", "%b", "x\\ty\\0z"], b"");
     assert_eq!(o.stdout, b"x\ty\0z");
     let o = run_in(&d, &["printf", "%d\\n", "12x"], b"");

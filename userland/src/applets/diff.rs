@@ -21,7 +21,7 @@ pub const USAGE: &str = "[-abBiNqrsuw] [-U LINES] [-L LABEL] FILE1 FILE2\n\nComp
 pub fn main(args: Vec<OsString>) -> i32 {
     let p = match getopt(
         &args,
-        "abBdiNqrsuU:wL:tT",
+        "abBdiNqrsuU:wL:",
         &[
             ("text", 'a'),
             ("ignore-space-change", 'b'),

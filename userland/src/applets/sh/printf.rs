@@ -67,6 +67,90 @@ fn num(who: &str, arg: &[u8], failed: &mut bool) -> i64 {
     })
 }
 
+/// A floating-point argument: a decimal number, or `'c` for a character's
+/// code. Reports a bad one and counts it as 0.
+fn float(who: &str, arg: &[u8], failed: &mut bool) -> f64 {
+    if let Some(&q) = arg.first() {
+        if q == b'\'' || q == b'"' {
+            return arg.get(1).map_or(0.0, |&c| f64::from(c));
+        }
+    }
+    if arg.is_empty() {
+        return 0.0;
+    }
+    let text = String::from_utf8_lossy(arg);
+    let t = text.trim_start();
+    // Rust's parser also takes words like "infinity"; C's takes the same.
+    match t.parse::<f64>() {
+        Ok(v) => v,
+        Err(_) => {
+            eprintln!("{who}: {text}: invalid number");
+            *failed = true;
+            0.0
+        }
+    }
+}
+
+/// `v` in C's `%f`, `%e` or `%g` style (upper case for `F`, `E`, `G`)
+/// with `prec` digits; `alt` (`#`) keeps `%g`'s trailing zeros.
+fn format_float(v: f64, conv: u8, prec: usize, alt: bool) -> String {
+    let upper = conv.is_ascii_uppercase();
+    if !v.is_finite() {
+        let s = if v.is_nan() {
+            "nan"
+        } else if v > 0.0 {
+            "inf"
+        } else {
+            "-inf"
+        };
+        return if upper { s.to_uppercase() } else { s.into() };
+    }
+    // Rust writes `1.5e3`; C wants `1.5e+03`.
+    let exp_form = |v: f64, p: usize| -> String {
+        let s = format!("{v:.p$e}");
+        let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
+        let e: i32 = e.parse().unwrap_or(0);
+        let sign = if e < 0 { '-' } else { '+' };
+        format!("{m}e{sign}{:02}", e.unsigned_abs())
+    };
+    let s = match conv.to_ascii_lowercase() {
+        b'f' => format!("{v:.prec$}"),
+        b'e' => exp_form(v, prec),
+        _ => {
+            let p = prec.max(1);
+            // The exponent after rounding to p significant digits.
+            let e_text = format!("{v:.0$e}", p - 1);
+            let x: i32 = e_text
+                .split_once('e')
+                .and_then(|(_, e)| e.parse().ok())
+                .unwrap_or(0);
+            let mut s = if x < -4 || x >= p as i32 {
+                exp_form(v, p - 1)
+            } else {
+                format!("{v:.0$}", (p as i32 - 1 - x).max(0) as usize)
+            };
+            if !alt {
+                let (m, e) = match s.find('e') {
+                    Some(i) => (s[..i].to_string(), s[i..].to_string()),
+                    None => (s.clone(), String::new()),
+                };
+                let m = if m.contains('.') {
+                    m.trim_end_matches('0').trim_end_matches('.').to_string()
+                } else {
+                    m
+                };
+                s = m + &e;
+            }
+            s
+        }
+    };
+    if upper {
+        s.to_uppercase()
+    } else {
+        s
+    }
+}
+
 /// Pads `body` to `width`: on the right with `left`, with zeros after any
 /// sign with `zero`, else with spaces on the left.
 fn pad(body: &[u8], width: usize, left: bool, zero: bool) -> Vec<u8> {
@@ -265,13 +349,28 @@ pub fn run(who: &str, argv: &[Vec<u8>]) -> i32 {
                     }
                     digits
                 }
+                b'f' | b'F' | b'e' | b'E' | b'g' | b'G' => {
+                    let v = float(who, arg(), &mut failed);
+                    let body = format_float(v, conv, precision.unwrap_or(6), alt);
+                    let sign: &[u8] = if body.starts_with('-') {
+                        b""
+                    } else if plus {
+                        b"+"
+                    } else if space {
+                        b" "
+                    } else {
+                        b""
+                    };
+                    [sign, body.as_bytes()].concat()
+                }
                 c => {
                     eprintln!("{who}: %{}: invalid format", c as char);
                     return 1;
                 }
             };
+            let is_float = matches!(conv, b'f' | b'F' | b'e' | b'E' | b'g' | b'G');
             // A precision turns off zero padding of integers, as in C.
-            let zero = zero && !(precision.is_some() && conv != b's' && conv != b'b');
+            let zero = zero && (is_float || !(precision.is_some() && conv != b's' && conv != b'b'));
             out.extend_from_slice(&pad(&body, width, left, zero && !left));
         }
         // The format is reused while it consumes arguments.
@@ -292,6 +391,20 @@ pub fn run(who: &str, argv: &[Vec<u8>]) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn floats() {
+        assert_eq!(format_float(3.14159, b'f', 2, false), "3.14");
+        assert_eq!(format_float(1.0, b'f', 6, false), "1.000000");
+        assert_eq!(format_float(1234.5, b'e', 2, false), "1.23e+03");
+        assert_eq!(format_float(0.00012, b'E', 1, false), "1.2E-04");
+        assert_eq!(format_float(100000.0, b'g', 6, false), "100000");
+        assert_eq!(format_float(1000000.0, b'g', 6, false), "1e+06");
+        assert_eq!(format_float(0.0001, b'g', 6, false), "0.0001");
+        assert_eq!(format_float(0.00001, b'g', 6, false), "1e-05");
+        assert_eq!(format_float(2.5, b'g', 6, true), "2.50000");
+        assert_eq!(format_float(f64::INFINITY, b'f', 6, false), "inf");
+    }
 
     #[test]
     fn escapes() {
