@@ -394,7 +394,7 @@ mod tests {
 
     #[test]
     fn floats() {
-        assert_eq!(format_float(2.71828, b'f', 2, false), "2.72");
+        assert_eq!(format_float(1.23456, b'f', 2, false), "1.23");
         assert_eq!(format_float(1.0, b'f', 6, false), "1.000000");
         assert_eq!(format_float(1234.5, b'e', 2, false), "1.23e+03");
         assert_eq!(format_float(0.00012, b'E', 1, false), "1.2E-04");
