@@ -134,6 +134,15 @@ fn find_name_path_type() {
     assert_eq!(stdout(&o), "t/link\n");
     let o = run_in(&d, &["find", "t", "-type", "f,l", "-name", "[al]*"], b"");
     assert_eq!(stdout(&o), "t/a.txt\nt/link\n");
+    let o = run_in(&d, &["find", "t", "-regex", "t/[a-c].*"], b"");
+    assert_eq!(stdout(&o), "t/a.txt\n");
+    let o = run_in(&d, &["find", "t", "-iregex", ".*/b\\.txt"], b"");
+    assert_eq!(stdout(&o), "t/B.TXT\n");
+    let o = run_in(&d, &["find", "t", "-regex", "sub"], b"");
+    assert_eq!(stdout(&o), "");
+    let o = run_in(&d, &["find", "t", "-regex", "a\\("], b"");
+    assert_eq!(stderr(&o), "find: bad regex 'a\\(': Unmatched ( or \\(\n");
+    assert_eq!(o.status.code(), Some(1));
     // The name of a starting point is its last component.
     let o = run_in(&d, &["find", "t/sub/", "-name", "sub"], b"");
     assert_eq!(stdout(&o), "t/sub/\n");
