@@ -401,6 +401,13 @@ fn xargs_defaults_and_quoting() {
     assert_eq!(o.status.code(), Some(1));
     let o = run_in(&d, &["xargs"], b"a \"b");
     assert_eq!(stderr(&o), "xargs: unmatched double quote\n");
+    // Commands get /dev/null as stdin, not the rest of the items.
+    let o = run_in(
+        &d,
+        &["xargs", "-n", "1", "sh", "-c", "cat; echo $0"],
+        b"a b",
+    );
+    assert_eq!(stdout(&o), "a\nb\n");
     // No trailing newline, binary bytes.
     let o = run_in(&d, &["xargs", "printf", "%s|"], b"x\xffy z");
     assert_eq!(o.stdout, b"x\xffy|z|");

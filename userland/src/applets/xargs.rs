@@ -16,7 +16,7 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::process::{Child, Command};
 
-pub const USAGE: &str = "[OPTIONS] [PROG ARGS]\n\nRun PROG on every item given by stdin\n\n\t-0\tNUL terminated input\n\t-d CHAR\tItems are terminated by CHAR (escapes like \\n allowed)\n\t-a FILE\tRead from FILE instead of stdin\n\t-r\tDon't run command if input is empty\n\t-t\tPrint the command on stderr before execution\n\t-E STR,-e[STR]\tSTR stops input processing\n\t-I STR\tReplace STR within PROG ARGS with input line\n\t-n N\tPass no more than N args to PROG\n\t-s N\tPass command line of no more than N bytes\n\t-P N\tRun up to N PROGs in parallel\n\t-x\tExit if size is exceeded";
+pub const USAGE: &str = "[OPTIONS] [PROG ARGS]\n\nRun PROG on every item given by stdin\n\n\t-0\tNUL terminated input\n\t-d CHAR\tItems are terminated by CHAR (escapes like \\n allowed)\n\t-a FILE\tRead from FILE instead of stdin\n\t-r\tDon't run command if input is empty\n\t-t\tPrint the command on stderr before execution\n\t-p\tAsk user whether to run each command\n\t-E STR,-e[STR]\tSTR stops input processing\n\t-I STR\tReplace STR within PROG ARGS with input line\n\t-n N\tPass no more than N args to PROG\n\t-s N\tPass command line of no more than N bytes\n\t-P N\tRun up to N PROGs in parallel\n\t-x\tExit if size is exceeded";
 
 /// Default limit on the bytes of one command line (arguments and their
 /// terminating NULs), safely below Linux's ARG_MAX share for arguments.
@@ -25,7 +25,7 @@ const DEFAULT_SIZE: usize = 128 * 1024;
 /// Entry point.
 pub fn main(args: Vec<OsString>) -> i32 {
     let args = expand_e(args);
-    let p = match getopt(&args, "0a:d:rtE:e:I:i:n:s:P:x", &[], false) {
+    let p = match getopt(&args, "0a:d:prtE:e:I:i:n:s:P:x", &[], false) {
         Ok(p) => p,
         Err(Exit(code)) => return code,
     };
@@ -101,7 +101,9 @@ pub fn main(args: Vec<OsString>) -> i32 {
         },
         max_size: max_size.unwrap_or(DEFAULT_SIZE),
         exact: p.has('x') || p.has('I') || p.has('i'),
-        trace: p.has('t'),
+        trace: p.has('t') || p.has('p'),
+        prompt: p.has('p'),
+        stdin_is_input: p.value('a').is_none(),
         no_empty: p.has('r'),
         procs: match procs {
             Some(0) => usize::MAX,
@@ -302,6 +304,11 @@ struct Xargs {
     /// xargs.
     exact: bool,
     trace: bool,
+    /// -p: ask on the terminal before each command.
+    prompt: bool,
+    /// Items come from standard input, so commands get /dev/null there
+    /// instead (they would otherwise eat items).
+    stdin_is_input: bool,
     no_empty: bool,
     procs: usize,
     /// Children still running, with the program name for messages.
@@ -401,13 +408,19 @@ impl Xargs {
         if self.trace {
             let line: Vec<u8> = argv.join(&b' ');
             let mut err = io::stderr().lock();
-            let _ = err.write_all(&line).and_then(|()| err.write_all(b"\n"));
+            let end: &[u8] = if self.prompt { b" ?..." } else { b"\n" };
+            let _ = err.write_all(&line).and_then(|()| err.write_all(end));
+        }
+        if self.prompt && !confirm() {
+            return;
         }
         let prog = argv[0].clone();
-        match Command::new(OsStr::from_bytes(&prog))
-            .args(argv[1..].iter().map(|a| OsStr::from_bytes(a)))
-            .spawn()
-        {
+        let mut cmd = Command::new(OsStr::from_bytes(&prog));
+        cmd.args(argv[1..].iter().map(|a| OsStr::from_bytes(a)));
+        if self.stdin_is_input {
+            cmd.stdin(std::process::Stdio::null());
+        }
+        match cmd.spawn() {
             Ok(child) => {
                 self.running.push((child, prog));
                 if self.procs == 1 {
@@ -482,6 +495,17 @@ impl Xargs {
             self.wait_one();
         }
     }
+}
+
+/// Reads the answer to -p's question from the terminal: yes if it starts
+/// with `y` or `Y`.
+fn confirm() -> bool {
+    let Ok(tty) = std::fs::File::open("/dev/tty") else {
+        return false;
+    };
+    let mut line = String::new();
+    let _ = BufReader::new(tty).read_line(&mut line);
+    line.starts_with(['y', 'Y'])
 }
 
 /// How many times `pat` occurs in `s` (non-overlapping).
