@@ -627,6 +627,16 @@ fn diff_options() {
     assert_eq!(o.status.code(), Some(0));
     let o = run_in(&d, &["diff", "-w", "-i", "a", "b"], b"");
     assert_eq!(stdout(&o), "3d2\n< \n");
+    // Blank-only changes inside a hunk are still shown, in place.
+    put(&d, "B1", b"\na\nb\nc\n");
+    put(&d, "B2", b"a\nB\nc\n\n");
+    let o = run_in(&d, &["diff", "-B", "B1", "B2"], b"");
+    assert_eq!(stdout(&o), "3c2\n< b\n---\n> B\n");
+    let o = run_in(&d, &["diff", "-uB", "B1", "B2"], b"");
+    assert_eq!(
+        stdout(&o),
+        "--- B1\n+++ B2\n@@ -1,4 +1,4 @@\n-\n a\n-b\n+B\n c\n+\n"
+    );
     let o = run_in(&d, &["diff", "-s", "a", "a"], b"");
     assert_eq!(stdout(&o), "Files a and a are identical\n");
     put(&d, "bin", b"x\0y\n");

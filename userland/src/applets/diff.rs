@@ -311,7 +311,7 @@ impl Diff {
         let la: Vec<&[u8]> = da.split_inclusive(|&c| c == b'\n').collect();
         let lb: Vec<&[u8]> = db.split_inclusive(|&c| c == b'\n').collect();
         let hunks = self.changes(&la, &lb);
-        if hunks.is_empty() {
+        if hunks.iter().all(|c| c.ignore) {
             if self.o.same {
                 self.say(&format!("Files {name_a} and {name_b} are identical"));
             }
@@ -355,11 +355,13 @@ impl Diff {
         let ib: Vec<u32> = b.iter().map(|l| id(l)).collect();
         let mut changes = myers(&ia, &ib);
         if self.o.blank_lines {
+            // Marked rather than removed: the hunks around them must still
+            // line up.
             let blank = |l: &[u8]| l.iter().all(|c| c.is_ascii_whitespace());
-            changes.retain(|c| {
-                !(a[c.a..c.a + c.a_len].iter().all(|l| blank(l))
-                    && b[c.b..c.b + c.b_len].iter().all(|l| blank(l)))
-            });
+            for c in &mut changes {
+                c.ignore = a[c.a..c.a + c.a_len].iter().all(|l| blank(l))
+                    && b[c.b..c.b + c.b_len].iter().all(|l| blank(l));
+            }
         }
         changes
     }
@@ -407,6 +409,8 @@ pub struct Change {
     pub a_len: usize,
     pub b: usize,
     pub b_len: usize,
+    /// Only blank lines change and -B said to ignore that.
+    pub ignore: bool,
 }
 
 /// Myers' diff of two sequences of line ids: the changes in order.
@@ -442,6 +446,7 @@ pub fn myers(a: &[u32], b: &[u32]) -> Vec<Change> {
             a_len: i - si,
             b: sj,
             b_len: j - sj,
+            ignore: false,
         });
     }
     out
@@ -592,7 +597,7 @@ fn put_line(out: &mut Vec<u8>, prefix: &[u8], line: &[u8]) {
 
 /// The normal (POSIX default) format: `2c2`, `< old`, `---`, `> new`.
 fn normal(a: &[&[u8]], b: &[&[u8]], changes: &[Change], out: &mut Vec<u8>) {
-    for c in changes {
+    for c in changes.iter().filter(|c| !c.ignore) {
         let op = match (c.a_len, c.b_len) {
             (_, 0) => 'd',
             (0, _) => 'a',
@@ -638,6 +643,10 @@ fn unified(a: &[&[u8]], b: &[&[u8]], changes: &[Change], ctx: usize, out: &mut V
             && changes[j + 1].a - (changes[j].a + changes[j].a_len) <= 2 * ctx
         {
             j += 1;
+        }
+        if changes[i..=j].iter().all(|c| c.ignore) {
+            i = j + 1;
+            continue;
         }
         let first = changes[i];
         let last = changes[j];
