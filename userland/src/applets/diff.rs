@@ -8,6 +8,7 @@
 
 use crate::common::{error_msg, getopt, lossy, perror, Exit};
 use crate::text;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fs;
@@ -344,15 +345,18 @@ impl Diff {
     }
 
     /// The line-level changes between `a` and `b` under the options.
-    fn changes(&self, a: &[&[u8]], b: &[&[u8]]) -> Vec<Change> {
-        let mut ids: HashMap<Vec<u8>, u32> = HashMap::new();
-        let mut id = |l: &[u8]| -> u32 {
-            let key = self.normalize(l);
-            let next = ids.len() as u32;
-            *ids.entry(key).or_insert(next)
+    fn changes<'a>(&self, a: &[&'a [u8]], b: &[&'a [u8]]) -> Vec<Change> {
+        let mut ids: HashMap<Cow<'a, [u8]>, u32> = HashMap::new();
+        let mut number = |lines: &[&'a [u8]]| -> Vec<u32> {
+            let mut out = Vec::with_capacity(lines.len());
+            for &l in lines {
+                let next = ids.len() as u32;
+                out.push(*ids.entry(self.normalize(l)).or_insert(next));
+            }
+            out
         };
-        let ia: Vec<u32> = a.iter().map(|l| id(l)).collect();
-        let ib: Vec<u32> = b.iter().map(|l| id(l)).collect();
+        let ia = number(a);
+        let ib = number(b);
         let mut changes = myers(&ia, &ib);
         if self.o.blank_lines {
             // Marked rather than removed: the hunks around them must still
@@ -367,7 +371,11 @@ impl Diff {
     }
 
     /// The form of a line that comparison looks at.
-    fn normalize(&self, line: &[u8]) -> Vec<u8> {
+    fn normalize<'a>(&self, line: &'a [u8]) -> Cow<'a, [u8]> {
+        if !(self.o.all_space || self.o.space_change || self.o.icase) {
+            // The common case: lines are compared as they are, unallocated.
+            return Cow::Borrowed(line);
+        }
         let mut l: Vec<u8> = if self.o.all_space {
             line.iter()
                 .copied()
@@ -397,7 +405,7 @@ impl Diff {
         if self.o.icase {
             l.make_ascii_lowercase();
         }
-        l
+        Cow::Owned(l)
     }
 }
 
