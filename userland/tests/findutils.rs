@@ -686,21 +686,8 @@ fn diff_recursive() {
     assert_eq!(o.status.code(), Some(0));
 }
 
-#[test]
-fn diff_large_input_is_correct() {
-    let d = scratch("diff-large");
-    let a: String = (0..3000)
-        .map(|i| format!("{}\n", (i * 7919) % 1000))
-        .collect();
-    let b: String = (0..3000)
-        .map(|i| format!("{}\n", (i * 7907) % 1000))
-        .collect();
-    put(&d, "a", a.as_bytes());
-    put(&d, "b", b.as_bytes());
-    let o = run_in(&d, &["diff", "-U0", "a", "b"], b"");
-    assert_eq!(o.status.code(), Some(1));
-    // Apply the hunks to a: the result must be b.
-    let text = stdout(&o);
+/// Applies the `-U0` diff `text` to `a`.
+fn apply_u0(a: &str, text: &str) -> String {
     let old: Vec<&str> = a.lines().collect();
     let mut new: Vec<String> = Vec::new();
     let mut pos = 0;
@@ -718,7 +705,35 @@ fn diff_large_input_is_correct() {
         }
     }
     new.extend(old[pos..].iter().map(|s| s.to_string()));
-    assert_eq!(new.join("\n") + "\n", b);
+    new.join("\n") + "\n"
+}
+
+#[test]
+fn diff_large_input_is_correct() {
+    let d = scratch("diff-large");
+    let a: String = (0..3000)
+        .map(|i| format!("{}\n", (i * 7919) % 1000))
+        .collect();
+    let b: String = (0..3000)
+        .map(|i| format!("{}\n", (i * 7907) % 1000))
+        .collect();
+    put(&d, "a", a.as_bytes());
+    put(&d, "b", b.as_bytes());
+    let o = run_in(&d, &["diff", "-U0", "a", "b"], b"");
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(apply_u0(&a, &stdout(&o)), b);
+    // Inputs with almost nothing in common take the bounded-cost path.
+    let mut s = 1u64;
+    let mut rnd = || {
+        s = s.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        s >> 40
+    };
+    let a: String = (0..12000).map(|_| format!("{}\n", rnd() % 5000)).collect();
+    let b: String = (0..12000).map(|_| format!("{}\n", rnd() % 5000)).collect();
+    put(&d, "a", a.as_bytes());
+    put(&d, "b", b.as_bytes());
+    let o = run_in(&d, &["diff", "-U0", "a", "b"], b"");
+    assert_eq!(apply_u0(&a, &stdout(&o)), b);
 }
 
 // ---------------------------------------------------------------- printf, test, [

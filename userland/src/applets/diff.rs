@@ -520,6 +520,15 @@ fn middle_snake(a: &[u32], b: &[u32], v: &mut Vec<isize>) -> Option<(usize, usiz
     let delta = n - m;
     let front = delta % 2 != 0;
     let (mut k1start, mut k1end, mut k2start, mut k2end) = (0isize, 0isize, 0isize, 0isize);
+    // GNU diff's bound on the edit distance searched for exactly: about
+    // the square root of the input size, but at least 4096.
+    let mut too_expensive: isize = 1;
+    let mut diags = n + m + 3;
+    while diags != 0 {
+        too_expensive <<= 1;
+        diags >>= 2;
+    }
+    let too_expensive = too_expensive.max(4096);
     for d in 0..max_d {
         let mut k1 = -d + k1start;
         while k1 <= d - k1end {
@@ -579,6 +588,33 @@ fn middle_snake(a: &[u32], b: &[u32], v: &mut Vec<isize>) -> Option<(usize, usiz
                 }
             }
             k2 += 2;
+        }
+        if d >= too_expensive {
+            // Give up on a minimal diff, as GNU diff does: split at the
+            // point furthest from its end among those reached so far. Any
+            // split still gives a correct diff, and the cost stays bounded.
+            let mut best: Option<(isize, usize, usize)> = None;
+            let mut k = -d + k1start;
+            while k <= d - k1end {
+                let x = v1[(off + k) as usize];
+                let y = x - k;
+                if (0..=n).contains(&x) && (0..=m).contains(&y) && best.is_none_or(|b| x + y > b.0)
+                {
+                    best = Some((x + y, x as usize, y as usize));
+                }
+                k += 2;
+            }
+            let mut k = -d + k2start;
+            while k <= d - k2end {
+                let x = v2[(off + k) as usize];
+                let y = x - k;
+                if (0..=n).contains(&x) && (0..=m).contains(&y) && best.is_none_or(|b| x + y > b.0)
+                {
+                    best = Some((x + y, (n - x) as usize, (m - y) as usize));
+                }
+                k += 2;
+            }
+            return best.map(|(_, x, y)| (x, y));
         }
     }
     None
