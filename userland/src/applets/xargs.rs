@@ -111,6 +111,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
             None => 1,
         },
         running: Vec::new(),
+        resolved: None,
         status: 0,
         stop: false,
     };
@@ -313,6 +314,8 @@ struct Xargs {
     procs: usize,
     /// Children still running, with the program name for messages.
     running: Vec<(Child, Vec<u8>)>,
+    /// The program's path found in PATH, once looked up.
+    resolved: Option<(Vec<u8>, Option<OsString>)>,
     status: i32,
     /// A child exited with 255 or PROG could not be run: no more commands.
     stop: bool,
@@ -415,7 +418,7 @@ impl Xargs {
             return;
         }
         let prog = argv[0].clone();
-        let mut cmd = Command::new(OsStr::from_bytes(&prog));
+        let mut cmd = command(&prog, &mut self.resolved);
         cmd.args(argv[1..].iter().map(|a| OsStr::from_bytes(a)));
         if self.stdin_is_input {
             cmd.stdin(std::process::Stdio::null());
@@ -495,6 +498,48 @@ impl Xargs {
             self.wait_one();
         }
     }
+}
+
+/// A `Command` for `prog`, looked up in PATH once and remembered in
+/// `cache`: letting execvp(3) search for it would copy a long argument
+/// list into the kernel once for every PATH directory that lacks it.
+/// argv[0] stays `prog` as given.
+pub fn command(prog: &[u8], cache: &mut Option<(Vec<u8>, Option<OsString>)>) -> Command {
+    let name = OsStr::from_bytes(prog);
+    if cache.as_ref().is_none_or(|(p, _)| p != prog) {
+        *cache = Some((prog.to_vec(), search_path(prog)));
+    }
+    match cache.as_ref().and_then(|(_, path)| path.as_ref()) {
+        Some(path) => {
+            use std::os::unix::process::CommandExt;
+            let mut c = Command::new(path);
+            c.arg0(name);
+            c
+        }
+        None => Command::new(name),
+    }
+}
+
+/// The first executable `PATH/prog`, for a `prog` without a slash.
+fn search_path(prog: &[u8]) -> Option<OsString> {
+    use std::os::unix::fs::PermissionsExt;
+    if prog.is_empty() || prog.contains(&b'/') {
+        return None;
+    }
+    let path = std::env::var_os("PATH")?;
+    for dir in path.as_bytes().split(|&c| c == b':') {
+        let dir: &[u8] = if dir.is_empty() { b"." } else { dir };
+        let mut cand = dir.to_vec();
+        cand.push(b'/');
+        cand.extend_from_slice(prog);
+        let cand = OsString::from(OsStr::from_bytes(&cand));
+        if std::fs::metadata(&cand)
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        {
+            return Some(cand);
+        }
+    }
+    None
 }
 
 /// Reads the answer to -p's question from the terminal: yes if it starts
