@@ -413,9 +413,13 @@ impl Diff {
 /// B at `b` (0-based).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Change {
+    /// First changed line of A.
     pub a: usize,
+    /// Lines of A removed.
     pub a_len: usize,
+    /// First changed line of B.
     pub b: usize,
+    /// Lines of B inserted.
     pub b_len: usize,
     /// Only blank lines change and -B said to ignore that.
     pub ignore: bool,
