@@ -1116,6 +1116,29 @@ fn timeout_applet() {
         b"",
     );
     assert_eq!(o.status.code(), Some(137));
+    // The whole process group is signalled: a pipeline's members too.
+    let start = std::time::Instant::now();
+    let o = run_in(
+        &d,
+        &["timeout", "0.3", "sh", "-c", "sleep 10 | sleep 10; echo no"],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(124));
+    assert_eq!(stdout(&o), "");
+    assert!(start.elapsed() < std::time::Duration::from_secs(5));
+    // A TERM sent to timeout goes on to the command.
+    let child = Command::new(env!("CARGO_BIN_EXE_ibox"))
+        .args(["timeout", "20", "sleep", "10"])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(143));
     let o = run_in(&d, &["timeout", "1", "no-such-cmd-xyz"], b"");
     assert_eq!(o.status.code(), Some(127));
     let o = run_in(&d, &["timeout", "x", "true"], b"");

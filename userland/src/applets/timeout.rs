@@ -8,11 +8,27 @@ use crate::common::{error_msg, getopt, lossy, perror, Exit};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use std::ffi::OsString;
-use std::os::unix::process::ExitStatusExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::Command;
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::{Duration, Instant};
 
 pub const USAGE: &str = "[-s SIG] [-k KILL_SECS] SECS PROG ARGS\n\nRun PROG. Send SIG to it if it is not gone in SECS seconds.\nDefault SIG: TERM. If it still exists in KILL_SECS seconds, send KILL.\nSECS may have a suffix s, m, h or d and a fraction.";
+
+/// Signals that timeout passes on to the command.
+const FORWARDED: [Signal; 4] = [
+    Signal::SIGTERM,
+    Signal::SIGINT,
+    Signal::SIGHUP,
+    Signal::SIGQUIT,
+];
+
+/// The last forwarded signal received, 0 if none is pending.
+static RECEIVED: AtomicI32 = AtomicI32::new(0);
+
+extern "C" fn note_signal(sig: i32) {
+    RECEIVED.store(sig, Ordering::Relaxed);
+}
 
 /// A duration like `1.5`, `2m`, `1d`; `None` if invalid.
 pub fn parse_duration(text: &str) -> Option<Duration> {
@@ -88,7 +104,13 @@ pub fn main(args: Vec<OsString>) -> i32 {
         return 125;
     };
     let prog = &p.operands[1];
-    let mut child = match Command::new(prog).args(&p.operands[2..]).spawn() {
+    // The command gets a process group of its own, so that the signal
+    // reaches whatever it started too (`sh -c 'a | b'`), as in coreutils.
+    let mut child = match Command::new(prog)
+        .args(&p.operands[2..])
+        .process_group(0)
+        .spawn()
+    {
         Ok(c) => c,
         Err(e) => {
             perror("timeout", format!("can't execute '{}'", lossy(prog)), &e);
@@ -99,7 +121,17 @@ pub fn main(args: Vec<OsString>) -> i32 {
             };
         }
     };
-    let pid = Pid::from_raw(child.id() as i32);
+    // Negative: the child's whole process group, whose id is its pid.
+    let pid = Pid::from_raw(-(child.id() as i32));
+    for forwarded in FORWARDED {
+        // SAFETY: the handler only stores into an atomic.
+        let _ = unsafe {
+            nix::sys::signal::signal(
+                forwarded,
+                nix::sys::signal::SigHandler::Handler(note_signal),
+            )
+        };
+    }
     let start = Instant::now();
     // A zero duration means no time limit.
     let mut deadline = (!limit.is_zero()).then(|| start + limit);
@@ -123,6 +155,13 @@ pub fn main(args: Vec<OsString>) -> i32 {
             Err(e) => {
                 perror("timeout", "wait", &e);
                 return 125;
+            }
+        }
+        let got = RECEIVED.swap(0, Ordering::Relaxed);
+        if got != 0 {
+            // Signals sent to timeout itself go on to the command.
+            if let Ok(sig) = Signal::try_from(got) {
+                let _ = kill(pid, sig);
             }
         }
         let now = Instant::now();
