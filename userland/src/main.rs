@@ -6,6 +6,7 @@ mod applets;
 mod archive;
 mod common;
 mod control;
+mod digest;
 mod fsutil;
 mod procfs;
 mod regex;

@@ -10,19 +10,25 @@ pub mod cat;
 pub mod chgrp;
 pub mod chmod;
 pub mod chown;
+pub mod chroot;
 pub mod cksum;
+pub mod cmp;
 pub mod comm;
 pub mod cp;
 pub mod cpio;
 pub mod cut;
+pub mod date;
 pub mod dd;
 pub mod df;
+pub mod diff;
 pub mod dirname;
 pub mod dmesg;
 pub mod du;
 pub mod echo;
+pub mod env;
 pub mod expr;
 pub mod r#false;
+pub mod find;
 pub mod fold;
 pub mod free;
 pub mod grep;
@@ -31,6 +37,7 @@ pub mod gzip;
 pub mod head;
 pub mod hexdump;
 pub mod hostname;
+pub mod id;
 pub mod insmod;
 pub mod install;
 pub mod kill;
@@ -41,6 +48,7 @@ pub mod logread;
 pub mod losetup;
 pub mod ls;
 pub mod lsmod;
+pub mod md5sum;
 pub mod mdev;
 pub mod mkdir;
 pub mod mkfifo;
@@ -49,12 +57,15 @@ pub mod mktemp;
 pub mod modprobe;
 pub mod mount;
 pub mod mv;
+pub mod nice;
 pub mod nl;
+pub mod nohup;
 pub mod od;
 pub mod paste;
 pub mod pgrep;
 pub mod pidof;
 pub mod poweroff;
+pub mod printf;
 pub mod ps;
 pub mod pwd;
 pub mod readlink;
@@ -68,6 +79,7 @@ pub mod seq;
 pub mod sh;
 pub mod sleep;
 pub mod sort;
+pub mod split;
 pub mod stat;
 pub mod strings;
 pub mod svc;
@@ -78,6 +90,8 @@ pub mod tac;
 pub mod tail;
 pub mod tar;
 pub mod tee;
+pub mod test;
+pub mod timeout;
 pub mod touch;
 pub mod tr;
 pub mod r#true;
@@ -88,6 +102,9 @@ pub mod uniq;
 pub mod uptime;
 pub mod watch;
 pub mod wc;
+pub mod which;
+pub mod whoami;
+pub mod xargs;
 pub mod yes;
 pub mod zcat;
 
@@ -104,6 +121,11 @@ pub struct Applet {
 
 /// All applets, sorted by name.
 pub static APPLETS: &[Applet] = &[
+    Applet {
+        name: "[",
+        main: test::main,
+        usage: test::USAGE,
+    },
     Applet {
         name: "base64",
         main: base64::main,
@@ -140,9 +162,19 @@ pub static APPLETS: &[Applet] = &[
         usage: chown::USAGE,
     },
     Applet {
+        name: "chroot",
+        main: chroot::main,
+        usage: chroot::USAGE,
+    },
+    Applet {
         name: "cksum",
         main: cksum::main,
         usage: cksum::USAGE,
+    },
+    Applet {
+        name: "cmp",
+        main: cmp::main,
+        usage: cmp::USAGE,
     },
     Applet {
         name: "comm",
@@ -165,6 +197,11 @@ pub static APPLETS: &[Applet] = &[
         usage: cut::USAGE,
     },
     Applet {
+        name: "date",
+        main: date::main,
+        usage: date::USAGE,
+    },
+    Applet {
         name: "dd",
         main: dd::main,
         usage: dd::USAGE,
@@ -173,6 +210,11 @@ pub static APPLETS: &[Applet] = &[
         name: "df",
         main: df::main,
         usage: df::USAGE,
+    },
+    Applet {
+        name: "diff",
+        main: diff::main,
+        usage: diff::USAGE,
     },
     Applet {
         name: "dirname",
@@ -200,6 +242,11 @@ pub static APPLETS: &[Applet] = &[
         usage: grep::USAGE,
     },
     Applet {
+        name: "env",
+        main: env::main,
+        usage: env::USAGE,
+    },
+    Applet {
         name: "expr",
         main: expr::main,
         usage: expr::USAGE,
@@ -213,6 +260,11 @@ pub static APPLETS: &[Applet] = &[
         name: "fgrep",
         main: grep::main,
         usage: grep::USAGE,
+    },
+    Applet {
+        name: "find",
+        main: find::main,
+        usage: find::USAGE,
     },
     Applet {
         name: "fold",
@@ -258,6 +310,11 @@ pub static APPLETS: &[Applet] = &[
         name: "hostname",
         main: hostname::main,
         usage: hostname::USAGE,
+    },
+    Applet {
+        name: "id",
+        main: id::main,
+        usage: id::USAGE,
     },
     Applet {
         name: "insmod",
@@ -310,6 +367,11 @@ pub static APPLETS: &[Applet] = &[
         usage: lsmod::USAGE,
     },
     Applet {
+        name: "md5sum",
+        main: md5sum::main,
+        usage: md5sum::USAGE,
+    },
+    Applet {
         name: "mdev",
         main: mdev::main,
         usage: mdev::USAGE,
@@ -350,9 +412,19 @@ pub static APPLETS: &[Applet] = &[
         usage: mv::USAGE,
     },
     Applet {
+        name: "nice",
+        main: nice::main,
+        usage: nice::USAGE,
+    },
+    Applet {
         name: "nl",
         main: nl::main,
         usage: nl::USAGE,
+    },
+    Applet {
+        name: "nohup",
+        main: nohup::main,
+        usage: nohup::USAGE,
     },
     Applet {
         name: "od",
@@ -383,6 +455,11 @@ pub static APPLETS: &[Applet] = &[
         name: "poweroff",
         main: poweroff::main,
         usage: poweroff::USAGE,
+    },
+    Applet {
+        name: "printf",
+        main: printf::main,
+        usage: printf::USAGE,
     },
     Applet {
         name: "ps",
@@ -445,6 +522,21 @@ pub static APPLETS: &[Applet] = &[
         usage: sh::USAGE,
     },
     Applet {
+        name: "sha1sum",
+        main: md5sum::main,
+        usage: md5sum::USAGE,
+    },
+    Applet {
+        name: "sha256sum",
+        main: md5sum::main,
+        usage: md5sum::USAGE,
+    },
+    Applet {
+        name: "sha512sum",
+        main: md5sum::main,
+        usage: md5sum::USAGE,
+    },
+    Applet {
         name: "sleep",
         main: sleep::main,
         usage: sleep::USAGE,
@@ -453,6 +545,11 @@ pub static APPLETS: &[Applet] = &[
         name: "sort",
         main: sort::main,
         usage: sort::USAGE,
+    },
+    Applet {
+        name: "split",
+        main: split::main,
+        usage: split::USAGE,
     },
     Applet {
         name: "stat",
@@ -505,6 +602,16 @@ pub static APPLETS: &[Applet] = &[
         usage: tee::USAGE,
     },
     Applet {
+        name: "test",
+        main: test::main,
+        usage: test::USAGE,
+    },
+    Applet {
+        name: "timeout",
+        main: timeout::main,
+        usage: timeout::USAGE,
+    },
+    Applet {
         name: "touch",
         main: touch::main,
         usage: touch::USAGE,
@@ -553,6 +660,21 @@ pub static APPLETS: &[Applet] = &[
         name: "wc",
         main: wc::main,
         usage: wc::USAGE,
+    },
+    Applet {
+        name: "which",
+        main: which::main,
+        usage: which::USAGE,
+    },
+    Applet {
+        name: "whoami",
+        main: whoami::main,
+        usage: whoami::USAGE,
+    },
+    Applet {
+        name: "xargs",
+        main: xargs::main,
+        usage: xargs::USAGE,
     },
     Applet {
         name: "yes",

@@ -17,8 +17,8 @@ mod expand;
 mod lexer;
 mod parser;
 pub mod pattern;
-mod printf;
-mod testcmd;
+pub(crate) mod printf;
+pub(crate) mod testcmd;
 mod vars;
 
 use std::ffi::OsString;

@@ -51,7 +51,7 @@ fn escape(s: &[u8], in_b: bool) -> (Vec<u8>, usize, bool) {
 
 /// A numeric argument: an integer, or `'c`/`"c` for a character's code.
 /// Reports a bad one and counts it as 0.
-fn num(arg: &[u8], failed: &mut bool) -> i64 {
+fn num(who: &str, arg: &[u8], failed: &mut bool) -> i64 {
     if let Some(&q) = arg.first() {
         if q == b'\'' || q == b'"' {
             return arg.get(1).map_or(0, |&c| i64::from(c));
@@ -61,13 +61,94 @@ fn num(arg: &[u8], failed: &mut bool) -> i64 {
         return 0;
     }
     arith::number(arg).unwrap_or_else(|| {
-        eprintln!(
-            "sh: printf: {}: invalid number",
-            String::from_utf8_lossy(arg)
-        );
+        eprintln!("{who}: {}: invalid number", String::from_utf8_lossy(arg));
         *failed = true;
         0
     })
+}
+
+/// A floating-point argument: a decimal number, or `'c` for a character's
+/// code. Reports a bad one and counts it as 0.
+fn float(who: &str, arg: &[u8], failed: &mut bool) -> f64 {
+    if let Some(&q) = arg.first() {
+        if q == b'\'' || q == b'"' {
+            return arg.get(1).map_or(0.0, |&c| f64::from(c));
+        }
+    }
+    if arg.is_empty() {
+        return 0.0;
+    }
+    let text = String::from_utf8_lossy(arg);
+    let t = text.trim_start();
+    // Rust's parser also takes words like "infinity"; C's takes the same.
+    match t.parse::<f64>() {
+        Ok(v) => v,
+        Err(_) => {
+            eprintln!("{who}: {text}: invalid number");
+            *failed = true;
+            0.0
+        }
+    }
+}
+
+/// `v` in C's `%f`, `%e` or `%g` style (upper case for `F`, `E`, `G`)
+/// with `prec` digits; `alt` (`#`) keeps `%g`'s trailing zeros.
+fn format_float(v: f64, conv: u8, prec: usize, alt: bool) -> String {
+    let upper = conv.is_ascii_uppercase();
+    if !v.is_finite() {
+        let s = if v.is_nan() {
+            "nan"
+        } else if v > 0.0 {
+            "inf"
+        } else {
+            "-inf"
+        };
+        return if upper { s.to_uppercase() } else { s.into() };
+    }
+    // Rust writes `1.5e3`; C wants `1.5e+03`.
+    let exp_form = |v: f64, p: usize| -> String {
+        let s = format!("{v:.p$e}");
+        let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
+        let e: i32 = e.parse().unwrap_or(0);
+        let sign = if e < 0 { '-' } else { '+' };
+        format!("{m}e{sign}{:02}", e.unsigned_abs())
+    };
+    let s = match conv.to_ascii_lowercase() {
+        b'f' => format!("{v:.prec$}"),
+        b'e' => exp_form(v, prec),
+        _ => {
+            let p = prec.max(1);
+            // The exponent after rounding to p significant digits.
+            let e_text = format!("{v:.0$e}", p - 1);
+            let x: i32 = e_text
+                .split_once('e')
+                .and_then(|(_, e)| e.parse().ok())
+                .unwrap_or(0);
+            let mut s = if x < -4 || x >= p as i32 {
+                exp_form(v, p - 1)
+            } else {
+                format!("{v:.0$}", (p as i32 - 1 - x).max(0) as usize)
+            };
+            if !alt {
+                let (m, e) = match s.find('e') {
+                    Some(i) => (s[..i].to_string(), s[i..].to_string()),
+                    None => (s.clone(), String::new()),
+                };
+                let m = if m.contains('.') {
+                    m.trim_end_matches('0').trim_end_matches('.').to_string()
+                } else {
+                    m
+                };
+                s = m + &e;
+            }
+            s
+        }
+    };
+    if upper {
+        s.to_uppercase()
+    } else {
+        s
+    }
 }
 
 /// Pads `body` to `width`: on the right with `left`, with zeros after any
@@ -93,11 +174,18 @@ fn pad(body: &[u8], width: usize, left: bool, zero: bool) -> Vec<u8> {
     out
 }
 
-/// `printf FORMAT [ARG...]`.
+/// The `printf FORMAT [ARG...]` builtin.
 pub fn printf(_: &mut Shell, argv: &[Vec<u8>]) -> Status {
+    Ok(run("sh: printf", argv))
+}
+
+/// `printf FORMAT [ARG...]` (`argv[0]` is `printf`), shared by the shell
+/// builtin and the standalone applet; `who` prefixes messages
+/// (`sh: printf` or `printf`). Returns the exit status.
+pub fn run(who: &str, argv: &[Vec<u8>]) -> i32 {
     let Some(fmt) = argv.get(1) else {
-        eprintln!("sh: printf: usage: printf FORMAT [ARG]...");
-        return Ok(2);
+        eprintln!("{who}: usage: printf FORMAT [ARG]...");
+        return 2;
     };
     let args = &argv[2..];
     let mut next = 0;
@@ -148,7 +236,7 @@ pub fn printf(_: &mut Shell, argv: &[Vec<u8>]) -> Status {
             let mut width = 0usize;
             if fmt.get(i) == Some(&b'*') {
                 i += 1;
-                let w = num(arg(), &mut failed);
+                let w = num(who, arg(), &mut failed);
                 if w < 0 {
                     left = true;
                 }
@@ -170,7 +258,7 @@ pub fn printf(_: &mut Shell, argv: &[Vec<u8>]) -> Status {
                 i += 1;
                 if fmt.get(i) == Some(&b'*') {
                     i += 1;
-                    precision = Some(num(arg(), &mut failed).clamp(0, 1 << 20) as usize);
+                    precision = Some(num(who, arg(), &mut failed).clamp(0, 1 << 20) as usize);
                 } else {
                     let start = i;
                     while fmt.get(i).is_some_and(u8::is_ascii_digit) {
@@ -186,8 +274,8 @@ pub fn printf(_: &mut Shell, argv: &[Vec<u8>]) -> Status {
                 }
             }
             let Some(&conv) = fmt.get(i) else {
-                eprintln!("sh: printf: %: missing format character");
-                return Ok(1);
+                eprintln!("{who}: %: missing format character");
+                return 1;
             };
             i += 1;
             let body = match conv {
@@ -218,7 +306,7 @@ pub fn printf(_: &mut Shell, argv: &[Vec<u8>]) -> Status {
                 }
                 b'c' => arg().first().map(|&c| vec![c]).unwrap_or_default(),
                 b'd' | b'i' => {
-                    let v = num(arg(), &mut failed);
+                    let v = num(who, arg(), &mut failed);
                     let mut digits = v.unsigned_abs().to_string().into_bytes();
                     if let Some(p) = precision {
                         while digits.len() < p {
@@ -237,7 +325,7 @@ pub fn printf(_: &mut Shell, argv: &[Vec<u8>]) -> Status {
                     [sign, &digits].concat()
                 }
                 b'u' | b'o' | b'x' | b'X' => {
-                    let v = num(arg(), &mut failed) as u64;
+                    let v = num(who, arg(), &mut failed) as u64;
                     let mut digits = match conv {
                         b'u' => v.to_string(),
                         b'o' => format!("{v:o}"),
@@ -261,13 +349,28 @@ pub fn printf(_: &mut Shell, argv: &[Vec<u8>]) -> Status {
                     }
                     digits
                 }
+                b'f' | b'F' | b'e' | b'E' | b'g' | b'G' => {
+                    let v = float(who, arg(), &mut failed);
+                    let body = format_float(v, conv, precision.unwrap_or(6), alt);
+                    let sign: &[u8] = if body.starts_with('-') {
+                        b""
+                    } else if plus {
+                        b"+"
+                    } else if space {
+                        b" "
+                    } else {
+                        b""
+                    };
+                    [sign, body.as_bytes()].concat()
+                }
                 c => {
-                    eprintln!("sh: printf: %{}: invalid format", c as char);
-                    return Ok(1);
+                    eprintln!("{who}: %{}: invalid format", c as char);
+                    return 1;
                 }
             };
+            let is_float = matches!(conv, b'f' | b'F' | b'e' | b'E' | b'g' | b'G');
             // A precision turns off zero padding of integers, as in C.
-            let zero = zero && !(precision.is_some() && conv != b's' && conv != b'b');
+            let zero = zero && (is_float || !(precision.is_some() && conv != b's' && conv != b'b'));
             out.extend_from_slice(&pad(&body, width, left, zero && !left));
         }
         // The format is reused while it consumes arguments.
@@ -277,15 +380,31 @@ pub fn printf(_: &mut Shell, argv: &[Vec<u8>]) -> Status {
     }
     let mut stdout = std::io::stdout().lock();
     if let Err(e) = stdout.write_all(&out).and_then(|()| stdout.flush()) {
-        crate::common::perror("sh", "write error", &e);
-        return Ok(1);
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("{who}: write error: {}", crate::common::strerror(&e));
+        }
+        return 1;
     }
-    Ok(i32::from(failed))
+    i32::from(failed)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn floats() {
+        assert_eq!(format_float(1.23456, b'f', 2, false), "1.23");
+        assert_eq!(format_float(1.0, b'f', 6, false), "1.000000");
+        assert_eq!(format_float(1234.5, b'e', 2, false), "1.23e+03");
+        assert_eq!(format_float(0.00012, b'E', 1, false), "1.2E-04");
+        assert_eq!(format_float(100000.0, b'g', 6, false), "100000");
+        assert_eq!(format_float(1000000.0, b'g', 6, false), "1e+06");
+        assert_eq!(format_float(0.0001, b'g', 6, false), "0.0001");
+        assert_eq!(format_float(0.00001, b'g', 6, false), "1e-05");
+        assert_eq!(format_float(2.5, b'g', 6, true), "2.50000");
+        assert_eq!(format_float(f64::INFINITY, b'f', 6, false), "inf");
+    }
 
     #[test]
     fn escapes() {

@@ -23,11 +23,21 @@ const BINARY: &[&[u8]] = &[
 /// `test EXPR` and `[ EXPR ]`: status 0 when true, 1 when false, 2 on a
 /// malformed expression.
 pub fn test(_: &mut Shell, argv: &[Vec<u8>]) -> Status {
+    Ok(run("sh: ", argv))
+}
+
+/// `test EXPR` or `[ EXPR ]` (by `argv[0]`), shared by the shell builtin
+/// and the standalone applets; `who` is put before the messages' `test:`
+/// or `[:` (`"sh: "` or `""`). Returns the exit status.
+pub fn run(who: &str, argv: &[Vec<u8>]) -> i32 {
+    let Some(first) = argv.first() else {
+        return 2;
+    };
     let mut args: Vec<&[u8]> = argv[1..].iter().map(Vec::as_slice).collect();
-    if argv[0] == b"[" {
+    if first.as_slice() == b"[" {
         if args.last() != Some(&&b"]"[..]) {
-            eprintln!("sh: [: missing ]");
-            return Ok(2);
+            eprintln!("{who}[: missing ]");
+            return 2;
         }
         args.pop();
     }
@@ -50,10 +60,10 @@ pub fn test(_: &mut Shell, argv: &[Vec<u8>]) -> Status {
         })
     };
     match r {
-        Ok(v) => Ok(if v { 0 } else { 1 }),
+        Ok(v) => i32::from(!v),
         Err(msg) => {
-            eprintln!("sh: test: {msg}");
-            Ok(2)
+            eprintln!("{who}test: {msg}");
+            2
         }
     }
 }
