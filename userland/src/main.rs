@@ -3,6 +3,7 @@
 //! argument when called as `ibox APPLET ARGS`.
 
 mod applets;
+mod awk;
 mod common;
 mod control;
 mod fsutil;

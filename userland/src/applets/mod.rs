@@ -3,6 +3,7 @@
 
 use std::ffi::OsString;
 
+pub mod awk;
 pub mod base64;
 pub mod basename;
 pub mod cat;
@@ -81,6 +82,11 @@ pub struct Applet {
 
 /// All applets, sorted by name.
 pub static APPLETS: &[Applet] = &[
+    Applet {
+        name: "awk",
+        main: awk::main,
+        usage: awk::USAGE,
+    },
     Applet {
         name: "base64",
         main: base64::main,
