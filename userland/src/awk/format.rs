@@ -102,13 +102,8 @@ pub fn sprintf(fmt: &[u8], args: &[Value], convfmt: &[u8], out: &mut Vec<u8>) {
                 let mut s = Vec::new();
                 match v {
                     Value::Num(n) => {
-                        let code = *n as i64;
-                        if (0..256).contains(&code) {
-                            s.push(code as u8);
-                        } else if let Some(ch) = char::from_u32(code as u32) {
-                            let mut b = [0; 4];
-                            s.extend_from_slice(ch.encode_utf8(&mut b).as_bytes());
-                        }
+                        // A byte, as C's printf gives it.
+                        s.push(*n as i64 as u8);
                     }
                     _ => {
                         let mut t = Vec::new();

@@ -301,7 +301,7 @@ impl Interp {
         let mut text = std::mem::take(&mut self.rec.text);
         loop {
             if !self.next_main_record(&mut text)? {
-                self.rec.text = text;
+                // END still sees the last record.
                 return Ok(());
             }
             std::mem::swap(&mut self.rec.text, &mut text);
@@ -1099,9 +1099,19 @@ impl Interp {
             Expr::Plus(e) => Ok(Value::Num(self.num(e)?)),
             Expr::Arith(..) => Ok(Value::Num(self.num(e)?)),
             Expr::Concat(a, b) => {
+                // Walk the left spine so a long chain is built in one
+                // buffer rather than copied once per operand.
+                let mut parts = vec![&**b];
+                let mut cur = &**a;
+                while let Expr::Concat(x, y) = cur {
+                    parts.push(y);
+                    cur = x;
+                }
+                parts.push(cur);
                 let mut s = Vec::new();
-                self.eval(a)?.push_str(&mut s, &self.convfmt);
-                self.eval(b)?.push_str(&mut s, &self.convfmt);
+                for p in parts.iter().rev() {
+                    self.eval(p)?.push_str(&mut s, &self.convfmt);
+                }
                 Ok(Value::Str(Rc::from(s)))
             }
             Expr::In(k, v) => {

@@ -11,7 +11,7 @@ pub type Error = (u32, String);
 
 /// Deepest expression or statement nesting accepted, so that a hostile
 /// program cannot overflow the stack.
-const MAX_DEPTH: usize = 400;
+const MAX_DEPTH: usize = 6000;
 
 /// Parses the tokens of a whole program.
 pub fn parse(toks: Vec<Token>) -> Result<Program, Error> {

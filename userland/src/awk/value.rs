@@ -81,12 +81,7 @@ impl Value {
 /// format such as "%.6g").
 pub fn num_to_str(n: f64, fmt: &[u8], out: &mut Vec<u8>) {
     if n == n.trunc() && n.abs() < 1e18 {
-        let i = n as i64;
-        if i == 0 && n.is_sign_negative() {
-            out.extend_from_slice(b"-0");
-        } else {
-            out.extend_from_slice(i.to_string().as_bytes());
-        }
+        out.extend_from_slice((n as i64).to_string().as_bytes());
     } else if n.is_nan() {
         out.extend_from_slice(if n.is_sign_negative() {
             b"-nan"
