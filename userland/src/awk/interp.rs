@@ -6,7 +6,7 @@ use super::ast::special::*;
 use super::ast::*;
 use super::fields::{split_spans, FsMode, Record};
 use super::io::{self as aio, InStream, OutStream, RecReader, RsMode};
-use super::value::{num_to_str, str_to_num, Value};
+use super::value::{looks_numeric, num_to_str, str_to_num, Value};
 use crate::regex::{Options, Regex};
 use std::cell::RefCell;
 use std::cmp::Ordering;
@@ -987,18 +987,52 @@ impl Interp {
         Ok(re)
     }
 
+    /// One operand of a comparison: a field is looked at in place.
+    fn side(&mut self, e: &Expr, other: &Expr) -> R<Side> {
+        // Only when evaluating the other side cannot change the record.
+        let simple = matches!(
+            other,
+            Expr::Num(_) | Expr::Str(_) | Expr::Var(_) | Expr::Field(_)
+        );
+        if let (Expr::Field(ie), true) = (e, simple) {
+            let i = self.field_index(ie)?;
+            if i == 0 {
+                return Ok(Side::Field(0, looks_numeric(&self.rec.text)));
+            }
+            self.rec.ensure_split(&self.rec_fs);
+            match self.rec.field_bytes(i) {
+                Some(b) => return Ok(Side::Field(i, looks_numeric(b))),
+                None if i > self.rec.nf() => return Ok(Side::Val(Value::Uninit)),
+                None => {}
+            }
+        }
+        Ok(Side::Val(self.eval(e)?))
+    }
+
+    fn side_bytes<'a>(&'a self, s: &'a Side) -> std::borrow::Cow<'a, [u8]> {
+        match s {
+            Side::Val(v) => match v {
+                Value::Str(b) | Value::StrNum(b, _) => std::borrow::Cow::Borrowed(&b[..]),
+                _ => std::borrow::Cow::Owned(v.to_bytes(&self.convfmt).to_vec()),
+            },
+            Side::Field(0, _) => std::borrow::Cow::Borrowed(&self.rec.text[..]),
+            Side::Field(i, _) => {
+                std::borrow::Cow::Borrowed(self.rec.field_bytes(*i).unwrap_or(b""))
+            }
+        }
+    }
+
     fn compare(&mut self, op: Cmp, a: &Expr, b: &Expr) -> R<bool> {
-        let x = self.eval(a)?;
-        let y = self.eval(b)?;
-        let ord = if x.is_numeric() && y.is_numeric() {
-            let (p, q) = (x.num(), y.num());
+        let x = self.side(a, b)?;
+        let y = self.side(b, a)?;
+        let ord = if let (Some(p), Some(q)) = (x.num(), y.num()) {
             match p.partial_cmp(&q) {
                 Some(o) => o,
                 None => return Ok(op == Cmp::Ne),
             }
         } else {
-            let p = x.to_bytes(&self.convfmt);
-            let q = y.to_bytes(&self.convfmt);
+            let p = self.side_bytes(&x);
+            let q = self.side_bytes(&y);
             p.cmp(&q)
         };
         Ok(match op {
@@ -1191,6 +1225,20 @@ impl Interp {
                     let a = self.array(*v)?;
                     let l = a.borrow().len();
                     Value::Num(l as f64)
+                }
+                Some(Expr::Field(ie)) => {
+                    let i = self.field_index(ie)?;
+                    if i == 0 {
+                        Value::Num(self.rec.text.len() as f64)
+                    } else {
+                        self.rec.ensure_split(&self.rec_fs);
+                        match self.rec.field_bytes(i) {
+                            Some(b) => Value::Num(b.len() as f64),
+                            None => {
+                                Value::Num(self.get_field(i).to_bytes(&self.convfmt).len() as f64)
+                            }
+                        }
+                    }
                 }
                 Some(e) => Value::Num(self.str_arg(e)?.len() as f64),
             },
@@ -1462,6 +1510,25 @@ impl Interp {
             }
         }
         Ok(Value::Num(1.0))
+    }
+}
+
+/// A comparison operand.
+enum Side {
+    /// A value.
+    Val(Value),
+    /// Field `i` of the current record, with its number if it looks numeric.
+    Field(usize, Option<f64>),
+}
+
+impl Side {
+    /// The number, when the operand compares numerically.
+    fn num(&self) -> Option<f64> {
+        match self {
+            Side::Val(v) if v.is_numeric() => Some(v.num()),
+            Side::Val(_) => None,
+            Side::Field(_, n) => *n,
+        }
     }
 }
 
