@@ -66,17 +66,23 @@ impl Record {
     pub fn field_bytes(&self, i: usize) -> Option<&[u8]> {
         match &self.owned {
             Some(_) => None,
-            None => self.spans.get(i - 1).map(|&(s, e)| &self.text[s..e]),
+            None if !self.split => None,
+            None => self
+                .spans
+                .get(i.wrapping_sub(1))
+                .and_then(|&(s, e)| self.text.get(s..e)),
         }
     }
 
     /// Field `i` (1-based) as a value.
     pub fn field(&self, i: usize) -> Value {
         match &self.owned {
-            Some(o) => o.get(i - 1).cloned().unwrap_or_default(),
-            None => match self.spans.get(i - 1) {
-                Some(&(s, e)) => Value::input(&self.text[s..e]),
-                None => Value::Uninit,
+            Some(o) => o.get(i.wrapping_sub(1)).cloned().unwrap_or_default(),
+            None => match self.spans.get(i.wrapping_sub(1)) {
+                Some(&(s, e)) if self.split => {
+                    Value::input(self.text.get(s..e).unwrap_or_default())
+                }
+                _ => Value::Uninit,
             },
         }
     }

@@ -380,13 +380,16 @@ impl Interp {
                     Ok(true) => return Ok(true),
                     Ok(false) => self.main.reader = None,
                     Err(e) => {
+                        // Reported; the next operand is read all the same.
                         self.main.reader = None;
                         let name = self.var_string(FILENAME);
-                        return err(format!(
-                            "read error on '{}': {}",
+                        let _ = self.stdout.flush();
+                        eprintln!(
+                            "awk: read error on '{}': {}",
                             String::from_utf8_lossy(&name),
                             crate::common::strerror(&e)
-                        ));
+                        );
+                        self.file_error = true;
                     }
                 }
             }

@@ -77,9 +77,9 @@ impl Parser {
 
     fn next(&mut self) -> Tok {
         let t = self.peek().clone();
-        if self.pos < self.toks.len() - 1 {
-            self.pos += 1;
-        }
+        // Always advances (peek stays on the final Eof), so that stepping
+        // back after a look is always possible.
+        self.pos += 1;
         t
     }
 
