@@ -773,3 +773,41 @@ fn binary_and_long_lines() {
     let long = "x".repeat(300_000) + " y\n";
     assert_eq!(awk(&["{ print length($1), $2 }"], &long), "300000 y\n");
 }
+
+#[test]
+fn operands_environment_and_odd_inputs() {
+    let d = scratch("odd");
+    std::fs::write(d.join("f"), "x\n").unwrap();
+    std::fs::create_dir(d.join("dir")).unwrap();
+    let o = run(Some(&d), &["{ print }", "dir", "f"], b"");
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "x\n");
+    assert_eq!(stderr(&o), "awk: read error on 'dir': Is a directory\n");
+    assert_eq!(
+        awk_in(Some(&d), &["END { print v, NR }", "f", "v=7"], ""),
+        "7 1\n"
+    );
+    assert_eq!(
+        awk(&["--", "BEGIN { print \"dashdash\" }"], ""),
+        "dashdash\n"
+    );
+    assert_eq!(
+        awk(&["BEGIN { RS = \"[,;]\" } { print NR \": \" $0 }"], "a,b;c"),
+        "1: a\n2: b\n3: c\n"
+    );
+    let o = Command::new(env!("CARGO_BIN_EXE_ibox"))
+        .args(["awk", "BEGIN { print ENVIRON[\"IBOX_AWK_T\"] }"])
+        .env("IBOX_AWK_T", "from env")
+        .output()
+        .expect("run ibox");
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "from env\n");
+    assert_eq!(awk(&["BEGIN { c = \"cat >/dev/null; exit 5\"; print \"\" | c; print close(c), close(\"never\") }"], ""), "5 -1\n");
+    assert_eq!(awk(&["{ print $2 }", "FS=:", "-"], "a:b\n"), "b\n");
+    assert_eq!(
+        awk(
+            &["BEGIN { printf \"%d %s\\n\", \"0x1A\", 1e300 * 1e300 }"],
+            ""
+        ),
+        "0 inf\n"
+    );
+}

@@ -100,6 +100,9 @@ pub struct Interp {
     outbuf: Vec<u8>,
     /// An input file could not be opened: the exit status is 2.
     file_error: bool,
+    /// Standard output is a terminal: flush after every write, so that
+    /// output and prompts show up at once.
+    tty: bool,
 }
 
 /// Compiles an ERE for awk.
@@ -180,6 +183,7 @@ impl Interp {
             exit_code: 0,
             outbuf: Vec::new(),
             file_error: false,
+            tty: io::IsTerminal::is_terminal(&io::stdout()),
         })
     }
 
@@ -352,9 +356,9 @@ impl Interp {
                 buf.clear();
                 buf.extend_from_slice(&self.rec.text);
                 buf.extend_from_slice(&self.ors);
-                let r = self.stdout.write_all(&buf);
+                let r = self.write_stdout(&buf);
                 self.outbuf = buf;
-                r.map_err(|e| self.write_err(e))
+                r
             }
         }
     }
@@ -644,10 +648,18 @@ impl Interp {
         }
     }
 
+    fn write_stdout(&mut self, data: &[u8]) -> R<()> {
+        let mut r = self.stdout.write_all(data);
+        if self.tty && r.is_ok() {
+            r = self.stdout.flush();
+        }
+        r.map_err(|e| self.write_err(e))
+    }
+
     /// Writes `data` where `redir` says.
     fn output(&mut self, redir: Option<&Redir>, data: &[u8]) -> R<()> {
         let Some(redir) = redir else {
-            return self.stdout.write_all(data).map_err(|e| self.write_err(e));
+            return self.write_stdout(data);
         };
         let (e, mode) = match redir {
             Redir::File(e) => (e, 0),
@@ -656,7 +668,7 @@ impl Interp {
         };
         let name = self.eval(e)?.to_bytes(&self.convfmt);
         if &*name == b"/dev/stdout" || &*name == b"-" {
-            return self.stdout.write_all(data).map_err(|e| self.write_err(e));
+            return self.write_stdout(data);
         }
         if !self.outputs.contains_key(&*name) {
             let stream = if &*name == b"/dev/stderr" {
