@@ -94,12 +94,8 @@ fn run(sources: &[Source], argv: &[Vec<u8>], assigns: &[(char, Vec<u8>)]) -> i32
     };
     for (c, v) in assigns {
         let ok = if *c == 'F' {
-            let fs = match v.as_slice() {
-                b"t" => b"\t".to_vec(),
-                _ => v.clone(),
-            };
             let mut a = b"FS=".to_vec();
-            a.extend_from_slice(&fs);
+            a.extend_from_slice(v);
             interp.cmdline_assign(&a)
         } else {
             interp.cmdline_assign(v)
