@@ -794,7 +794,7 @@ impl Interp {
         }
         let s = val.to_bytes(&self.convfmt).to_vec();
         match i {
-            FS => self.fs = self.fs_mode(&s)?,
+            FS => self.fs = self.fs_mode(&s, matches!(self.rs, RsMode::Para))?,
             OFS => self.ofs = s,
             ORS => self.ors = s,
             SUBSEP => self.subsep = s,
@@ -806,9 +806,9 @@ impl Interp {
                     1 => RsMode::Byte(s[0]),
                     _ => RsMode::Regex(self.regex_for(&s)?),
                 };
-                if matches!(self.fs, FsMode::Byte(_) | FsMode::ByteNl(_)) {
+                if !matches!(self.fs, FsMode::Space | FsMode::Chars) {
                     let fs = self.var_string(FS);
-                    self.fs = self.fs_mode(&fs)?;
+                    self.fs = self.fs_mode(&fs, matches!(self.rs, RsMode::Para))?;
                 }
             }
             _ => {}
@@ -824,8 +824,8 @@ impl Interp {
     }
 
     /// How FS (or split's separator) `s` splits.
-    fn fs_mode(&mut self, s: &[u8]) -> R<FsMode> {
-        let para = matches!(self.rs, RsMode::Para);
+    /// `para`: for records read in paragraph mode (newlines separate too).
+    fn fs_mode(&mut self, s: &[u8], para: bool) -> R<FsMode> {
         Ok(match s {
             b" " => FsMode::Space,
             b"" => FsMode::Chars,
@@ -837,6 +837,13 @@ impl Interp {
                 }
             }
             b"\\t" => FsMode::Byte(b'\t'),
+            // In paragraph mode a newline always separates fields too.
+            _ if para => {
+                let mut re = b"(".to_vec();
+                re.extend_from_slice(s);
+                re.extend_from_slice(b")|\n");
+                FsMode::Regex(self.regex_for(&re)?)
+            }
             _ => FsMode::Regex(self.regex_for(s)?),
         })
     }
@@ -1425,7 +1432,7 @@ impl Interp {
                 let sep = self.str_arg(e)?;
                 match &*sep {
                     [b] if *b != b' ' && *b != b'\\' => FsMode::Byte(*b),
-                    _ => self.fs_mode(&sep)?,
+                    _ => self.fs_mode(&sep, false)?,
                 }
             }
         };
