@@ -811,3 +811,14 @@ fn operands_environment_and_odd_inputs() {
         "0 inf\n"
     );
 }
+
+#[test]
+fn paragraph_mode_with_a_regex_fs() {
+    assert_eq!(
+        awk(
+            &["BEGIN { FS = \"::\"; RS = \"\" } { print NF \": \" $1 \"|\" $3; print split(\"x::y\\nz\", q, \"::\") }"],
+            "a::b\nc\n\nd"
+        ),
+        "3: a|c\n2\n1: d|\n2\n"
+    );
+}
