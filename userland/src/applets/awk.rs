@@ -64,15 +64,18 @@ pub fn main(args: Vec<OsString>) -> i32 {
             )
         })
         .collect();
+    let job = std::sync::Arc::new((sources, argv, assigns));
+    let shared = job.clone();
     let worker = std::thread::Builder::new()
         .stack_size(STACK_SIZE)
-        .spawn(move || run(&sources, &argv, &assigns));
-    match worker.map(|h| h.join()) {
-        Ok(Ok(code)) => code,
-        _ => {
+        .spawn(move || run(&shared.0, &shared.1, &shared.2));
+    match worker {
+        Ok(h) => h.join().unwrap_or_else(|_| {
             crate::common::error_msg("awk", "internal error");
             2
-        }
+        }),
+        // No room for a large stack: run here, with the usual one.
+        Err(_) => run(&job.0, &job.1, &job.2),
     }
 }
 
