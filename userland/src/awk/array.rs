@@ -3,12 +3,53 @@
 
 use super::value::Value;
 use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
 use std::rc::Rc;
+
+/// A fast multiplicative hash (as in rustc's FxHash): awk arrays are hit
+/// once per record, and SipHash's resistance to crafted keys costs more
+/// than it is worth here.
+#[derive(Default, Clone, Copy)]
+pub struct FxBuild;
+
+/// The hasher [`FxBuild`] makes.
+pub struct Fx(u64);
+
+impl BuildHasher for FxBuild {
+    type Hasher = Fx;
+    fn build_hasher(&self) -> Fx {
+        Fx(0)
+    }
+}
+
+impl Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.0 =
+                (self.0.rotate_left(5) ^ u64::from_le_bytes(b)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+
+    fn finish(&self) -> u64 {
+        // Products only carry low bits upwards; the table indexes by the
+        // low bits, so fold the high ones down (splitmix64's finaliser).
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
 
 /// An array.
 #[derive(Default)]
 pub struct Array {
-    index: HashMap<Rc<[u8]>, usize>,
+    index: HashMap<Rc<[u8]>, usize, FxBuild>,
     slots: Vec<Option<(Rc<[u8]>, Value)>>,
 }
 

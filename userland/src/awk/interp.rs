@@ -870,6 +870,18 @@ impl Interp {
             }
             match e {
                 Expr::Num(n) => num_to_str(*n, &self.convfmt, &mut k),
+                Expr::Field(ie) => {
+                    let i = self.field_index(ie)?;
+                    if i == 0 {
+                        k.extend_from_slice(&self.rec.text);
+                        continue;
+                    }
+                    self.rec.ensure_split(&self.rec_fs);
+                    match self.rec.field_bytes(i) {
+                        Some(b) => k.extend_from_slice(b),
+                        None => self.rec.field(i).push_str(&mut k, &self.convfmt),
+                    }
+                }
                 _ => {
                     let v = self.eval(e)?;
                     v.push_str(&mut k, &self.convfmt);
