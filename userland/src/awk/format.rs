@@ -2,6 +2,9 @@
 
 use super::value::{num_to_str, Value};
 
+/// Largest precision honoured: Rust's formatter takes no more than 65535.
+const MAX_PREC: usize = 60_000;
+
 /// Formats `args` by `fmt` onto `out`; numbers given to `%s` use `convfmt`.
 /// Missing arguments count as uninitialised, extra ones are ignored.
 pub fn sprintf(fmt: &[u8], args: &[Value], convfmt: &[u8], out: &mut Vec<u8>) {
@@ -60,11 +63,11 @@ pub fn sprintf(fmt: &[u8], args: &[Value], convfmt: &[u8], out: &mut Vec<u8>) {
                 spec.prec = if v < 0 {
                     None
                 } else {
-                    Some((v as usize).min(1 << 20))
+                    Some((v as usize).min(MAX_PREC))
                 };
             } else {
                 while i < fmt.len() && fmt[i].is_ascii_digit() {
-                    p = (p * 10 + usize::from(fmt[i] - b'0')).min(1 << 20);
+                    p = (p * 10 + usize::from(fmt[i] - b'0')).min(MAX_PREC);
                     i += 1;
                 }
                 spec.prec = Some(p);
@@ -201,8 +204,10 @@ fn int_conv(out: &mut Vec<u8>, spec: &Spec, n: f64, base: u32, upper: bool, sign
         if p == 0 && mag == 0 {
             digits.clear();
         }
-        while digits.len() < p {
-            digits.insert(0, b'0');
+        if digits.len() < p {
+            let mut padded = vec![b'0'; p - digits.len()];
+            padded.extend_from_slice(&digits);
+            digits = padded;
         }
     }
     let mut body = Vec::new();
