@@ -826,7 +826,7 @@ fn paragraph_mode_with_a_regex_fs() {
 #[test]
 fn hostile_formats_are_bounded() {
     let out = awk(
-        &["BEGIN { s = sprintf(\"%.1000000d|%.1000000f|%1000000s|%.*e\", 5, 1/3, \"x\", 99999999, 2); print length(s) > 100000 }"],
+        &["BEGIN { s = sprintf(\"%.1000000d|%.1000000f|%1000000s|%.*e\", 5, 1/3, \"x\", 99999999, 2); print (length(s) > 100000) }"],
         "",
     );
     assert_eq!(out, "1\n");
