@@ -4,6 +4,7 @@
 
 mod applets;
 mod archive;
+mod awk;
 mod common;
 mod control;
 mod digest;

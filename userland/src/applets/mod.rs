@@ -3,6 +3,7 @@
 
 use std::ffi::OsString;
 
+pub mod awk;
 pub mod base64;
 pub mod basename;
 pub mod blkid;
@@ -125,6 +126,11 @@ pub static APPLETS: &[Applet] = &[
         name: "[",
         main: test::main,
         usage: test::USAGE,
+    },
+    Applet {
+        name: "awk",
+        main: awk::main,
+        usage: awk::USAGE,
     },
     Applet {
         name: "base64",
