@@ -135,7 +135,10 @@ fn init_supervises_every_kind_of_service() {
     // Logs: written to /var/log with time stamps, rotated to two old files.
     eventually(&mut vm, "logread chatty", |t, _| t.contains("chatty done"));
     assert_eq!(
-        ok(&mut vm, "ls /var/log | while read f; do case $f in chatty*) echo $f;; esac; done"),
+        ok(
+            &mut vm,
+            "ls /var/log | while read f; do case $f in chatty*) echo $f;; esac; done"
+        ),
         "chatty.log\nchatty.log.1\nchatty.log.2"
     );
     let newest = ok(&mut vm, "cat /var/log/chatty.log");
@@ -150,7 +153,10 @@ fn init_supervises_every_kind_of_service() {
             "{name} missing:\n{list}"
         );
     }
-    assert_eq!(ok(&mut vm, "svc status setup").split(' ').nth(1), Some("done"));
+    assert_eq!(
+        ok(&mut vm, "svc status setup").split(' ').nth(1),
+        Some("done")
+    );
     let stop = ok(&mut vm, "svc stop joined");
     assert!(stop.starts_with("joined: stopped"), "{stop}");
     assert_eq!(vm.run("svc status joined").status, 3);
@@ -189,9 +195,15 @@ fn init_supervises_every_kind_of_service() {
             .any(|l| l.starts_with("Max open files") && l.contains(" 64 ")),
         "{limits}"
     );
-    assert_eq!(ok(&mut vm, "cat /sys/fs/cgroup/limited/memory.max"), "33554432");
+    assert_eq!(
+        ok(&mut vm, "cat /sys/fs/cgroup/limited/memory.max"),
+        "33554432"
+    );
     assert_eq!(ok(&mut vm, "cat /sys/fs/cgroup/limited/pids.max"), "16");
-    assert_eq!(ok(&mut vm, "cat /sys/fs/cgroup/limited/cpu.max"), "50000 100000");
+    assert_eq!(
+        ok(&mut vm, "cat /sys/fs/cgroup/limited/cpu.max"),
+        "50000 100000"
+    );
     assert_eq!(ok(&mut vm, "cat /sys/fs/cgroup/limited/cgroup.procs"), pid);
 
     // kill -9 of a service is survived and the service comes back.
@@ -202,7 +214,9 @@ fn init_supervises_every_kind_of_service() {
     });
 
     // The 1000 orphans were all reaped: no zombie is left.
-    eventually(&mut vm, "logread orphans", |t, _| t.contains("orphans: spawned 1000"));
+    eventually(&mut vm, "logread orphans", |t, _| {
+        t.contains("orphans: spawned 1000")
+    });
     let zombies = "n=0; for f in /proc/[0-9]*/stat; do read l < $f; case $l in *') Z '*) n=$((n+1));; esac; done; echo $n";
     eventually(&mut vm, zombies, |t, _| t == "0");
 
