@@ -36,6 +36,9 @@ fn scratch(name: &str) -> PathBuf {
 /// A shell running on a pseudo-terminal.
 struct Session {
     master: File,
+    /// The terminal side, kept to look at its modes (dropped at exit, so
+    /// that reads see the terminal close).
+    slave: Option<OwnedFd>,
     child: Child,
     /// Everything read from the terminal so far.
     out: Vec<u8>,
@@ -55,6 +58,7 @@ impl Session {
         };
         let pty = openpty(Some(&ws), None).expect("openpty");
         let slave: OwnedFd = pty.slave;
+        let keep = slave.try_clone().expect("dup");
         let mut cmd = Command::new(IBOX);
         cmd.args(["sh", "-i"])
             .current_dir(dir)
@@ -84,6 +88,7 @@ impl Session {
         fcntl(master.as_raw_fd(), FcntlArg::F_SETFL(OFlag::O_NONBLOCK)).expect("nonblock");
         Session {
             master,
+            slave: Some(keep),
             child,
             out: Vec::new(),
             seen: 0,
@@ -143,6 +148,7 @@ impl Session {
 
     /// Types `exit` and waits for the shell to end; returns its status.
     fn exit(mut self) -> (i32, Vec<u8>) {
+        self.slave = None;
         self.send("exit\r");
         let deadline = Instant::now() + TIMEOUT;
         loop {
@@ -457,4 +463,37 @@ fn prompt_escapes_and_continuation() {
     s.send("echo co\"\"nt; fi\r");
     s.expect("cont\r\n");
     s.exit();
+}
+
+#[test]
+fn raw_mode_only_while_editing() {
+    use nix::sys::termios::{tcgetattr, LocalFlags};
+    let dir = scratch("modes");
+    let mut s = Session::start(&dir, &[]);
+    s.expect("P> ");
+    s.settle(200);
+    let canon = |s: &Session| {
+        tcgetattr(s.slave.as_ref().expect("slave"))
+            .expect("tcgetattr")
+            .local_flags
+            .contains(LocalFlags::ICANON)
+    };
+    assert!(!canon(&s), "raw mode at the prompt");
+    // Commands run with the terminal's own modes.
+    s.send("sleep 1; echo do\"\"ne\r");
+    s.settle(400);
+    assert!(canon(&s), "cooked mode while a command runs");
+    s.expect("done\r\n");
+    s.expect("P> ");
+    s.settle(200);
+    assert!(!canon(&s));
+    // A hang-up kills the shell but gives the terminal its modes back.
+    let pid = nix::unistd::Pid::from_raw(s.child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGHUP).expect("signal own child");
+    let status = s.child.wait().expect("wait");
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(nix::libc::SIGHUP)
+    );
+    assert!(canon(&s), "modes restored after SIGHUP");
 }

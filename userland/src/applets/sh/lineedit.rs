@@ -9,6 +9,8 @@
 
 use std::io::Write;
 use std::os::fd::BorrowedFd;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
 
 use nix::errno::Errno;
 use nix::sys::termios::{
@@ -113,9 +115,54 @@ fn emit(data: &[u8]) {
     let _ = err.flush();
 }
 
+/// Whether the terminal is in raw mode now.
+static RAW: AtomicBool = AtomicBool::new(false);
+
+/// The terminal's modes from before the first line was edited, which
+/// [`on_fatal_signal`] puts back.
+static COOKED: OnceLock<nix::libc::termios> = OnceLock::new();
+
+/// The handler of SIGHUP for a shell that edits lines: a signal that kills
+/// the shell while the terminal is in raw mode must not leave it so. Puts
+/// the modes back, then dies of the signal as it would have.
+extern "C" fn on_fatal_signal(sig: nix::libc::c_int) {
+    if RAW.load(Ordering::Relaxed) {
+        if let Some(t) = COOKED.get() {
+            // SAFETY: tcsetattr, signal and raise are async-signal-safe;
+            // `t` is a fully initialized termios.
+            unsafe {
+                nix::libc::tcsetattr(0, nix::libc::TCSANOW, t);
+            }
+        }
+    }
+    // SAFETY: as above.
+    unsafe {
+        nix::libc::signal(sig, nix::libc::SIG_DFL);
+        nix::libc::raise(sig);
+    }
+}
+
+/// Installs [`on_fatal_signal`] for SIGHUP.
+pub fn install_signal_restore() {
+    let action = nix::sys::signal::SigAction::new(
+        nix::sys::signal::SigHandler::Handler(on_fatal_signal),
+        nix::sys::signal::SaFlags::empty(),
+        nix::sys::signal::SigSet::empty(),
+    );
+    // SAFETY: the handler only makes async-signal-safe calls.
+    let _ = unsafe { nix::sys::signal::sigaction(nix::sys::signal::Signal::SIGHUP, &action) };
+}
+
+/// Puts the terminal back in `modes` after raw mode.
+fn restore_mode(modes: &Termios) {
+    let _ = tcsetattr(stdin(), SetArg::TCSADRAIN, modes);
+    RAW.store(false, Ordering::Relaxed);
+}
+
 /// Puts the terminal in raw mode; returns the modes to restore.
 fn raw_mode() -> Option<Termios> {
     let orig = tcgetattr(stdin()).ok()?;
+    let _ = COOKED.set(orig.clone().into());
     let mut raw = orig.clone();
     raw.local_flags
         .remove(LocalFlags::ICANON | LocalFlags::ECHO | LocalFlags::ISIG | LocalFlags::IEXTEN);
@@ -125,7 +172,11 @@ fn raw_mode() -> Option<Termios> {
     raw.output_flags.remove(OutputFlags::OPOST);
     raw.control_chars[SpecialCharacterIndices::VMIN as usize] = 1;
     raw.control_chars[SpecialCharacterIndices::VTIME as usize] = 0;
-    tcsetattr(stdin(), SetArg::TCSADRAIN, &raw).ok()?;
+    RAW.store(true, Ordering::Relaxed);
+    if tcsetattr(stdin(), SetArg::TCSADRAIN, &raw).is_err() {
+        RAW.store(false, Ordering::Relaxed);
+        return None;
+    }
     Some(orig)
 }
 
@@ -351,7 +402,7 @@ pub fn read_line(sh: &Shell, ed: &mut Editor, prompt: &[u8]) -> Edit {
     };
     line.refresh();
     let result = edit(sh, ed, &mut line, &head_out);
-    let _ = tcsetattr(stdin(), SetArg::TCSADRAIN, &orig);
+    restore_mode(&orig);
     result
 }
 

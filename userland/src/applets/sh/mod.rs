@@ -174,6 +174,7 @@ fn setup_interactive(sh: &mut Shell) {
     }
     if lineedit::usable(sh) {
         sh.editor = Some(lineedit::Editor::default());
+        lineedit::install_signal_restore();
         history::History::init(sh);
     }
     if sh.vars.get(b"PS1").is_none() {
