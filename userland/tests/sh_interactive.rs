@@ -135,6 +135,30 @@ impl Session {
         }
     }
 
+    /// Types `keys` until `needle` appears: a key like Ctrl-Z reaches a
+    /// command only once it has started and owns the terminal, which a
+    /// slow machine may take a while to get to.
+    #[track_caller]
+    fn send_until(&mut self, keys: &str, needle: &str) {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            self.send(keys);
+            let wait = Instant::now() + Duration::from_millis(700);
+            while Instant::now() < wait {
+                if let Some(i) = find(&self.out[self.seen..], needle.as_bytes()) {
+                    self.seen += i + needle.len();
+                    return;
+                }
+                self.pump();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "expected {needle:?} after {keys:?}; got {:?}",
+                String::from_utf8_lossy(&self.out[self.seen..])
+            );
+        }
+    }
+
     /// Types `keys`.
     fn send(&mut self, keys: &str) {
         self.master.write_all(keys.as_bytes()).expect("write keys");
@@ -346,10 +370,9 @@ fn ctrl_c_interrupts_a_command() {
     let mut s = Session::start(&dir, &[]);
     s.expect("P> ");
     let started = Instant::now();
-    s.send("sleep 10; echo not\"\"reached\r");
-    s.settle(500);
-    s.send("\x03");
-    s.expect("P> ");
+    s.send("echo st\"\"arted; sleep 10; echo not\"\"reached\r");
+    s.expect("started\r\n");
+    s.send_until("\x03", "P> ");
     assert!(started.elapsed() < Duration::from_secs(8));
     s.send("echo \"$?\"y\r");
     s.expect("130y\r\n");
@@ -363,10 +386,11 @@ fn ctrl_z_jobs_fg_bg() {
     let dir = scratch("jobs");
     let mut s = Session::start(&dir, &[]);
     s.expect("P> ");
-    s.send("sleep 10\r");
-    s.settle(500);
-    s.send("\x1a");
-    s.expect("[1]+  Stopped                    sleep 10\r\n");
+    s.send("echo st\"\"arted; sleep 10\r");
+    s.expect("started\r\n");
+    s.send_until("\x1a", "Stopped");
+    s.expect("sleep 10\r\n");
+    assert!(find(&s.out, b"[1]+  Stopped                    sleep 10\r\n").is_some());
     s.expect("P> ");
     s.send("echo \"$?\"z\r");
     s.expect("148z\r\n");
@@ -377,21 +401,18 @@ fn ctrl_z_jobs_fg_bg() {
     // fg continues it in the foreground; Ctrl-C then ends it.
     s.send("fg\r");
     s.expect("sleep 10\r\n");
-    s.settle(300);
-    s.send("\x03");
-    s.expect("P> ");
+    s.send_until("\x03", "P> ");
     s.send("jobs; echo no\"\"jobs\r");
     s.expect("nojobs\r\n");
     // A stopped job continued in the background, then killed by job spec.
-    s.send("sleep 10\r");
-    s.settle(500);
-    s.send("\x1a");
-    s.expect("Stopped");
+    s.send("echo ag\"\"ain; sleep 10\r");
+    s.expect("again\r\n");
+    s.send_until("\x1a", "Stopped");
     s.send("bg %1\r");
     s.expect("[1] sleep 10 &\r\n");
     s.send("jobs -l\r");
     s.expect("Running");
-    s.send("kill %sleep; wait %1; echo \"$?\"k\r");
+    s.send("kill %sle; wait %1; echo \"$?\"k\r");
     s.expect("143k\r\n");
     s.send("fg %3\r");
     s.expect("fg: No such job: %3\r\n");
@@ -415,6 +436,13 @@ fn background_job_done_notice() {
     s.expect("[1]+  Done                       sleep 0.2\r\n");
     s.send("sleep 0.1 & wait; jobs; echo wa\"\"ited\r");
     s.expect("waited\r\n");
+    // A background list is one job, shown with its text; killing it by
+    // job spec reaches its whole process group.
+    s.send("sleep 7 | sleep 8 && sleep 9 &\r");
+    s.send("jobs\r");
+    s.expect("[1]+  Running                    sleep 7 | sleep 8 && sleep 9\r\n");
+    s.send("kill %%; wait; echo \"$?\"; jobs; echo ki\"\"lled\r");
+    s.expect("killed\r\n");
     s.exit();
 }
 

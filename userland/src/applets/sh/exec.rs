@@ -98,8 +98,8 @@ pub struct Shell {
     pub jobs: super::jobs::Jobs,
     /// Job control: process groups and the terminal.
     pub jc: super::jobs::JobControl,
-    /// The text of the command line being run, shown for its jobs.
-    pub cmd_text: Vec<u8>,
+    /// The text of the pipeline being run, shown for its jobs.
+    pub cmd_text: Rc<[u8]>,
     /// The command history of the line editor.
     pub history: super::history::History,
     /// The line editor, when commands are read from a terminal.
@@ -203,7 +203,7 @@ impl Shell {
             last_bg: None,
             jobs: super::jobs::Jobs::default(),
             jc: super::jobs::JobControl::default(),
-            cmd_text: Vec::new(),
+            cmd_text: Rc::from(&b""[..]),
             history: super::history::History::default(),
             editor: None,
             interactive: false,
@@ -342,7 +342,7 @@ impl Shell {
             }
             Ok(ForkResult::Parent { child }) => {
                 let pgid = self.parent_job_setup(child, None);
-                self.add_background(child, pgid);
+                self.add_background(child, pgid, list);
                 self.status = 0;
                 Ok(0)
             }
@@ -458,7 +458,7 @@ impl Shell {
                 Ok(WaitStatus::Stopped(_, sig)) => {
                     // A command substitution stopped from the terminal:
                     // it becomes a job that `fg` can continue.
-                    let mut job = super::jobs::Job::new(&[pid], None, self.cmd_text.clone());
+                    let mut job = super::jobs::Job::new(&[pid], None, self.cmd_text.to_vec());
                     job.procs[0].state = super::jobs::ProcState::Stopped(sig);
                     self.jobs.add(job);
                     return Ok(128 + sig as i32);
@@ -479,6 +479,7 @@ impl Shell {
 
     /// Runs a pipeline; its status is that of the last command.
     fn run_pipeline(&mut self, p: &Pipeline) -> Status {
+        self.cmd_text = Rc::clone(&p.text);
         let status = if p.commands.len() == 1 {
             self.run_command(&p.commands[0], false)?
         } else {

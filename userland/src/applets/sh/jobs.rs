@@ -19,6 +19,7 @@ use nix::sys::termios::{tcgetattr, tcsetattr, SetArg, Termios};
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::{getpgrp, getpid, setpgid, tcgetpgrp, tcsetpgrp, Pid};
 
+use super::ast::{AndOrList, Connector};
 use super::exec::{Flow, Shell, Status};
 
 /// What became of one process of a job.
@@ -428,17 +429,21 @@ impl Shell {
         Some(pgid)
     }
 
-    /// The text of the command being run, for the job table.
+    /// The text of the pipeline being run, for the job table.
     pub fn job_text(&self) -> Vec<u8> {
-        self.cmd_text.clone()
+        self.cmd_text.to_vec()
     }
 
-    /// Records a background job just forked; prints `[n] pid` when
+    /// Records background job `list` just forked; prints `[n] pid` when
     /// interactive and sets `$!`.
-    pub fn add_background(&mut self, child: Pid, pgid: Option<Pid>) {
-        let mut text = self.job_text();
-        while matches!(text.last(), Some(b' ' | b'\t' | b'\n' | b'&' | b';')) {
-            text.pop();
+    pub fn add_background(&mut self, child: Pid, pgid: Option<Pid>, list: &AndOrList) {
+        let mut text = list.first.text.to_vec();
+        for (conn, p) in &list.rest {
+            text.extend_from_slice(match conn {
+                Connector::And => b" && ",
+                Connector::Or => b" || ",
+            });
+            text.extend_from_slice(&p.text);
         }
         let job = Job::new(&[child], pgid, text);
         let i = self.jobs.add(job);

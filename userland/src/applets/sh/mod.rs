@@ -302,7 +302,6 @@ fn repl(sh: &mut Shell) -> i32 {
         loop {
             match Parser::new(&buf, pos).complete_command() {
                 Ok(Some((lists, end))) => {
-                    sh.cmd_text = buf[pos..end].trim_ascii().to_vec();
                     pos = end;
                     match sh.run_lists(&lists) {
                         Ok(_) | Err(Flow::Break(_) | Flow::Continue(_) | Flow::Return(_)) => {}
