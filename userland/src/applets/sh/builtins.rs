@@ -285,8 +285,12 @@ fn number(s: &[u8]) -> Option<i32> {
         .filter(|n| *n >= 0)
 }
 
-/// `exit [n]`: leaves the shell with `n`, or with `$?` by default.
+/// `exit [n]`: leaves the shell with `n`, or with `$?` by default. With
+/// stopped jobs, an interactive shell first only warns, as ash does.
 fn exit(sh: &mut Shell, argv: &[Vec<u8>]) -> Status {
+    if sh.stopped_jobs_warning() {
+        return Ok(1);
+    }
     match argv.get(1) {
         None => Err(Flow::Exit(sh.status)),
         Some(n) => match number(n) {

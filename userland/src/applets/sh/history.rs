@@ -105,11 +105,11 @@ impl History {
     }
 }
 
-/// `history`: lists the remembered lines, numbered.
+/// `history`: lists the remembered lines, numbered from 0 as ash does.
 pub fn history(sh: &mut Shell, _argv: &[Vec<u8>]) -> Status {
     let mut text = Vec::new();
     for (i, line) in sh.history.lines.iter().enumerate() {
-        text.extend_from_slice(format!("{:5} ", i + 1).as_bytes());
+        text.extend_from_slice(format!("{i:4} ").as_bytes());
         text.extend_from_slice(line);
         text.push(b'\n');
     }

@@ -171,6 +171,8 @@ pub struct Jobs {
     /// Job numbers from least to most recently used: the last is the
     /// current job (`%+`), the one before the previous (`%-`).
     order: Vec<usize>,
+    /// Whether the user was told about stopped jobs when trying to exit.
+    pub warned: bool,
 }
 
 impl Jobs {
@@ -561,6 +563,26 @@ impl Shell {
         }
     }
 
+    /// Before an interactive shell exits: the first time there are stopped
+    /// jobs, says so and returns true (the shell stays); the next attempt
+    /// exits.
+    pub fn stopped_jobs_warning(&mut self) -> bool {
+        if !self.jc.monitor || self.jobs.warned {
+            return false;
+        }
+        self.reap_jobs();
+        let stopped = self
+            .jobs
+            .list
+            .iter()
+            .any(|j| matches!(j.state(), JobState::Stopped(_)));
+        if stopped {
+            self.jobs.warned = true;
+            eprintln!("You have stopped jobs.");
+        }
+        stopped
+    }
+
     /// Reports jobs that ended or stopped since the last prompt (`[1]+
     /// Done  cmd`), forgetting the ended ones.
     pub fn notify_jobs(&mut self) {
@@ -776,12 +798,31 @@ pub fn kill(sh: &mut Shell, argv: &[Vec<u8>]) -> Status {
     if i < argv.len() {
         args.push("--".into());
     }
+    // A stopped job would only see the signal once continued; like bash,
+    // continue it afterwards unless the signal is itself a stop.
+    let stops = [
+        Signal::SIGSTOP,
+        Signal::SIGTSTP,
+        Signal::SIGTTIN,
+        Signal::SIGTTOU,
+    ];
+    let is_stop = argv[1..i.min(argv.len())].iter().any(|a| {
+        let t = String::from_utf8_lossy(a).to_ascii_uppercase();
+        let t = t.trim_start_matches('-');
+        stops
+            .iter()
+            .any(|s| t.ends_with(&s.as_str()[3..]) || t == (*s as i32).to_string())
+    });
+    let mut to_continue = Vec::new();
     for a in argv.iter().skip(i) {
         if a.first() == Some(&b'%') {
             sh.reap_jobs();
             match sh.jobs.find(a) {
                 Ok(n) => {
                     let job = &sh.jobs.list[n];
+                    if !is_stop && matches!(job.state(), JobState::Stopped(_)) {
+                        to_continue.push(n);
+                    }
                     let target = match job.pgid {
                         Some(g) => format!("-{g}"),
                         None => job.leader().to_string(),
@@ -798,7 +839,18 @@ pub fn kill(sh: &mut Shell, argv: &[Vec<u8>]) -> Status {
         }
     }
     super::exec::flush_stdout();
-    Ok(crate::applets::kill::main(args))
+    let status = crate::applets::kill::main(args);
+    for n in to_continue {
+        let job = &mut sh.jobs.list[n];
+        if job.signal(Signal::SIGCONT).is_ok() {
+            for p in job.procs.iter_mut() {
+                if let ProcState::Stopped(_) = p.state {
+                    p.state = ProcState::Running;
+                }
+            }
+        }
+    }
+    Ok(status)
 }
 
 /// `wait [PID|JOB...]`: waits for the given jobs, or for all running ones;

@@ -296,6 +296,9 @@ fn repl(sh: &mut Shell) -> i32 {
             }
         };
         if eof && buf.is_empty() {
+            if sh.editor.is_some() && sh.stopped_jobs_warning() {
+                continue;
+            }
             return finish(sh, Ok(sh.status));
         }
         let mut pos = 0;
