@@ -318,14 +318,14 @@ fn history_recall_and_file() {
         "{saved}"
     );
     assert!(saved.ends_with("history\nexit\n"), "{saved}");
-    // HISTFILE names another file.
+    // HISTFILE names another file (relative: to the starting directory).
     let mut s = Session::start(&dir, &[("HISTFILE", "hist2")]);
     s.expect("P> ");
-    s.send("echo x\r");
+    s.send("cd bin\r");
     s.exit();
     assert_eq!(
         std::fs::read_to_string(dir.join("hist2")).expect("HISTFILE"),
-        "echo x\nexit\n"
+        "cd bin\nexit\n"
     );
 }
 
@@ -376,6 +376,13 @@ fn ctrl_c_interrupts_a_command() {
     assert!(started.elapsed() < Duration::from_secs(8));
     s.send("echo \"$?\"y\r");
     s.expect("130y\r\n");
+    assert!(find(&s.out, b"notreached").is_none());
+    // A loop that runs only builtins is interrupted too.
+    s.send("echo lo\"\"op; while :; do :; done; echo not\"\"reached\r");
+    s.expect("loop\r\n");
+    s.send_until("\x03", "\r\n\rP> ");
+    s.send("echo \"$?\"w\r");
+    s.expect("130w\r\n");
     assert!(find(&s.out, b"notreached").is_none());
     let (code, _) = s.exit();
     assert_eq!(code, 0);

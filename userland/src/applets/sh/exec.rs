@@ -479,6 +479,12 @@ impl Shell {
 
     /// Runs a pipeline; its status is that of the last command.
     fn run_pipeline(&mut self, p: &Pipeline) -> Status {
+        if self.interactive && super::INTERRUPTED.swap(false, Ordering::Relaxed) {
+            // Ctrl-C while the shell itself was busy: abandon the line.
+            eprintln!();
+            self.status = 130;
+            return Err(Flow::Abort(130));
+        }
         self.cmd_text = Rc::clone(&p.text);
         let status = if p.commands.len() == 1 {
             self.run_command(&p.commands[0], false)?

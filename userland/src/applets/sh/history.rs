@@ -46,6 +46,11 @@ impl History {
                 p
             }),
         };
+        // Saved where it was loaded from, even after `cd`.
+        let file = file.map(|f| match std::env::current_dir() {
+            Ok(cwd) if f.is_relative() => cwd.join(f),
+            _ => f,
+        });
         let mut h = History {
             lines: Vec::new(),
             file,

@@ -507,6 +507,11 @@ impl Shell {
             _ => None,
         });
         self.jc.take_terminal(killed.is_some());
+        if killed.is_none() && self.jc.monitor {
+            // A program that ended normally may have changed the modes on
+            // purpose (`stty`): they are the shell's from now on.
+            self.jc.modes = self.jc.current_modes().or(self.jc.modes.take());
+        }
         if job.id != 0 {
             if let Some(i) = self.jobs.list.iter().position(|j| j.id == job.id) {
                 self.jobs.remove(i);

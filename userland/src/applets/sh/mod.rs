@@ -42,8 +42,9 @@ use parser::{ParseError, Parser};
 pub const USAGE: &str = "[-eiux] [-c 'SCRIPT' [ARG0 ARGS] | FILE ARGS | -s ARGS]\n\nUnix shell interpreter\n\n\t-c\tRun SCRIPT, then exit\n\t-s\tRead commands from standard input\n\t-i\tInteractive\n\t-e\tExit when a command fails\n\t-u\tUnset variables are errors\n\t-x\tTrace commands";
 
 /// Set by the SIGINT handler of an interactive shell; checked when a read
-/// of the command line is interrupted.
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+/// of the command line is interrupted, and between the pipelines of a
+/// running command (so that Ctrl-C ends `while :; do :; done`).
+pub(super) static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 /// The SIGINT handler of an interactive shell: only records the signal.
 extern "C" fn on_sigint(_: nix::libc::c_int) {
