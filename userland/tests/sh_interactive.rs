@@ -504,6 +504,11 @@ fn prompt_escapes_and_continuation() {
     s.expect("> ");
     s.send("echo co\"\"nt; fi\r");
     s.expect("cont\r\n");
+    // Ctrl-D in an unfinished command drops it with a syntax error.
+    s.send("if true; then\r\x04");
+    s.expect("syntax error");
+    s.send("echo st\"\"ill\r");
+    s.expect("still\r\n");
     s.exit();
 }
 

@@ -336,7 +336,9 @@ fn repl(sh: &mut Shell) -> i32 {
                 }
             }
         }
-        if eof {
+        // Ctrl-D in the middle of an unfinished command only drops it, as
+        // in ash; the next one on an empty line exits.
+        if eof && sh.editor.is_none() {
             return finish(sh, Ok(sh.status));
         }
     }
