@@ -455,6 +455,9 @@ fn background_job_done_notice() {
     s.send("sleep 7 | sleep 8 && sleep 9 &\r");
     s.send("jobs\r");
     s.expect("[1]+  Running                    sleep 7 | sleep 8 && sleep 9\r\n");
+    // A command substitution sees the shell's jobs.
+    s.send("[ \"$(jobs -p)\" = \"$!\" ] && echo sa\"\"me\r");
+    s.expect("same\r\n");
     s.send("kill %%; wait; echo \"$?\"; jobs; echo ki\"\"lled\r");
     s.expect("killed\r\n");
     s.exit();

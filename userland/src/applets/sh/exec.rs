@@ -385,7 +385,11 @@ impl Shell {
         }
         self.interactive = false;
         self.jc.monitor = false;
-        self.jobs = super::jobs::Jobs::default();
+        // The parent's jobs stay listed (`$(jobs -p)`), but are not ours.
+        for job in self.jobs.list.iter_mut() {
+            job.foreign = true;
+        }
+        self.jobs.warned = true;
         self.history = super::history::History::default();
         self.editor = None;
     }

@@ -60,6 +60,9 @@ pub struct Job {
     pub notified: bool,
     /// The terminal modes it had when it stopped, given back by `fg`.
     pub modes: Option<Termios>,
+    /// Whether it belongs to the parent of this (sub)shell: listed by
+    /// `jobs` (so `$(jobs -p)` works) but not this process's to wait for.
+    pub foreign: bool,
 }
 
 /// The summary state of a job.
@@ -89,6 +92,7 @@ impl Job {
             text,
             notified: true,
             modes: None,
+            foreign: false,
         }
     }
 
@@ -536,7 +540,7 @@ impl Shell {
     /// ones do not linger as zombies.
     pub fn reap_jobs(&mut self) {
         let flags = WaitPidFlag::WNOHANG | WaitPidFlag::WUNTRACED | WaitPidFlag::WCONTINUED;
-        for job in self.jobs.list.iter_mut() {
+        for job in self.jobs.list.iter_mut().filter(|j| !j.foreign) {
             let before = job.state();
             for p in job.procs.iter_mut() {
                 if !matches!(p.state, ProcState::Running | ProcState::Stopped(_)) {
@@ -930,8 +934,15 @@ pub fn wait(sh: &mut Shell, argv: &[Vec<u8>]) -> Status {
 }
 
 /// Blocks until no process of `job` is running (stopped ones count as not
-/// running).
+/// running). A job of the parent shell cannot be waited for: it counts as
+/// unknown (127).
 fn wait_running(job: &mut Job) {
+    if job.foreign {
+        for p in job.procs.iter_mut() {
+            p.state = ProcState::Exited(127);
+        }
+        return;
+    }
     for p in job.procs.iter_mut() {
         while p.state == ProcState::Running {
             match waitpid(p.pid, Some(WaitPidFlag::WUNTRACED)) {
