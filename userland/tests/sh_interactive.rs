@@ -445,9 +445,8 @@ fn background_job_done_notice() {
     s.expect("P> ");
     s.send("echo \"$!\" | (read p; [ \"$p\" -gt 0 ] && echo pid\"\"ok)\r");
     s.expect("pidok\r\n");
-    s.settle(800);
-    s.send("\r");
-    s.expect("[1]+  Done                       sleep 0.2\r\n");
+    // Reported before the first prompt after it ended.
+    s.send_until("\r", "[1]+  Done                       sleep 0.2\r\n");
     s.send("sleep 0.1 & wait; jobs; echo wa\"\"ited\r");
     s.expect("waited\r\n");
     // A background list is one job, shown with its text; killing it by
@@ -531,8 +530,14 @@ fn raw_mode_only_while_editing() {
     assert!(!canon(&s), "raw mode at the prompt");
     // Commands run with the terminal's own modes.
     s.send("sleep 1; echo do\"\"ne\r");
-    s.settle(400);
-    assert!(canon(&s), "cooked mode while a command runs");
+    let deadline = Instant::now() + TIMEOUT;
+    while !canon(&s) {
+        assert!(
+            Instant::now() < deadline,
+            "cooked mode while a command runs"
+        );
+        s.settle(20);
+    }
     s.expect("done\r\n");
     s.expect("P> ");
     s.settle(200);
