@@ -50,6 +50,12 @@ impl Session {
     /// Starts `ibox sh -i` in `dir` on a new 80x24 terminal, as the
     /// session leader with the terminal as its controlling terminal.
     fn start(dir: &Path, env: &[(&str, &str)]) -> Session {
+        Self::start_with(dir, env, true)
+    }
+
+    /// [`Session::start`]; without `controlling`, the terminal is only
+    /// the shell's standard input and output, not its controlling one.
+    fn start_with(dir: &Path, env: &[(&str, &str)], controlling: bool) -> Session {
         let ws = Winsize {
             ws_row: 24,
             ws_col: 80,
@@ -75,9 +81,9 @@ impl Session {
         }
         // SAFETY: only async-signal-safe calls between fork and exec.
         unsafe {
-            cmd.pre_exec(|| {
+            cmd.pre_exec(move || {
                 nix::unistd::setsid()?;
-                if nix::libc::ioctl(0, nix::libc::TIOCSCTTY, 0) != 0 {
+                if controlling && nix::libc::ioctl(0, nix::libc::TIOCSCTTY, 0) != 0 {
                     return Err(std::io::Error::last_os_error());
                 }
                 Ok(())
@@ -551,4 +557,22 @@ fn raw_mode_only_while_editing() {
         Some(nix::libc::SIGHUP)
     );
     assert!(canon(&s), "modes restored after SIGHUP");
+}
+
+#[test]
+fn no_controlling_terminal_means_no_job_control() {
+    let dir = scratch("noctty");
+    let mut s = Session::start_with(&dir, &[], false);
+    s.expect("sh: can't access tty; job control turned off\r\n");
+    s.expect("P> ");
+    // Editing still works; job control builtins say why they cannot.
+    s.send("ech\x01\x05o ed\"\"it\r");
+    s.expect("edit\r\n");
+    s.send("fg\r");
+    s.expect("fg: job control not enabled\r\n");
+    s.send("sleep 0.1 & wait $!; echo \"$?\"bg\r");
+    s.expect("0bg\r\n");
+    s.send("true\r");
+    let (code, _) = s.exit();
+    assert_eq!(code, 0);
 }

@@ -12,9 +12,8 @@ use std::io::Write;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
 
 use nix::errno::Errno;
-use nix::fcntl::{fcntl, open, FcntlArg, OFlag};
+use nix::fcntl::{fcntl, FcntlArg};
 use nix::sys::signal::{killpg, signal, SigHandler, Signal};
-use nix::sys::stat::Mode;
 use nix::sys::termios::{tcgetattr, tcsetattr, SetArg, Termios};
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::{getpgrp, getpid, setpgid, tcgetpgrp, tcsetpgrp, Pid};
@@ -357,16 +356,23 @@ impl JobControl {
 
 /// Turns job control on: opens the terminal, waits until the shell is in
 /// the foreground, then moves the shell into a process group of its own
-/// that owns the terminal. Leaves it off if any step fails.
-pub fn init(sh: &mut Shell) {
-    let fd = match open("/dev/tty", OFlag::O_RDWR | OFlag::O_CLOEXEC, Mode::empty()) {
-        Ok(fd) => fd,
-        Err(_) => return,
+/// that owns the terminal. Leaves it off if any step fails, and says so
+/// (false).
+pub fn init(sh: &mut Shell) -> bool {
+    // Standard input must be the controlling terminal: a shell reading
+    // another terminal (or with none, as on a bare console) cannot control
+    // its jobs.
+    let Ok(sid) = nix::unistd::getsid(None) else {
+        return false;
     };
-    // Out of the way of the descriptors scripts use, closed on exec.
-    let moved = fcntl(fd, FcntlArg::F_DUPFD_CLOEXEC(10));
-    let _ = nix::unistd::close(fd);
-    let Ok(fd) = moved else { return };
+    // SAFETY: tcgetsid only queries the descriptor.
+    if unsafe { nix::libc::tcgetsid(0) } != sid.as_raw() {
+        return false;
+    }
+    // A copy out of the way of the descriptors scripts use, closed on exec.
+    let Ok(fd) = fcntl(0, FcntlArg::F_DUPFD_CLOEXEC(10)) else {
+        return false;
+    };
     // SAFETY: `fd` was just made by F_DUPFD and nothing else owns it.
     let tty = unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd as RawFd) };
     // A shell started in the background waits to be brought to the
@@ -374,14 +380,14 @@ pub fn init(sh: &mut Shell) {
     let mut tries = 0;
     loop {
         let Ok(owner) = tcgetpgrp(tty.as_fd()) else {
-            return;
+            return false;
         };
         if owner == getpgrp() {
             break;
         }
         tries += 1;
         if tries > 100 {
-            return;
+            return false;
         }
         // SAFETY: default and ignore dispositions install no code.
         unsafe {
@@ -393,11 +399,11 @@ pub fn init(sh: &mut Shell) {
     let orig = getpgrp();
     let me = getpid();
     if orig != me && setpgid(me, me).is_err() {
-        return;
+        return false;
     }
     if tcsetpgrp(tty.as_fd(), me).is_err() {
         let _ = setpgid(me, orig);
-        return;
+        return false;
     }
     sh.jc = JobControl {
         monitor: true,
@@ -406,6 +412,7 @@ pub fn init(sh: &mut Shell) {
         pgid: Some(me),
         orig_pgid: Some(orig),
     };
+    true
 }
 
 impl Shell {

@@ -170,8 +170,9 @@ fn setup_interactive(sh: &mut Shell) {
         }
     }
     sh.signals_changed = true;
-    if nix::unistd::isatty(0).unwrap_or(false) {
-        jobs::init(sh);
+    if nix::unistd::isatty(0).unwrap_or(false) && !jobs::init(sh) {
+        // As ash says on a console without a controlling terminal.
+        eprintln!("sh: can't access tty; job control turned off");
     }
     if lineedit::usable(sh) {
         sh.editor = Some(lineedit::Editor::default());
