@@ -214,6 +214,8 @@ pub struct Pipeline {
     pub negate: bool,
     /// The commands, left to right.
     pub commands: Vec<Command>,
+    /// Its source text, which `jobs` shows.
+    pub text: std::rc::Rc<[u8]>,
 }
 
 /// How a pipeline is joined to the one before it.

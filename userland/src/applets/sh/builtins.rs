@@ -6,8 +6,6 @@ use std::io::Write;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
 use nix::errno::Errno;
-use nix::sys::wait::{waitpid, WaitStatus};
-use nix::unistd::Pid;
 
 use super::exec::{Flow, Shell, Status};
 use super::lexer::is_name;
@@ -160,9 +158,42 @@ static BUILTINS: &[Builtin] = &[
     Builtin {
         name: b"wait",
         special: false,
-        run: wait,
+        run: super::jobs::wait,
+    },
+    Builtin {
+        name: b"bg",
+        special: false,
+        run: super::jobs::bg,
+    },
+    Builtin {
+        name: b"fg",
+        special: false,
+        run: super::jobs::fg,
+    },
+    Builtin {
+        name: b"history",
+        special: false,
+        run: super::history::history,
+    },
+    Builtin {
+        name: b"jobs",
+        special: false,
+        run: super::jobs::jobs,
+    },
+    Builtin {
+        name: b"kill",
+        special: false,
+        run: super::jobs::kill,
     },
 ];
+
+/// The names of all builtins (for completion).
+pub fn names() -> impl Iterator<Item = &'static [u8]> {
+    BUILTINS
+        .iter()
+        .map(|b| b.name)
+        .chain(std::iter::once(&b"exec"[..]))
+}
 
 /// The builtin called `name`.
 pub fn find(name: &[u8]) -> Option<&'static Builtin> {
@@ -254,8 +285,12 @@ fn number(s: &[u8]) -> Option<i32> {
         .filter(|n| *n >= 0)
 }
 
-/// `exit [n]`: leaves the shell with `n`, or with `$?` by default.
+/// `exit [n]`: leaves the shell with `n`, or with `$?` by default. With
+/// stopped jobs, an interactive shell first only warns, as ash does.
 fn exit(sh: &mut Shell, argv: &[Vec<u8>]) -> Status {
+    if sh.stopped_jobs_warning() {
+        return Ok(1);
+    }
     match argv.get(1) {
         None => Err(Flow::Exit(sh.status)),
         Some(n) => match number(n) {
@@ -971,46 +1006,6 @@ fn shift(sh: &mut Shell, argv: &[Vec<u8>]) -> Status {
     }
     sh.positional.drain(..n);
     Ok(0)
-}
-
-/// `wait [pid...]`: waits for the given background jobs, or for all.
-fn wait(sh: &mut Shell, argv: &[Vec<u8>]) -> Status {
-    if argv.len() == 1 {
-        for job in std::mem::take(&mut sh.jobs) {
-            if job.status.is_none() {
-                let _ = sh.wait_for(job.pid);
-            }
-        }
-        return Ok(0);
-    }
-    let mut status = 0;
-    for a in &argv[1..] {
-        let Some(pid) = number(a) else {
-            err(
-                argv,
-                &format!("Illegal number: {}", String::from_utf8_lossy(a)),
-            );
-            return Ok(2);
-        };
-        let pid = Pid::from_raw(pid);
-        status = match sh.jobs.iter().position(|j| j.pid == pid) {
-            Some(i) => {
-                let job = sh.jobs.remove(i);
-                match job.status {
-                    Some(s) => s,
-                    None => sh.wait_for(pid)?,
-                }
-            }
-            // Not a known job: it may still be a child (a stopped one).
-            None => match waitpid(pid, None) {
-                Ok(WaitStatus::Exited(_, c)) => c,
-                Ok(WaitStatus::Signaled(_, s, _)) => 128 + s as i32,
-                Ok(_) => 0,
-                Err(Errno::ECHILD) | Err(_) => 127,
-            },
-        };
-    }
-    Ok(status)
 }
 
 /// `read [-r] [NAME...]`: reads one line from standard input a byte at a

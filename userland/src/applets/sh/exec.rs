@@ -80,15 +80,6 @@ pub struct Options {
     pub noglob: bool,
 }
 
-/// A background job (no job control yet: one process per job).
-#[derive(Debug, Clone, Copy)]
-pub struct Job {
-    /// Its process id.
-    pub pid: Pid,
-    /// Its status once it has been reaped.
-    pub status: Option<i32>,
-}
-
 /// The whole state of the shell.
 pub struct Shell {
     /// Variables.
@@ -103,8 +94,16 @@ pub struct Shell {
     pub pid: i32,
     /// `$!`.
     pub last_bg: Option<i32>,
-    /// Background jobs not yet waited for.
-    pub jobs: Vec<Job>,
+    /// Background and stopped jobs.
+    pub jobs: super::jobs::Jobs,
+    /// Job control: process groups and the terminal.
+    pub jc: super::jobs::JobControl,
+    /// The text of the pipeline being run, shown for its jobs.
+    pub cmd_text: Rc<[u8]>,
+    /// The command history of the line editor.
+    pub history: super::history::History,
+    /// The line editor, when commands are read from a terminal.
+    pub editor: Option<super::lineedit::Editor>,
     /// Whether the shell reads commands from a user.
     pub interactive: bool,
     /// `set` options.
@@ -159,18 +158,9 @@ pub fn flush_stdout() {
     let _ = std::io::stdout().flush();
 }
 
-/// The exit status a shell reports for a wait status.
-fn wait_status(ws: WaitStatus) -> Option<i32> {
-    match ws {
-        WaitStatus::Exited(_, code) => Some(code),
-        WaitStatus::Signaled(_, sig, _) => Some(128 + sig as i32),
-        _ => None,
-    }
-}
-
 /// The text a shell prints when a job dies of `sig`; silent for signals
 /// the user sent on purpose or that are part of normal operation.
-fn signal_text(sig: Signal) -> Option<&'static str> {
+pub fn signal_text(sig: Signal) -> Option<&'static str> {
     Some(match sig {
         Signal::SIGINT | Signal::SIGPIPE => return None,
         Signal::SIGKILL => "Killed",
@@ -183,6 +173,14 @@ fn signal_text(sig: Signal) -> Option<&'static str> {
         Signal::SIGHUP => "Hangup",
         Signal::SIGQUIT => "Quit",
         other => other.as_str(),
+    })
+}
+
+/// How `jobs` describes a job killed by `sig`.
+pub fn signal_name(sig: Signal) -> &'static str {
+    signal_text(sig).unwrap_or(match sig {
+        Signal::SIGINT => "Interrupt",
+        _ => "Broken pipe",
     })
 }
 
@@ -203,7 +201,11 @@ impl Shell {
             status: 0,
             pid: nix::unistd::getpid().as_raw(),
             last_bg: None,
-            jobs: Vec::new(),
+            jobs: super::jobs::Jobs::default(),
+            jc: super::jobs::JobControl::default(),
+            cmd_text: Rc::from(&b""[..]),
+            history: super::history::History::default(),
+            editor: None,
             interactive: false,
             opts: Options::default(),
             signals_changed: false,
@@ -312,18 +314,23 @@ impl Shell {
         // single-threaded, so no lock can be held by a vanished thread.
         match unsafe { fork() } {
             Ok(ForkResult::Child) => {
+                let monitor = self.jc.monitor;
+                self.child_job_setup(None, false);
                 self.enter_child();
                 // Without job control, background jobs must not be killed by
                 // the terminal's interrupt keys and must not read from it.
-                // SAFETY: ignoring a signal installs no handler.
-                unsafe {
-                    let _ = signal(Signal::SIGINT, SigHandler::SigIgn);
-                    let _ = signal(Signal::SIGQUIT, SigHandler::SigIgn);
-                }
-                if let Ok(fd) = open("/dev/null", OFlag::O_RDONLY, Mode::empty()) {
-                    if fd != 0 {
-                        let _ = dup2(fd, 0);
-                        let _ = close(fd);
+                // With it, their own process group keeps them apart.
+                if !monitor {
+                    // SAFETY: ignoring a signal installs no handler.
+                    unsafe {
+                        let _ = signal(Signal::SIGINT, SigHandler::SigIgn);
+                        let _ = signal(Signal::SIGQUIT, SigHandler::SigIgn);
+                    }
+                    if let Ok(fd) = open("/dev/null", OFlag::O_RDONLY, Mode::empty()) {
+                        if fd != 0 {
+                            let _ = dup2(fd, 0);
+                            let _ = close(fd);
+                        }
                     }
                 }
                 let fg = AndOrList {
@@ -334,14 +341,8 @@ impl Shell {
                 self.exit_child(status)
             }
             Ok(ForkResult::Parent { child }) => {
-                self.jobs.push(Job {
-                    pid: child,
-                    status: None,
-                });
-                self.last_bg = Some(child.as_raw());
-                if self.interactive {
-                    eprintln!("[{}] {}", self.jobs.len(), child);
-                }
+                let pgid = self.parent_job_setup(child, None);
+                self.add_background(child, pgid, list);
                 self.status = 0;
                 Ok(0)
             }
@@ -354,22 +355,6 @@ impl Shell {
         eprintln!("sh: can't fork: {}", e.desc());
         self.status = 2;
         2
-    }
-
-    /// Collects background jobs that have finished, so they do not linger
-    /// as zombies, keeping their status for `wait`.
-    pub fn reap_jobs(&mut self) {
-        for job in self.jobs.iter_mut().filter(|j| j.status.is_none()) {
-            if let Ok(ws) = waitpid(job.pid, Some(WaitPidFlag::WNOHANG)) {
-                job.status = wait_status(ws);
-            } else {
-                job.status = Some(127);
-            }
-        }
-        // Statuses nobody asked for are dropped once there are many of them.
-        if self.jobs.len() > 64 {
-            self.jobs.retain(|j| j.status.is_none());
-        }
     }
 
     /// The state of a freshly forked child: signals back to the defaults a
@@ -399,7 +384,14 @@ impl Shell {
             }
         }
         self.interactive = false;
-        self.jobs.clear();
+        self.jc.monitor = false;
+        // The parent's jobs stay listed (`$(jobs -p)`), but are not ours.
+        for job in self.jobs.list.iter_mut() {
+            job.foreign = true;
+        }
+        self.jobs.warned = true;
+        self.history = super::history::History::default();
+        self.editor = None;
     }
 
     /// Ends a forked child with the status of what it ran.
@@ -468,25 +460,36 @@ impl Shell {
                     return Ok(128 + sig as i32);
                 }
                 Ok(WaitStatus::Stopped(_, sig)) => {
-                    // No job control yet: remember it so `wait` and a later
-                    // `fg` can find it.
-                    self.jobs.push(Job { pid, status: None });
-                    eprintln!("\n[{}] Stopped {}", self.jobs.len(), pid);
+                    // A command substitution stopped from the terminal:
+                    // it becomes a job that `fg` can continue.
+                    let mut job = super::jobs::Job::new(&[pid], None, self.cmd_text.to_vec());
+                    job.procs[0].state = super::jobs::ProcState::Stopped(sig);
+                    self.jobs.add(job);
                     return Ok(128 + sig as i32);
                 }
-                Ok(ws) => {
-                    if let Some(code) = wait_status(ws) {
-                        return Ok(code);
-                    }
-                }
+                Ok(WaitStatus::Exited(_, code)) => return Ok(code),
+                Ok(_) => {}
                 Err(Errno::EINTR) => {}
                 Err(_) => return Ok(127),
             }
         }
     }
 
+    /// Waits for a foreground job of one process just forked.
+    fn wait_child(&mut self, child: Pid) -> Status {
+        let pgid = self.parent_job_setup(child, None);
+        self.wait_fg(&[child], pgid)
+    }
+
     /// Runs a pipeline; its status is that of the last command.
     fn run_pipeline(&mut self, p: &Pipeline) -> Status {
+        if self.interactive && super::INTERRUPTED.swap(false, Ordering::Relaxed) {
+            // Ctrl-C while the shell itself was busy: abandon the line.
+            eprintln!();
+            self.status = 130;
+            return Err(Flow::Abort(130));
+        }
+        self.cmd_text = Rc::clone(&p.text);
         let status = if p.commands.len() == 1 {
             self.run_command(&p.commands[0], false)?
         } else {
@@ -505,7 +508,8 @@ impl Shell {
     /// Runs a pipeline of several commands, each in its own child.
     fn run_multi(&mut self, commands: &[Command]) -> Status {
         flush_stdout();
-        let mut pids = Vec::with_capacity(commands.len());
+        let mut pids: Vec<Pid> = Vec::with_capacity(commands.len());
+        let mut pgid = None;
         let mut prev_read: Option<RawFd> = None;
         let mut failed = None;
         for (i, cmd) in commands.iter().enumerate() {
@@ -524,6 +528,7 @@ impl Shell {
             // SAFETY: single-threaded shell; see run_background.
             match unsafe { fork() } {
                 Ok(ForkResult::Child) => {
+                    self.child_job_setup(pids.first().copied(), true);
                     self.enter_child();
                     if let Some(r) = prev_read {
                         let _ = dup2(r, 0);
@@ -537,7 +542,10 @@ impl Shell {
                     let status = self.run_command(cmd, true);
                     self.exit_child(status);
                 }
-                Ok(ForkResult::Parent { child }) => pids.push(child),
+                Ok(ForkResult::Parent { child }) => {
+                    pgid = self.parent_job_setup(child, pids.first().copied());
+                    pids.push(child);
+                }
                 Err(e) => {
                     failed = Some(self.fork_failed(e));
                 }
@@ -556,19 +564,10 @@ impl Shell {
         if let Some(r) = prev_read {
             let _ = close(r);
         }
-        let mut status = 0;
-        let mut abort = None;
-        for pid in pids {
-            match self.wait_for(pid) {
-                Ok(s) => status = s,
-                Err(f) => {
-                    abort = Some(f);
-                }
-            }
+        if pids.is_empty() {
+            return Ok(failed.unwrap_or(0));
         }
-        if let Some(f) = abort {
-            return Err(f);
-        }
+        let status = self.wait_fg(&pids, pgid)?;
         Ok(failed.unwrap_or(status))
     }
 
@@ -598,6 +597,7 @@ impl Shell {
                 // SAFETY: single-threaded shell; see run_background.
                 match unsafe { fork() } {
                     Ok(ForkResult::Child) => {
+                        self.child_job_setup(None, true);
                         self.enter_child();
                         let status = if self.apply_redirects(redirs, None) == Ok(true) {
                             self.run_lists(body)
@@ -606,7 +606,7 @@ impl Shell {
                         };
                         self.exit_child(status)
                     }
-                    Ok(ForkResult::Parent { child }) => self.wait_for(child),
+                    Ok(ForkResult::Parent { child }) => self.wait_child(child),
                     Err(e) => Ok(self.fork_failed(e)),
                 }
             }
@@ -835,6 +835,10 @@ impl Shell {
             return self.run_exec(&argv[1..], assigns, &cmd.redirects);
         }
         let builtin = builtins::find(name);
+        if builtin.is_none() && name.first() == Some(&b'%') && !self.functions.contains_key(name) {
+            // `%1` alone brings job 1 to the foreground.
+            return super::jobs::fg(self, &[b"fg".to_vec(), name.clone()]);
+        }
         // Special builtins come before functions, other builtins after.
         let function = match builtin {
             Some(b) if b.special => None,
@@ -879,11 +883,12 @@ impl Shell {
         // SAFETY: single-threaded shell; see run_background.
         match unsafe { fork() } {
             Ok(ForkResult::Child) => {
+                self.child_job_setup(None, true);
                 self.enter_child();
                 let status = self.exec_in_place(&argv, assigns, &cmd.redirects);
                 self.exit_child(Ok(status))
             }
-            Ok(ForkResult::Parent { child }) => self.wait_for(child),
+            Ok(ForkResult::Parent { child }) => self.wait_child(child),
             Err(e) => Ok(self.fork_failed(e)),
         }
     }
@@ -895,11 +900,12 @@ impl Shell {
         // SAFETY: single-threaded shell; see run_background.
         match unsafe { fork() } {
             Ok(ForkResult::Child) => {
+                self.child_job_setup(None, true);
                 self.enter_child();
                 let status = self.exec_program(argv);
                 self.exit_child(Ok(status))
             }
-            Ok(ForkResult::Parent { child }) => self.wait_for(child),
+            Ok(ForkResult::Parent { child }) => self.wait_child(child),
             Err(e) => Ok(self.fork_failed(e)),
         }
     }

@@ -7,14 +7,20 @@
 //! [`builtins`] and variables in [`vars`]; [`pattern`] matches globs for
 //! `case`, `${x%pat}` and pathname expansion, and [`arith`] evaluates
 //! `$((...))`. The `test` and `printf` builtins have files of their own
-//! ([`testcmd`], [`printf`]). Not implemented yet: job control.
+//! ([`testcmd`], [`printf`]). An interactive shell on a terminal has job
+//! control ([`jobs`]) and a line editor ([`lineedit`]) with history
+//! ([`history`]) and Tab completion ([`complete`]).
 
 mod arith;
 mod ast;
 mod builtins;
+mod complete;
 mod exec;
 mod expand;
+mod history;
+mod jobs;
 mod lexer;
+mod lineedit;
 mod parser;
 pub mod pattern;
 pub(crate) mod printf;
@@ -36,8 +42,9 @@ use parser::{ParseError, Parser};
 pub const USAGE: &str = "[-eiux] [-c 'SCRIPT' [ARG0 ARGS] | FILE ARGS | -s ARGS]\n\nUnix shell interpreter\n\n\t-c\tRun SCRIPT, then exit\n\t-s\tRead commands from standard input\n\t-i\tInteractive\n\t-e\tExit when a command fails\n\t-u\tUnset variables are errors\n\t-x\tTrace commands";
 
 /// Set by the SIGINT handler of an interactive shell; checked when a read
-/// of the command line is interrupted.
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+/// of the command line is interrupted, and between the pipelines of a
+/// running command (so that Ctrl-C ends `while :; do :; done`).
+pub(super) static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 /// The SIGINT handler of an interactive shell: only records the signal.
 extern "C" fn on_sigint(_: nix::libc::c_int) {
@@ -109,6 +116,8 @@ pub fn main(args: Vec<OsString>) -> i32 {
 fn finish(sh: &mut Shell, status: exec::Status) -> i32 {
     let code = sh.exit_status(status);
     exec::flush_stdout();
+    sh.history.save();
+    sh.jc.release();
     code & 0xff
 }
 
@@ -136,8 +145,8 @@ pub(super) fn interactive_handler(sig: Signal) -> SigHandler {
 
 /// An interactive shell survives the keys that kill programs: SIGINT
 /// interrupts the line being typed, SIGQUIT and SIGTERM are ignored, and
-/// (without job control) so are the stop signals. Children get all of them
-/// back as defaults.
+/// so are the stop signals. Children get all of them back as defaults. On
+/// a terminal, job control and the line editor are turned on.
 fn setup_interactive(sh: &mut Shell) {
     // No SA_RESTART: a read of the command line must return EINTR so that
     // the half-typed line is dropped and a new prompt printed.
@@ -161,6 +170,15 @@ fn setup_interactive(sh: &mut Shell) {
         }
     }
     sh.signals_changed = true;
+    if nix::unistd::isatty(0).unwrap_or(false) && !jobs::init(sh) {
+        // As ash says on a console without a controlling terminal.
+        eprintln!("sh: can't access tty; job control turned off");
+    }
+    if lineedit::usable(sh) {
+        sh.editor = Some(lineedit::Editor::default());
+        lineedit::install_signal_restore();
+        history::History::init(sh);
+    }
     if sh.vars.get(b"PS1").is_none() {
         let ps1: &[u8] = if nix::unistd::geteuid().is_root() {
             b"# "
@@ -221,13 +239,41 @@ fn read_line(buf: &mut Vec<u8>) -> Line {
     }
 }
 
-/// Prints the prompt in variable `var` on standard error.
-fn prompt(sh: &Shell, var: &[u8]) {
-    if let Some(p) = sh.vars.get(var) {
+/// The prompt in variable `var`, expanded.
+fn prompt_text(sh: &Shell, var: &[u8]) -> Vec<u8> {
+    match sh.vars.get(var) {
+        Some(p) => lineedit::expand_prompt(sh, p),
+        None => Vec::new(),
+    }
+}
+
+/// Reads the next line onto `buf`: through the line editor (which shows
+/// the prompt and adds the line to the history), else a plain read after
+/// printing the prompt when interactive.
+fn next_line(sh: &mut Shell, buf: &mut Vec<u8>) -> Line {
+    let var: &[u8] = if buf.is_empty() { b"PS1" } else { b"PS2" };
+    if let Some(mut ed) = sh.editor.take() {
+        let prompt = prompt_text(sh, var);
+        let r = lineedit::read_line(sh, &mut ed, &prompt);
+        sh.editor = Some(ed);
+        return match r {
+            lineedit::Edit::Line(l) => {
+                sh.history.add(&l);
+                buf.extend_from_slice(&l);
+                buf.push(b'\n');
+                Line::Data
+            }
+            lineedit::Edit::Eof => Line::Eof,
+            lineedit::Edit::Interrupted => Line::Interrupted,
+        };
+    }
+    if sh.interactive {
+        let p = prompt_text(sh, var);
         let mut err = std::io::stderr().lock();
-        let _ = err.write_all(p);
+        let _ = err.write_all(&p);
         let _ = err.flush();
     }
+    read_line(buf)
 }
 
 /// Reads and runs commands from standard input until EOF or `exit`. Each
@@ -235,26 +281,26 @@ fn prompt(sh: &Shell, var: &[u8]) {
 fn repl(sh: &mut Shell) -> i32 {
     let mut buf = Vec::new();
     loop {
-        if sh.interactive {
-            if buf.is_empty() {
-                sh.reap_jobs();
-                INTERRUPTED.store(false, Ordering::Relaxed);
-                prompt(sh, b"PS1");
-            } else {
-                prompt(sh, b"PS2");
-            }
+        if sh.interactive && buf.is_empty() {
+            sh.notify_jobs();
+            INTERRUPTED.store(false, Ordering::Relaxed);
         }
-        let eof = match read_line(&mut buf) {
+        let eof = match next_line(sh, &mut buf) {
             Line::Data => false,
             Line::Eof => true,
             Line::Interrupted => {
+                if sh.editor.is_none() {
+                    eprintln!();
+                }
                 buf.clear();
-                eprintln!();
                 sh.status = 130;
                 continue;
             }
         };
         if eof && buf.is_empty() {
+            if sh.editor.is_some() && sh.stopped_jobs_warning() {
+                continue;
+            }
             return finish(sh, Ok(sh.status));
         }
         let mut pos = 0;
@@ -291,7 +337,9 @@ fn repl(sh: &mut Shell) -> i32 {
                 }
             }
         }
-        if eof {
+        // Ctrl-D in the middle of an unfinished command only drops it, as
+        // in ash; the next one on an empty line exits.
+        if eof && sh.editor.is_none() {
             return finish(sh, Ok(sh.status));
         }
     }

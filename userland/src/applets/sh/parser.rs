@@ -36,6 +36,12 @@ impl ParseError {
 pub struct Parser<'a> {
     lexer: Lexer<'a>,
     peeked: Option<Token>,
+    /// The source, for the text of pipelines (shown by `jobs`).
+    src: &'a [u8],
+    /// Where the peeked token's lexing started.
+    peek_start: usize,
+    /// The end of the last token taken.
+    last_end: usize,
 }
 
 /// Parses all of `src` (for `` `...` ``, `eval` and tests).
@@ -127,21 +133,27 @@ impl<'a> Parser<'a> {
         Parser {
             lexer: Lexer::new(src, pos),
             peeked: None,
+            src,
+            peek_start: pos,
+            last_end: pos,
         }
     }
 
     fn peek(&mut self) -> Result<&Token, ParseError> {
         if self.peeked.is_none() {
+            self.peek_start = self.lexer.pos();
             self.peeked = Some(self.lexer.next_token()?);
         }
         Ok(self.peeked.get_or_insert(Token::Eof))
     }
 
     fn next(&mut self) -> Result<Token, ParseError> {
-        match self.peeked.take() {
-            Some(t) => Ok(t),
-            None => self.lexer.next_token(),
-        }
+        let t = match self.peeked.take() {
+            Some(t) => t,
+            None => self.lexer.next_token()?,
+        };
+        self.last_end = self.lexer.pos();
+        Ok(t)
     }
 
     /// Whether the next token is a reserved word that ends a list.
@@ -407,6 +419,8 @@ impl<'a> Parser<'a> {
 
     /// `pipeline`: `[!] command | command ...`.
     fn pipeline(&mut self) -> Result<Pipeline, ParseError> {
+        self.peek()?;
+        let start = self.peek_start;
         let negate = self.at_keyword(b"!")?;
         if negate {
             self.next()?;
@@ -417,7 +431,17 @@ impl<'a> Parser<'a> {
             self.linebreak()?;
             commands.push(self.command()?);
         }
-        Ok(Pipeline { negate, commands })
+        let text = self
+            .src
+            .get(start..self.last_end.max(start))
+            .unwrap_or_default()
+            .trim_ascii()
+            .into();
+        Ok(Pipeline {
+            negate,
+            commands,
+            text,
+        })
     }
 
     /// `command`: a subshell, a brace group or a simple command.
