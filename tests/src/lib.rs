@@ -78,7 +78,18 @@ impl Vm {
         let cmd = qemu::command(built, qemu::Console::Piped).expect("QEMU command");
         let mut vm = Vm::start(cmd);
         vm.wait_for("# ", BOOT_TIMEOUT);
+        vm.plain_shell();
         vm
+    }
+
+    /// Replaces the console shell at its prompt with one told the terminal
+    /// is dumb. The console shell edits lines with escape sequences, which
+    /// the tests would have to parse out of every echo (the line editor has
+    /// its own tests over a pty). `$?` keeps the marker out of the echo.
+    pub fn plain_shell(&mut self) {
+        self.send("exec env TERM=dumb /bin/sh -c 'echo @@DUMB$?@@; exec /bin/sh'");
+        self.wait_for("@@DUMB0@@", BOOT_TIMEOUT);
+        self.wait_for("# ", BOOT_TIMEOUT);
     }
 
     /// Starts a QEMU command whose serial console is on its standard input

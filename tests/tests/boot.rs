@@ -85,6 +85,7 @@ fn default_image_boots_to_a_working_shell() {
     // The console shell is respawned when it exits.
     vm.send("exit");
     vm.wait_for("# ", Duration::from_secs(60));
+    vm.plain_shell();
     assert_eq!(vm.ok("echo back"), "back");
 }
 
