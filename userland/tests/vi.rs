@@ -482,3 +482,63 @@ fn sigterm_restores_terminal_and_exits() {
     assert_eq!(std::fs::read(dir.join("t.txt")).unwrap(), b"abc\n");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn screen_shows_text_wraps_and_redraws_on_resize() {
+    let dir = scratch("screen");
+    let mut content = String::from("first line\n");
+    content.push_str(&"y".repeat(100));
+    content.push('\n');
+    std::fs::write(dir.join("w.txt"), &content).unwrap();
+    let mut vi = Vi::start(&dir, "w.txt");
+    // Look again from the start: the status line came after the text.
+    vi.seen = 0;
+    vi.expect("first line");
+    // The long line wraps: 80 cells on row 2, the other 20 on row 3.
+    vi.expect(&format!("\x1b[2;1H{}", "y".repeat(80)));
+    vi.expect(&format!("\x1b[3;1H{}\x1b[K", "y".repeat(20)));
+    vi.expect("~");
+    // A narrower window: the terminal tells vi with SIGWINCH.
+    let ws = Winsize {
+        ws_row: 10,
+        ws_col: 40,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: TIOCSWINSZ reads the winsize it is given.
+    let r = unsafe { nix::libc::ioctl(vi.master.as_raw_fd(), nix::libc::TIOCSWINSZ, &ws) };
+    assert_eq!(r, 0);
+    vi.expect("\x1b[2J");
+    vi.expect(&format!("\x1b[2;1H{}", "y".repeat(40)));
+    vi.expect(&format!("\x1b[4;1H{}\x1b[K", "y".repeat(20)));
+    assert_eq!(vi.finish(":q\r"), 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn search_count_and_wrap() {
+    assert_eq!(
+        edit("n-count", b"a\nb\na\nb\na\n", "/b\r2nx:wq\r"),
+        b"a\n\na\nb\na\n"
+    );
+    assert_eq!(edit("not-found", b"abc\n", "/zzz\rx:wq\r"), b"bc\n");
+}
+
+#[test]
+fn page_and_half_page_keys() {
+    let lines: Vec<String> = (1..=100).map(|i| format!("{i}\n")).collect();
+    let without = |n: usize| -> Vec<u8> {
+        let mut v = lines.clone();
+        v.remove(n - 1);
+        v.concat().into_bytes()
+    };
+    let all = lines.concat();
+    // 23 text rows: Ctrl-F scrolls by 21 lines, Ctrl-D moves by 11.
+    assert_eq!(edit("ctrl-f", all.as_bytes(), "\x06dd:wq\r"), without(22));
+    assert_eq!(edit("ctrl-d", all.as_bytes(), "\x04dd:wq\r"), without(12));
+    assert_eq!(
+        edit("ctrl-u", all.as_bytes(), "\x04\x04\x15dd:wq\r"),
+        without(12)
+    );
+    assert_eq!(edit("G", all.as_bytes(), "Gdd:wq\r"), without(100));
+}

@@ -7,7 +7,7 @@ use std::os::unix::ffi::OsStrExt;
 
 /// Usage text for `--help` and usage errors (after "Usage: NAME ").
 pub const USAGE: &str =
-    "[-c CMD] [FILE]\n\nEdit FILE\n\n\t-c CMD\tInitial command to run ($EXINIT also available)";
+    "[-c CMD] [FILE]\n\nEdit FILE\n\n\t-c CMD\tInitial command to run\n\t-R\tRead-only: :w needs !";
 
 /// Entry point: edits the first FILE (a new buffer without one).
 pub fn main(args: Vec<OsString>) -> i32 {
@@ -18,6 +18,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
     let file = p.operands.first().map(|f| f.as_bytes().to_vec());
     let mut raw = Raw::enter();
     let mut ed = Editor::new(file.as_deref());
+    ed.readonly = p.has('R');
     if let Some(c) = p.value('c') {
         ed.ex(c.as_bytes());
     }

@@ -440,14 +440,28 @@ impl Editor {
                 self.search = Some((pat, c == b'/'));
                 self.search_motion(true)
             }
-            Key::Byte(b'n') => self.search_motion(true),
-            Key::Byte(b'N') => self.search_motion(false),
+            Key::Byte(c @ (b'n' | b'N')) => {
+                let (y, x) = (self.cy, self.cx);
+                let mut m = None;
+                for _ in 0..n {
+                    m = self.search_motion(c == b'n');
+                    let Some(found) = m else {
+                        break;
+                    };
+                    self.cy = found.y;
+                    self.cx = found.x;
+                }
+                // The caller moves the cursor (or applies an operator).
+                self.cy = y;
+                self.cx = x;
+                m
+            }
             Key::Byte(6) | Key::PageDown if !op => {
-                self.top = (self.top + (rows - 2).max(1) * n).min(last);
+                self.top = (self.top + rows.saturating_sub(2).max(1) * n).min(last);
                 lw(self.top)
             }
             Key::Byte(2) | Key::PageUp if !op => {
-                self.top = self.top.saturating_sub((rows - 2).max(1) * n);
+                self.top = self.top.saturating_sub(rows.saturating_sub(2).max(1) * n);
                 lw((self.top + rows - 1).min(last).min(cy))
             }
             Key::Byte(4) if !op => {

@@ -82,6 +82,8 @@ pub struct Editor {
     pub quit: bool,
     /// `:set nu`.
     pub number: bool,
+    /// `-R`: the file is not written without `!`.
+    pub readonly: bool,
     input: Input,
 }
 
@@ -116,6 +118,7 @@ impl Editor {
             ins_text: Vec::new(),
             quit: false,
             number: false,
+            readonly: false,
             input: Input::default(),
         };
         if let Some(f) = file {
@@ -253,6 +256,10 @@ impl Editor {
             }
         };
         let is_current = self.filename.as_deref() == Some(&target[..]);
+        if is_current && self.readonly && !force {
+            self.error(format!("'{}' is read only", show(&target)));
+            return false;
+        }
         if !is_current && !force && Path::new(OsStr::from_bytes(&target)).exists() {
             self.error(format!("'{}' exists (add ! to override)", show(&target)));
             return false;
@@ -293,6 +300,15 @@ impl Editor {
             return k;
         }
         loop {
+            // A signal that came while we were busy (not waiting in read)
+            // is seen here, before a read that could wait forever.
+            if keys::WINCH.swap(false, Ordering::Relaxed) {
+                self.screen.invalidate();
+            }
+            if keys::TERM.load(Ordering::Relaxed) != 0 {
+                self.quit = true;
+                return Key::Byte(27);
+            }
             if !self.input.ready() {
                 self.draw();
             }
@@ -301,17 +317,7 @@ impl Editor {
                     self.rec.push(k);
                     return k;
                 }
-                Err(NoKey::Signal) => {
-                    if keys::WINCH.swap(false, Ordering::Relaxed) {
-                        self.screen.invalidate();
-                    }
-                    let sig = keys::TERM.load(Ordering::Relaxed);
-                    if sig != 0 {
-                        self.screen.finish();
-                        self.quit = true;
-                        return Key::Byte(27);
-                    }
-                }
+                Err(NoKey::Signal) => {}
                 Err(NoKey::Eof) => {
                     self.quit = true;
                     return Key::Byte(27);
