@@ -271,6 +271,17 @@ fn undo_redo() {
     assert_eq!(edit("u", b"abc\n", "xxu:wq\r"), b"bc\n");
     assert_eq!(edit("uu-redo", b"abc\n", "xxuu\x12:wq\r"), b"bc\n");
     assert_eq!(edit("undo-insert", b"a\n", "ox\x1bu:wq\r"), b"a\n");
+    let five = b"1\n2\n3\n4\n5\n";
+    assert_eq!(
+        edit("multi-undo", five, "jddGxuu\x12:wq\r"),
+        b"1\n3\n4\n5\n"
+    );
+    assert_eq!(
+        edit("multi-redo", five, "Oa\x1bjjdduuu\x12\x12\x12:wq\r"),
+        b"a\n1\n3\n4\n5\n"
+    );
+    assert_eq!(edit("undo-all", five, "ddddddu:%s/./x/\ruuu:wq\r"), five);
+    assert_eq!(edit("redo-dropped", b"ab\n", "xu$X\x12:wq\r"), b"b\n");
 }
 
 #[test]

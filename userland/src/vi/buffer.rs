@@ -1,12 +1,23 @@
 //! The text being edited: a list of lines of bytes, with snapshots taken
 //! before each change so that `u` and Ctrl-R can step back and forth.
 
-/// One saved state of the text, for undo or redo.
+/// What undoing (or redoing) one change does: put `lines` in place of the
+/// `len` lines at `at`. Only the lines that differ are kept, so a long
+/// file's history does not hold a copy of the file per change.
 struct Record {
+    at: usize,
+    len: usize,
     lines: Vec<Vec<u8>>,
     eol: bool,
     cursor: (usize, usize),
     state: u64,
+}
+
+/// The text before the change in progress.
+struct Snapshot {
+    lines: Vec<Vec<u8>>,
+    eol: bool,
+    cursor: (usize, usize),
 }
 
 /// Lines of bytes (without their newlines) and the undo history.
@@ -19,7 +30,7 @@ pub struct Buffer {
     undo: Vec<Record>,
     redo: Vec<Record>,
     /// The state before the change in progress, until it is committed.
-    pending: Option<Record>,
+    pending: Option<Snapshot>,
     /// Which state the text is in: each committed change makes a new one.
     state: u64,
     last_state: u64,
@@ -71,11 +82,10 @@ impl Buffer {
     /// before [`Buffer::commit`] keeps the first snapshot).
     pub fn begin(&mut self, cursor: (usize, usize)) {
         if self.pending.is_none() {
-            self.pending = Some(Record {
+            self.pending = Some(Snapshot {
                 lines: self.lines.clone(),
                 eol: self.eol,
                 cursor,
-                state: self.state,
             });
         }
     }
@@ -83,49 +93,80 @@ impl Buffer {
     /// Ends a change: true when the text really changed (then it can be
     /// undone, and redo history is dropped).
     pub fn commit(&mut self) -> bool {
-        let Some(rec) = self.pending.take() else {
+        let Some(mut snap) = self.pending.take() else {
             return false;
         };
-        if rec.lines == self.lines && rec.eol == self.eol {
-            return false;
-        }
         if self.lines.is_empty() {
             self.lines.push(Vec::new());
         }
-        self.undo.push(rec);
+        if snap.lines == self.lines && snap.eol == self.eol {
+            return false;
+        }
+        let (old, new) = (&snap.lines, &self.lines);
+        let prefix = old
+            .iter()
+            .zip(new.iter())
+            .take_while(|(a, b)| a == b)
+            .count();
+        let most = old.len().min(new.len()) - prefix;
+        let suffix = old
+            .iter()
+            .rev()
+            .zip(new.iter().rev())
+            .take(most)
+            .take_while(|(a, b)| a == b)
+            .count();
+        let len = new.len() - prefix - suffix;
+        let end = snap.lines.len() - suffix;
+        let lines: Vec<Vec<u8>> = snap.lines.drain(prefix..end).collect();
+        self.undo.push(Record {
+            at: prefix,
+            len,
+            lines,
+            eol: snap.eol,
+            cursor: snap.cursor,
+            state: self.state,
+        });
         self.redo.clear();
         self.last_state += 1;
         self.state = self.last_state;
         true
     }
 
-    /// Swaps the text with a saved record; returns that record's cursor.
-    fn swap(&mut self, rec: Record, cursor: (usize, usize), to_redo: bool) -> (usize, usize) {
-        let cur = Record {
-            lines: std::mem::replace(&mut self.lines, rec.lines),
+    /// Applies a record; returns the record that reverses it, and the
+    /// cursor to show.
+    fn apply(&mut self, rec: Record, cursor: (usize, usize)) -> (Record, (usize, usize)) {
+        let n = rec.lines.len();
+        let removed: Vec<Vec<u8>> = self
+            .lines
+            .splice(rec.at..rec.at + rec.len, rec.lines)
+            .collect();
+        let back = Record {
+            at: rec.at,
+            len: n,
+            lines: removed,
             eol: std::mem::replace(&mut self.eol, rec.eol),
             cursor,
             state: std::mem::replace(&mut self.state, rec.state),
         };
-        if to_redo {
-            self.redo.push(cur);
-        } else {
-            self.undo.push(cur);
-        }
-        rec.cursor
+        (back, rec.cursor)
     }
 
     /// Undoes the last change; the cursor to show, or None when there is
     /// nothing to undo.
     pub fn undo(&mut self, cursor: (usize, usize)) -> Option<(usize, usize)> {
         let rec = self.undo.pop()?;
-        Some(self.swap(rec, cursor, true))
+        let (back, cur) = self.apply(rec, cursor);
+        self.redo.push(back);
+        Some(cur)
     }
 
     /// Redoes the last undone change.
     pub fn redo(&mut self, cursor: (usize, usize)) -> Option<(usize, usize)> {
         let rec = self.redo.pop()?;
-        Some(self.swap(rec, cursor, false))
+        let (back, cur) = self.apply(rec, cursor);
+        self.undo.push(back);
+        Some(cur)
     }
 
     /// Whether the text differs from what was last read or written.
