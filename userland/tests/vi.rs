@@ -29,6 +29,8 @@ fn scratch(name: &str) -> PathBuf {
 /// `vi` running on a pseudo-terminal.
 struct Vi {
     master: File,
+    /// The terminal side, kept to look at its modes.
+    slave: OwnedFd,
     child: Child,
     out: Vec<u8>,
     seen: usize,
@@ -38,6 +40,19 @@ impl Vi {
     /// Starts `ibox vi FILE` in `dir` on an 80x24 terminal and waits for
     /// its first screen (the file name on the status line).
     fn start(dir: &Path, file: &str) -> Vi {
+        Self::start_args(dir, &[file])
+    }
+
+    /// Starts `ibox vi ARGS...`; waits for the last argument's name.
+    fn start_args(dir: &Path, args: &[&str]) -> Vi {
+        Self::start_with(dir, args, true)
+    }
+
+    /// [`Vi::start_args`]; without `session`, the terminal is only vi's
+    /// standard input and output (so that it stays usable after vi ends,
+    /// which a session leader's exit would hang up).
+    fn start_with(dir: &Path, args: &[&str], session: bool) -> Vi {
+        let file = args.last().copied().unwrap_or_default();
         let ws = Winsize {
             ws_row: 24,
             ws_col: 80,
@@ -46,8 +61,10 @@ impl Vi {
         };
         let pty = openpty(Some(&ws), None).expect("openpty");
         let slave: OwnedFd = pty.slave;
+        let keep = slave.try_clone().expect("dup");
         let mut cmd = Command::new(IBOX);
-        cmd.args(["vi", file])
+        cmd.arg("vi")
+            .args(args)
             .current_dir(dir)
             .env_clear()
             .env("TERM", "vt100")
@@ -56,7 +73,10 @@ impl Vi {
             .stderr(Stdio::from(slave));
         // SAFETY: only async-signal-safe calls between fork and exec.
         unsafe {
-            cmd.pre_exec(|| {
+            cmd.pre_exec(move || {
+                if !session {
+                    return Ok(());
+                }
                 nix::unistd::setsid()?;
                 if nix::libc::ioctl(0, nix::libc::TIOCSCTTY, 0) != 0 {
                     return Err(std::io::Error::last_os_error());
@@ -69,6 +89,7 @@ impl Vi {
         fcntl(master.as_raw_fd(), FcntlArg::F_SETFL(OFlag::O_NONBLOCK)).expect("nonblock");
         let mut vi = Vi {
             master,
+            slave: keep,
             child,
             out: Vec::new(),
             seen: 0,
@@ -123,6 +144,12 @@ impl Vi {
     /// Types `keys` and waits for vi to exit; its status.
     #[track_caller]
     fn finish(mut self, keys: &str) -> i32 {
+        self.wait_exit(keys)
+    }
+
+    /// [`Vi::finish`], keeping the terminal open.
+    #[track_caller]
+    fn wait_exit(&mut self, keys: &str) -> i32 {
         self.send(keys);
         let deadline = Instant::now() + TIMEOUT;
         loop {
@@ -552,4 +579,51 @@ fn page_and_half_page_keys() {
         without(12)
     );
     assert_eq!(edit("G", all.as_bytes(), "Gdd:wq\r"), without(100));
+}
+
+#[test]
+fn raw_mode_while_running_restored_after() {
+    use nix::sys::termios::{tcgetattr, LocalFlags};
+    let dir = scratch("raw");
+    std::fs::write(dir.join("r.txt"), "abc\n").unwrap();
+    let mut vi = Vi::start_with(&dir, &["r.txt"], false);
+    let before = tcgetattr(&vi.slave).unwrap();
+    assert!(!before.local_flags.contains(LocalFlags::ICANON));
+    assert!(!before.local_flags.contains(LocalFlags::ECHO));
+    assert_eq!(vi.wait_exit(":q\r"), 0);
+    let after = tcgetattr(&vi.slave).unwrap();
+    assert!(after.local_flags.contains(LocalFlags::ICANON));
+    assert!(after.local_flags.contains(LocalFlags::ECHO));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn initial_command_and_read_only() {
+    let dir = scratch("opts");
+    std::fs::write(dir.join("o.txt"), "aaa\n").unwrap();
+    let vi = Vi::start_args(&dir, &["-c", "%s/a/b/g", "o.txt"]);
+    assert_eq!(vi.finish(":wq\r"), 0);
+    assert_eq!(std::fs::read(dir.join("o.txt")).unwrap(), b"bbb\n");
+    let mut vi = Vi::start_args(&dir, &["-R", "o.txt"]);
+    vi.send("x:w\r");
+    vi.expect("read only");
+    assert_eq!(vi.finish(":w!\r:q\r"), 0);
+    assert_eq!(std::fs::read(dir.join("o.txt")).unwrap(), b"bb\n");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn directory_and_missing_name_errors() {
+    let dir = scratch("errs");
+    std::fs::create_dir(dir.join("d")).unwrap();
+    let mut vi = Vi::start(&dir, "d");
+    vi.expect("Is a directory");
+    assert_eq!(vi.finish(":q\r"), 0);
+    let mut vi = Vi::start_args(&dir, &["-c", "set nu", "n.txt"]);
+    vi.send(":frob\r");
+    vi.expect("not implemented");
+    vi.send("ix\x1b:wq\r");
+    assert_eq!(vi.finish(""), 0);
+    assert_eq!(std::fs::read(dir.join("n.txt")).unwrap(), b"x\n");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -74,6 +74,12 @@ impl Input {
     /// The next key, waiting for it.
     pub fn key(&mut self) -> Result<Key, NoKey> {
         if self.buf.is_empty() {
+            // Wait in slices: a signal landing between the caller's look
+            // at the flags and a blocking read would go unseen until the
+            // next key.
+            if !wait(250) {
+                return Err(NoKey::Signal);
+            }
             self.fill()?;
         }
         if self.buf[0] == 27 {

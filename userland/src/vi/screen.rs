@@ -112,6 +112,8 @@ pub struct Screen {
     /// Each row as drawn (the status row last, with its reverse flag
     /// as a leading byte); empty after a resize, for a full redraw.
     prev: Vec<Vec<u8>>,
+    /// Where the cursor was left.
+    prev_cursor: (usize, usize),
 }
 
 impl Screen {
@@ -122,6 +124,7 @@ impl Screen {
             rows,
             cols,
             prev: Vec::new(),
+            prev_cursor: (usize::MAX, 0),
         }
     }
 
@@ -172,6 +175,10 @@ impl Screen {
             }
         }
         self.prev = rows;
+        if out.is_empty() && cursor == self.prev_cursor {
+            return;
+        }
+        self.prev_cursor = cursor;
         out.extend_from_slice(format!("\x1b[{};{}H", cursor.0 + 1, cursor.1 + 1).as_bytes());
         let mut so = std::io::stdout().lock();
         let _ = so.write_all(&out);
