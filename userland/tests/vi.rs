@@ -216,7 +216,13 @@ fn status_line_counts() {
     std::fs::write(dir.join("s.txt"), "one\ntwo\nthree\n").unwrap();
     let mut vi = Vi::start(&dir, "s.txt");
     vi.expect("3L, 14C");
+    vi.send("x:w\r");
+    vi.expect("'s.txt' 3L, 13C");
     assert_eq!(vi.finish(":q\r"), 0);
+    assert_eq!(
+        std::fs::read(dir.join("s.txt")).unwrap(),
+        b"ne\ntwo\nthree\n"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -227,6 +233,15 @@ fn delete_put_yank() {
     assert_eq!(edit("yyp3", b"a\nb\n", "yy3p:wq\r"), b"a\na\na\na\nb\n");
     assert_eq!(edit("xp", b"abc\n", "xp:wq\r"), b"bac\n");
     assert_eq!(edit("dGundo", b"a\nb\n", "dG:wq\r"), b"");
+    assert_eq!(edit("ywP", b"ab cd\n", "ywwP:wq\r"), b"ab ab cd\n");
+    assert_eq!(edit("d$", b"ab cd\n", "ld$:wq\r"), b"a\n");
+    assert_eq!(edit("de", b"ab cd\n", "de:wq\r"), b" cd\n");
+    assert_eq!(edit("dj", b"1\n2\n3\n", "dj:wq\r"), b"3\n");
+    assert_eq!(edit("last-dd", b"1\n2\n", "Gddp:wq\r"), b"1\n2\n");
+    assert_eq!(
+        edit("y-multi", b"ab\ncd\n", "lyjP:wq\r"),
+        b"ab\ncd\nab\ncd\n"
+    );
 }
 
 #[test]
@@ -291,6 +306,12 @@ fn insert_commands() {
     assert_eq!(edit("O", b"b\n", "Oa\x1b:wq\r"), b"a\nb\n");
     assert_eq!(edit("count-i", b"\n", "3ix\x1b:wq\r"), b"xxx\n");
     assert_eq!(edit("bs", b"\n", "iabc\x7f\x7fd\x1b:wq\r"), b"ad\n");
+    assert_eq!(edit("bs-join", b"a\nb\n", "ji\x7f\x1b:wq\r"), b"ab\n");
+    assert_eq!(
+        edit("enter-split", b"abcd\n", "lli\r\x1b:wq\r"),
+        b"ab\ncd\n"
+    );
+    assert_eq!(edit("tab", b"\n", "i\tx\x1b:wq\r"), b"\tx\n");
 }
 
 #[test]

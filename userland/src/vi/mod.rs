@@ -268,11 +268,7 @@ impl Editor {
         match Self::write_file(&target, &data) {
             Ok(()) => {
                 let lines = if data.is_empty() { 0 } else { to - from + 1 };
-                self.info(format!(
-                    "'{}' {lines}L, {}C written",
-                    show(&target),
-                    data.len()
-                ));
+                self.info(format!("'{}' {lines}L, {}C", show(&target), data.len()));
                 if self.filename.is_none() {
                     self.filename = Some(target.clone());
                 }
