@@ -295,6 +295,8 @@ fn motions() {
     );
     assert_eq!(edit("W", b"a.b c.d e\n", "dW:wq\r"), b"c.d e\n");
     assert_eq!(edit("L", b"1\n2\n3\n", "Ldd:wq\r"), b"1\n2\n");
+    // L after lines went away, before the screen was redrawn.
+    assert_eq!(edit("L-stale", b"1\n2\n3\n4\n5\n", "jdGLdd:wq\r"), b"");
 }
 
 #[test]

@@ -389,9 +389,10 @@ impl Editor {
                 Key::Byte(b'g') => lw(count.map(|c| c.saturating_sub(1).min(last)).unwrap_or(0)),
                 _ => None,
             },
-            Key::Byte(b'H') => lw((self.top + n - 1).min(self.bottom.max(self.top))),
-            Key::Byte(b'L') => lw(self.bottom.saturating_sub(n - 1).max(self.top)),
-            Key::Byte(b'M') => lw((self.top + self.bottom) / 2),
+            // The screen as last drawn may show lines deleted since.
+            Key::Byte(b'H') => lw((self.top + n - 1).min(self.bottom.max(self.top)).min(last)),
+            Key::Byte(b'L') => lw(self.bottom.saturating_sub(n - 1).max(self.top).min(last)),
+            Key::Byte(b'M') => lw(((self.top + self.bottom) / 2).min(last)),
             Key::Byte(c @ (b'f' | b'F' | b't' | b'T')) => {
                 let Key::Byte(ch) = self.key() else {
                     return None;
@@ -478,13 +479,13 @@ impl Editor {
 
     /// Moves the cursor for a motion outside an operator.
     fn move_to(&mut self, k: Key, m: Motion) {
-        self.cy = m.y;
+        self.cy = m.y.min(self.buf.lines.len() - 1);
         match k {
             Key::Byte(b'j' | b'k' | 14 | 16) | Key::Up | Key::Down => {
                 self.cx = self.want;
             }
             _ if m.kind == Kind::Linewise => {
-                self.cx = self.first_nonblank(m.y);
+                self.cx = self.first_nonblank(self.cy);
                 self.want = self.cx;
             }
             Key::Byte(b'$') | Key::End => {
@@ -518,7 +519,8 @@ impl Editor {
     }
 
     /// Applies operator `op` (`d`, `c`, `y`) from the cursor to `m`.
-    pub fn apply(&mut self, op: u8, m: Motion) {
+    pub fn apply(&mut self, op: u8, mut m: Motion) {
+        m.y = m.y.min(self.buf.lines.len() - 1);
         let here = (self.cy, self.cx);
         if m.kind == Kind::Linewise {
             let (y1, y2) = (here.0.min(m.y), here.0.max(m.y));
