@@ -54,6 +54,15 @@ impl Raw {
         let stdin = std::io::stdin();
         let saved = tcgetattr(&stdin).ok();
         if let Some(t) = &saved {
+            // Device builds abort on panic, skipping Drop: put the
+            // terminal back from the panic hook too.
+            let modes = nix::libc::termios::from(t.clone());
+            let prev = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                // SAFETY: tcsetattr reads the termios it is given.
+                unsafe { nix::libc::tcsetattr(0, nix::libc::TCSANOW, &modes) };
+                prev(info);
+            }));
             let mut raw = t.clone();
             cfmakeraw(&mut raw);
             let _ = tcsetattr(&stdin, SetArg::TCSADRAIN, &raw);
