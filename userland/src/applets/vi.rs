@@ -7,7 +7,7 @@ use std::os::unix::ffi::OsStrExt;
 
 /// Usage text for `--help` and usage errors (after "Usage: NAME ").
 pub const USAGE: &str =
-    "[-c CMD] [FILE]\n\nEdit FILE\n\n\t-c CMD\tInitial command to run\n\t-R\tRead-only: :w needs !";
+    "[-c CMD] [-R] [FILE]\n\nEdit FILE\n\n\t-c CMD\tInitial command to run\n\t-R\tRead-only: :w needs !";
 
 /// Entry point: edits the first FILE (a new buffer without one).
 pub fn main(args: Vec<OsString>) -> i32 {
