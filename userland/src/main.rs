@@ -12,6 +12,7 @@ mod fsutil;
 mod procfs;
 mod regex;
 mod text;
+mod vi;
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;

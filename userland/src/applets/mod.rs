@@ -101,6 +101,7 @@ pub mod umount;
 pub mod uname;
 pub mod uniq;
 pub mod uptime;
+pub mod vi;
 pub mod watch;
 pub mod wc;
 pub mod which;
@@ -656,6 +657,11 @@ pub static APPLETS: &[Applet] = &[
         name: "uptime",
         main: uptime::main,
         usage: uptime::USAGE,
+    },
+    Applet {
+        name: "vi",
+        main: vi::main,
+        usage: vi::USAGE,
     },
     Applet {
         name: "watch",
