@@ -3,6 +3,8 @@
 
 use std::ffi::OsString;
 
+pub mod addgroup;
+pub mod adduser;
 pub mod awk;
 pub mod base64;
 pub mod basename;
@@ -45,6 +47,7 @@ pub mod kill;
 pub mod killall;
 pub mod ln;
 pub mod logger;
+pub mod login;
 pub mod logread;
 pub mod losetup;
 pub mod ls;
@@ -62,6 +65,7 @@ pub mod nice;
 pub mod nl;
 pub mod nohup;
 pub mod od;
+pub mod passwd;
 pub mod paste;
 pub mod pgrep;
 pub mod pidof;
@@ -83,6 +87,7 @@ pub mod sort;
 pub mod split;
 pub mod stat;
 pub mod strings;
+pub mod su;
 pub mod svc;
 pub mod switch_root;
 pub mod sync;
@@ -126,6 +131,16 @@ pub static APPLETS: &[Applet] = &[
         name: "[",
         main: test::main,
         usage: test::USAGE,
+    },
+    Applet {
+        name: "addgroup",
+        main: addgroup::main,
+        usage: addgroup::USAGE,
+    },
+    Applet {
+        name: "adduser",
+        main: adduser::main,
+        usage: adduser::USAGE,
     },
     Applet {
         name: "awk",
@@ -353,6 +368,11 @@ pub static APPLETS: &[Applet] = &[
         usage: logger::USAGE,
     },
     Applet {
+        name: "login",
+        main: login::main,
+        usage: login::USAGE,
+    },
+    Applet {
         name: "logread",
         main: logread::main,
         usage: logread::USAGE,
@@ -436,6 +456,11 @@ pub static APPLETS: &[Applet] = &[
         name: "od",
         main: od::main,
         usage: od::USAGE,
+    },
+    Applet {
+        name: "passwd",
+        main: passwd::main,
+        usage: passwd::USAGE,
     },
     Applet {
         name: "paste",
@@ -566,6 +591,11 @@ pub static APPLETS: &[Applet] = &[
         name: "strings",
         main: strings::main,
         usage: strings::USAGE,
+    },
+    Applet {
+        name: "su",
+        main: su::main,
+        usage: su::USAGE,
     },
     Applet {
         name: "svc",
