@@ -163,11 +163,46 @@ pub fn new_setting() -> std::io::Result<Vec<u8>> {
 mod tests {
     use super::*;
 
+    /// The test vectors published with Drepper's specification.
+    const VECTORS: &[(&[u8], &[u8], &[u8])] = &[
+        (b"$6$saltstring", b"Hello world!", b"$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1"),
+        (b"$6$rounds=10000$saltstringsaltstring", b"Hello world!", b"$6$rounds=10000$saltstringsaltst$OW1/O6BYHV6BcXZu8QVeXbDWra3Oeqh0sbHbbMCVNSnCM/UrjmM0Dp8vOuZeHBy/YTBmSK6H9qs/y3RnOaw5v."),
+        (b"$6$rounds=5000$toolongsaltstring", b"This is just a test", b"$6$rounds=5000$toolongsaltstrin$lQ8jolhgVRVhY4b5pZKaysCLi0QBxGoNeKQzQ3glMhwllF7oGDZxUhx1yxdYcz/e1JSbq3y6JMxxl8audkUEm0"),
+        (b"$6$rounds=1400$anotherlongsaltstring", b"a very much longer text to encrypt.  This one even stretches over morethan one line.", b"$6$rounds=1400$anotherlongsalts$POfYwTEok97VWcjxIiSOjiykti.o/pQs.wPvMxQ6Fm7I6IoYN3CmLs66x9t0oSwbtEW7o7UmJEiDwGqd8p4ur1"),
+        (b"$6$rounds=77777$short", b"we have a short salt string but not a short password", b"$6$rounds=77777$short$WuQyW2YR.hBNpjjRhpYD/ifIw05xdfeEyQoMxIXbkvr0gge1a1x3yRULJ5CCaUeOxFmtlcGZelFl5CxtgfiAc0"),
+        (b"$6$rounds=123456$asaltof16chars..", b"a short string", b"$6$rounds=123456$asaltof16chars..$BtCwjqMJGx5hrJhZywWvt0RLE8uZ4oPwcelCjmw2kSYu.Ec6ycULevoBK25fs2xXgMNrCzIMVcgEJAstJeonj1"),
+        (b"$6$rounds=10$roundstoolow", b"the minimum number is still observed", b"$6$rounds=1000$roundstoolow$kUMsbe306n21p9R.FRkW3IGn.S9NPN0x50YhH1xhLsPuWGsUSklZt58jaTfF4ZEQpyUNGc0dqbpBYYBaHHrsX."),
+    ];
+
     #[test]
-    fn spec_vector() {
-        assert_eq!(
-            sha512_crypt(b"Hello world!", b"$6$saltstring").unwrap(),
-            b"$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1".to_vec()
-        );
+    fn spec_vectors() {
+        for (setting, key, want) in VECTORS {
+            assert_eq!(
+                String::from_utf8_lossy(&sha512_crypt(key, setting).unwrap()),
+                String::from_utf8_lossy(want)
+            );
+            assert!(verify(key, want));
+            assert!(!verify(b"wrong", want));
+        }
+    }
+
+    #[test]
+    fn rejects_other_schemes_and_locks() {
+        assert_eq!(sha512_crypt(b"x", b"$1$abc$"), None);
+        assert!(!verify(b"", b""));
+        assert!(!verify(b"x", b"!$6$saltstring$svn8"));
+        assert!(!verify(b"x", b"*"));
+        assert_eq!(sha512_crypt(b"x", b"$6$rounds=abc$salt"), None);
+    }
+
+    #[test]
+    fn new_settings_are_random_and_well_formed() {
+        let a = new_setting().unwrap();
+        let b = new_setting().unwrap();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 3 + 16 + 1);
+        assert!(a[3..19].iter().all(|c| B64.contains(c)));
+        let h = sha512_crypt(b"pw", &a).unwrap();
+        assert_eq!(h.len(), 3 + 16 + 1 + 86);
     }
 }
