@@ -542,3 +542,123 @@ fn help_lists_usage() {
     }
     let _ = Path::new("/");
 }
+
+/// Collects what the pty's master gets (sent by a reader thread) until
+/// `until` shows up or nothing arrives for five seconds.
+fn read_master(rx: &std::sync::mpsc::Receiver<Vec<u8>>, got: &mut Vec<u8>, until: &[u8]) {
+    while !got.windows(until.len().max(1)).any(|w| w == until) {
+        match rx.recv_timeout(std::time::Duration::from_secs(5)) {
+            Ok(chunk) => got.extend_from_slice(&chunk),
+            Err(_) => return,
+        }
+    }
+}
+
+/// Runs getty on a fresh pty (never a real terminal) and types `input`
+/// after the text `prompt` appears; returns what the terminal showed and
+/// getty's stderr.
+fn getty_on_pty(
+    s: &Scratch,
+    args: &[&str],
+    prompt: &[u8],
+    input: &[u8],
+    end: &[u8],
+) -> (String, String) {
+    let pty = nix::pty::openpty(None, None).unwrap();
+    let slave = nix::unistd::ttyname(&pty.slave).unwrap();
+    let mut full: Vec<&str> = vec!["getty"];
+    full.extend_from_slice(args);
+    full.push(slave.to_str().unwrap());
+    let child = Command::new(env!("CARGO_BIN_EXE_ibox"))
+        .args(&full)
+        .env("IBOX_ROOT", &s.0)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut reader = std::fs::File::from(pty.master.try_clone().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    // Ends with EIO once every slave descriptor is closed.
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 1024];
+        while let Ok(n) = std::io::Read::read(&mut reader, &mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut got = Vec::new();
+    if !prompt.is_empty() {
+        read_master(&rx, &mut got, prompt);
+        nix::unistd::write(&pty.master, input).unwrap();
+    }
+    read_master(&rx, &mut got, end);
+    let o = child.wait_with_output().unwrap();
+    drop(pty.slave);
+    (String::from_utf8_lossy(&got).into_owned(), err(&o))
+}
+
+#[test]
+fn getty_shows_issue_prompts_and_execs_login() {
+    let s = Scratch::new("getty", PASSWD, GROUP, None);
+    std::fs::write(s.path("etc/issue"), "Ibex \\n on \\l \\\\ \\x\n").unwrap();
+    let host = nix::unistd::gethostname()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let echo = s.path("bin/echo");
+    let (screen, e) = getty_on_pty(
+        &s,
+        &["-L", "-l", echo.to_str().unwrap(), "38400,9600"],
+        b"login: ",
+        b"alice\n",
+        b"-- alice\r\n",
+    );
+    assert_eq!(e, "");
+    let issue_end = screen.find(&format!("{host} login: ")).expect(&screen);
+    let issue = &screen[..issue_end];
+    assert!(
+        issue.starts_with(&format!("Ibex {host} on pts/")),
+        "{screen:?}"
+    );
+    assert!(issue.ends_with(" \\ \\x\r\n"), "{screen:?}");
+    assert!(
+        screen.ends_with(&format!("{host} login: alice\r\n-- alice\r\n")),
+        "{screen:?}"
+    );
+
+    // -n: no prompt, login gets no name; -i: no issue.
+    let (screen, e) = getty_on_pty(
+        &s,
+        &["-n", "-i", "-l", echo.to_str().unwrap(), "115200"],
+        b"",
+        b"",
+        b"\r\n",
+    );
+    assert_eq!(e, "");
+    assert_eq!(screen, "\r\n");
+}
+
+#[test]
+fn getty_argument_errors() {
+    let s = Scratch::new("getty-args", PASSWD, GROUP, None);
+    let o = s.run(&["getty", "12x", "ttyS9"], b"");
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(err(&o), "getty: bad speed: 12x\n");
+    let o = s.run(&["getty", "9600,7", "ttyS9"], b"");
+    assert_eq!(err(&o), "getty: bad speed: 7\n");
+    let o = s.run(&["getty", "9600"], b"");
+    assert!(err(&o).starts_with("getty: need BAUD_RATE and TTY\nUsage: getty"));
+    let o = s.run(&["getty", "-t", "x", "9600", "tty1"], b"");
+    assert_eq!(err(&o), "getty: invalid number 'x'\n");
+    let o = s.run(&["getty", "-q", "9600", "tty1"], b"");
+    assert!(err(&o).starts_with("getty: invalid option -- 'q'\n"));
+    // Either order of speed and line; a missing line is reported.
+    let o = s.run(&["getty", "ibox-no-such-tty", "9600"], b"");
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        err(&o),
+        "getty: can't open '/dev/ibox-no-such-tty': No such file or directory\n"
+    );
+}

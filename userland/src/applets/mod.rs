@@ -34,6 +34,7 @@ pub mod r#false;
 pub mod find;
 pub mod fold;
 pub mod free;
+pub mod getty;
 pub mod grep;
 pub mod gunzip;
 pub mod gzip;
@@ -296,6 +297,11 @@ pub static APPLETS: &[Applet] = &[
         name: "free",
         main: free::main,
         usage: free::USAGE,
+    },
+    Applet {
+        name: "getty",
+        main: getty::main,
+        usage: getty::USAGE,
     },
     Applet {
         name: "grep",
