@@ -535,7 +535,9 @@ fn su_runs_commands_as_the_user() {
 #[test]
 fn help_lists_usage() {
     let s = Scratch::new("help", PASSWD, GROUP, None);
-    for a in ["adduser", "addgroup", "passwd", "login", "su"] {
+    for a in [
+        "adduser", "addgroup", "deluser", "delgroup", "passwd", "login", "su", "getty",
+    ] {
         let o = s.run(&[a, "--help"], b"");
         assert_eq!(o.status.code(), Some(0));
         assert!(out(&o).starts_with(&format!("Usage: {a} ")), "{}", out(&o));
@@ -661,4 +663,78 @@ fn getty_argument_errors() {
         err(&o),
         "getty: can't open '/dev/ibox-no-such-tty': No such file or directory\n"
     );
+}
+
+#[test]
+fn deluser_and_delgroup() {
+    let s = Scratch::new("del", PASSWD, GROUP, Some(SHADOW));
+    for args in [
+        &["adduser", "-D", "erin"][..],
+        &["adduser", "-D", "-H", "-G", "users", "fred"],
+        &["addgroup", "erin", "users"],
+        &["addgroup", "fred", "erin"],
+    ] {
+        let o = s.run(args, b"");
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", err(&o));
+    }
+    std::fs::write(s.path("home/erin/file"), "x").unwrap();
+    // erin's group is fred's supplementary group only, so it goes too.
+    let o = s.run(&["deluser", "--remove-home", "erin"], b"");
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(err(&o), "");
+    assert_eq!(
+        s.read("etc/passwd"),
+        format!("{PASSWD}fred:x:1001:100:Linux User,,,:/home/fred:/bin/sh\n")
+    );
+    assert_eq!(s.read("etc/group"), GROUP);
+    assert!(s
+        .read("etc/shadow")
+        .starts_with(&format!("{SHADOW}fred:!:")));
+    assert!(!s.path("home/erin").exists());
+    assert!(s.path("home").exists());
+
+    let o = s.run(&["delgroup", "users"], b"");
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        err(&o),
+        "delgroup: 'fred' still has 'users' as their primary group!\n"
+    );
+    let o = s.run(&["addgroup", "fred", "root"], b"");
+    assert_eq!(o.status.code(), Some(0));
+    let o = s.run(&["delgroup", "fred", "root"], b"");
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let o = s.run(&["deluser", "fred", "root"], b"");
+    assert_eq!(err(&o), "deluser: can't find fred in group root\n");
+    let o = s.run(&["deluser", "ghost"], b"");
+    assert_eq!(err(&o), "deluser: unknown user ghost\n");
+    let o = s.run(&["delgroup", "ghost"], b"");
+    assert_eq!(err(&o), "delgroup: unknown group ghost\n");
+    let o = s.run(&["addgroup", "-g", "700", "spare"], b"");
+    assert_eq!(o.status.code(), Some(0));
+    let o = s.run(&["delgroup", "spare"], b"");
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(s.read("etc/group"), GROUP);
+    // Malformed lines are still there after all of this.
+    assert!(s
+        .read("etc/passwd")
+        .contains("broken line without colons\n"));
+}
+
+#[test]
+fn deluser_never_removes_the_root_as_home() {
+    let passwd =
+        "root:x:0:0:root:/root:/bin/sh\nbad:x:1:1::/home/..:/bin/sh\nslash:x:2:2::/:/bin/sh\n";
+    let s = Scratch::new("del-root", passwd, GROUP, None);
+    std::fs::create_dir_all(s.path("home")).unwrap();
+    for u in ["bad", "slash"] {
+        let o = s.run(&["deluser", "--remove-home", u], b"");
+        assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+        assert!(
+            err(&o).starts_with("deluser: not removing home directory"),
+            "{}",
+            err(&o)
+        );
+    }
+    assert!(s.path("etc/group").exists());
+    assert!(s.path("home").exists());
 }

@@ -22,6 +22,8 @@ pub mod cpio;
 pub mod cut;
 pub mod date;
 pub mod dd;
+pub mod delgroup;
+pub mod deluser;
 pub mod df;
 pub mod diff;
 pub mod dirname;
@@ -227,6 +229,16 @@ pub static APPLETS: &[Applet] = &[
         name: "dd",
         main: dd::main,
         usage: dd::USAGE,
+    },
+    Applet {
+        name: "delgroup",
+        main: delgroup::main,
+        usage: delgroup::USAGE,
+    },
+    Applet {
+        name: "deluser",
+        main: deluser::main,
+        usage: deluser::USAGE,
     },
     Applet {
         name: "df",
