@@ -738,3 +738,18 @@ fn deluser_never_removes_the_root_as_home() {
     assert!(s.path("etc/group").exists());
     assert!(s.path("home").exists());
 }
+
+#[test]
+fn stale_lock_of_a_dead_process_is_broken() {
+    let s = Scratch::new("stale", PASSWD, "root:x:0:\nnogroup:x:65533:\n", None);
+    // pid_max is at most 2^22, so this pid never exists.
+    std::fs::write(s.path("etc/passwd.lock"), "99999999\n").unwrap();
+    let o = s.run(&["adduser", "-D", "-S", "-H", "svc"], b"");
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    // A system user joins nogroup and gets /bin/false.
+    assert!(s
+        .read("etc/passwd")
+        .ends_with("svc:!:100:65533:Linux User,,,:/home/svc:/bin/false\n"));
+    assert_eq!(s.read("etc/group"), "root:x:0:\nnogroup:x:65533:\n");
+    assert!(!s.path("etc/passwd.lock").exists());
+}

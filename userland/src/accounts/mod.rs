@@ -176,6 +176,10 @@ impl Lock {
                     let _ = writeln!(f, "{}", std::process::id());
                     return Ok(Lock(path));
                 }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && stale(&path) => {
+                    // Its holder died without removing it.
+                    let _ = fs::remove_file(&path);
+                }
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists && tries < 20 => {
                     tries += 1;
                     std::thread::sleep(std::time::Duration::from_millis(100));
@@ -183,6 +187,22 @@ impl Lock {
                 Err(e) => return Err(e),
             }
         }
+    }
+}
+
+/// Whether the lock file names a process that no longer exists (checked in
+/// /proc, so nothing is signalled). A lock without a readable pid is never
+/// taken for stale.
+fn stale(path: &Path) -> bool {
+    let Ok(text) = fs::read(path) else {
+        return false;
+    };
+    let text = text.strip_suffix(b"\n").unwrap_or(&text);
+    match parse_id(text) {
+        Some(pid) if pid > 0 => {
+            Path::new("/proc/self").exists() && !Path::new(&format!("/proc/{pid}")).exists()
+        }
+        _ => false,
     }
 }
 

@@ -105,11 +105,14 @@ fn create(p: &crate::common::Parsed, name: &[u8]) -> Result<(pw::User, bool), St
     let groups = gr::groups(&group_db);
     // With -G the user joins an existing group; otherwise a group named
     // after the user is made, and it gets the uid as its gid.
+    // A system user joins "nogroup" when there is one, as in BusyBox.
+    let nogroup = groups.iter().find(|x| x.name == b"nogroup");
     let use_group = match p.value('G') {
         Some(g) => match groups.iter().find(|x| x.name == g.as_bytes()) {
             Some(x) => Some(x.gid),
             None => return Err(format!("unknown group {}", lossy(g))),
         },
+        None if p.has('S') && nogroup.is_some() => nogroup.map(|x| x.gid),
         None => {
             if groups.iter().any(|x| x.name == name) {
                 return Err(format!("group '{}' in use", show(name)));
@@ -175,9 +178,17 @@ fn create(p: &crate::common::Parsed, name: &[u8]) -> Result<(pw::User, bool), St
             .value('g')
             .map_or(b"Linux User,,,".to_vec(), |g| g.as_bytes().to_vec()),
         home: p.value('h').map_or(home, |h| h.as_bytes().to_vec()),
-        shell: p
-            .value('s')
-            .map_or(b"/bin/sh".to_vec(), |s| s.as_bytes().to_vec()),
+        // System users get no usable shell unless asked.
+        shell: p.value('s').map_or_else(
+            || {
+                if p.has('S') {
+                    b"/bin/false".to_vec()
+                } else {
+                    b"/bin/sh".to_vec()
+                }
+            },
+            |s| s.as_bytes().to_vec(),
+        ),
     };
     passwd_db.lines.push(user.to_line());
     passwd_db

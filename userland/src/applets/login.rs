@@ -77,6 +77,15 @@ pub fn main(args: Vec<OsString>) -> i32 {
             return 1;
         }
     };
+    if nix::unistd::isatty(0).unwrap_or(false) {
+        // The terminal becomes the user's and nobody else's to read.
+        let stdin = std::io::stdin();
+        let _ = std::os::unix::fs::fchown(&stdin, Some(user.uid), Some(user.gid));
+        let _ = nix::sys::stat::fchmod(
+            std::os::fd::AsRawFd::as_raw_fd(&stdin),
+            nix::sys::stat::Mode::from_bits_truncate(0o600),
+        );
+    }
     if let Err(e) = accounts::become_user(&user) {
         crate::common::perror(APPLET, "can't set user id", &e);
         return 1;
