@@ -44,7 +44,7 @@ impl Scratch {
             )
             .unwrap();
         }
-        for a in ["sh", "env", "pwd", "id", "echo"] {
+        for a in ["sh", "env", "pwd", "id", "echo", "su"] {
             std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_ibox"), dir.join("bin").join(a))
                 .unwrap();
         }
@@ -752,4 +752,38 @@ fn stale_lock_of_a_dead_process_is_broken() {
         .ends_with("svc:!:100:65533:Linux User,,,:/home/svc:/bin/false\n"));
     assert_eq!(s.read("etc/group"), "root:x:0:\nnogroup:x:65533:\n");
     assert!(!s.path("etc/passwd.lock").exists());
+}
+
+#[test]
+fn su_by_an_ordinary_user_asks_the_password() {
+    if !is_root() {
+        return;
+    }
+    let s = login_tree("su-user");
+    // As uid 65534 the root-only shadow file is unreadable (a real su is
+    // setuid), so the target's hash is in its passwd field.
+    let mut passwd = s.read("etc/passwd");
+    passwd.push_str(&format!("inpw:{HELLO}:65534:65534::/home/hello:/bin/sh\n"));
+    std::fs::write(s.path("etc/passwd"), passwd).unwrap();
+    // su to "inpw" (Drepper's vector): the wrong password is refused; the
+    // right one passes and only setgroups, which needs root, stops it.
+    let o = s.run(
+        &[
+            "su",
+            "-c",
+            "echo wrong | su -c 'echo in' inpw; echo \"rc=$?\"; echo 'Hello world!' | su -c 'echo in' inpw; echo \"rc=$?\"",
+            "nob",
+        ],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(out(&o), "Password: \nrc=1\nPassword: \nrc=1\n");
+    assert_eq!(
+        err(&o),
+        "su: incorrect password\nsu: can't set user id: Operation not permitted\n"
+    );
+    // An account whose hash is out of reach (`x`, shadow unreadable) is refused.
+    let o = s.run(&["su", "-c", "echo 'Hello world!' | su locked", "nob"], b"");
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(err(&o), "su: incorrect password\n");
 }
