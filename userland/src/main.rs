@@ -2,6 +2,7 @@
 //! `argv[0]` (so `/bin/ls` linked to `/bin/ibox` runs `ls`), or on its first
 //! argument when called as `ibox APPLET ARGS`.
 
+mod accounts;
 mod applets;
 mod archive;
 mod awk;

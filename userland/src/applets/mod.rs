@@ -3,6 +3,8 @@
 
 use std::ffi::OsString;
 
+pub mod addgroup;
+pub mod adduser;
 pub mod awk;
 pub mod base64;
 pub mod basename;
@@ -20,6 +22,8 @@ pub mod cpio;
 pub mod cut;
 pub mod date;
 pub mod dd;
+pub mod delgroup;
+pub mod deluser;
 pub mod df;
 pub mod diff;
 pub mod dirname;
@@ -32,6 +36,7 @@ pub mod r#false;
 pub mod find;
 pub mod fold;
 pub mod free;
+pub mod getty;
 pub mod grep;
 pub mod gunzip;
 pub mod gzip;
@@ -45,6 +50,7 @@ pub mod kill;
 pub mod killall;
 pub mod ln;
 pub mod logger;
+pub mod login;
 pub mod logread;
 pub mod losetup;
 pub mod ls;
@@ -62,6 +68,7 @@ pub mod nice;
 pub mod nl;
 pub mod nohup;
 pub mod od;
+pub mod passwd;
 pub mod paste;
 pub mod pgrep;
 pub mod pidof;
@@ -83,6 +90,7 @@ pub mod sort;
 pub mod split;
 pub mod stat;
 pub mod strings;
+pub mod su;
 pub mod svc;
 pub mod switch_root;
 pub mod sync;
@@ -127,6 +135,16 @@ pub static APPLETS: &[Applet] = &[
         name: "[",
         main: test::main,
         usage: test::USAGE,
+    },
+    Applet {
+        name: "addgroup",
+        main: addgroup::main,
+        usage: addgroup::USAGE,
+    },
+    Applet {
+        name: "adduser",
+        main: adduser::main,
+        usage: adduser::USAGE,
     },
     Applet {
         name: "awk",
@@ -214,6 +232,16 @@ pub static APPLETS: &[Applet] = &[
         usage: dd::USAGE,
     },
     Applet {
+        name: "delgroup",
+        main: delgroup::main,
+        usage: delgroup::USAGE,
+    },
+    Applet {
+        name: "deluser",
+        main: deluser::main,
+        usage: deluser::USAGE,
+    },
+    Applet {
         name: "df",
         main: df::main,
         usage: df::USAGE,
@@ -284,6 +312,11 @@ pub static APPLETS: &[Applet] = &[
         usage: free::USAGE,
     },
     Applet {
+        name: "getty",
+        main: getty::main,
+        usage: getty::USAGE,
+    },
+    Applet {
         name: "grep",
         main: grep::main,
         usage: grep::USAGE,
@@ -352,6 +385,11 @@ pub static APPLETS: &[Applet] = &[
         name: "logger",
         main: logger::main,
         usage: logger::USAGE,
+    },
+    Applet {
+        name: "login",
+        main: login::main,
+        usage: login::USAGE,
     },
     Applet {
         name: "logread",
@@ -437,6 +475,11 @@ pub static APPLETS: &[Applet] = &[
         name: "od",
         main: od::main,
         usage: od::USAGE,
+    },
+    Applet {
+        name: "passwd",
+        main: passwd::main,
+        usage: passwd::USAGE,
     },
     Applet {
         name: "paste",
@@ -567,6 +610,11 @@ pub static APPLETS: &[Applet] = &[
         name: "strings",
         main: strings::main,
         usage: strings::USAGE,
+    },
+    Applet {
+        name: "su",
+        main: su::main,
+        usage: su::USAGE,
     },
     Applet {
         name: "svc",
