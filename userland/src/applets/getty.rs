@@ -240,7 +240,12 @@ fn setup_termios(speeds: &[BaudRate], local: bool, hardware: bool) -> std::io::R
     let stdin = std::io::stdin();
     let mut t = termios::tcgetattr(&stdin).map_err(crate::fsutil::io_err)?;
     if let Some(&b) = speeds.first() {
-        termios::cfsetspeed(&mut t, b).map_err(crate::fsutil::io_err)?;
+        // The speed bits of c_cflag, set directly: the libc crate binds
+        // cfset*speed to versioned glibc symbols that a static link cannot
+        // resolve. On Linux the B* constants are those bits, and an input
+        // speed of zero means "same as output".
+        t.control_flags.remove(ControlFlags::CBAUD);
+        t.control_flags |= ControlFlags::from_bits_retain(b as nix::libc::tcflag_t);
     }
     t.control_flags |= ControlFlags::CS8 | ControlFlags::CREAD | ControlFlags::HUPCL;
     t.control_flags.set(ControlFlags::CLOCAL, local);
