@@ -118,7 +118,7 @@ impl Sleepers {
         std::fs::copy(sleep, &exe).unwrap();
         let mut children = Vec::new();
         for arg in secs {
-            let child = Command::new(&exe).arg(arg).spawn().unwrap();
+            let child = spawn_copied(&exe, arg);
             // The kernel keeps the first 15 bytes of the name.
             wait_for_comm(child.id(), &name[..name.len().min(15)]);
             children.push(child);
@@ -1647,4 +1647,21 @@ fn sysctl_names_only_and_watch_without_a_shell() {
         stderr(&o),
         "watch: can't run 'sh': No such file or directory\n"
     );
+}
+
+/// Runs a freshly copied executable. Another test thread forking while the
+/// copy's file was still open for writing leaves a writable descriptor in
+/// that child until it execs, and exec then fails with ETXTBSY: retry.
+fn spawn_copied(exe: &Path, arg: &str) -> Child {
+    let mut tries = 0;
+    loop {
+        match Command::new(exe).arg(arg).spawn() {
+            Ok(child) => return child,
+            Err(e) if e.raw_os_error() == Some(26) && tries < 100 => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(e) => panic!("{}: {e}", exe.display()),
+        }
+    }
 }
