@@ -31,6 +31,16 @@ pub struct Process {
     pub cmdline: Vec<u8>,
     /// Where /proc/PID/exe points, if we may read it.
     pub exe: Option<Vec<u8>>,
+    /// Process group id.
+    pub pgid: i32,
+    /// Controlling terminal as the kernel's device number (0: none).
+    pub tty_nr: u64,
+    /// User plus system CPU time in clock ticks.
+    pub cpu_ticks: u64,
+    /// Resident set size in kilobytes.
+    pub rss_kb: u64,
+    /// Real group id.
+    pub gid: u32,
 }
 
 impl Process {
@@ -54,6 +64,10 @@ impl Process {
             (real, it.next().unwrap_or(real))
         };
         let (uid, euid) = ids(b"Uid:");
+        let (gid, _) = ids(b"Gid:");
+        // SAFETY: sysconf only reads a system constant.
+        let page_kb =
+            (unsafe { nix::libc::sysconf(nix::libc::_SC_PAGESIZE) }).max(1024) as u64 / 1024;
         Some(Process {
             pid,
             comm: comm.to_vec(),
@@ -69,6 +83,11 @@ impl Process {
             exe: std::fs::read_link(format!("/proc/{pid}/exe"))
                 .ok()
                 .map(|p| p.into_os_string().into_vec()),
+            pgid: field(&fields, 5),
+            tty_nr: field(&fields, 7),
+            cpu_ticks: field::<u64>(&fields, 14) + field::<u64>(&fields, 15),
+            rss_kb: field::<u64>(&fields, 24) * page_kb,
+            gid,
         })
     }
 

@@ -7,16 +7,37 @@ use std::collections::HashMap;
 use std::ffi::OsString;
 use std::io::Write;
 
-pub const USAGE: &str =
-    "[-efwA]\n\nShow list of processes (all of them; -e -f -w -A are accepted for compatibility)";
+pub const USAGE: &str = "[-efwA] [-o COL1,COL2=HEADER]\n\n\
+Show list of processes (all of them; -e -f -w -A are accepted for compatibility)\n\n\
+\t-o COL1,COL2=HEADER\tSelect columns for display:\n\
+\t\tpid ppid pgid sid user group comm args vsz rss stat tty time etime nice";
 
 /// The header of BusyBox's default (non-desktop) format.
 const HEADER: &str = "  PID USER       VSZ STAT COMMAND\n";
 
 /// Entry point: one line per process, sorted by pid.
 pub fn main(args: Vec<OsString>) -> i32 {
-    if let Err(Exit(code)) = getopt(&args, "efwAa", &[], true) {
-        return code;
+    let parsed = match getopt(&args, "efwAao:", &[], true) {
+        Ok(p) => p,
+        Err(Exit(code)) => return code,
+    };
+    let mut columns = Vec::new();
+    for (o, v) in &parsed.opts {
+        if let (&'o', Some(v)) = (o, v) {
+            match parse_columns(&crate::common::lossy(v)) {
+                Ok(mut c) => columns.append(&mut c),
+                Err(bad) => {
+                    crate::common::error_msg(
+                        "ps",
+                        &format!(
+                            "bad -o argument '{bad}', supported arguments: {}",
+                            FIELDS.iter().map(|f| f.0).collect::<Vec<_>>().join(",")
+                        ),
+                    );
+                    return 1;
+                }
+            }
+        }
     }
     let users = user_names();
     let procs = match procfs::processes() {
@@ -26,6 +47,229 @@ pub fn main(args: Vec<OsString>) -> i32 {
             return 1;
         }
     };
+    let text = if columns.is_empty() {
+        classic(&procs, &users)
+    } else {
+        custom(&procs, &users, &columns)
+    };
+    let mut out = std::io::stdout().lock();
+    match out.write_all(&text).and_then(|_| out.flush()) {
+        Ok(()) => 0,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
+        Err(e) => {
+            crate::common::perror("ps", "write error", &e);
+            1
+        }
+    }
+}
+
+/// BusyBox's `-o` fields: name, default header, width, right-aligned.
+const FIELDS: &[(&str, &str, usize, bool)] = &[
+    ("user", "USER", 8, false),
+    ("group", "GROUP", 8, false),
+    ("comm", "COMMAND", 16, false),
+    ("args", "COMMAND", 256, false),
+    ("pid", "PID", 5, true),
+    ("ppid", "PPID", 5, true),
+    ("pgid", "PGID", 5, true),
+    ("sid", "SID", 5, true),
+    ("nice", "NI", 5, true),
+    ("tty", "TT", 6, false),
+    ("vsz", "VSZ", 4, true),
+    ("rss", "RSS", 4, true),
+    ("stat", "STAT", 4, false),
+    ("time", "TIME", 6, true),
+    ("etime", "ELAPSED", 7, true),
+];
+
+/// One `-o` column: its field, header and width.
+#[derive(Debug, PartialEq)]
+struct Column {
+    field: &'static str,
+    header: String,
+    width: usize,
+    right: bool,
+}
+
+/// Parses `pid,comm=NAME,...`: as in BusyBox a comma ends a header too,
+/// and a non-empty header sets the column width to its own length. Returns the bad field name on error.
+fn parse_columns(spec: &str) -> Result<Vec<Column>, String> {
+    let mut columns = Vec::new();
+    let mut rest = spec;
+    loop {
+        let (item, more) = match rest.split_once(',') {
+            Some((item, more)) => (item, Some(more)),
+            None => (rest, None),
+        };
+        let (name, header) = match item.split_once('=') {
+            Some((n, h)) => (n, Some(h)),
+            None => (item, None),
+        };
+        let &(field, default, width, right) = FIELDS
+            .iter()
+            .find(|f| f.0 == name)
+            .ok_or_else(|| name.to_string())?;
+        columns.push(Column {
+            field,
+            header: header.unwrap_or(default).to_string(),
+            width: match header {
+                Some(h) if !h.is_empty() => h.len(),
+                _ => width,
+            },
+            right,
+        });
+        match more {
+            Some(m) => rest = m,
+            None => return Ok(columns),
+        }
+    }
+}
+
+/// The `-o` table: a header line unless every header is empty, then one
+/// line per process; columns are separated by a space and text is cut to
+/// its width, except the last, which is never cut and padded only if numeric.
+fn custom(procs: &[procfs::Process], users: &HashMap<u32, String>, columns: &[Column]) -> Vec<u8> {
+    let groups = group_names();
+    let (ticks, uptime) = clock();
+    let mut text = Vec::new();
+    let line = |cells: Vec<Vec<u8>>, text: &mut Vec<u8>| {
+        for (i, (cell, col)) in cells.iter().zip(columns).enumerate() {
+            if i + 1 == columns.len() {
+                // The last column is never cut, and only numbers are padded.
+                if col.right {
+                    text.extend(std::iter::repeat_n(
+                        b' ',
+                        col.width.saturating_sub(cell.len()),
+                    ));
+                }
+                text.extend_from_slice(cell);
+                break;
+            }
+            // Text is cut to the column; a number never is (BusyBox does
+            // not cut them either, though it spaces what follows oddly).
+            let cell = if col.right {
+                cell.as_slice()
+            } else {
+                &cell[..cell.len().min(col.width)]
+            };
+            let pad = vec![b' '; col.width.saturating_sub(cell.len())];
+            if col.right {
+                text.extend_from_slice(&pad);
+                text.extend_from_slice(cell);
+            } else {
+                text.extend_from_slice(cell);
+                text.extend_from_slice(&pad);
+            }
+            text.push(b' ');
+        }
+        text.push(b'\n');
+    };
+    if columns.iter().any(|c| !c.header.is_empty()) {
+        let cells = columns
+            .iter()
+            .map(|c| c.header.clone().into_bytes())
+            .collect();
+        // Headers are left-aligned whatever the data.
+        for (i, (cell, col)) in std::iter::zip::<Vec<Vec<u8>>, _>(cells, columns).enumerate() {
+            text.extend_from_slice(&cell);
+            if i + 1 < columns.len() {
+                text.extend(std::iter::repeat_n(
+                    b' ',
+                    col.width.saturating_sub(cell.len()) + 1,
+                ));
+            }
+        }
+        text.push(b'\n');
+    }
+    for p in procs {
+        let name = |map: &HashMap<u32, String>, id: u32| {
+            map.get(&id)
+                .cloned()
+                .unwrap_or_else(|| id.to_string())
+                .into_bytes()
+        };
+        let cells = columns
+            .iter()
+            .map(|c| match c.field {
+                "user" => name(users, p.uid),
+                "group" => name(&groups, p.gid),
+                // The kernel's TASK_COMM_LEN, which BusyBox keeps to even
+                // where /proc shows a longer kernel thread name.
+                "comm" => p.comm[..p.comm.len().min(15)].to_vec(),
+                "args" => p.command(),
+                "pid" => p.pid.to_string().into_bytes(),
+                "ppid" => p.ppid.to_string().into_bytes(),
+                "pgid" => p.pgid.to_string().into_bytes(),
+                "sid" => p.session.to_string().into_bytes(),
+                "nice" => p.nice.to_string().into_bytes(),
+                "tty" => tty(p.tty_nr).into_bytes(),
+                "vsz" => size4(p.vsz_kb).into_bytes(),
+                "rss" => size4(p.rss_kb).into_bytes(),
+                // `-o stat` packs the flags (`S<`, `SWN`), unlike the classic column.
+                "stat" => state(&p.state, p.vsz_kb, p.nice)
+                    .replace(' ', "")
+                    .into_bytes(),
+                "time" => minutes(p.cpu_ticks / ticks).into_bytes(),
+                _ => minutes(uptime.saturating_sub(p.start_time / ticks)).into_bytes(),
+            })
+            .collect();
+        line(cells, &mut text);
+    }
+    text
+}
+
+/// Clock ticks per second and seconds since boot, for TIME and ELAPSED.
+fn clock() -> (u64, u64) {
+    // SAFETY: sysconf only reads a system constant.
+    let ticks = unsafe { nix::libc::sysconf(nix::libc::_SC_CLK_TCK) }.max(1) as u64;
+    let uptime = std::fs::read_to_string(procfs::system_file("uptime"))
+        .ok()
+        .and_then(|s| s.split('.').next().and_then(|v| v.trim().parse().ok()))
+        .unwrap_or(0);
+    (ticks, uptime)
+}
+
+/// Seconds as `M:SS` (minutes unbounded), BusyBox's TIME and ELAPSED.
+fn minutes(secs: u64) -> String {
+    format!("{}:{:02}", secs / 60, secs % 60)
+}
+
+/// The terminal name from the kernel's device number: `pts/N`, `ttyN`,
+/// `ttySN`, or `?` for none.
+fn tty(nr: u64) -> String {
+    let major = (nr >> 8) & 0xfff;
+    let minor = (nr & 0xff) | ((nr >> 12) & 0xfff00);
+    match major {
+        0 => "?".to_string(),
+        136..=143 => format!("pts/{}", (major - 136) * 256 + minor),
+        4 if minor < 64 => format!("tty{minor}"),
+        4 => format!("ttyS{}", minor - 64),
+        _ => format!("{major},{minor}"),
+    }
+}
+
+/// A size in kilobytes in at most 4 characters (`7668`, `32m`, `1.5g`), as
+/// BusyBox's `-o vsz`/`rss` show it.
+fn size4(kb: u64) -> String {
+    if kb < 10_000 {
+        return kb.to_string();
+    }
+    let mut value = kb as f64 / 1024.0;
+    let mut unit = 0;
+    const UNITS: [char; 4] = ['m', 'g', 't', 'p'];
+    while value >= 1000.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if value < 10.0 {
+        format!("{value:.1}{}", UNITS[unit])
+    } else {
+        format!("{value:.0}{}", UNITS[unit])
+    }
+}
+
+/// The classic format: PID USER VSZ STAT COMMAND.
+fn classic(procs: &[procfs::Process], users: &HashMap<u32, String>) -> Vec<u8> {
     let mut text = String::from(HEADER);
     for p in procs {
         let user = users
@@ -41,14 +285,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
             String::from_utf8_lossy(&p.command())
         ));
     }
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-        Ok(()) => 0,
-        Err(e) => {
-            crate::common::perror("ps", "write error", &e);
-            1
-        }
-    }
+    text.into_bytes()
 }
 
 /// BusyBox's STAT column from the state letter, VSZ and nice value.
@@ -90,7 +327,17 @@ fn vsz(kb: u64) -> String {
 
 /// uid → name from /etc/passwd; an absent file just means numbers.
 fn user_names() -> HashMap<u32, String> {
-    std::fs::read_to_string("/etc/passwd")
+    id_names("/etc/passwd")
+}
+
+/// gid → name from /etc/group.
+fn group_names() -> HashMap<u32, String> {
+    id_names("/etc/group")
+}
+
+/// id → name from a passwd-style file (name in field 1, id in field 3).
+fn id_names(path: &str) -> HashMap<u32, String> {
+    std::fs::read_to_string(path)
         .unwrap_or_default()
         .lines()
         .filter_map(|l| {
@@ -116,5 +363,21 @@ mod tests {
         assert_eq!(vsz(1968), "1968");
         assert_eq!(vsz(150_000), "146m");
         assert_eq!(vsz(100_000), "97.7m");
+        assert_eq!(size4(7668), "7668");
+        assert_eq!(size4(33_000), "32m");
+        assert_eq!(tty(0), "?");
+        assert_eq!(tty(136 << 8 | 3), "pts/3");
+        assert_eq!(minutes(125), "2:05");
+    }
+
+    #[test]
+    fn column_specs() {
+        let c = parse_columns("pid=X,comm=").unwrap_or_default();
+        assert_eq!((c[0].header.as_str(), c[0].width), ("X", 1));
+        assert_eq!((c[1].header.as_str(), c[1].width), ("", 16));
+        let c = parse_columns("comm=A,pid").unwrap_or_default();
+        assert_eq!(c.len(), 2);
+        assert_eq!(c[0].header, "A");
+        assert_eq!(parse_columns("pid,bogus").err(), Some("bogus".to_string()));
     }
 }
