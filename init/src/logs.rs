@@ -32,6 +32,8 @@ struct ServiceLog {
     ring_bytes: usize,
     /// Bytes after the last newline, waiting for the rest of their line.
     partial: Vec<u8>,
+    /// `<dir>/<name>.log`.
+    path: PathBuf,
     file: Option<File>,
     file_len: u64,
     /// Set after a write error, so it is reported once, not per line.
@@ -50,7 +52,6 @@ pub struct Logs {
     /// Also write every line to init's standard output as `service: text`
     /// (in a container, where the runtime collects stdout as the log).
     pub echo: bool,
-    dir: PathBuf,
     services: Vec<ServiceLog>,
     followers: Vec<Follower>,
 }
@@ -68,9 +69,9 @@ impl Logs {
     pub fn new(dir: PathBuf, services: impl Iterator<Item = (String, LogPolicy)>) -> Logs {
         Logs {
             echo: false,
-            dir,
             services: services
                 .map(|(name, policy)| ServiceLog {
+                    path: dir.join(format!("{name}.log")),
                     name,
                     policy,
                     ring: VecDeque::new(),
@@ -124,11 +125,10 @@ impl Logs {
 
     fn line(&mut self, i: usize, text: Vec<u8>) {
         let time = now_ms();
-        let dir = &self.dir;
         let Some(log) = self.services.get_mut(i) else {
             return;
         };
-        log.append_to_file(dir, time, &text);
+        log.append_to_file(time, &text);
         if self.echo {
             let mut record = Vec::with_capacity(log.name.len() + text.len() + 3);
             record.extend_from_slice(log.name.as_bytes());
@@ -208,62 +208,57 @@ impl Logs {
 impl ServiceLog {
     /// Appends one stamped line to `/var/log/<name>.log`, rotating first
     /// if the line would take the file past its size.
-    fn append_to_file(&mut self, dir: &std::path::Path, time: u64, text: &[u8]) {
+    fn append_to_file(&mut self, time: u64, text: &[u8]) {
         if self.file_broken {
             return;
         }
-        let mut record = Vec::with_capacity(text.len() + 25);
+        let mut record = Vec::with_capacity(text.len() + 26);
         record.extend_from_slice(ibex_control::format_time(time).as_bytes());
         record.push(b' ');
         record.extend_from_slice(text);
         record.push(b'\n');
-        let path = dir.join(format!("{}.log", self.name));
-        if self.file.is_some()
-            && self.file_len > 0
-            && self.file_len + record.len() as u64 > u64::from(self.policy.rotate_bytes)
-        {
+        if let Err(e) = self.write_record(&record) {
+            crate::log!(
+                "{}: {e}; keeping {} logs in memory only",
+                self.path.display(),
+                self.name
+            );
             self.file = None;
-            rotate(&path, self.policy.keep);
+            self.file_broken = true;
         }
+    }
+
+    /// Opens the file if needed, rotates it first if the record would take
+    /// it past its size, and appends the record.
+    fn write_record(&mut self, record: &[u8]) -> std::io::Result<()> {
+        let len = record.len() as u64;
         if self.file.is_none() {
-            let _ = std::fs::create_dir_all(dir);
-            match OpenOptions::new().create(true).append(true).open(&path) {
-                Ok(f) => {
-                    self.file_len = f.metadata().map_or(0, |m| m.len());
-                    self.file = Some(f);
-                    if self.file_len + record.len() as u64 > u64::from(self.policy.rotate_bytes)
-                        && self.file_len > 0
-                    {
-                        self.file = None;
-                        rotate(&path, self.policy.keep);
-                        return self.append_to_file(dir, time, text);
-                    }
-                }
-                Err(e) => {
-                    crate::log!(
-                        "{}: {e}; keeping {} logs in memory only",
-                        path.display(),
-                        self.name
-                    );
-                    self.file_broken = true;
-                    return;
-                }
-            }
+            self.open()?;
+        }
+        if self.file_len > 0 && self.file_len + len > u64::from(self.policy.rotate_bytes) {
+            self.file = None;
+            rotate(&self.path, self.policy.keep);
+            self.open()?;
         }
         if let Some(f) = &mut self.file {
-            match f.write_all(&record) {
-                Ok(()) => self.file_len += record.len() as u64,
-                Err(e) => {
-                    crate::log!(
-                        "{}: {e}; keeping {} logs in memory only",
-                        path.display(),
-                        self.name
-                    );
-                    self.file = None;
-                    self.file_broken = true;
-                }
-            }
+            f.write_all(record)?;
+            self.file_len += len;
         }
+        Ok(())
+    }
+
+    /// Opens (creating) the log file for appending and notes its length.
+    fn open(&mut self) -> std::io::Result<()> {
+        if let Some(dir) = self.path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let f = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)?;
+        self.file_len = f.metadata().map_or(0, |m| m.len());
+        self.file = Some(f);
+        Ok(())
     }
 }
 

@@ -192,38 +192,28 @@ impl Init {
     /// Waits up to `timeout` for a signal, a client, service output or a
     /// readiness notification, and says which came.
     fn wait(&mut self, timeout: Duration) -> Vec<Source> {
-        let mut sources = Vec::new();
-        let mut fds: Vec<PollFd> = Vec::new();
-        let mut add = |fd: BorrowedFd<'_>, source: Source| {
-            sources.push(source);
-            fd.as_raw_fd()
-        };
-        let mut raw = Vec::new();
+        let mut watched: Vec<(BorrowedFd<'_>, Source)> = Vec::new();
         if let Some(s) = &self.signals {
-            raw.push(add(s.as_fd(), Source::Signals));
+            watched.push((s.as_fd(), Source::Signals));
         }
         if let Some(l) = &self.control {
-            raw.push(add(l.as_fd(), Source::Control));
+            watched.push((l.as_fd(), Source::Control));
         }
         for (i, s) in self.supervisor.services.iter().enumerate() {
             if let Some((r, _)) = &s.output {
-                raw.push(add(r.as_fd(), Source::Output(i)));
+                watched.push((r.as_fd(), Source::Output(i)));
             }
             if let Some(r) = &s.notify {
-                raw.push(add(r.as_fd(), Source::Notify(i)));
+                watched.push((r.as_fd(), Source::Notify(i)));
             }
         }
         for (k, f) in self.logs.follower_streams().enumerate() {
-            raw.push(add(f.as_fd(), Source::Follower(k)));
+            watched.push((f.as_fd(), Source::Follower(k)));
         }
-        for &fd in &raw {
-            // SAFETY: every descriptor belongs to `self`, which outlives
-            // `fds`; none is closed before `fds` is dropped below.
-            fds.push(PollFd::new(
-                unsafe { BorrowedFd::borrow_raw(fd) },
-                PollFlags::POLLIN,
-            ));
-        }
+        let mut fds: Vec<PollFd> = watched
+            .iter()
+            .map(|(fd, _)| PollFd::new(*fd, PollFlags::POLLIN))
+            .collect();
         let ms = u16::try_from(timeout.as_millis()).unwrap_or(u16::MAX);
         if let Err(e) = poll(&mut fds, PollTimeout::from(ms)) {
             if e != nix::errno::Errno::EINTR {
@@ -236,10 +226,10 @@ impl Init {
             .map(|f| f.revents().is_some_and(|r| !r.is_empty()))
             .collect();
         drop(fds);
-        let ready: Vec<Source> = sources
+        let ready: Vec<Source> = watched
             .into_iter()
             .zip(ready)
-            .filter_map(|(s, r)| r.then_some(s))
+            .filter_map(|((_, s), r)| r.then_some(s))
             .collect();
         // A follower's socket only becomes readable when the client hangs up.
         let gone: Vec<usize> = ready

@@ -255,10 +255,10 @@ impl Supervisor {
         if matches!(self.services[i].state, State::Backoff { .. }) {
             self.services[i].restarts += 1;
         }
-        let procs = match (&self.cgroups, &self.services[i].service.tty) {
-            (Some(cg), _) => cg.prepare(&self.services[i].service),
-            (None, _) => None,
-        };
+        let procs = self
+            .cgroups
+            .as_ref()
+            .and_then(|cg| cg.prepare(&self.services[i].service));
         let nofile = self.nofile;
         let s = &mut self.services[i];
         match spawn(s, procs, nofile) {
