@@ -13,7 +13,7 @@ use std::ffi::{OsStr, OsString};
 use std::fs::{self, File};
 use std::io::{self, BufRead, Read, Write};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
-use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 
 pub const USAGE: &str = "[-dmuvt] [-H newc] [-F FILE] [--quiet] [-i | -o] [PATTERN]...\n\nExtract (-i), list (-t) or create (-o, names on stdin) a cpio archive\n\n\t-i\tExtract\n\t-t\tList\n\t-o\tCreate (newc format)\n\t-d\tMake leading directories\n\t-m\tRestore mtime\n\t-u\tReplace newer files too\n\t-v\tVerbose\n\t-H newc\tArchive format\n\t-F FILE\tArchive file instead of stdin/stdout\n\t--quiet\tDon't print the block count";
@@ -144,20 +144,7 @@ fn create_archive(file: Option<&OsStr>, verbose: bool, quiet: bool) -> i32 {
                 continue;
             }
         };
-        let ft = meta.file_type();
-        let kind = if ft.is_dir() {
-            Kind::Dir
-        } else if ft.is_symlink() {
-            Kind::Symlink
-        } else if ft.is_file() {
-            Kind::File
-        } else if ft.is_char_device() {
-            Kind::Char
-        } else if ft.is_block_device() {
-            Kind::Block
-        } else if ft.is_fifo() {
-            Kind::Fifo
-        } else {
+        let Some(kind) = Kind::of(meta.file_type()) else {
             error_msg(
                 "cpio",
                 &format!("{}: socket ignored", lossy(path.as_os_str())),

@@ -16,7 +16,7 @@ use std::ffi::{OsStr, OsString};
 use std::fs::{self, File, Metadata};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
-use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 pub const USAGE: &str = "c|x|t [-zvpOhm] [-f TARFILE] [-C DIR] [-T FILE] [-X FILE] [--exclude PATTERN]... [FILE]...\n\nCreate, extract, or list files from a tar file\n\n\tc\tCreate\n\tx\tExtract\n\tt\tList\n\t-f FILE\tName of TARFILE ('-' for stdin/out)\n\t-C DIR\tChange to DIR before operation\n\t-v\tVerbose\n\t-O\tExtract to stdout\n\t-m\tDon't restore mtime\n\t-p\tKeep permissions (default for root)\n\t-o\tDon't restore user:group\n\t-z\t(De)compress using gzip\n\t-h\tFollow symlinks\n\t-T FILE\tFile with names to include\n\t-X FILE\tFile with glob patterns to exclude\n\t--exclude PATTERN\tGlob pattern to exclude\n\t--numeric-owner\tUse numeric user:group";
@@ -376,20 +376,7 @@ fn add(o: &mut Opts, c: &mut Creator, path: &Path, meta: &Metadata) -> io::Resul
         );
         return Ok(false);
     }
-    let ft = meta.file_type();
-    let kind = if ft.is_dir() {
-        Kind::Dir
-    } else if ft.is_symlink() {
-        Kind::Symlink
-    } else if ft.is_file() {
-        Kind::File
-    } else if ft.is_char_device() {
-        Kind::Char
-    } else if ft.is_block_device() {
-        Kind::Block
-    } else if ft.is_fifo() {
-        Kind::Fifo
-    } else {
+    let Some(kind) = Kind::of(meta.file_type()) else {
         error_msg("tar", &format!("{}: socket ignored", fsutil::show(path)));
         return Ok(false);
     };

@@ -34,6 +34,29 @@ pub enum Kind {
     Fifo,
 }
 
+impl Kind {
+    /// The member kind for a file of type `ft`; `None` for a socket, which
+    /// no archive format here can hold.
+    pub fn of(ft: std::fs::FileType) -> Option<Kind> {
+        use std::os::unix::fs::FileTypeExt;
+        Some(if ft.is_dir() {
+            Kind::Dir
+        } else if ft.is_symlink() {
+            Kind::Symlink
+        } else if ft.is_file() {
+            Kind::File
+        } else if ft.is_char_device() {
+            Kind::Char
+        } else if ft.is_block_device() {
+            Kind::Block
+        } else if ft.is_fifo() {
+            Kind::Fifo
+        } else {
+            return None;
+        })
+    }
+}
+
 /// One archive member as tar and cpio both describe it.
 #[derive(Clone, Debug)]
 pub struct Entry {
