@@ -83,6 +83,9 @@ pub struct Metadata {
     /// Files (paths as in `files`) the user may edit: an upgrade keeps the
     /// user's copy and writes the new one beside it as `PATH.new`.
     pub config: Vec<String>,
+    /// Files (paths as in `files`) the recipe declares may carry set-user-
+    /// or set-group-ID bits; any other file with them is refused.
+    pub setuid: Vec<String>,
     /// Hardening checks the recipe waived, with its reasons.
     pub waivers: Vec<Waiver>,
     /// Services for init: an encoded boot plan (`ibex-plan` format), or
@@ -522,6 +525,12 @@ pub fn check_metadata(m: &Metadata) -> Result<(), Error> {
                     f.path
                 ));
             }
+        }
+        if f.mode & SETID_BITS != 0 && !m.setuid.contains(&f.path) {
+            return unsafe_(alloc::format!(
+                "{}: set-id bits the recipe did not declare",
+                f.path
+            ));
         }
         match &f.kind {
             FileKind::File { size, .. } => {

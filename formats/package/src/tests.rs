@@ -135,6 +135,9 @@ fn refuses_unsafe_metadata() {
             }
         }),
         ("not a permission mode", |m| m.files[2].mode = 0o20644),
+        ("set-id bits the recipe did not declare", |m| {
+            m.files[2].mode = 0o4755
+        }),
         ("not the declared", |m| m.installed_size += 1),
         ("listed twice", |m| m.files[3].path = "usr".into()),
         ("config file", |m| m.config = vec!["usr/bin".into()]),

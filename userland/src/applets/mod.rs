@@ -72,6 +72,7 @@ pub mod passwd;
 pub mod paste;
 pub mod pgrep;
 pub mod pidof;
+pub mod pkg;
 pub mod poweroff;
 pub mod printf;
 pub mod ps;
@@ -500,6 +501,11 @@ pub static APPLETS: &[Applet] = &[
         name: "pkill",
         main: pgrep::pkill_main,
         usage: pgrep::PKILL_USAGE,
+    },
+    Applet {
+        name: "pkg",
+        main: pkg::main,
+        usage: pkg::USAGE,
     },
     Applet {
         name: "poweroff",
