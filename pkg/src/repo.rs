@@ -165,9 +165,10 @@ pub fn cached(root: &Path, location: &Location, keys: &[PublicKey]) -> Result<Re
     }
 }
 
-/// Fetches a package named in an index into the cache and checks its size
-/// and SHA-256 against the index; a cached copy that still matches is used
-/// as it is.
+/// Fetches a package named in an index and checks its size and SHA-256
+/// against the index. Packages from HTTP repositories are kept in the cache
+/// (a cached copy that still matches is used as it is); a local directory
+/// is its own cache.
 pub fn fetch_package(root: &Path, repo: &Repository, entry: &IndexEntry) -> Result<Vec<u8>, Error> {
     let path = root.join(CACHE_DIR).join("packages").join(&entry.file);
     if let Ok(bytes) = fs::read(&path) {
@@ -182,6 +183,8 @@ pub fn fetch_package(root: &Path, repo: &Repository, entry: &IndexEntry) -> Resu
             repo.location, entry.file
         )));
     }
-    crate::db::write_atomic(&path, &bytes, 0o644)?;
+    if let Location::Http(_) = repo.location {
+        crate::db::write_atomic(&path, &bytes, 0o644)?;
+    }
     Ok(bytes)
 }

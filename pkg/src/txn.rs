@@ -95,7 +95,6 @@ struct Runner<'a> {
     root: &'a Path,
     crash_at: Option<u64>,
     step: u64,
-    synced_dirs: BTreeSet<PathBuf>,
 }
 
 impl Runner<'_> {
@@ -111,20 +110,14 @@ impl Runner<'_> {
         self.root.join(rel)
     }
 
-    fn touched(&mut self, rel: &str) {
-        let dir = self.abs(rel).parent().map(Path::to_path_buf);
-        if let Some(dir) = dir {
-            self.synced_dirs.insert(dir);
-        }
-    }
-
-    fn sync_dirs(&mut self) -> Result<(), Error> {
-        for dir in std::mem::take(&mut self.synced_dirs) {
-            if let Ok(f) = fs::File::open(&dir) {
-                f.sync_all().map_err(|e| Error::io(&dir, e))?;
-            }
-        }
-        Ok(())
+    /// Makes everything written so far durable: one syncfs(2) of the
+    /// root's filesystem instead of an fsync per file and directory, which
+    /// costs a journal commit each (an install of 1,300 files spent most of
+    /// its time there).
+    fn sync(&self) -> Result<(), Error> {
+        let root = fs::File::open(self.root).map_err(|e| Error::io(self.root, e))?;
+        nix::unistd::syncfs(std::os::fd::AsRawFd::as_raw_fd(&root))
+            .map_err(|e| Error::io(self.root, std::io::Error::from_raw_os_error(e as i32)))
     }
 }
 
@@ -161,8 +154,8 @@ fn stage(path: &Path, entry: &FileEntry, data: &[u8]) -> std::io::Result<()> {
                 .mode(0o600)
                 .custom_flags(nix::libc::O_NOFOLLOW)
                 .open(path)?;
+            // Made durable for all staged files at once by Runner::sync.
             f.write_all(data)?;
-            f.sync_all()?;
             set_owner_mode(path, entry, false)
         }
     }
@@ -365,7 +358,6 @@ pub fn apply(
         root,
         crash_at,
         step: 0,
-        synced_dirs: BTreeSet::new(),
     };
     run.step();
     db::write_atomic(
@@ -398,7 +390,6 @@ fn execute(run: &mut Runner<'_>, plan: &Plan<'_>, new_db: &[u8]) -> Result<(), E
                 if let Some(entry) = plan.dirs.get(path) {
                     set_owner_mode(&abs, entry, false).map_err(|e| Error::io(&abs, e))?;
                 }
-                run.touched(path);
             }
             Op::Write { path, .. } => {
                 run.step();
@@ -409,6 +400,8 @@ fn execute(run: &mut Runner<'_>, plan: &Plan<'_>, new_db: &[u8]) -> Result<(), E
             _ => {}
         }
     }
+    // Staged files must be durable before any old file is moved away.
+    run.sync()?;
     // Phase 3: swaps.
     for op in &plan.ops {
         match op {
@@ -422,19 +415,17 @@ fn execute(run: &mut Runner<'_>, plan: &Plan<'_>, new_db: &[u8]) -> Result<(), E
                 run.step();
                 let staged = run.abs(&sibling(path, NEW_PREFIX));
                 fs::rename(&staged, &target).map_err(|e| Error::io(&target, e))?;
-                run.touched(path);
             }
             Op::Delete(path) => {
                 run.step();
                 let target = run.abs(path);
                 let old = run.abs(&sibling(path, OLD_PREFIX));
                 fs::rename(&target, &old).map_err(|e| Error::io(&target, e))?;
-                run.touched(path);
             }
             _ => {}
         }
     }
-    run.sync_dirs()?;
+    run.sync()?;
     // Phase 4: the commit point.
     run.step();
     db::write_atomic(&run.abs(DB_PATH), new_db, 0o644)?;
@@ -486,7 +477,6 @@ pub fn recover(root: &Path) -> Result<Option<&'static str>, Error> {
         root,
         crash_at: None,
         step: 0,
-        synced_dirs: BTreeSet::new(),
     };
     if sha256(&db_bytes) == journal.new_db_sha256 {
         finish(&mut run, &journal)?;
@@ -509,7 +499,6 @@ pub fn recover(root: &Path) -> Result<Option<&'static str>, Error> {
                 } else if lstat(&target).is_some_and(|m| !m.is_dir()) {
                     fs::remove_file(&target).map_err(|e| io(&target, e))?;
                 }
-                run.touched(path);
             }
             Op::Delete(path) => {
                 let old = run.abs(&sibling(path, OLD_PREFIX));
@@ -517,7 +506,6 @@ pub fn recover(root: &Path) -> Result<Option<&'static str>, Error> {
                     let target = run.abs(path);
                     fs::rename(&old, &target).map_err(|e| io(&target, e))?;
                 }
-                run.touched(path);
             }
             Op::MkDir(path) => {
                 let _ = fs::remove_dir(run.abs(path));
@@ -525,7 +513,7 @@ pub fn recover(root: &Path) -> Result<Option<&'static str>, Error> {
             Op::RmDir(_) => {}
         }
     }
-    run.sync_dirs()?;
+    run.sync()?;
     fs::remove_file(&path).map_err(|e| io(&path, e))?;
     Ok(Some("rolled back an interrupted transaction"))
 }
