@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod build;
 pub mod cpio;
 pub mod definitions;
+pub mod image_packages;
 pub mod qemu;
 pub mod services;
 
