@@ -84,10 +84,17 @@ pub fn build(root: &Path, opts: &Options) -> Result<Built, Error> {
     }
     let name = &recipe.def.name;
     // The name is a valid package name: one path component, never empty.
-    let work = root.join("target/ibex/pkgbuild").join(name);
+    let builds = root.join("target/ibex/pkgbuild");
+    let work = builds.join(name);
     let dest = work.join("dest");
+    // One build of a package at a time: the work area is shared.
+    fs::create_dir_all(&builds).map_err(Error::io(&builds))?;
+    let lock_path = builds.join(format!("{name}.lock"));
+    let lock = fs::File::create(&lock_path).map_err(Error::io(&lock_path))?;
+    lock.lock().map_err(Error::io(&lock_path))?;
     let cached = prepare(root, &recipe, &arch, &work, opts.verbose)?;
     let staged = stage(&recipe, &arch, &dest)?;
+    drop(lock);
     let services = compile_services(&recipe, &staged.entries)?;
     let metadata = Metadata {
         name: name.clone(),
