@@ -492,3 +492,81 @@ fn refuses_a_source_whose_sha256_does_not_match() {
     let out = build(&s, &recipe, &sec);
     assert!(out.status.success(), "{}", text(&out));
 }
+
+const LIBRARY: &str = "int f(int x) { volatile char b[16]; b[x & 15] = 1; return b[3]; }\n";
+
+#[test]
+fn static_pie_and_shared_libraries_are_checked_as_what_they_are() {
+    let s = Scratch::new("kinds");
+    let (sec, public) = keygen(&s, "k");
+    // A static PIE (no interpreter) from musl's rcrt1.o, and a shared library.
+    let m = "/usr/lib/x86_64-linux-musl";
+    let static_pie = format!(
+        "gcc -fPIE -fstack-protector-strong -O2 -nostdinc -isystem /usr/include/x86_64-linux-musl -c t.c -o t.o\n\
+         gcc -static-pie -nostdlib -Wl,-z,relro,-z,now {m}/rcrt1.o {m}/crti.o t.o -L{m} -lc -lgcc {m}/crtn.o -o t"
+    );
+    let library = |link: &str| {
+        format!(
+            "printf '%s' '{LIBRARY}' > l.c\n$CC -fPIC -shared -fstack-protector-strong -O2 {link} -o libl.so l.c\n\
+             mkdir -p \"$DESTDIR/usr/lib\"\ninstall -m 0755 libl.so \"$DESTDIR/usr/lib/libl.so\""
+        )
+    };
+    let recipe = c_recipe(
+        &s,
+        "t-kinds",
+        &static_pie,
+        &library("-Wl,-z,relro,-z,now"),
+        "",
+        "",
+    );
+    let out = build(&s, &recipe, &sec);
+    assert!(out.status.success(), "{}", text(&out));
+    let pkg = s.path("out/t-kinds-1.0-r0.ibx");
+    let info = text(&ibex(&[
+        "pkg",
+        "info",
+        pkg.to_str().unwrap(),
+        "--key",
+        &public,
+    ]));
+    assert!(info.contains("waivers: -"), "{info}");
+    // The library is still held to RELRO and BIND_NOW.
+    let recipe = c_recipe(&s, "t-kinds", &static_pie, &library("-Wl,-z,lazy"), "", "");
+    let out = build(&s, &recipe, &sec);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("pkg build: usr/lib/libl.so: lazy binding (no BIND_NOW)"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn refuses_elf_in_noarch_and_symlinks_out_of_the_root() {
+    let s = Scratch::new("noarch");
+    let (sec, _) = keygen(&s, "k");
+    let out = build(
+        &s,
+        &c_recipe(&s, "t-noarch", HARDENED, "", "arch = 'noarch'", ""),
+        &sec,
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("pkg build: usr/bin/t: ELF file in a package for arch 'noarch'"),
+        "{}",
+        text(&out)
+    );
+    let escape = "ln -s ../../../../etc/shadow \"$DESTDIR/usr/bin/shadow\"";
+    let out = build(
+        &s,
+        &c_recipe(&s, "t-escape", HARDENED, escape, "", ""),
+        &sec,
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out)
+            .contains("usr/bin/shadow: symlink to '../../../../etc/shadow' points out of the root"),
+        "{}",
+        text(&out)
+    );
+}
