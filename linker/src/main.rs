@@ -57,7 +57,7 @@ enum PkgCmd {
     },
     /// Build a package from a recipe (packages/NAME or its recipe.toml).
     Build {
-        /// Recipe directory or file.
+        /// Recipe directory or file, or the name of one in packages/.
         recipe: PathBuf,
         /// Secret key to sign with.
         #[arg(long)]

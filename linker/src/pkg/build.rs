@@ -57,6 +57,12 @@ fn fail(msg: impl std::fmt::Display) -> Error {
 /// Reads a secret key file written by `ibex pkg keygen`.
 pub fn load_signing_key(path: &Path) -> Result<SigningKey, Error> {
     let text = fs::read_to_string(path).map_err(Error::io(path))?;
+    if fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o077 != 0) {
+        eprintln!(
+            "pkg: warning: {} can be read by other users (chmod 600 it)",
+            path.display()
+        );
+    }
     SigningKey::from_text(&text).ok_or_else(|| {
         Error::Invalid(format!(
             "{}: not an Ibex secret key (ibex-ed25519-secret <64 hex digits>)",
@@ -72,7 +78,14 @@ pub fn host_arch() -> &'static str {
 
 /// Builds the package a recipe describes.
 pub fn build(root: &Path, opts: &Options) -> Result<Built, Error> {
-    let recipe = Recipe::load(&recipe_file(&opts.recipe))?;
+    // A bare package name means packages/NAME of the checkout.
+    let arg = match opts.recipe.to_str() {
+        Some(name) if !opts.recipe.exists() && ibex_package::version::valid_name(name) => {
+            root.join("packages").join(name)
+        }
+        _ => opts.recipe.clone(),
+    };
+    let recipe = Recipe::load(&recipe_file(&arg))?;
     let key = load_signing_key(&opts.key)?;
     let build_arch = opts.arch.clone().unwrap_or_else(|| host_arch().to_string());
     let arch = recipe.arch(&build_arch);
