@@ -150,7 +150,7 @@ pub fn build(root: &Path, opts: &Options) -> Result<Built, Error> {
 /// the sources, the architecture and the build environment.
 fn cache_key(recipe: &Recipe, arch: &str) -> Result<String, Error> {
     let mut h = Sha256::new();
-    h.update(b"ibex pkg build 1\0");
+    h.update(b"ibex pkg build 2\0");
     for part in [CC, CFLAGS, LDFLAGS, arch, &recipe.text] {
         h.update(part.as_bytes());
         h.update(b"\0");
@@ -253,9 +253,11 @@ fn prepare(
     let log = work.join("build.log");
     let started = Instant::now();
     let mut cmd = Command::new("sh");
+    // A fixed umask, locale and time zone: the modes and contents of what
+    // the script installs must not depend on who runs it.
     cmd.arg("-eu")
         .arg("-c")
-        .arg(&recipe.def.build)
+        .arg(format!("umask 022\n{}", recipe.def.build))
         .current_dir(&src)
         .stdin(Stdio::null())
         .env("CC", CC)
@@ -268,7 +270,9 @@ fn prepare(
         .env("ARCH", arch)
         .env("PKGNAME", &recipe.def.name)
         .env("PKGVER", &recipe.def.version)
-        .env("SOURCE_DATE_EPOCH", "0");
+        .env("SOURCE_DATE_EPOCH", "0")
+        .env("LC_ALL", "C")
+        .env("TZ", "UTC");
     if !verbose {
         let out = fs::File::create(&log).map_err(Error::io(&log))?;
         let err = out.try_clone().map_err(Error::io(&log))?;
