@@ -134,3 +134,43 @@ pub fn check(bytes: &[u8], arch: &str) -> Result<(Kind, Vec<Failure>), String> {
     }
     Ok((kind, failures))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_what_it_cannot_read_or_place() {
+        assert!(check(b"\x7fELF not really", "x86_64")
+            .unwrap_err()
+            .contains("not a valid ELF file"));
+        let me = std::fs::read("/proc/self/exe").unwrap();
+        assert!(check(&me, "noarch").unwrap_err().contains("noarch"));
+        let other = if cfg!(target_arch = "x86_64") {
+            "aarch64"
+        } else {
+            "x86_64"
+        };
+        assert!(check(&me, other).unwrap_err().contains("not"));
+    }
+
+    #[test]
+    fn a_glibc_program_is_an_executable_with_the_wrong_interpreter() {
+        // This test binary is linked against glibc by the host toolchain.
+        let me = std::fs::read("/proc/self/exe").unwrap();
+        let (kind, failures) = check(&me, std::env::consts::ARCH).unwrap();
+        assert_eq!(kind, Kind::Executable);
+        assert!(
+            failures.iter().any(|f| f.check == "interpreter"),
+            "{failures:?}"
+        );
+    }
+
+    #[test]
+    fn musls_libc_is_a_hardened_library() {
+        let Ok(libc) = std::fs::read("/usr/lib/x86_64-linux-musl/libc.so") else {
+            return; // musl is not installed here
+        };
+        assert_eq!(check(&libc, "x86_64").unwrap(), (Kind::Library, Vec::new()));
+    }
+}
