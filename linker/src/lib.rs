@@ -1,6 +1,7 @@
 //! The host side of Ibex: reads board and image definitions, builds the
 //! device binaries, the root filesystem and the kernel, links them into one
-//! bootable file, and boots it under QEMU. The `ibex` binary is a thin CLI
+//! bootable file, and boots it under QEMU; and it builds, signs and indexes
+//! packages (`pkg`). The `ibex` binary is a thin CLI
 //! over this library; the integration tests use the library directly.
 
 pub mod accounts;
@@ -8,6 +9,7 @@ pub mod build;
 pub mod cpio;
 pub mod definitions;
 pub mod image_packages;
+pub mod pkg;
 pub mod qemu;
 pub mod services;
 

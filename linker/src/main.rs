@@ -40,6 +40,57 @@ enum Cmd {
     /// Kernel configuration tools.
     #[command(subcommand)]
     Kernel(KernelCmd),
+    /// Packages: keys, building from recipes, repository indexes.
+    #[command(subcommand)]
+    Pkg(PkgCmd),
+}
+
+#[derive(Subcommand)]
+enum PkgCmd {
+    /// Make a signing key pair: DIR/NAME.sec (mode 0600) and DIR/NAME.pub.
+    Keygen {
+        /// Directory to write the keys in.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+        /// Key name.
+        name: String,
+    },
+    /// Build a package from a recipe (packages/NAME or its recipe.toml).
+    Build {
+        /// Recipe directory or file, or the name of one in packages/.
+        recipe: PathBuf,
+        /// Secret key to sign with.
+        #[arg(long)]
+        key: PathBuf,
+        /// Output directory [default: target/ibex/packages/ARCH].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Architecture to build for [default: this machine's].
+        #[arg(long)]
+        arch: Option<String>,
+        /// Show the build script's output.
+        #[arg(long, short)]
+        verbose: bool,
+    },
+    /// Write DIR/INDEX.ibx listing every package in DIR, verifying each.
+    Index {
+        /// Repository directory.
+        dir: PathBuf,
+        /// Secret key to sign the index with (packages must be signed by it).
+        #[arg(long)]
+        key: PathBuf,
+    },
+    /// Show what a package file holds.
+    Info {
+        /// Package file.
+        file: PathBuf,
+        /// Public key to verify the signature with.
+        #[arg(long)]
+        key: Option<PathBuf>,
+        /// List every file.
+        #[arg(long)]
+        files: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -133,6 +184,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 ExitCode::FAILURE
             })
         }
+        Cmd::Pkg(cmd) => run_pkg(&root, cmd),
         Cmd::List => {
             println!(
                 "boards: {}",
@@ -145,6 +197,62 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn run_pkg(root: &std::path::Path, cmd: PkgCmd) -> Result<ExitCode, Error> {
+    use ibex_linker::pkg;
+    match cmd {
+        PkgCmd::Keygen { dir, name } => {
+            let (sec, public) = pkg::keygen(&dir, &name)?;
+            println!("{}\n{}", sec.display(), public.display());
+        }
+        PkgCmd::Build {
+            recipe,
+            key,
+            out,
+            arch,
+            verbose,
+        } => {
+            let opts = pkg::build::Options {
+                recipe,
+                key,
+                out,
+                arch,
+                verbose,
+            };
+            let built = pkg::build::build(root, &opts)?;
+            let m = &built.metadata;
+            println!(
+                "{} ({} {}: {} bytes, {} entries, installed {} bytes{}{})",
+                built.path.display(),
+                m.name,
+                m.version,
+                built.size,
+                m.files.len(),
+                m.installed_size,
+                if m.waivers.is_empty() {
+                    ""
+                } else {
+                    ", with waivers"
+                },
+                if built.cached { ", build reused" } else { "" }
+            );
+        }
+        PkgCmd::Index { dir, key } => {
+            let key = pkg::build::load_signing_key(&key)?;
+            let index = pkg::index(&dir, &key)?;
+            println!(
+                "{}: {} packages",
+                dir.join(ibex_package::INDEX_FILE).display(),
+                index.packages.len()
+            );
+        }
+        PkgCmd::Info { file, key, files } => {
+            let key = key.map(|k| pkg::load_public_key(&k)).transpose()?;
+            print!("{}", pkg::info(&file, key.as_ref(), files)?);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Reads a .config, decompressing Debian's `config.*.xz` files.

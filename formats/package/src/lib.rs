@@ -393,6 +393,24 @@ pub fn decode_package<'a>(bytes: &'a [u8], keys: &[PublicKey]) -> Result<Package
     Ok(Package { metadata, payload })
 }
 
+/// Reads a package's metadata after checking only its length, magic,
+/// version and CRC32, without any key: for showing what an unverified
+/// file claims to be (`ibex pkg info` without `--key`). Returns the
+/// metadata and the id of the key it says it is signed with. Nothing
+/// read this way may be trusted or installed.
+pub fn inspect_package(bytes: &[u8]) -> Result<(Metadata, [u8; 8]), Error> {
+    let body = unseal(bytes, PACKAGE_MAGIC, PACKAGE_HEADER)?;
+    let meta_len = le_u32(&bytes[16..20]) as usize;
+    let meta_start = PACKAGE_HEADER + SIG_LEN;
+    if meta_len > MAX_METADATA || meta_start + meta_len > body.len() {
+        return Err(Error::Truncated);
+    }
+    let metadata = decode_exact(&body[meta_start..meta_start + meta_len])?;
+    let mut id = [0; 8];
+    id.copy_from_slice(&bytes[8..16]);
+    Ok((metadata, id))
+}
+
 /// Writes a signed repository index.
 pub fn encode_index(index: &Index, key: &SigningKey) -> Vec<u8> {
     let body = encode_body(index);

@@ -68,6 +68,19 @@ fn package_roundtrip() {
 }
 
 #[test]
+fn inspect_reads_metadata_without_a_key_but_checks_the_crc() {
+    let (meta, payload) = sample();
+    let bytes = encode_package(&meta, &payload, &key(1));
+    let (seen, id) = inspect_package(&bytes).unwrap();
+    assert_eq!(seen.name, "hello");
+    assert_eq!(id, key(1).public().id());
+    let mut damaged = bytes.clone();
+    damaged[100] ^= 1;
+    assert_eq!(inspect_package(&damaged).unwrap_err(), Error::BadChecksum);
+    assert_eq!(inspect_package(&bytes[..50]).unwrap_err(), Error::Truncated);
+}
+
+#[test]
 fn rejects_damage_and_strangers() {
     let (meta, payload) = sample();
     let bytes = encode_package(&meta, &payload, &key(1));
