@@ -75,7 +75,22 @@ pub fn build(root: &Path, opts: &BuildOptions) -> Result<Built, Error> {
     ));
     let bins = build_device_binaries(root, &board.rust_target)?;
 
-    let tree = root_filesystem(&board, &image, &bins)?;
+    let mut tree = root_filesystem(&board, &image, &bins)?;
+    if !image.packages.is_empty() {
+        let arch = board.rust_target.split('-').next().unwrap_or("x86_64");
+        say(&format!("packages: {}", image.packages.join(" ")));
+        let repo = crate::pkg::build_repository(root, arch, &image.packages, false)?;
+        let scratch = root
+            .join("target/ibex/roots")
+            .join(format!("{}-{}", board.name, image.name));
+        crate::image_packages::install(
+            &mut tree,
+            &scratch,
+            &repo.dir,
+            &repo.public_key,
+            &image.packages,
+        )?;
+    }
     let mtime = source_date_epoch();
     let cpio_bytes = tree.write(mtime)?;
     let initramfs = dir.join("initramfs.cpio");

@@ -153,6 +153,11 @@ pub struct Image {
     /// whose status init exits with (tini's child).
     #[serde(default)]
     pub main_service: Option<String>,
+    /// Packages (with optional version constraints, as in a world file)
+    /// installed at build time from the recipes in `packages/`, with the
+    /// same engine `ibox pkg` uses on the device.
+    #[serde(default)]
+    pub packages: Vec<String>,
     /// Where its service definitions live (`images/<name>/services/`),
     /// filled in by [`Image::load`].
     #[serde(skip)]
@@ -293,6 +298,9 @@ impl Image {
                 "'{}' is not a valid host name",
                 image.hostname
             )));
+        }
+        for p in &image.packages {
+            ibex_package::Dependency::parse(p).map_err(|e| err(format!("packages: {e}")))?;
         }
         image.services_dir = root.join("images").join(name).join("services");
         Ok(image)

@@ -217,7 +217,7 @@ fn builds_ibex_hello_shows_info_and_indexes_two_packages() {
         .unwrap();
     let log = text(&run);
     assert!(run.status.success(), "{log}");
-    assert!(log.contains("ibex-hello: started"), "{log}");
+    assert!(log.contains("ibex-hello 1.0-r0: started"), "{log}");
     assert!(log.contains("hi there (1)"), "{log}");
     assert_eq!(fs::read(&notify).unwrap(), b"\n");
 

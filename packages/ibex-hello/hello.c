@@ -12,6 +12,11 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The package version, given by the recipe's build script. */
+#ifndef VERSION
+#define VERSION "unknown"
+#endif
+
 static volatile sig_atomic_t stopping;
 
 static void on_term(int sig) { (void)sig; stopping = 1; }
@@ -81,7 +86,7 @@ int main(int argc, char **argv) {
 	sigaction(SIGINT, &sa, NULL);
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("ibex-hello: started (pid %d): %s, every %lds\n", (int)getpid(), greeting, interval);
+	printf("ibex-hello " VERSION ": started (pid %d): %s, every %lds\n", (int)getpid(), greeting, interval);
 	if (notify_fd >= 0) {
 		if (write(notify_fd, "\n", 1) != 1)
 			fprintf(stderr, "ibex-hello: cannot signal readiness on fd %d: %s\n", notify_fd, strerror(errno));

@@ -229,3 +229,81 @@ pub fn describe(m: &Metadata, size: u64, signature: &str, files: bool) -> String
     }
     s
 }
+
+/// A local repository built from the checkout's recipes.
+#[derive(Debug, Clone)]
+pub struct Repository {
+    /// The directory with the packages and their signed index.
+    pub dir: PathBuf,
+    /// The public key that signed them.
+    pub public_key: PathBuf,
+}
+
+/// Builds the recipes of `packages/` that `wanted` names, and everything
+/// they depend on, into `target/ibex/repo/<arch>/`, signs its index with
+/// the checkout's development key (`target/ibex/keys/ibex-dev.sec`, made on
+/// first use) and returns the repository. Package files of this directory
+/// that were not built now are removed, so the index lists exactly these.
+pub fn build_repository(
+    root: &Path,
+    arch: &str,
+    wanted: &[String],
+    verbose: bool,
+) -> Result<Repository, Error> {
+    let keys = root.join("target/ibex/keys");
+    fs::create_dir_all(&keys).map_err(Error::io(&keys))?;
+    let (sec, public) = (keys.join("ibex-dev.sec"), keys.join("ibex-dev.pub"));
+    if !sec.exists() {
+        keygen(&keys, "ibex-dev")?;
+    }
+    let dir = root.join("target/ibex/repo").join(arch);
+    fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
+    let mut queue: Vec<String> = wanted
+        .iter()
+        .map(|w| {
+            ibex_package::Dependency::parse(w)
+                .map(|d| d.name)
+                .map_err(|e| Error::Invalid(e.to_string()))
+        })
+        .collect::<Result<_, _>>()?;
+    let mut done: Vec<String> = Vec::new();
+    let mut files = Vec::new();
+    while let Some(name) = queue.pop() {
+        if done.contains(&name) {
+            continue;
+        }
+        let recipe_dir = root.join("packages").join(&name);
+        if !recipe_dir.join("recipe.toml").exists() {
+            return Err(Error::Invalid(format!(
+                "package '{name}' has no recipe (packages/{name}/recipe.toml)"
+            )));
+        }
+        let built = build::build(
+            root,
+            &build::Options {
+                recipe: recipe_dir,
+                key: sec.clone(),
+                out: Some(dir.clone()),
+                arch: Some(arch.to_string()),
+                verbose,
+            },
+        )?;
+        queue.extend(built.metadata.depends.iter().map(|d| d.name.clone()));
+        files.push(built.path);
+        done.push(name);
+    }
+    for entry in fs::read_dir(&dir).map_err(Error::io(&dir))?.flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "ibx")
+            && path.file_name() != Some(std::ffi::OsStr::new(ibex_package::INDEX_FILE))
+            && !files.contains(&path)
+        {
+            fs::remove_file(&path).map_err(Error::io(&path))?;
+        }
+    }
+    index(&dir, &build::load_signing_key(&sec)?)?;
+    Ok(Repository {
+        dir,
+        public_key: public,
+    })
+}
