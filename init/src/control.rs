@@ -82,11 +82,9 @@ fn answer(
             .ok_or(Response::NoSuchService(name.into()))
     };
     let response = match request {
-        Request::List => Response::Services(
-            (0..supervisor.services.len())
-                .map(|i| supervisor.status(i))
-                .collect(),
-        ),
+        Request::List => {
+            Response::Services(supervisor.visible().map(|i| supervisor.status(i)).collect())
+        }
         Request::Status(name) => match by_name(&name) {
             Ok(i) => Response::Services(vec![supervisor.status(i)]),
             Err(r) => r,

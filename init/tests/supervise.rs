@@ -36,6 +36,7 @@ fn start_init(dir: &Path, plan_bytes: &[u8]) -> Child {
         .env("IBEX_PLAN", &plan)
         .env("IBEX_CONTROL_SOCKET", dir.join("run/control.sock"))
         .env("IBEX_LOG_DIR", dir.join("log"))
+        .env("IBEX_SERVICES_DIR", dir.join("services.d"))
         .stdin(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -498,6 +499,7 @@ fn start_container(dir: &Path, plan_bytes: &[u8]) -> Child {
         .env("IBEX_PLAN", &plan)
         .env("IBEX_CONTROL_SOCKET", dir.join("run/control.sock"))
         .env("IBEX_LOG_DIR", dir.join("log"))
+        .env("IBEX_SERVICES_DIR", dir.join("services.d"))
         .stdin(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -566,4 +568,53 @@ fn container_mode_passes_sigterm_on() {
     let (code, log) = wait_exit(init);
     assert_eq!(code, 3, "{log}");
     assert!(log.contains("SIGTERM: passing it on"), "{log}");
+}
+
+/// Writes a package's plan file into the services directory of `dir`.
+fn install(dir: &Path, file: &str, services: Vec<Service>) {
+    let services_d = dir.join("services.d");
+    std::fs::create_dir_all(&services_d).unwrap();
+    std::fs::write(services_d.join(file), plan(services)).unwrap();
+}
+
+fn listed(dir: &Path) -> Vec<String> {
+    match ask(dir, &Request::List) {
+        Response::Services(list) => list.into_iter().map(|s| s.name).collect(),
+        other => panic!("unexpected answer {other:?}"),
+    }
+}
+
+#[test]
+fn package_services_start_at_boot_after_the_boot_plan() {
+    let dir = scratch("packages-boot");
+    let events_file = dir.join("events");
+    let e = events_file.display();
+    let base = service(
+        "base",
+        &format!("echo base >> {e}; exec sleep 100"),
+        Restart::Never,
+    );
+    // Local index 0 is setup, not the boot plan's first service.
+    let setup = oneshot("setup", &format!("sleep 0.3; echo setup >> {e}"));
+    let mut web = service(
+        "web",
+        &format!("echo hello; echo web >> {e}; exec sleep 100"),
+        Restart::Never,
+    );
+    web.needs = vec![0];
+    install(&dir, "web.plan", vec![setup, web]);
+    let init = start_init(&dir, &plan(vec![base]));
+    wait_for_socket(&dir);
+    eventually("web to start", || events(&events_file).len() == 3);
+    let order = events(&events_file);
+    assert_eq!(order[1..], ["setup", "web"], "{order:?}");
+    assert_eq!(listed(&dir), ["base", "setup", "web"]);
+    assert_eq!(status(&dir, "web").state, Shown::Started);
+    assert_eq!(status(&dir, "setup").state, Shown::Done);
+    eventually("web's log file", || {
+        std::fs::read_to_string(dir.join("log/web.log")).is_ok_and(|t| t.ends_with(" hello\n"))
+    });
+    let (code, out) = stop(init);
+    assert!(code.success(), "{out}");
+    assert!(out.contains("services.d: 2 services"), "{out}");
 }
