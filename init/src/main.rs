@@ -182,7 +182,12 @@ impl Init {
                 Source::Signals => self.signals(),
                 Source::Control => {
                     if let Some(listener) = &self.control {
-                        control::serve(listener, &mut self.supervisor, &mut self.logs);
+                        control::serve(
+                            listener,
+                            &mut self.supervisor,
+                            &mut self.logs,
+                            &self.services_dir,
+                        );
                     }
                 }
                 Source::Output(i) => drain_output(&self.supervisor, &mut self.logs, i),
