@@ -46,12 +46,18 @@ pub fn listen(path: &Path) -> Option<UnixListener> {
     }
 }
 
-/// Answers every pending connection.
-pub fn serve(listener: &UnixListener, supervisor: &mut Supervisor, logs: &mut Logs) {
+/// Answers every pending connection; `services_dir` is what `Reload`
+/// reads.
+pub fn serve(
+    listener: &UnixListener,
+    supervisor: &mut Supervisor,
+    logs: &mut Logs,
+    services_dir: &Path,
+) {
     // Each accepted connection is answered before the next is taken; the
     // loop ends when no connection is pending.
     while let Ok((stream, _)) = listener.accept() {
-        if let Err(e) = answer(stream, supervisor, logs) {
+        if let Err(e) = answer(stream, supervisor, logs, services_dir) {
             crate::log!("control: {e}");
         }
     }
@@ -61,6 +67,7 @@ fn answer(
     mut stream: UnixStream,
     supervisor: &mut Supervisor,
     logs: &mut Logs,
+    services_dir: &Path,
 ) -> Result<(), String> {
     stream.set_nonblocking(false).map_err(|e| e.to_string())?;
     let _ = stream.set_read_timeout(Some(READ_TIMEOUT));
@@ -82,11 +89,9 @@ fn answer(
             .ok_or(Response::NoSuchService(name.into()))
     };
     let response = match request {
-        Request::List => Response::Services(
-            (0..supervisor.services.len())
-                .map(|i| supervisor.status(i))
-                .collect(),
-        ),
+        Request::List => {
+            Response::Services(supervisor.visible().map(|i| supervisor.status(i)).collect())
+        }
         Request::Status(name) => match by_name(&name) {
             Ok(i) => Response::Services(vec![supervisor.status(i)]),
             Err(r) => r,
@@ -95,6 +100,24 @@ fn answer(
             if !supervisor.restarting =>
         {
             Response::Error(format!("{name}: the system is shutting down"))
+        }
+        Request::Reload if !supervisor.restarting => {
+            Response::Error("the system is shutting down".into())
+        }
+        Request::Start(name) | Request::Restart(name)
+            if by_name(&name).is_ok_and(|i| supervisor.services[i].retired) =>
+        {
+            Response::Error(format!("{name}: removed by a reload, stopping"))
+        }
+        Request::Reload => {
+            crate::log!("reload requested");
+            match crate::packages::reload(supervisor, logs, services_dir) {
+                Ok((started, stopped)) => Response::Reloaded { started, stopped },
+                Err(e) => {
+                    crate::log!("reload: {e}");
+                    Response::Error(e)
+                }
+            }
         }
         Request::Start(name) => match by_name(&name) {
             Ok(i) => {

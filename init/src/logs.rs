@@ -38,6 +38,9 @@ struct ServiceLog {
     file_len: u64,
     /// Set after a write error, so it is reported once, not per line.
     file_broken: bool,
+    /// Its service was retired by a reload and has stopped: nothing more
+    /// will be written here.
+    released: bool,
 }
 
 /// A client of `logread -f`.
@@ -54,6 +57,8 @@ pub struct Logs {
     pub echo: bool,
     services: Vec<ServiceLog>,
     followers: Vec<Follower>,
+    /// Where the files are (`/var/log` on a device).
+    dir: PathBuf,
 }
 
 /// Milliseconds since the Unix epoch.
@@ -70,19 +75,55 @@ impl Logs {
         Logs {
             echo: false,
             services: services
-                .map(|(name, policy)| ServiceLog {
-                    path: dir.join(format!("{name}.log")),
-                    name,
-                    policy,
-                    ring: VecDeque::new(),
-                    ring_bytes: 0,
-                    partial: Vec::new(),
-                    file: None,
-                    file_len: 0,
-                    file_broken: false,
-                })
+                .map(|(name, policy)| ServiceLog::new(&dir, name, policy))
                 .collect(),
             followers: Vec::new(),
+            dir,
+        }
+    }
+
+    /// Adds the log of a service added at run time, at the next index.
+    pub fn push(&mut self, name: String, policy: LogPolicy) {
+        self.services.push(ServiceLog::new(&self.dir, name, policy));
+    }
+
+    /// Whether [`Logs::release`] was called for service `i`.
+    pub fn released(&self, i: usize) -> bool {
+        self.services.get(i).is_none_or(|log| log.released)
+    }
+
+    /// Service `i` was retired and has stopped: its last partial line is
+    /// written, its file closed, and its ring handed to `successor` (the
+    /// service that replaces it, which has not written yet) together with
+    /// the followers of its log, or dropped.
+    pub fn release(&mut self, i: usize, successor: Option<usize>) {
+        self.flush(i);
+        let Some(log) = self.services.get_mut(i) else {
+            return;
+        };
+        log.released = true;
+        log.file = None;
+        let ring = std::mem::take(&mut log.ring);
+        log.ring_bytes = 0;
+        log.ring.shrink_to_fit();
+        let Some(to) = successor.filter(|&to| to != i && to < self.services.len()) else {
+            return;
+        };
+        for f in &mut self.followers {
+            if f.service == Some(i) {
+                f.service = Some(to);
+            }
+        }
+        let log = &mut self.services[to];
+        // The older lines go first; the ring's bound still holds.
+        let newer = std::mem::replace(&mut log.ring, ring);
+        log.ring.extend(newer);
+        log.ring_bytes = log.ring.iter().map(|(_, t)| t.len() + LINE_OVERHEAD).sum();
+        while log.ring_bytes > RING_BYTES {
+            match log.ring.pop_front() {
+                Some((_, old)) => log.ring_bytes -= old.len() + LINE_OVERHEAD,
+                None => break,
+            }
         }
     }
 
@@ -206,6 +247,21 @@ impl Logs {
 }
 
 impl ServiceLog {
+    fn new(dir: &std::path::Path, name: String, policy: LogPolicy) -> ServiceLog {
+        ServiceLog {
+            path: dir.join(format!("{name}.log")),
+            name,
+            policy,
+            ring: VecDeque::new(),
+            ring_bytes: 0,
+            partial: Vec::new(),
+            file: None,
+            file_len: 0,
+            file_broken: false,
+            released: false,
+        }
+    }
+
     /// Appends one stamped line to `/var/log/<name>.log`, rotating first
     /// if the line would take the file past its size.
     fn append_to_file(&mut self, time: u64, text: &[u8]) {
@@ -318,6 +374,26 @@ mod tests {
         assert_eq!(l.snapshot(None).len(), 5);
         let file = std::fs::read_to_string(d.join("a.log")).unwrap();
         assert!(file.lines().next().unwrap().ends_with("Z one"), "{file}");
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn a_released_ring_goes_to_the_successor() {
+        let d = tempdir("release");
+        let mut l = logs(&d, 1 << 20, 1);
+        l.write(0, b"old\nunfinished");
+        l.push("a".into(), LogPolicy::default());
+        l.write(2, b"new\n");
+        assert!(!l.released(0));
+        l.release(0, Some(2));
+        assert!(l.released(0));
+        assert!(l.snapshot(Some(0)).is_empty());
+        let texts: Vec<Vec<u8>> = l.snapshot(Some(2)).into_iter().map(|l| l.text).collect();
+        assert_eq!(texts, [&b"old"[..], b"unfinished", b"new"]);
+        let file = std::fs::read_to_string(d.join("a.log")).unwrap();
+        assert_eq!(file.lines().count(), 3, "{file}");
+        l.release(1, None);
+        assert!(l.snapshot(None).iter().all(|l| l.service == "a"));
         let _ = std::fs::remove_dir_all(&d);
     }
 

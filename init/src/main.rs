@@ -1,7 +1,8 @@
 //! Ibex's PID 1.
 //!
 //! It mounts the pseudo filesystems, sets the host name, starts the services
-//! of the boot plan the linker wrote into the image in dependency order,
+//! of the boot plan the linker wrote into the image in dependency order
+//! (then those that packages put in /etc/ibex/services.d, see `packages`),
 //! captures their output into logs, reaps every process that ends up as its
 //! child, restarts what the plan says to restart, answers `ibox svc` and
 //! `ibox logread` on its control socket, and on a poweroff, reboot or halt
@@ -23,6 +24,7 @@ mod control;
 mod log;
 mod logs;
 mod mounts;
+mod packages;
 mod shutdown;
 mod supervisor;
 
@@ -70,6 +72,8 @@ struct Init {
     supervisor: Supervisor,
     logs: Logs,
     main_service: Option<usize>,
+    /// Where packages put their plan files.
+    services_dir: PathBuf,
 }
 
 /// What woke the main loop.
@@ -146,8 +150,10 @@ fn main() {
         ),
         main_service: plan.main.map(usize::from),
         supervisor: Supervisor::new(plan.services, cgroups, nofile),
+        services_dir: packages::dir(),
     };
     init.logs.echo = container;
+    packages::load_at_boot(&mut init.supervisor, &mut init.logs, &init.services_dir);
     loop {
         init.turn();
     }
@@ -158,6 +164,7 @@ impl Init {
     /// something to happen, and handle it.
     fn turn(&mut self) {
         self.supervisor.reap();
+        packages::release_retired(&mut self.supervisor, &mut self.logs);
         let next = self.supervisor.start_due();
         if self.mode.container {
             if let Some(code) = self.container_status() {
@@ -175,7 +182,12 @@ impl Init {
                 Source::Signals => self.signals(),
                 Source::Control => {
                     if let Some(listener) = &self.control {
-                        control::serve(listener, &mut self.supervisor, &mut self.logs);
+                        control::serve(
+                            listener,
+                            &mut self.supervisor,
+                            &mut self.logs,
+                            &self.services_dir,
+                        );
                     }
                 }
                 Source::Output(i) => drain_output(&self.supervisor, &mut self.logs, i),

@@ -94,9 +94,42 @@ pub struct Supervised {
     pub output: Option<(OwnedFd, OwnedFd)>,
     /// Read end of the readiness pipe of the current run.
     pub notify: Option<OwnedFd>,
+    /// Where its definition came from, for services of a plan file in the
+    /// services directory; `None` for the boot plan's.
+    pub package: Option<crate::packages::Origin>,
+    /// Removed or replaced by a reload: stopped, never started again, and
+    /// hidden once it has stopped. Its slot stays so that every index into
+    /// the services (log rings, pipes being polled) keeps its meaning.
+    pub retired: bool,
 }
 
 impl Supervised {
+    /// A service not started yet.
+    fn new(service: Service, package: Option<crate::packages::Origin>) -> Supervised {
+        Supervised {
+            service,
+            state: State::Waiting,
+            since: Instant::now(),
+            quick_exits: 0,
+            failures: 0,
+            restarts: 0,
+            last_exit: String::new(),
+            exit_code: None,
+            held: false,
+            start_when_stopped: false,
+            output: None,
+            notify: None,
+            package,
+            retired: false,
+        }
+    }
+
+    /// Whether `svc` sees it: every service but a retired one that has
+    /// stopped.
+    pub fn visible(&self) -> bool {
+        !self.retired || self.pid().is_some()
+    }
+
     /// The running process, if any.
     pub fn pid(&self) -> Option<Pid> {
         match self.state {
@@ -126,7 +159,7 @@ impl Supervised {
     }
 }
 
-/// All services of the boot plan.
+/// All services: the boot plan's, then those of the services directory.
 pub struct Supervisor {
     /// In plan (dependency) order.
     pub services: Vec<Supervised>,
@@ -146,24 +179,10 @@ impl Supervisor {
         cgroups: Option<Cgroups>,
         nofile: Option<(u64, u64)>,
     ) -> Supervisor {
-        let now = Instant::now();
         Supervisor {
             services: services
                 .into_iter()
-                .map(|service| Supervised {
-                    service,
-                    state: State::Waiting,
-                    since: now,
-                    quick_exits: 0,
-                    failures: 0,
-                    restarts: 0,
-                    last_exit: String::new(),
-                    exit_code: None,
-                    held: false,
-                    start_when_stopped: false,
-                    output: None,
-                    notify: None,
-                })
+                .map(|service| Supervised::new(service, None))
                 .collect(),
             restarting: true,
             cgroups,
@@ -171,9 +190,31 @@ impl Supervisor {
         }
     }
 
-    /// The index of the service called `name`.
+    /// Adds a service (from a plan file in the services directory) to be
+    /// started once its dependencies are ready; returns its index.
+    pub fn push(&mut self, service: Service, package: crate::packages::Origin) -> usize {
+        self.services.push(Supervised::new(service, Some(package)));
+        self.services.len() - 1
+    }
+
+    /// The index of the service called `name`: the current one, or a
+    /// retired one still stopping.
     pub fn find(&self, name: &str) -> Option<usize> {
-        self.services.iter().position(|s| s.service.name == name)
+        let mut stopping = None;
+        for (i, s) in self.services.iter().enumerate() {
+            if s.service.name == name && s.visible() {
+                if !s.retired {
+                    return Some(i);
+                }
+                stopping.get_or_insert(i);
+            }
+        }
+        stopping
+    }
+
+    /// The indexes of the services `svc list` shows.
+    pub fn visible(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.services.len()).filter(|&i| self.services[i].visible())
     }
 
     /// Starts every service whose time has come and whose dependencies are
@@ -182,6 +223,26 @@ impl Supervisor {
     pub fn start_due(&mut self) -> Option<Duration> {
         let mut next: Option<Duration> = None;
         let mut wake_in = |d: Duration| next = Some(next.map_or(d, |n: Duration| n.min(d)));
+        // Plan order is a dependency order, so one pass sees every service
+        // after its dependencies, including ones started earlier in it.
+        // Services added by a reload can depend on a later one (a service
+        // of another file that was replaced since): another pass then
+        // starts what the first one made possible. Passes are bounded: a
+        // service that cannot even be spawned and has no restart delay
+        // must not keep init in here.
+        for _ in 0..=self.services.len() {
+            let mut progress = false;
+            self.start_pass(&mut progress, &mut wake_in);
+            if !progress {
+                break;
+            }
+        }
+        next
+    }
+
+    /// One pass of [`Supervisor::start_due`]; sets `progress` when a
+    /// service became ready or failed, which can settle a dependent.
+    fn start_pass(&mut self, progress: &mut bool, wake_in: &mut impl FnMut(Duration)) {
         for i in 0..self.services.len() {
             let now = Instant::now();
             match self.services[i].state {
@@ -213,9 +274,6 @@ impl Supervisor {
                 }
                 _ => continue,
             }
-            // Plan order is a dependency order, so one pass sees every
-            // service after its dependencies, including ones started
-            // earlier in it.
             match self.dependencies_settled(i) {
                 Settled::No => continue,
                 Settled::NeedFailed(dep) => {
@@ -225,8 +283,9 @@ impl Supervisor {
                 }
                 Settled::Yes => self.start(i),
             }
+            let s = &self.services[i];
+            *progress |= s.is_ready() || matches!(s.state, State::Failed(_));
         }
-        next
     }
 
     fn dependencies_settled(&self, i: usize) -> Settled {
@@ -311,7 +370,7 @@ impl Supervisor {
         s.notify = None;
         if matches!(s.state, State::Stopping { .. }) || s.held || !restarting {
             s.set(State::Stopped);
-            if s.start_when_stopped && restarting {
+            if s.start_when_stopped && restarting && !s.retired {
                 s.start_when_stopped = false;
                 s.held = false;
                 s.failures = 0;
@@ -361,10 +420,23 @@ impl Supervisor {
         }
     }
 
+    /// Stops service `i` for good because a reload removed or replaced it:
+    /// as [`Supervisor::stop`], and a restart asked for earlier is
+    /// forgotten.
+    pub fn retire(&mut self, i: usize) {
+        self.stop(i);
+        let s = &mut self.services[i];
+        s.start_when_stopped = false;
+        s.retired = true;
+    }
+
     /// Starts service `i` on request: a stopped, failed or finished service
     /// is started again with a fresh failure count.
     pub fn start_requested(&mut self, i: usize) {
         let s = &mut self.services[i];
+        if s.retired {
+            return;
+        }
         s.held = false;
         match s.state {
             State::Stopping { .. } => s.start_when_stopped = true,

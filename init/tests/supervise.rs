@@ -36,6 +36,7 @@ fn start_init(dir: &Path, plan_bytes: &[u8]) -> Child {
         .env("IBEX_PLAN", &plan)
         .env("IBEX_CONTROL_SOCKET", dir.join("run/control.sock"))
         .env("IBEX_LOG_DIR", dir.join("log"))
+        .env("IBEX_SERVICES_DIR", dir.join("services.d"))
         .stdin(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -357,7 +358,7 @@ fn control_socket_starts_stops_restarts_and_reports() {
     }
     // Garbage and a silent client get an error or nothing; init goes on.
     let mut raw = UnixStream::connect(dir.join("run/control.sock")).unwrap();
-    raw.write_all(&[8, 0, 0, 0, b'I', b'B', b'X', b'C', 1, 0, 0xff, 0xff])
+    raw.write_all(&[8, 0, 0, 0, b'I', b'B', b'X', b'C', 2, 0, 0xff, 0xff])
         .unwrap();
     assert!(matches!(read_response(&mut raw), Response::Error(_)));
     let _silent = UnixStream::connect(dir.join("run/control.sock")).unwrap();
@@ -498,6 +499,7 @@ fn start_container(dir: &Path, plan_bytes: &[u8]) -> Child {
         .env("IBEX_PLAN", &plan)
         .env("IBEX_CONTROL_SOCKET", dir.join("run/control.sock"))
         .env("IBEX_LOG_DIR", dir.join("log"))
+        .env("IBEX_SERVICES_DIR", dir.join("services.d"))
         .stdin(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -566,4 +568,257 @@ fn container_mode_passes_sigterm_on() {
     let (code, log) = wait_exit(init);
     assert_eq!(code, 3, "{log}");
     assert!(log.contains("SIGTERM: passing it on"), "{log}");
+}
+
+/// Writes a package's plan file into the services directory of `dir`.
+fn install(dir: &Path, file: &str, services: Vec<Service>) {
+    let services_d = dir.join("services.d");
+    std::fs::create_dir_all(&services_d).unwrap();
+    std::fs::write(services_d.join(file), plan(services)).unwrap();
+}
+
+fn reload(dir: &Path) -> (Vec<String>, Vec<String>) {
+    match ask(dir, &Request::Reload) {
+        Response::Reloaded { started, stopped } => (started, stopped),
+        other => panic!("unexpected answer {other:?}"),
+    }
+}
+
+fn listed(dir: &Path) -> Vec<String> {
+    match ask(dir, &Request::List) {
+        Response::Services(list) => list.into_iter().map(|s| s.name).collect(),
+        other => panic!("unexpected answer {other:?}"),
+    }
+}
+
+fn strings(names: &[&str]) -> Vec<String> {
+    names.iter().map(|n| n.to_string()).collect()
+}
+
+#[test]
+fn package_services_start_at_boot_after_the_boot_plan() {
+    let dir = scratch("packages-boot");
+    let events_file = dir.join("events");
+    let e = events_file.display();
+    let base = service(
+        "base",
+        &format!("echo base >> {e}; exec sleep 100"),
+        Restart::Never,
+    );
+    // Local index 0 is setup, not the boot plan's first service.
+    let setup = oneshot("setup", &format!("sleep 0.3; echo setup >> {e}"));
+    let mut web = service(
+        "web",
+        &format!("echo hello; echo web >> {e}; exec sleep 100"),
+        Restart::Never,
+    );
+    web.needs = vec![0];
+    install(&dir, "web.plan", vec![setup, web]);
+    let init = start_init(&dir, &plan(vec![base]));
+    wait_for_socket(&dir);
+    eventually("web to start", || events(&events_file).len() == 3);
+    let order = events(&events_file);
+    assert_eq!(order[1..], ["setup", "web"], "{order:?}");
+    assert_eq!(listed(&dir), ["base", "setup", "web"]);
+    assert_eq!(status(&dir, "web").state, Shown::Started);
+    assert_eq!(status(&dir, "setup").state, Shown::Done);
+    eventually("web's log file", || {
+        std::fs::read_to_string(dir.join("log/web.log")).is_ok_and(|t| t.ends_with(" hello\n"))
+    });
+    let (code, out) = stop(init);
+    assert!(code.success(), "{out}");
+    assert!(out.contains("services.d: 2 services"), "{out}");
+}
+
+#[test]
+fn reload_starts_new_stops_removed_and_restarts_changed_services() {
+    let dir = scratch("packages-reload");
+    let events_file = dir.join("events");
+    let e = events_file.display();
+    let web = |version: &str| {
+        service(
+            "web",
+            &format!("echo web-{version}; echo web-{version} >> {e}; exec sleep 100"),
+            Restart::Always,
+        )
+    };
+    install(&dir, "web.plan", vec![web("v1")]);
+    let init = start_init(
+        &dir,
+        &plan(vec![service("base", "exec sleep 100", Restart::Never)]),
+    );
+    wait_for_socket(&dir);
+    eventually("web to start", || {
+        status(&dir, "web").state == Shown::Started
+    });
+    assert_eq!(reload(&dir), (vec![], vec![]));
+
+    // A new package.
+    install(
+        &dir,
+        "db.plan",
+        vec![service("db", "exec sleep 100", Restart::Always)],
+    );
+    assert_eq!(reload(&dir), (strings(&["db"]), vec![]));
+    eventually("db to start", || status(&dir, "db").state == Shown::Started);
+    let db = status(&dir, "db").pid.unwrap();
+
+    // A package removed.
+    std::fs::remove_file(dir.join("services.d/db.plan")).unwrap();
+    assert_eq!(reload(&dir), (vec![], strings(&["db"])));
+    eventually("db to be gone", || {
+        !listed(&dir).contains(&"db".to_string())
+    });
+    assert!(!Path::new(&format!("/proc/{db}")).exists());
+    assert_eq!(
+        ask(&dir, &Request::Status("db".into())),
+        Response::NoSuchService("db".into())
+    );
+    // Removed services are not restarted whatever their policy.
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(listed(&dir), ["base", "web"]);
+
+    // A definition changed.
+    let old = status(&dir, "web").pid.unwrap();
+    install(&dir, "web.plan", vec![web("v2")]);
+    assert_eq!(reload(&dir), (strings(&["web"]), strings(&["web"])));
+    eventually("the new web", || {
+        let s = status(&dir, "web");
+        s.state == Shown::Started && s.pid != Some(old)
+    });
+    assert!(!Path::new(&format!("/proc/{old}")).exists());
+    assert_eq!(events(&events_file), ["web-v1", "web-v2"]);
+    assert_eq!(listed(&dir), ["base", "web"]);
+    // One log across both definitions.
+    eventually("both runs in web's log", || {
+        match ask(
+            &dir,
+            &Request::Log {
+                service: Some("web".into()),
+                follow: false,
+            },
+        ) {
+            Response::Log(lines) => {
+                let texts: Vec<Vec<u8>> = lines.into_iter().map(|l| l.text).collect();
+                texts == [b"web-v1".to_vec(), b"web-v2".to_vec()]
+            }
+            other => panic!("{other:?}"),
+        }
+    });
+    assert_eq!(reload(&dir), (vec![], vec![]));
+    let (code, out) = stop(init);
+    assert!(code.success(), "{out}");
+    assert!(out.contains("db: removed by reload; stopping"), "{out}");
+}
+
+#[test]
+fn malformed_files_and_clashing_names_are_skipped() {
+    let dir = scratch("packages-skip");
+    std::fs::create_dir_all(dir.join("services.d")).unwrap();
+    std::fs::write(dir.join("services.d/bad.plan"), b"IBXP\x03\x00\xff\xff").unwrap();
+    install(
+        &dir,
+        "a.plan",
+        vec![service("web", "exec sleep 100", Restart::Never)],
+    );
+    let mut app = service("app", "exec sleep 100", Restart::Never);
+    // Its own "web" is skipped: it waits for a.plan's.
+    app.needs = vec![1];
+    install(
+        &dir,
+        "b.plan",
+        vec![
+            service("base", "exec sleep 100", Restart::Never),
+            service("web", "exec sleep 100", Restart::Never),
+            app,
+        ],
+    );
+    let init = start_init(
+        &dir,
+        &plan(vec![service("base", "exec sleep 100", Restart::Never)]),
+    );
+    wait_for_socket(&dir);
+    eventually("app to start", || {
+        status(&dir, "app").state == Shown::Started
+    });
+    assert_eq!(listed(&dir), ["base", "web", "app"]);
+    // A reload skips them again and changes nothing; a broken file does
+    // not stop what others brought.
+    std::fs::write(dir.join("services.d/a.plan"), b"IBXP\x03\x00").unwrap();
+    install(
+        &dir,
+        "c.plan",
+        vec![service("app", "exec sleep 100", Restart::Never)],
+    );
+    assert_eq!(reload(&dir), (vec![], vec![]));
+    assert_eq!(listed(&dir), ["base", "web", "app"]);
+    let (code, out) = stop(init);
+    assert!(code.success(), "{out}");
+    assert!(
+        out.contains("bad.plan: boot plan body is malformed; skipped"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "services.d/b.plan: service base has the name of one in the boot plan; skipped"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("services.d/b.plan: service web has the name of one in a.plan; skipped"),
+        "{out}"
+    );
+    assert!(
+        out.contains("services.d/c.plan: service app has the name of one in b.plan; skipped"),
+        "{out}"
+    );
+    assert!(
+        out.contains("services.d/a.plan: boot plan body is malformed; skipped"),
+        "{out}"
+    );
+}
+
+#[test]
+fn dependents_wait_for_the_new_run_of_a_replaced_service() {
+    let dir = scratch("packages-deps");
+    let events_file = dir.join("events");
+    let e = events_file.display();
+    let db = |script: &str| {
+        let mut db = service("db", script, Restart::Never);
+        db.readiness = Readiness::NotifyFd(3);
+        db
+    };
+    install(
+        &dir,
+        "a.plan",
+        vec![db(&format!("echo db-v1 >> {e}; echo >&3; exec sleep 100"))],
+    );
+    // b.plan names db to depend on it; its own copy is skipped.
+    let mut app = service(
+        "app",
+        &format!("echo app >> {e}; exec sleep 100"),
+        Restart::Never,
+    );
+    app.needs = vec![0];
+    install(
+        &dir,
+        "b.plan",
+        vec![service("db", "exit 1", Restart::Never), app],
+    );
+    let init = start_init(&dir, &plan(vec![]));
+    wait_for_socket(&dir);
+    eventually("app", || events(&events_file).len() == 2);
+    install(
+        &dir,
+        "a.plan",
+        vec![db(&format!(
+            "sleep 0.5; echo db-v2 >> {e}; echo >&3; exec sleep 100"
+        ))],
+    );
+    assert_eq!(reload(&dir), (strings(&["db"]), strings(&["db"])));
+    assert_eq!(ask(&dir, &Request::Restart("app".into())), Response::Done);
+    eventually("app again", || events(&events_file).len() == 4);
+    assert_eq!(events(&events_file), ["db-v1", "app", "db-v2", "app"]);
+    let (code, out) = stop(init);
+    assert!(code.success(), "{out}");
 }

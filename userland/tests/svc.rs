@@ -20,6 +20,7 @@ fn without_init_they_say_why_and_fail() {
     for args in [
         &["svc", "list"][..],
         &["svc", "stop", "x"],
+        &["svc", "reload"],
         &["logread"],
         &["logread", "-f", "x"],
     ] {
@@ -51,6 +52,13 @@ fn bad_commands_are_usage_errors() {
         "{}",
         stderr(&o)
     );
+    let o = run(&["svc", "reload", "x"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("wrong number of arguments"),
+        "{}",
+        stderr(&o)
+    );
     let o = run(&["logread", "a", "b"]);
     assert_eq!(o.status.code(), Some(1));
     let o = run(&["logread", "-x"]);
@@ -58,4 +66,5 @@ fn bad_commands_are_usage_errors() {
     let o = run(&["svc", "--help"]);
     assert_eq!(o.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&o.stdout).contains("restart NAME"));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("reload"));
 }

@@ -7,7 +7,7 @@
 //! offset size  field
 //! 0      4     length N of what follows, little endian (6 <= N <= MAX_FRAME)
 //! 4      4     magic "IBXC"
-//! 8      2     protocol version, little endian (currently 1)
+//! 8      2     protocol version, little endian (currently 2)
 //! 10     N-6   postcard encoding of a `Request` or a `Response`
 //! ```
 //!
@@ -27,8 +27,10 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 pub const SOCKET: &str = "/run/ibex/control.sock";
 /// First four bytes of every frame body.
 pub const MAGIC: [u8; 4] = *b"IBXC";
-/// The protocol version this code speaks.
-pub const VERSION: u16 = 1;
+/// The protocol version this code speaks. Version 2 added
+/// [`Request::Reload`] and [`Response::Reloaded`]; init and `ibox` come
+/// from the same image, so only one version is spoken at a time.
+pub const VERSION: u16 = 2;
 /// Largest frame body accepted; anything longer is refused unread.
 pub const MAX_FRAME: usize = 1 << 20;
 
@@ -54,6 +56,10 @@ pub enum Request {
         /// Keep the connection open and send new lines.
         follow: bool,
     },
+    /// Read the services directory (`/etc/ibex/services.d`) again: start
+    /// the services of new plan files, stop those whose file or definition
+    /// is gone, restart those whose definition changed.
+    Reload,
 }
 
 /// What init answers.
@@ -71,6 +77,15 @@ pub enum Response {
     Denied,
     /// The request could not be carried out; the text says why.
     Error(String),
+    /// Answer to `Reload`: the services started and the services stopped
+    /// (a service whose definition changed is in both).
+    Reloaded {
+        /// Names of the services added, in the order they were added.
+        started: Vec<String>,
+        /// Names of the services stopped because they were removed or
+        /// replaced.
+        stopped: Vec<String>,
+    },
 }
 
 /// One service as `svc` shows it.
@@ -249,6 +264,11 @@ mod tests {
     #[test]
     fn messages_round_trip() {
         round_trip(Request::List);
+        round_trip(Request::Reload);
+        round_trip(Response::Reloaded {
+            started: vec!["web".into(), "db".into()],
+            stopped: vec!["web".into()],
+        });
         round_trip(Request::Log {
             service: Some("net".into()),
             follow: true,
@@ -266,6 +286,19 @@ mod tests {
             service: "a".into(),
             text: b"\xff binary".to_vec(),
         }]));
+    }
+
+    #[test]
+    fn reload_is_appended_to_both_enums() {
+        // Earlier variants keep their numbers: Reload and Reloaded are 6.
+        assert_eq!(encode(&Request::Reload)[10..], [6]);
+        let reloaded = Response::Reloaded {
+            started: vec!["a".into()],
+            stopped: vec![],
+        };
+        assert_eq!(encode(&reloaded)[10..], [6, 1, 1, b'a', 0]);
+        assert_eq!(encode(&Request::List)[8..10], VERSION.to_le_bytes());
+        assert_eq!(VERSION, 2);
     }
 
     #[test]
@@ -287,10 +320,10 @@ mod tests {
         body[0] = b'X';
         assert_eq!(decode::<Request>(&body), Err(DecodeError::BadMagic));
         let mut body = frame[4..].to_vec();
-        body[4] = 9;
+        body[4] = 1;
         assert_eq!(
             decode::<Request>(&body),
-            Err(DecodeError::UnsupportedVersion(9))
+            Err(DecodeError::UnsupportedVersion(1))
         );
         let mut body = frame[4..].to_vec();
         body.push(0);

@@ -23,6 +23,10 @@ use serde::{Deserialize, Serialize};
 
 /// Where the linker puts the plan in the root filesystem and `init` reads it.
 pub const PATH: &str = "/etc/ibex/boot.plan";
+/// Where packages install their services, one plan file per package
+/// (`<package>.plan`, same format); init loads them after the boot plan
+/// and again on `svc reload`.
+pub const SERVICES_DIR: &str = "/etc/ibex/services.d";
 /// First four bytes of every plan file.
 pub const MAGIC: [u8; 4] = *b"IBXP";
 /// The version this code writes and the only one it reads.

@@ -1,5 +1,6 @@
-//! `svc list|status|start|stop|restart NAME`: look at and control the
-//! services init supervises (OpenRC's rc-status and rc-service).
+//! `svc list|status|start|stop|restart NAME`, `svc reload`: look at and
+//! control the services init supervises (OpenRC's rc-status and
+//! rc-service).
 
 use crate::common::{error_msg, getopt, usage_error};
 use crate::control::ask;
@@ -7,13 +8,15 @@ use ibex_control::{Request, Response, ServiceStatus, State};
 use std::ffi::OsString;
 use std::time::{Duration, Instant};
 
-pub const USAGE: &str = "[list] | status [NAME] | start NAME | stop NAME | restart NAME\n\n\
+pub const USAGE: &str =
+    "[list] | status [NAME] | start NAME | stop NAME | restart NAME | reload\n\n\
 Show and control the services init supervises\n\n\
 \tlist\t\tEvery service, its state, process and time in that state\n\
 \tstatus NAME\tOne service; exit 0 started, 3 stopped, 4 in between, 32 failed\n\
 \tstart NAME\tStart a stopped or failed service and wait until it is up\n\
 \tstop NAME\tStop a service (it stays stopped) and wait until it is gone\n\
-\trestart NAME\tStop, then start";
+\trestart NAME\tStop, then start\n\
+\treload\t\tRead /etc/ibex/services.d again: start, stop, restart what changed";
 
 /// Exit status of `status` for a stopped service (OpenRC's).
 const EXIT_STOPPED: i32 = 3;
@@ -41,7 +44,8 @@ pub fn main(args: Vec<OsString>) -> i32 {
         ["start", name] => change(name, Request::Start(name.into())),
         ["stop", name] => change(name, Request::Stop(name.into())),
         ["restart", name] => change(name, Request::Restart(name.into())),
-        [cmd, ..] if !["list", "status", "start", "stop", "restart"].contains(&cmd) => {
+        ["reload"] => reload(),
+        [cmd, ..] if !["list", "status", "start", "stop", "restart", "reload"].contains(&cmd) => {
             return usage_error("svc", &format!("unknown command '{cmd}'"))
         }
         _ => return usage_error("svc", "wrong number of arguments"),
@@ -146,6 +150,32 @@ fn change(name: &str, request: Request) -> Result<i32, String> {
     }
 }
 
+/// Asks init to read the services directory again and says what it
+/// started and stopped.
+fn reload() -> Result<i32, String> {
+    match ask(&Request::Reload)? {
+        Response::Reloaded { started, stopped } => {
+            print!("{}", reloaded(&started, &stopped));
+            Ok(0)
+        }
+        other => Err(format!("unexpected answer from init: {other:?}")),
+    }
+}
+
+/// `started: a b` and `stopped: c` lines, or `nothing changed`.
+fn reloaded(started: &[String], stopped: &[String]) -> String {
+    let mut out = String::new();
+    for (word, names) in [("started", started), ("stopped", stopped)] {
+        if !names.is_empty() {
+            out.push_str(&format!("{word}: {}\n", names.join(" ")));
+        }
+    }
+    if out.is_empty() {
+        out.push_str("nothing changed\n");
+    }
+    out
+}
+
 /// One line for a person: `web: started (pid 42) for 3m05s, 2 restarts`.
 fn describe(s: &ServiceStatus) -> String {
     let mut line = format!("{}: {}", s.name, s.state.word());
@@ -189,6 +219,17 @@ mod tests {
         assert_eq!(duration(185_000), "3m05s");
         assert_eq!(duration(7_620_000), "2h07m");
         assert_eq!(duration(273_600_000), "3d04h");
+    }
+
+    #[test]
+    fn reports_a_reload() {
+        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(reloaded(&[], &[]), "nothing changed\n");
+        assert_eq!(
+            reloaded(&names(&["a", "b"]), &names(&["c"])),
+            "started: a b\nstopped: c\n"
+        );
+        assert_eq!(reloaded(&[], &names(&["c"])), "stopped: c\n");
     }
 
     #[test]
