@@ -5,7 +5,7 @@
 use crate::common::{error_msg, getopt, usage_error};
 use ibex_pkg::{ListFilter, Options, Pkg};
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub const USAGE: &str = "[OPTIONS] COMMAND [ARGS]\n\n\
 Manage packages\n\n\
@@ -96,11 +96,30 @@ pub fn main(args: Vec<OsString>) -> i32 {
     if let Some(what) = pkg.recovered {
         eprintln!("{NAME}: {what}");
     }
+    // On the running system, init learns of services that came or went,
+    // and the services of upgraded packages restart on the new programs.
+    let live = !parsed.has('s') && pkg.root().canonicalize().is_ok_and(|r| r == Path::new("/"));
+    let before = live.then(|| (services_installed(), pkg.database().unwrap_or_default()));
+    let changed = |lines: Vec<String>| {
+        let code = print_changes(lines);
+        if let Some((services, db)) = &before {
+            if *services != services_installed() {
+                if let Err(e) = crate::applets::svc::reload() {
+                    error_msg(
+                        NAME,
+                        &format!("services changed, but init did not reload them: {e}"),
+                    );
+                }
+            }
+            restart_upgraded(db, &pkg.database().unwrap_or_default());
+        }
+        code
+    };
     let result = match command.as_str() {
-        "add" => pkg.add(rest).map(print_changes),
-        "del" => pkg.del(rest).map(print_changes),
-        "upgrade" => pkg.upgrade().map(print_changes),
-        "fix" => pkg.fix(rest).map(print_changes),
+        "add" => pkg.add(rest).map(changed),
+        "del" => pkg.del(rest).map(changed),
+        "upgrade" => pkg.upgrade().map(changed),
+        "fix" => pkg.fix(rest).map(changed),
         "update" => pkg.update().map(|repos| {
             for (location, count) in repos {
                 println!("{location}: {count} packages");
@@ -134,6 +153,42 @@ pub fn main(args: Vec<OsString>) -> i32 {
         Ok(code) => code,
         Err(e) => fail(&e.to_string()),
     }
+}
+
+/// Restarts the services of packages that were replaced by another build
+/// (an upgrade, a downgrade or a fix), so that they run the new programs.
+fn restart_upgraded(before: &ibex_pkg::db::Database, after: &ibex_pkg::db::Database) {
+    for p in &after.packages {
+        let m = &p.metadata;
+        let replaced = before
+            .get(&m.name)
+            .is_some_and(|old| old.file_sha256 != p.file_sha256);
+        if !replaced || m.services.is_empty() {
+            continue;
+        }
+        let Ok(plan) = ibex_plan::BootPlan::decode(&m.services) else {
+            continue;
+        };
+        for service in plan.services {
+            match crate::control::ask(&ibex_control::Request::Restart(service.name.clone())) {
+                Ok(ibex_control::Response::Done) => println!("restarted: {}", service.name),
+                Ok(other) => error_msg(NAME, &format!("restarting {}: {other:?}", service.name)),
+                Err(e) => error_msg(NAME, &format!("restarting {}: {e}", service.name)),
+            }
+        }
+    }
+}
+
+/// The package service plans init loads, with their contents.
+fn services_installed() -> Vec<(std::ffi::OsString, Vec<u8>)> {
+    let mut out: Vec<_> = std::fs::read_dir(ibex_plan::SERVICES_DIR)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| (e.file_name(), std::fs::read(e.path()).unwrap_or_default()))
+        .collect();
+    out.sort();
+    out
 }
 
 fn fail(msg: &str) -> i32 {

@@ -152,7 +152,8 @@ fn change(name: &str, request: Request) -> Result<i32, String> {
 
 /// Asks init to read the services directory again and says what it
 /// started and stopped.
-fn reload() -> Result<i32, String> {
+/// Asks init to reload package services and prints what it started and stopped.
+pub fn reload() -> Result<i32, String> {
     match ask(&Request::Reload)? {
         Response::Reloaded { started, stopped } => {
             print!("{}", reloaded(&started, &stopped));
