@@ -7,7 +7,7 @@
 use ibex_tests::{build_image, Vm};
 use std::time::{Duration, Instant};
 
-const PATIENCE: Duration = Duration::from_secs(60);
+const PATIENCE: Duration = Duration::from_secs(300);
 
 /// Runs `command` and returns its output without init's own console
 /// messages, which can land in the middle of it.
