@@ -4,62 +4,54 @@
 const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
 
-/// Whether any byte of `w` is zero (the classic bit trick).
-#[inline]
-fn has_zero(w: u64) -> bool {
-    w.wrapping_sub(LO) & !w & HI != 0
-}
-
 /// Position of the first `n` in `hay`, eight bytes at a time.
 pub fn memchr(n: u8, hay: &[u8]) -> Option<usize> {
     let rep = LO.wrapping_mul(u64::from(n));
-    let mut chunks = hay.chunks_exact(8);
-    let mut base = 0;
-    for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        if has_zero(u64::from_le_bytes(word) ^ rep) {
-            break;
+    let mut i = 0;
+    while i + 8 <= hay.len() {
+        let m = zero_bytes(word_at(hay, i) ^ rep);
+        if m != 0 {
+            return Some(i + (m.trailing_zeros() / 8) as usize);
         }
-        base += 8;
+        i += 8;
     }
-    hay[base..].iter().position(|&b| b == n).map(|p| p + base)
+    hay[i..].iter().position(|&b| b == n).map(|p| p + i)
 }
 
 /// Position of the first `a` or `b` in `hay`.
 pub fn memchr2(a: u8, b: u8, hay: &[u8]) -> Option<usize> {
     let ra = LO.wrapping_mul(u64::from(a));
     let rb = LO.wrapping_mul(u64::from(b));
-    let mut chunks = hay.chunks_exact(8);
-    let mut base = 0;
-    for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let w = u64::from_le_bytes(word);
-        if has_zero(w ^ ra) || has_zero(w ^ rb) {
-            break;
+    let mut i = 0;
+    while i + 8 <= hay.len() {
+        let w = word_at(hay, i);
+        let m = zero_bytes(w ^ ra) | zero_bytes(w ^ rb);
+        if m != 0 {
+            return Some(i + (m.trailing_zeros() / 8) as usize);
         }
-        base += 8;
+        i += 8;
     }
-    hay[base..]
+    hay[i..]
         .iter()
         .position(|&c| c == a || c == b)
-        .map(|p| p + base)
+        .map(|p| p + i)
 }
 
-/// 0x80 in each byte of `w` that is zero, 0 elsewhere (exact, unlike
-/// [`has_zero`], so that two masks can be combined).
-#[inline]
-fn zero_bytes(w: u64) -> u64 {
+/// 0x80 in each byte of `w` that is zero, 0 elsewhere (exact, so that
+/// two masks can be combined).
+#[inline(always)]
+pub fn zero_bytes(w: u64) -> u64 {
     !(((w & !HI).wrapping_add(!HI)) | w) & HI
 }
 
-/// The eight bytes of `hay` at `i` as one little-endian word.
-#[inline]
-fn word_at(hay: &[u8], i: usize) -> u64 {
-    let mut word = [0u8; 8];
-    word.copy_from_slice(&hay[i..i + 8]);
-    u64::from_le_bytes(word)
+/// The eight bytes of `hay` at `i` as one little-endian word. Spelled
+/// out byte by byte: the device build (opt-level z) would call out of
+/// line for `copy_from_slice` or `try_into`, while this compiles to one
+/// load.
+#[inline(always)]
+pub fn word_at(hay: &[u8], i: usize) -> u64 {
+    let b = &hay[i..i + 8];
+    u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
 }
 
 /// How a byte of `hay` is compared with one byte of the needle: `hay | fold`
@@ -95,10 +87,13 @@ fn find_pair(needle: &[u8], hay: &[u8], icase: bool) -> Option<usize> {
     };
     let (fold_a, want_a) = probe(first, icase);
     let (fold_b, want_b) = probe(last, icase);
+    // The bytes under the needle's last byte, as a slice of its own so
+    // that both loads compile alike.
+    let ends = &hay[(n - 1).min(hay.len())..];
     let mut i = 0;
-    while i + n + 7 <= hay.len() {
+    while i + 8 <= ends.len() {
         let a = zero_bytes((word_at(hay, i) | fold_a) ^ want_a);
-        let b = zero_bytes((word_at(hay, i + n - 1) | fold_b) ^ want_b);
+        let b = zero_bytes((word_at(ends, i) | fold_b) ^ want_b);
         let mut m = a & b;
         while m != 0 {
             let at = i + (m.trailing_zeros() / 8) as usize;
@@ -133,26 +128,27 @@ pub fn find_icase(needle: &[u8], hay: &[u8]) -> Option<usize> {
 /// Number of `n` bytes in `hay`, eight at a time: each byte lane of a
 /// word counts its matches for up to 255 words, then the lanes are added.
 pub fn count(n: u8, hay: &[u8]) -> usize {
-    const LANES: u64 = 0x00ff_00ff_00ff_00ff;
     let rep = LO.wrapping_mul(u64::from(n));
-    let mut chunks = hay.chunks_exact(8);
     let mut total = 0;
-    loop {
+    let mut i = 0;
+    while i + 8 <= hay.len() {
+        let end = hay.len().min(i + 255 * 8);
         let mut acc = 0u64;
-        let mut words = 0;
-        for chunk in chunks.by_ref().take(255) {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            acc += zero_bytes(u64::from_le_bytes(word) ^ rep) >> 7;
-            words += 1;
+        while i + 8 <= end {
+            acc += zero_bytes(word_at(hay, i) ^ rep) >> 7;
+            i += 8;
         }
-        let pairs = (acc & LANES) + ((acc >> 8) & LANES);
-        total += (pairs.wrapping_mul(0x0001_0001_0001_0001) >> 48) as usize;
-        if words < 255 {
-            break;
-        }
+        total += sum_lanes(acc) as usize;
     }
-    total + chunks.remainder().iter().filter(|&&b| b == n).count()
+    total + hay[i..].iter().filter(|&&b| b == n).count()
+}
+
+/// The sum of the eight bytes of `acc`.
+#[inline(always)]
+pub fn sum_lanes(acc: u64) -> u64 {
+    const LANES: u64 = 0x00ff_00ff_00ff_00ff;
+    let pairs = (acc & LANES) + ((acc >> 8) & LANES);
+    pairs.wrapping_mul(0x0001_0001_0001_0001) >> 48
 }
 
 #[cfg(test)]

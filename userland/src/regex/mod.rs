@@ -22,7 +22,7 @@ use std::cell::RefCell;
 use std::fmt;
 
 /// Fast byte search, shared with grep's line splitting.
-pub use literal::{count, memchr};
+pub use literal::{count, memchr, sum_lanes, word_at, zero_bytes};
 
 /// Why a pattern was refused; the texts are the C library's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
