@@ -552,15 +552,77 @@ fn ps_lists_processes_and_zombies() {
     assert_eq!(line.get(20..22), Some(" Z"), "{line}");
     assert_eq!(line.get(25..), Some(" [true]"), "{line}");
 
+    // procps' full format, -e or not: UID PID PPID C STIME TTY TIME CMD
+    // in columns 8 5 5 2 5 8 8 wide, the command line whole, a zombie
+    // marked <defunct>.
+    for args in [
+        &["ps", "-ef"][..],
+        &["ps", "-f"],
+        &["ps", "-e", "-f", "-w", "-A"],
+    ] {
+        let o = ibox(args);
+        assert!(o.status.success());
+        let ps = stdout(&o);
+        assert!(
+            ps.starts_with("UID        PID  PPID  C STIME TTY          TIME CMD\n"),
+            "{ps}"
+        );
+        let line_of = |pid: u32| {
+            ps.lines()
+                .find(|l| l.split_whitespace().nth(1) == Some(pid.to_string().as_str()))
+                .unwrap_or_else(|| panic!("{pid} missing:\n{ps}"))
+                .to_string()
+        };
+        let me = std::process::id();
+        let line = line_of(sleeper.id());
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(fields[2], me.to_string(), "{line}");
+        assert!(fields[3].parse::<u8>().is_ok_and(|c| c < 100), "{line}");
+        // Started just now: HH:MM (UTC), unless the day turned meanwhile.
+        let stime = fields[4];
+        assert!(
+            stime.len() == 5 && (stime.as_bytes()[2] == b':' || stime.ends_with(char::is_numeric)),
+            "{line}"
+        );
+        assert_eq!(fields[6], "00:00:00", "{line}");
+        assert!(line.ends_with(" 00:00:00 sleep 30"), "{line}");
+        // Columns line up while the numbers fit their widths.
+        if sleeper.id() < 100_000 && me < 100_000 {
+            let want = format!(" {:>5} {me:>5} ", sleeper.id());
+            assert_eq!(line.get(8..21), Some(want.as_str()), "{line}");
+        }
+        assert!(line_of(zombie.id()).ends_with(" 00:00:00 [true] <defunct>"));
+        // Kernel threads show their name in brackets.
+        if let Some(kthread) = ps
+            .lines()
+            .find(|l| l.split_whitespace().nth(1) == Some("2"))
+        {
+            assert!(kthread.ends_with("[kthreadd]"), "{kthread}");
+        }
+    }
+    // -e alone: PID TTY TIME CMD with the kernel's name of the command.
+    let o = ibox(&["ps", "-e"]);
+    let ps = stdout(&o);
+    assert!(ps.starts_with("  PID TTY          TIME CMD\n"), "{ps}");
+    let want = format!("{:>5} ", sleeper.id());
+    let line = ps.lines().find(|l| l.starts_with(&want)).unwrap();
+    assert!(line.ends_with(" 00:00:00 sleep"), "{line}");
+    assert_eq!(line.get(14..24), Some(" 00:00:00 "), "{line}");
+    let want = format!("{:>5} ", zombie.id());
+    let line = ps.lines().find(|l| l.starts_with(&want)).unwrap();
+    assert!(line.ends_with(" true <defunct>"), "{line}");
+
     sleeper.kill().unwrap();
     sleeper.wait().unwrap();
     zombie.wait().unwrap();
 
-    // BusyBox-compatible flags are accepted and change nothing.
-    let o = ibox(&["ps", "-ef", "-w", "-A"]);
-    assert!(o.status.success());
-    assert!(stdout(&o).starts_with("  PID USER "));
     assert_fails(&ibox(&["ps", "-Q"]), "ps: invalid option -- 'Q'");
+    let o = ibox(&["ps", "--help"]);
+    assert!(
+        stdout(&o).starts_with("Usage: ps [-efwA]"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 /// Spawns `sleep 30` and returns it.

@@ -386,3 +386,43 @@ fn pathological_patterns_finish_quickly() {
     let o = run(None, &["grep", "-E", "((a{255}){255}){255}"], b"a\n");
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// Lines are skipped block by block up to the next line holding the
+/// pattern's required string: line numbers, context, -m, -c, -w, -i and a
+/// last line without a newline must come out as if each line were tested,
+/// also across the reader's 256 KiB buffer boundaries.
+#[test]
+fn block_search_keeps_line_semantics() {
+    let mut input = String::new();
+    let mut want_n = String::new();
+    let mut want_w = String::new();
+    for i in 1..=40_000u32 {
+        let line = match i % 997 {
+            0 => format!("x{i} Quartz here"),
+            500 => format!("quartzite {i}"),
+            _ => format!("filler line {i} with no needle"),
+        };
+        if line.to_ascii_lowercase().contains("quartz") {
+            want_n.push_str(&format!("{i}:{line}\n"));
+        }
+        if line.contains(" Quartz ") {
+            want_w.push_str(&format!("{i}:{line}\n"));
+        }
+        input.push_str(&line);
+        input.push('\n');
+    }
+    input.push_str("last quartz");
+    want_n.push_str("40001:last quartz\n");
+    assert_eq!(grep(&["-n", "-i", "quartz"], &input), (want_n.clone(), 0));
+    assert_eq!(grep(&["-n", "-i", "-F", "QUARTZ"], &input), (want_n, 0));
+    assert_eq!(grep(&["-n", "-w", "Quartz"], &input), (want_w, 0));
+    assert_eq!(grep(&["-c", "quartz"], &input), ("41\n".into(), 0));
+    assert_eq!(grep(&["-c", "-v", "quartz"], &input), ("39960\n".into(), 0));
+    let (out, _) = grep(&["-n", "-A1", "-m2", "Quartz"], &input);
+    assert_eq!(
+        out,
+        "997:x997 Quartz here\n998-filler line 998 with no needle\n--\n\
+         1994:x1994 Quartz here\n1995-filler line 1995 with no needle\n"
+    );
+    assert_eq!(grep(&["-n", "nowhere"], &input), ("".into(), 1));
+}

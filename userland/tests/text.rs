@@ -655,6 +655,8 @@ fn sort_external_merge() {
         &["sort", "-s", "-k1,1n"],
         &["sort", "-u", "-k1,1n"],
         &["sort", "-r", "-k1,1"],
+        &["sort", "-r"],
+        &["sort", "-ru"],
     ] {
         let in_memory = run(args, &input);
         let spilled = run_in(
@@ -668,6 +670,13 @@ fn sort_external_merge() {
         assert_eq!(spilled.stdout, in_memory.stdout, "{args:?}");
         assert_eq!(std::fs::read_dir(&*tmp).unwrap().count(), 0);
     }
+    // Whole lines byte by byte (lines shorter and longer than the eight
+    // bytes compared as one number), forwards and reversed.
+    let mut lines: Vec<&[u8]> = input.split_inclusive(|&b| b == b'\n').collect();
+    lines.sort();
+    assert_eq!(run(&["sort"], &input).stdout, lines.concat());
+    lines.reverse();
+    assert_eq!(run(&["sort", "-r"], &input).stdout, lines.concat());
     // Stable merge: equal keys keep input order across runs.
     let s = run_in(
         None,

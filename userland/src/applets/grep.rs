@@ -427,8 +427,27 @@ impl Grep<'_> {
         let context = cfg.before > 0 || cfg.after > 0;
         let printing = !cfg.quiet && !cfg.count && cfg.list.is_none();
         let w = Stop::Write;
+        // A line can only be selected if it holds the pattern's required
+        // string: search the input for that string block by block, and
+        // look at only the lines that hold it. Not with -v or -B, which
+        // need every line; line numbers are kept for -n and for the `--`
+        // between context groups.
+        let skip = match cfg.patterns.as_slice() {
+            [re] if !cfg.invert && cfg.before == 0 => {
+                re.required().filter(|(lit, _)| !lit.contains(&cfg.eol))
+            }
+            _ => None,
+        };
+        let counting = cfg.number || context;
         loop {
-            let line = match reader.next_line() {
+            let skipped = match skip {
+                Some((lit, icase)) if after_left == 0 => reader.skip_to(lit, icase, counting),
+                _ => Ok(0),
+            };
+            let line = match skipped.and_then(|n| {
+                lineno += n;
+                reader.next_line()
+            }) {
                 Ok(Some(l)) => l,
                 Ok(None) => break,
                 Err(e) => {
@@ -621,23 +640,68 @@ impl<'a> LineReader<'a> {
                 self.start = self.end;
                 return Ok(Some(&self.buf[line_start..self.end]));
             }
-            // Make room: move the partial line to the front, or grow.
-            if self.start > 0 {
-                self.buf.copy_within(self.start..self.end, 0);
-                self.end -= self.start;
-                scanned -= self.start;
-                self.start = 0;
-            }
-            if self.end == self.buf.len() {
-                let len = self.buf.len();
-                self.buf.resize(len * 2, 0);
-            }
-            match self.input.read(&mut self.buf[self.end..]) {
-                Ok(0) => self.eof = true,
-                Ok(n) => self.end += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
+            scanned -= self.fill()?;
         }
+    }
+
+    /// Skips the lines before the next one that contains `needle` (which
+    /// holds no terminator), searching whole blocks rather than line by
+    /// line; at the end of the input, skips everything. Returns the number
+    /// of lines skipped if `counting` (0 otherwise).
+    pub fn skip_to(&mut self, needle: &[u8], icase: bool, counting: bool) -> io::Result<u64> {
+        let eol = self.eol;
+        let count = |lines: &[u8]| {
+            if counting {
+                regex::count(eol, lines) as u64
+            } else {
+                0
+            }
+        };
+        let mut skipped = 0;
+        loop {
+            let hay = &self.buf[self.start..self.end];
+            if let Some(i) = regex::find_literal(needle, icase, hay) {
+                let line = hay[..i]
+                    .iter()
+                    .rposition(|&b| b == eol)
+                    .map_or(0, |j| j + 1);
+                skipped += count(&hay[..line]);
+                self.start += line;
+                return Ok(skipped);
+            }
+            if self.eof {
+                self.start = self.end;
+                return Ok(skipped);
+            }
+            // Every complete line goes; the partial one waits for more.
+            if let Some(j) = hay.iter().rposition(|&b| b == eol) {
+                skipped += count(&hay[..=j]);
+                self.start += j + 1;
+            }
+            self.fill()?;
+        }
+    }
+
+    /// Reads more input after the partial line at `start`, first moving it
+    /// to the front of the buffer (or growing the buffer if it fills it).
+    /// Returns by how much the line moved.
+    fn fill(&mut self) -> io::Result<usize> {
+        let moved = self.start;
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if self.end == self.buf.len() {
+            let len = self.buf.len();
+            self.buf.resize(len * 2, 0);
+        }
+        match self.input.read(&mut self.buf[self.end..]) {
+            Ok(0) => self.eof = true,
+            Ok(n) => self.end += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+        Ok(moved)
     }
 }

@@ -1,5 +1,6 @@
 //! `ps`: list processes from /proc, in BusyBox's classic format with the
-//! process state, so that zombies (`Z`) show.
+//! process state, so that zombies (`Z`) show; `-f` and `-e` give procps'
+//! full (`UID PID PPID C STIME TTY TIME CMD`) and short formats.
 
 use crate::common::{getopt, Exit};
 use crate::procfs;
@@ -8,7 +9,10 @@ use std::ffi::OsString;
 use std::io::Write;
 
 pub const USAGE: &str = "[-efwA] [-o COL1,COL2=HEADER]\n\n\
-Show list of processes (all of them; -e -f -w -A are accepted for compatibility)\n\n\
+Show list of processes (all of them)\n\n\
+\t-f\tFull format: UID PID PPID C STIME TTY TIME CMD\n\
+\t-e,-A\tPID TTY TIME CMD (unless -f)\n\
+\t-w\tIgnored: lines are never cut\n\
 \t-o COL1,COL2=HEADER\tSelect columns for display:\n\
 \t\tpid ppid pgid sid user group comm args vsz rss stat tty time etime nice";
 
@@ -47,10 +51,14 @@ pub fn main(args: Vec<OsString>) -> i32 {
             return 1;
         }
     };
-    let text = if columns.is_empty() {
-        classic(&procs, &users)
-    } else {
+    let text = if !columns.is_empty() {
         custom(&procs, &users, &columns)
+    } else if parsed.has('f') {
+        full(&procs, &users)
+    } else if parsed.has('e') || parsed.has('A') {
+        short(&procs)
+    } else {
+        classic(&procs, &users)
     };
     let mut out = std::io::stdout().lock();
     match out.write_all(&text).and_then(|_| out.flush()) {
@@ -229,6 +237,120 @@ fn clock() -> (u64, u64) {
     (ticks, uptime)
 }
 
+/// procps' `ps -f`: UID PID PPID C STIME TTY TIME CMD, the command line
+/// whole (kernel threads as `[name]`, zombies marked `<defunct>`).
+fn full(procs: &[procfs::Process], users: &HashMap<u32, String>) -> Vec<u8> {
+    let (ticks, uptime) = clock();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let boot = boot_time().unwrap_or(now.saturating_sub(uptime));
+    let mut text = b"UID        PID  PPID  C STIME TTY          TIME CMD\n".to_vec();
+    for p in procs {
+        let started = p.start_time / ticks;
+        let cpu = p.cpu_ticks / ticks;
+        // Percent of the process's lifetime spent on a processor, whole,
+        // at most 99 (procps' C).
+        let c = match uptime.saturating_sub(started) {
+            0 => 0,
+            alive => (p.cpu_ticks * 100 / ticks / alive).min(99),
+        };
+        let line = format!(
+            "{:<8} {:>5} {:>5} {:>2} {:<5} {:<8} {:>8} ",
+            user_column(users, p.euid),
+            p.pid,
+            p.ppid,
+            c,
+            stime(boot + started, now),
+            tty(p.tty_nr),
+            clock_time(cpu),
+        );
+        text.extend_from_slice(line.as_bytes());
+        text.extend_from_slice(&p.command());
+        if p.state == "Z" {
+            text.extend_from_slice(b" <defunct>");
+        }
+        text.push(b'\n');
+    }
+    text
+}
+
+/// procps' `ps -e`: PID TTY TIME CMD, the command being the kernel's name.
+fn short(procs: &[procfs::Process]) -> Vec<u8> {
+    let (ticks, _) = clock();
+    let mut text = b"  PID TTY          TIME CMD\n".to_vec();
+    for p in procs {
+        let line = format!(
+            "{:>5} {:<8} {:>8} ",
+            p.pid,
+            tty(p.tty_nr),
+            clock_time(p.cpu_ticks / ticks)
+        );
+        text.extend_from_slice(line.as_bytes());
+        text.extend_from_slice(&p.comm);
+        if p.state == "Z" {
+            text.extend_from_slice(b" <defunct>");
+        }
+        text.push(b'\n');
+    }
+    text
+}
+
+/// A user for an 8-wide column: the name, cut to 7 characters and `+` if
+/// longer (as procps does), or the number when the id has no name.
+fn user_column(users: &HashMap<u32, String>, uid: u32) -> String {
+    match users.get(&uid) {
+        Some(name) if name.chars().count() > 8 => {
+            let mut cut: String = name.chars().take(7).collect();
+            cut.push('+');
+            cut
+        }
+        Some(name) => name.clone(),
+        None => uid.to_string(),
+    }
+}
+
+/// When the system booted, in seconds since the epoch (`btime` of
+/// /proc/stat).
+fn boot_time() -> Option<u64> {
+    let stat = std::fs::read_to_string(procfs::system_file("stat")).ok()?;
+    stat.lines()
+        .find_map(|l| l.strip_prefix("btime "))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// A start time as procps' STIME shows it: `HH:MM` if it was today,
+/// `MonDD` if this year, else the year (UTC: the image has no time zone
+/// data).
+fn stime(start: u64, now: u64) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let day = |t: u64| (t / 86400) as i64;
+    let (year, month, mday) = crate::applets::ls::civil_from_days(day(start));
+    if day(start) == day(now) {
+        format!("{:02}:{:02}", start % 86400 / 3600, start % 3600 / 60)
+    } else if crate::applets::ls::civil_from_days(day(now)).0 == year {
+        format!("{}{mday:02}", MONTHS[(month - 1) as usize])
+    } else {
+        year.to_string()
+    }
+}
+
+/// CPU seconds as `[DD-]HH:MM:SS`, procps' TIME.
+fn clock_time(secs: u64) -> String {
+    let hms = format!(
+        "{:02}:{:02}:{:02}",
+        secs / 3600 % 24,
+        secs / 60 % 60,
+        secs % 60
+    );
+    match secs / 86400 {
+        0 => hms,
+        days => format!("{days}-{hms}"),
+    }
+}
+
 /// Seconds as `M:SS` (minutes unbounded), BusyBox's TIME and ELAPSED.
 fn minutes(secs: u64) -> String {
     format!("{}:{:02}", secs / 60, secs % 60)
@@ -368,6 +490,27 @@ mod tests {
         assert_eq!(tty(0), "?");
         assert_eq!(tty(136 << 8 | 3), "pts/3");
         assert_eq!(minutes(125), "2:05");
+        assert_eq!(clock_time(0), "00:00:00");
+        assert_eq!(clock_time(3 * 3600 + 62), "03:01:02");
+        assert_eq!(clock_time(2 * 86400 + 5), "2-00:00:05");
+    }
+
+    #[test]
+    fn start_times_and_users() {
+        // 2026-11-24 23:10:05 UTC, and the next day.
+        let t = 1_795_561_805;
+        assert_eq!(stime(t, t + 60), "23:10");
+        assert_eq!(stime(t, t + 3600), "Nov24");
+        assert_eq!(stime(t - 23 * 86400, t), "Nov01");
+        assert_eq!(stime(t - 365 * 86400, t), "2025");
+        let users: HashMap<u32, String> = [(0, "root"), (100, "systemd-resolve"), (5, "eightchr")]
+            .into_iter()
+            .map(|(id, n)| (id, n.to_string()))
+            .collect();
+        assert_eq!(user_column(&users, 0), "root");
+        assert_eq!(user_column(&users, 5), "eightchr");
+        assert_eq!(user_column(&users, 100), "systemd+");
+        assert_eq!(user_column(&users, 1234), "1234");
     }
 
     #[test]

@@ -22,7 +22,7 @@ use std::cell::RefCell;
 use std::fmt;
 
 /// Fast byte search, shared with grep's line splitting.
-pub use literal::memchr;
+pub use literal::{count, memchr, sum_lanes, word_at, zero_bytes};
 
 /// Why a pattern was refused; the texts are the C library's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -244,6 +244,20 @@ impl Regex {
         self.groups
     }
 
+    /// A string every match contains, and whether it is compared ignoring
+    /// ASCII case: a subject without it cannot match (so `grep` can search
+    /// a whole block for it rather than each line for the pattern).
+    pub fn required(&self) -> Option<(&[u8], bool)> {
+        let (lit, icase) = match &self.kind {
+            Kind::Literal { needle, icase } => (needle.as_slice(), *icase),
+            Kind::Program(p) if p.required.len() > p.prefix.len() => {
+                (p.required.as_slice(), p.icase)
+            }
+            Kind::Program(p) => (p.prefix.as_slice(), p.icase),
+        };
+        (!lit.is_empty()).then_some((lit, icase))
+    }
+
     /// Whether `text` contains a match.
     pub fn is_match(&self, text: &[u8]) -> bool {
         match &self.kind {
@@ -353,6 +367,11 @@ fn run(
         anchored: p.anchored,
     };
     pikevm::search(&p.prog, cache, &hints, text, start)
+}
+
+/// Position of the first `needle` in `hay`, ignoring ASCII case if `icase`.
+pub fn find_literal(needle: &[u8], icase: bool, hay: &[u8]) -> Option<usize> {
+    lit_find(needle, icase, hay, 0)
 }
 
 /// Finds a fixed string from `start`.
