@@ -43,6 +43,9 @@ pub struct Outcome {
     pub report: check::Report,
     /// Rules that held (or were waived) before and fail now.
     pub broken: Vec<String>,
+    /// Settings the edit made that Kconfig then undid (unmet dependencies):
+    /// `old` is what the edit set, `new` what Kconfig resolved.
+    pub dropped: Vec<Change>,
 }
 
 /// A directory of this run in the system's temporary directory, removed on drop.
@@ -103,9 +106,18 @@ pub fn config(
         Editor::Menuconfig => tree.menuconfig(&edited)?,
         Editor::Command(cmd) => run_edit_command(&tree, &edited, cmd)?,
     }
+    let raw = fs::read_to_string(&edited).map_err(Error::io(&edited))?;
     tree.kconfig(&edited, "olddefconfig")?;
     let after = fs::read_to_string(&edited).map_err(Error::io(&edited))?;
     let changes = fragment::diff(&before, &after);
+    let edit_set: HashSet<String> = fragment::diff(&before, &raw)
+        .into_iter()
+        .map(|c| c.symbol)
+        .collect();
+    let dropped: Vec<Change> = fragment::diff(&raw, &after)
+        .into_iter()
+        .filter(|c| edit_set.contains(&c.symbol))
+        .collect();
     if changes.is_empty() {
         return Ok(Outcome {
             changes,
@@ -113,6 +125,7 @@ pub fn config(
             fragment,
             report: check::check(&before, &board.kernel.arch, &waivers(&board)),
             broken: Vec::new(),
+            dropped,
         });
     }
 
@@ -236,6 +249,7 @@ pub fn config(
         fragment,
         report,
         broken,
+        dropped,
     })
 }
 

@@ -222,6 +222,12 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 None => Editor::Menuconfig,
             };
             let out = kernel_edit::config(&root, &board, &editor, !quiet)?;
+            for c in &out.dropped {
+                eprintln!(
+                    "ibex: warning: Kconfig undid {} (unmet dependencies); it stays {}",
+                    c.symbol, c.new
+                );
+            }
             if out.changes.is_empty() {
                 println!("no change; {} left as it was", out.fragment.display());
                 return Ok(ExitCode::SUCCESS);

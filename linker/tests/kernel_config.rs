@@ -106,6 +106,7 @@ fn disabling_a_symbol_writes_one_line() {
         .collect();
     assert_eq!(lines, ["# CONFIG_RD_GZIP is not set"], "{}", text(&o));
     assert!(added.starts_with("# ibex kernel config, 20"), "{added}");
+    assert_eq!(added.lines().count(), 2, "{added}");
     assert!(String::from_utf8_lossy(&o.stdout).contains("-CONFIG_RD_GZIP"));
     assert!(resolved(&p)
         .lines()
