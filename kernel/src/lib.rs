@@ -14,6 +14,7 @@
 //! from scratch. Changing only the built-in initramfs relinks the kernel.
 
 pub mod check;
+pub mod fragment;
 
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -297,7 +298,10 @@ impl Builder {
             hash,
         };
         let stamp = dir.join(".ibex-configured");
-        if stamp.exists() {
+        // A tree configured before the resolved copy was kept is configured
+        // again (seconds; a later build finds the same .config and relinks
+        // at most).
+        if stamp.exists() && tree.resolved_path().exists() {
             return Ok(tree);
         }
         fs::create_dir_all(&dir).map_err(io_err(&dir))?;
@@ -324,6 +328,8 @@ impl Builder {
         if !mismatches.is_empty() {
             return Err(Error::ConfigMismatch(mismatches));
         }
+        let resolved_path = tree.resolved_path();
+        fs::write(&resolved_path, &resolved).map_err(io_err(&resolved_path))?;
         fs::write(&stamp, b"").map_err(io_err(&stamp))?;
         Ok(tree)
     }
@@ -452,6 +458,59 @@ impl Tree {
             cmd.arg(format!("CROSS_COMPILE={}", self.spec.cross_compile));
         }
         cmd
+    }
+
+    /// The configuration exactly as the fragments resolved, before a build
+    /// put its initramfs into the tree's `.config`.
+    pub fn resolved_path(&self) -> PathBuf {
+        self.dir.join(".config.ibex-resolved")
+    }
+
+    /// Runs a Kconfig `target` (`olddefconfig`, `savedefconfig`, …) of this
+    /// tree on the configuration file `config` instead of the tree's own
+    /// `.config`, capturing its output.
+    pub fn kconfig(&self, config: &Path, target: &str) -> Result<(), Error> {
+        run(self.make().env("KCONFIG_CONFIG", config).arg(target))
+    }
+
+    /// `make savedefconfig` on `config`: the symbols a user set to something
+    /// other than their Kconfig default, as `.config` text.
+    pub fn savedefconfig(&self, config: &Path) -> Result<String, Error> {
+        // The target writes `defconfig` in the build directory; the caller
+        // holds the work area's lock, so nothing else uses that name.
+        self.kconfig(config, "savedefconfig")?;
+        let out = self.dir.join("defconfig");
+        let text = fs::read_to_string(&out).map_err(io_err(&out))?;
+        let _ = fs::remove_file(&out);
+        Ok(text)
+    }
+
+    /// `make menuconfig` on `config`, on this terminal.
+    pub fn menuconfig(&self, config: &Path) -> Result<(), Error> {
+        let headers = [
+            "/usr/include/ncurses.h",
+            "/usr/include/ncursesw/curses.h",
+            "/usr/include/curses.h",
+        ];
+        if !headers.iter().any(|h| Path::new(h).exists()) {
+            return Err(Error::MissingTool(
+                "ncurses (for menuconfig)",
+                "apt-get install libncurses-dev",
+            ));
+        }
+        let status = self
+            .make()
+            .env("KCONFIG_CONFIG", config)
+            .arg("menuconfig")
+            .status()
+            .map_err(|e| Error::CommandFailed(format!("cannot run make menuconfig: {e}")))?;
+        if !status.success() {
+            return Err(Error::CommandFailed(format!(
+                "make menuconfig failed ({status}); if it could not build its \
+                 ncurses interface, install it with: apt-get install libncurses-dev"
+            )));
+        }
+        Ok(())
     }
 }
 

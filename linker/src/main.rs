@@ -112,6 +112,33 @@ enum KernelCmd {
         #[arg(long)]
         no_waivers: bool,
     },
+    /// Edit a board's kernel configuration with menuconfig and write the
+    /// change back into the board's own fragment.
+    ///
+    /// The board's fragments are merged onto tinyconfig in the order of its
+    /// `kernel.fragments` (base, arch, board): the board's own
+    /// kernel/config/BOARD.config comes last and wins, so a change to a symbol
+    /// that base.config or the arch fragment sets is written there too.
+    /// Lines the board fragment already has are replaced in place, new ones
+    /// appended under a dated comment; values that Kconfig derives from the
+    /// others are left out. The new fragment is kept only if every requested
+    /// symbol then resolves as written (otherwise it is restored and the
+    /// command fails); the hardening check runs afterwards and warns about
+    /// rules the change broke.
+    Config {
+        /// Board whose configuration to edit.
+        #[arg(long)]
+        board: String,
+        /// Run this shell command instead of menuconfig, with the scratch
+        /// .config in $KCONFIG_CONFIG, the kernel source in $KERNEL_TREE
+        /// (the working directory) and the build tree in $KERNEL_BUILD; e.g.
+        /// 'scripts/config --file "$KCONFIG_CONFIG" --disable PRINTK'.
+        #[arg(long, value_name = "CMD")]
+        edit_with: Option<String>,
+        /// Print only the changes and the result.
+        #[arg(long, short)]
+        quiet: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -183,6 +210,51 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             } else {
                 ExitCode::FAILURE
             })
+        }
+        Cmd::Kernel(KernelCmd::Config {
+            board,
+            edit_with,
+            quiet,
+        }) => {
+            use ibex_linker::kernel_edit::{self, Editor};
+            let editor = match edit_with {
+                Some(cmd) => Editor::Command(cmd),
+                None => Editor::Menuconfig,
+            };
+            let out = kernel_edit::config(&root, &board, &editor, !quiet)?;
+            for c in &out.dropped {
+                eprintln!(
+                    "ibex: warning: Kconfig undid {} (unmet dependencies); it stays {}",
+                    c.symbol, c.new
+                );
+            }
+            if out.changes.is_empty() {
+                println!("no change; {} left as it was", out.fragment.display());
+                return Ok(ExitCode::SUCCESS);
+            }
+            println!("changed:");
+            for c in &out.changes {
+                println!("  {c}");
+            }
+            println!(
+                "wrote {} line(s) to {}:",
+                out.written.len(),
+                out.fragment.display()
+            );
+            for c in &out.written {
+                println!("  {}", c.line());
+            }
+            println!(
+                "hardening: {}",
+                out.report.to_string().lines().last().unwrap_or("")
+            );
+            for rule in &out.broken {
+                eprintln!("ibex: warning: the change breaks hardening rule {rule}");
+            }
+            if !out.broken.is_empty() {
+                eprintln!("ibex: (details: ibex kernel check --board {board})");
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Cmd::Pkg(cmd) => run_pkg(&root, cmd),
         Cmd::List => {
