@@ -67,3 +67,37 @@ fn build_every_board_kernel() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// The x86_64 boards boot the default image in QEMU to the shell prompt
+/// (ignored by default like the builds above: each board's kernel takes
+/// minutes to build the first time).
+#[test]
+#[ignore = "builds and boots the x86_64 boards' kernels: scripts/build-all-boards"]
+fn x86_64_boards_boot_the_default_image() {
+    let root = root();
+    let wanted: Vec<String> = std::env::var("IBEX_BOARDS")
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    for name in list(&root.join("boards")) {
+        if !wanted.is_empty() && !wanted.contains(&name) {
+            continue;
+        }
+        let board = Board::load(&root, &name).unwrap();
+        if board.arch != "x86_64" {
+            continue;
+        }
+        let built = ibex_tests::build_image(&name, "default", None).unwrap();
+        let started = Instant::now();
+        let mut vm = ibex_tests::Vm::boot(&built);
+        let to_prompt = started.elapsed();
+        assert_eq!(vm.ok("uname -m"), "x86_64", "{name}");
+        assert_eq!(
+            vm.ok("cat /etc/os-release | grep -c default"),
+            "1",
+            "{name}"
+        );
+        println!("{name:<14} booted to the prompt in {to_prompt:.1?}");
+    }
+}

@@ -102,7 +102,7 @@ fn init_supervises_every_kind_of_service() {
     eventually(&mut vm, "svc status crasher", |_, code| code == 32);
     let status = vm.run("svc status crasher");
     assert!(
-        status.text.starts_with("crasher: failed"),
+        own(&status.text).starts_with("crasher: failed"),
         "{}",
         status.text
     );
