@@ -2,7 +2,7 @@
 //! pipelines, subshells and background lists, and running builtins in the
 //! shell itself.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::ffi::CString;
 use std::io::Write;
 use std::os::fd::{IntoRawFd, RawFd};
@@ -119,8 +119,10 @@ pub struct Shell {
     /// How many conditions (`if`, `while`) enclose it: `set -e` ignores
     /// failures there.
     condition_depth: u32,
-    /// Defined functions.
-    pub functions: HashMap<Vec<u8>, Rc<Command>>,
+    /// Defined functions. A sorted map: looked up for every command, it
+    /// costs less than hashing the name, and the shell starts without
+    /// asking the kernel for a random hash key.
+    pub functions: BTreeMap<Vec<u8>, Rc<Command>>,
     /// For each running function call, the variables it made local with
     /// their values from before.
     pub locals: Vec<Vec<(Vec<u8>, Option<Var>)>>,
@@ -212,7 +214,7 @@ impl Shell {
             subst_status: None,
             loop_depth: 0,
             condition_depth: 0,
-            functions: HashMap::new(),
+            functions: BTreeMap::new(),
             locals: Vec::new(),
             traps: vec![None; NSIG],
             in_trap: false,

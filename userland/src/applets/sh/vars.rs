@@ -28,21 +28,24 @@ impl Vars {
     /// Entries whose name is not a valid shell name are skipped (POSIX lets
     /// the shell drop them, and they could never be referenced).
     pub fn from_env() -> Self {
-        use std::os::unix::ffi::OsStrExt;
-        let mut vars = Vars::default();
-        for (k, v) in std::env::vars_os() {
-            if super::lexer::is_name(k.as_bytes()) {
-                vars.map.insert(
-                    k.as_bytes().to_vec(),
-                    Var {
-                        value: Some(v.as_bytes().to_vec()),
-                        exported: true,
-                        readonly: false,
-                    },
-                );
-            }
-        }
-        vars
+        use std::os::unix::ffi::OsStringExt;
+        // The strings are moved in, not copied, and the map is built in one
+        // go from the sorted entries rather than by an insert each: this runs
+        // at the start of every shell. As with inserting, the last of
+        // duplicate names wins.
+        let map = std::env::vars_os()
+            .map(|(k, v)| (k.into_vec(), v.into_vec()))
+            .filter(|(k, _)| super::lexer::is_name(k))
+            .map(|(k, v)| {
+                let var = Var {
+                    value: Some(v),
+                    exported: true,
+                    readonly: false,
+                };
+                (k, var)
+            })
+            .collect();
+        Vars { map }
     }
 
     /// The value of `name`, if set.
