@@ -133,8 +133,9 @@ pub struct Shell {
     in_trap: bool,
 }
 
-/// Expanded assignments `(name, value)` in front of a command.
-type Assigns = Vec<(Vec<u8>, Vec<u8>)>;
+/// Expanded assignments `(name, value)` in front of a command; the names
+/// are borrowed from the syntax tree.
+type Assigns<'c> = Vec<(&'c [u8], Vec<u8>)>;
 
 /// A descriptor saved while a builtin's redirections are in effect:
 /// `(fd, copy)`, where the copy is `None` if `fd` was closed.
@@ -787,20 +788,20 @@ impl Shell {
     }
 
     /// Expands assignment values, returning `(name, value)` pairs.
-    fn expand_assigns(&mut self, cmd: &SimpleCommand) -> Result<Assigns, Flow> {
+    fn expand_assigns<'c>(&mut self, cmd: &'c SimpleCommand) -> Result<Assigns<'c>, Flow> {
         let mut out = Vec::with_capacity(cmd.assigns.len());
         for a in &cmd.assigns {
             let value = self.expand_single(&a.value)?;
             if self.vars.is_readonly(&a.name) {
                 return Err(self.fail(&a.name, b"is read only"));
             }
-            out.push((a.name.clone(), value));
+            out.push((&a.name[..], value));
         }
         Ok(out)
     }
 
     /// Prints the `set -x` trace of a command.
-    fn trace(&self, assigns: &[(Vec<u8>, Vec<u8>)], argv: &[Vec<u8>]) {
+    fn trace(&self, assigns: &[(&[u8], Vec<u8>)], argv: &[Vec<u8>]) {
         let mut line = b"+".to_vec();
         for (name, value) in assigns {
             line.push(b' ');
@@ -828,7 +829,7 @@ impl Shell {
             // Only assignments and redirections: the assignments stay in the
             // shell; the redirections are made (files get created) and undone.
             for (k, v) in assigns {
-                self.vars.set(&k, v);
+                self.vars.set(k, v);
             }
             let mut saved = Saved::new();
             let ok = self.apply_redirects(&cmd.redirects, Some(&mut saved))?;
@@ -859,9 +860,9 @@ impl Shell {
             let mut restore_vars = Vec::new();
             for (k, v) in assigns {
                 if !special {
-                    restore_vars.push((k.clone(), self.vars.get(&k).map(<[u8]>::to_vec)));
+                    restore_vars.push((k, self.vars.get(k).map(<[u8]>::to_vec)));
                 }
-                self.vars.set(&k, v);
+                self.vars.set(k, v);
             }
             let mut saved = Saved::new();
             let status = if self.apply_redirects(&cmd.redirects, Some(&mut saved))? {
@@ -878,8 +879,8 @@ impl Shell {
             self.restore(saved);
             for (k, v) in restore_vars {
                 match v {
-                    Some(v) => self.vars.set(&k, v),
-                    None => self.vars.unset(&k),
+                    Some(v) => self.vars.set(k, v),
+                    None => self.vars.unset(k),
                 }
             }
             return status;
@@ -921,24 +922,29 @@ impl Shell {
     /// In a child: sets up redirections and the environment, then replaces
     /// the process with the program. Returns only on failure, with the
     /// status to exit with.
-    fn exec_in_place(&mut self, argv: &[Vec<u8>], assigns: Assigns, redirs: &[Redirect]) -> i32 {
+    fn exec_in_place(
+        &mut self,
+        argv: &[Vec<u8>],
+        assigns: Assigns<'_>,
+        redirs: &[Redirect],
+    ) -> i32 {
         match self.apply_redirects(redirs, None) {
             Ok(true) => {}
             _ => return 1,
         }
         for (k, v) in assigns {
-            self.vars.set(&k, v);
-            self.vars.export(&k);
+            self.vars.set(k, v);
+            self.vars.export(k);
         }
         self.exec_program(argv)
     }
 
     /// `exec [cmd [args]]`: with a command, replaces the shell by it; without,
     /// makes the redirections permanent.
-    fn run_exec(&mut self, argv: &[Vec<u8>], assigns: Assigns, redirs: &[Redirect]) -> Status {
+    fn run_exec(&mut self, argv: &[Vec<u8>], assigns: Assigns<'_>, redirs: &[Redirect]) -> Status {
         if argv.is_empty() {
             for (k, v) in assigns {
-                self.vars.set(&k, v);
+                self.vars.set(k, v);
             }
             return Ok(if self.apply_redirects(redirs, None)? {
                 0
@@ -953,8 +959,8 @@ impl Shell {
             return Ok(1);
         }
         for (k, v) in assigns {
-            self.vars.set(&k, v);
-            self.vars.export(&k);
+            self.vars.set(k, v);
+            self.vars.export(k);
         }
         // The program inherits the signal dispositions of a child.
         self.enter_child();
@@ -1194,6 +1200,9 @@ impl Shell {
 
     /// Undoes redirections recorded by [`Shell::apply_redirects`].
     pub fn restore(&mut self, saved: Saved) {
+        if saved.is_empty() {
+            return;
+        }
         flush_stdout();
         for (fd, copy) in saved.into_iter().rev() {
             match copy {

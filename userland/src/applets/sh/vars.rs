@@ -57,10 +57,18 @@ impl Vars {
     /// variable is left alone: callers that can report it check
     /// [`Vars::is_readonly`] first.
     pub fn set(&mut self, name: &[u8], value: Vec<u8>) {
-        let var = self.map.entry(name.to_vec()).or_default();
-        if !var.readonly {
-            var.value = Some(value);
+        // Looked up first: the name is copied only for a new variable.
+        if let Some(var) = self.map.get_mut(name) {
+            if !var.readonly {
+                var.value = Some(value);
+            }
+            return;
         }
+        let var = Var {
+            value: Some(value),
+            ..Var::default()
+        };
+        self.map.insert(name.to_vec(), var);
     }
 
     /// Whether `name` is readonly.
