@@ -429,7 +429,12 @@ impl Shell {
     /// Runs the actions of trapped signals that arrived since the last
     /// check. `$?` is left as it was, unless an action exits.
     pub fn run_traps(&mut self) -> Result<(), Flow> {
-        if self.in_trap || !ANY_PENDING.swap(false, Ordering::Relaxed) {
+        // Read before swapping: a swap writes the page even when nothing is
+        // pending, and after a fork every such write is a page fault.
+        if self.in_trap
+            || !ANY_PENDING.load(Ordering::Relaxed)
+            || !ANY_PENDING.swap(false, Ordering::Relaxed)
+        {
             return Ok(());
         }
         for (n, flag) in PENDING.iter().enumerate() {
