@@ -187,6 +187,9 @@ pub fn signal_name(sig: Signal) -> &'static str {
     })
 }
 
+/// The search path when `PATH` is unset.
+pub const DEFAULT_PATH: &[u8] = b"/sbin:/usr/sbin:/bin:/usr/bin";
+
 /// Converts bytes to a C string; an embedded NUL cannot come from the
 /// lexer's input in practice, but would otherwise panic.
 fn cstring(s: &[u8]) -> CString {
@@ -984,19 +987,7 @@ impl Shell {
         if name.contains(&b'/') {
             err = self.try_exec(name, &cargs, &env);
         } else {
-            let path = self
-                .vars
-                .get(b"PATH")
-                .unwrap_or(b"/sbin:/usr/sbin:/bin:/usr/bin")
-                .to_vec();
-            for dir in path.split(|&c| c == b':') {
-                let mut full = if dir.is_empty() {
-                    b".".to_vec()
-                } else {
-                    dir.to_vec()
-                };
-                full.push(b'/');
-                full.extend_from_slice(name);
+            for full in self.path_candidates(name) {
                 match self.try_exec(&full, &cargs, &env) {
                     Errno::ENOENT | Errno::ENOTDIR => {}
                     // Keep looking, but a later "not found" must not hide
@@ -1020,6 +1011,24 @@ impl Shell {
                 126
             }
         }
+    }
+
+    /// Where `PATH` says to look for command `name` (which has no slash),
+    /// in order; an empty entry is the current directory.
+    pub fn path_candidates(&self, name: &[u8]) -> Vec<Vec<u8>> {
+        let path = self.vars.get(b"PATH").unwrap_or(DEFAULT_PATH);
+        path.split(|&c| c == b':')
+            .map(|dir| {
+                let mut full = if dir.is_empty() {
+                    b".".to_vec()
+                } else {
+                    dir.to_vec()
+                };
+                full.push(b'/');
+                full.extend_from_slice(name);
+                full
+            })
+            .collect()
     }
 
     /// One `execve` attempt; a file that is not a binary (ENOEXEC) is run as
