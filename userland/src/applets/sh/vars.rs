@@ -55,21 +55,25 @@ impl Vars {
     /// the shell drop them, and they could never be referenced).
     pub fn from_env() -> Self {
         use std::os::unix::ffi::OsStringExt;
-        // The strings are moved in, not copied: this runs at the start of
-        // every shell. The last of duplicate names wins.
-        let map = std::env::vars_os()
-            .map(|(k, v)| (k.into_vec(), v.into_vec()))
-            .filter(|(k, _)| super::lexer::is_name(k))
-            .map(|(k, v)| {
+        // The strings are moved in, not copied, into a table sized once:
+        // this runs at the start of every shell. The last of duplicate
+        // names wins.
+        let env = std::env::vars_os();
+        let mut vars = Vars {
+            map: HashMap::with_capacity_and_hasher(env.size_hint().0, Default::default()),
+        };
+        for (k, v) in env {
+            let k = k.into_vec();
+            if super::lexer::is_name(&k) {
                 let var = Var {
-                    value: Some(v),
+                    value: Some(v.into_vec()),
                     exported: true,
                     readonly: false,
                 };
-                (k, var)
-            })
-            .collect();
-        Vars { map }
+                vars.map.insert(k, var);
+            }
+        }
+        vars
     }
 
     /// The value of `name`, if set.
