@@ -1,6 +1,17 @@
 //! `ibox`: one binary, many programs. It dispatches on the base name of
 //! `argv[0]` (so `/bin/ls` linked to `/bin/ibox` runs `ls`), or on its first
 //! argument when called as `ibox APPLET ARGS`.
+//!
+//! The C `main` is ours rather than Rust's (`no_main`): Rust's runtime
+//! set-up finds the main thread's stack by reading `/proc/self/maps` and
+//! installs a stack-overflow handler on an alternate signal stack, about
+//! 110 000 instructions and a dozen system calls that every `sh -c`, every
+//! pipeline member and every applet would pay. What of it matters to a Unix
+//! tool is done here instead: the standard descriptors are made to exist
+//! and SIGPIPE gets its default action. A stack overflow is then a plain
+//! SIGSEGV instead of a message followed by SIGABRT.
+
+#![cfg_attr(not(test), no_main)]
 
 mod accounts;
 mod applets;
@@ -19,9 +30,34 @@ use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
+/// The C entry point. Arguments come from `std::env::args_os`, which the
+/// standard library collects on glibc before `main` runs.
+#[cfg(not(test))]
+#[no_mangle]
+extern "C" fn main(
+    _argc: std::ffi::c_int,
+    _argv: *const *const std::ffi::c_char,
+) -> std::ffi::c_int {
+    // A panic ends the process with status 101, as under Rust's own `main`,
+    // instead of unwinding into C.
+    let code = std::panic::catch_unwind(start).unwrap_or(101);
+    // `exit` flushes Rust's standard output; a plain return would not.
+    std::process::exit(code)
+}
+
+/// Under `cargo test` the harness has the C `main`; this one is unused.
+#[cfg(test)]
 fn main() {
-    // Rust ignores SIGPIPE; a Unix tool must die quietly when its reader goes
-    // away (`ls | head`), and children started by `sh` inherit this default.
+    std::process::exit(start());
+}
+
+/// Prepares the process as Rust's runtime would for a Unix tool, then runs
+/// the applet and returns its exit status.
+fn start() -> i32 {
+    open_standard_fds();
+    // A Unix tool must die quietly when its reader goes away (`ls | head`),
+    // and children started by `sh` inherit this default; the parent may
+    // have left SIGPIPE ignored.
     // SAFETY: setting a signal to SIG_DFL installs no handler code.
     let _ = unsafe {
         nix::sys::signal::signal(
@@ -29,8 +65,42 @@ fn main() {
             nix::sys::signal::SigHandler::SigDfl,
         )
     };
-    let args: Vec<OsString> = std::env::args_os().collect();
-    std::process::exit(run(args));
+    run(std::env::args_os().collect())
+}
+
+/// Opens `/dev/null` on whichever of descriptors 0, 1 and 2 is closed, so
+/// that a file the applet opens cannot become its standard output by
+/// accident (what Rust's runtime does before `main`). One `poll` finds them.
+fn open_standard_fds() {
+    use nix::libc;
+    let mut fds = [0, 1, 2].map(|fd| libc::pollfd {
+        fd,
+        events: 0,
+        revents: 0,
+    });
+    // SAFETY: `poll` reads and writes only the three entries it is given.
+    let closed: [bool; 3] = if unsafe { libc::poll(fds.as_mut_ptr(), 3, 0) } >= 0 {
+        fds.map(|p| p.revents & libc::POLLNVAL != 0)
+    } else {
+        [0, 1, 2].map(|fd| {
+            nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_GETFD) == Err(nix::errno::Errno::EBADF)
+        })
+    };
+    for closed in closed {
+        if closed {
+            // It lands on `fd`, the lowest free descriptor: those below are
+            // open by now. If it cannot be opened, there is no safe way to
+            // go on (Rust's runtime aborts too).
+            let null = nix::fcntl::open(
+                "/dev/null",
+                nix::fcntl::OFlag::O_RDWR,
+                nix::sys::stat::Mode::empty(),
+            );
+            if null.is_err() {
+                std::process::abort();
+            }
+        }
+    }
 }
 
 /// Runs the applet named by `args[0]` (or by `args[1]` when `args[0]` is `ibox`).

@@ -13,6 +13,15 @@ use super::vars::Vars;
 /// before evaluation gives up, instead of exhausting the stack.
 const MAX_DEPTH: u32 = 200;
 
+/// Whether `rest` starts with operator `op`. The first bytes are compared
+/// first: that turns most entries of the operator tables away without a
+/// call to `memcmp`, which the device build (opt-level `z`) makes for
+/// every `starts_with`.
+#[inline]
+fn starts_with_op(rest: &[u8], op: &[u8]) -> bool {
+    rest.first() == op.first() && rest.starts_with(op)
+}
+
 /// Binary operators with their precedence (higher binds tighter), longest
 /// spellings first so that `<<` is not read as `<`.
 const BINARY: &[(&[u8], u8)] = &[
@@ -115,7 +124,7 @@ impl Arith<'_> {
     /// Consumes `op` if it is next (after blanks).
     fn eat(&mut self, op: &[u8]) -> bool {
         self.blank();
-        if self.s[self.pos..].starts_with(op) {
+        if starts_with_op(&self.s[self.pos..], op) {
             self.pos += op.len();
             true
         } else {
@@ -187,7 +196,7 @@ impl Arith<'_> {
         if let Some(name) = self.name() {
             self.blank();
             let rest = &self.s[self.pos..];
-            if let Some(op) = ASSIGN.iter().find(|op| rest.starts_with(op)) {
+            if let Some(op) = ASSIGN.iter().find(|op| starts_with_op(rest, op)) {
                 // `==` is a comparison, not an assignment.
                 if !(*op == b"=" && rest.get(1) == Some(&b'=')) {
                     self.pos += op.len();
@@ -230,7 +239,7 @@ impl Arith<'_> {
     fn binop(&mut self, min: u8) -> Option<(&'static [u8], u8)> {
         self.blank();
         let rest = &self.s[self.pos..];
-        let &(op, prec) = BINARY.iter().find(|(op, _)| rest.starts_with(op))?;
+        let &(op, prec) = BINARY.iter().find(|(op, _)| starts_with_op(rest, op))?;
         // `+=`, `<<=` and the like are assignments, not binary operators
         // (comparisons like `<=` were matched whole, so end in `=`).
         let after = rest.get(op.len()).copied();

@@ -9,7 +9,7 @@ use nix::errno::Errno;
 
 use super::exec::{Flow, Shell, Status};
 use super::lexer::is_name;
-use super::vars::shell_quote;
+use super::vars::{shell_quote, Var};
 
 /// One builtin.
 pub struct Builtin {
@@ -285,25 +285,29 @@ fn number(s: &[u8]) -> Option<i32> {
         .filter(|n| *n >= 0)
 }
 
+/// The status operand of `exit` and `return`: `n` modulo 256, or `$?`
+/// when there is none; `None` (reported) when it is not a number.
+fn status_operand(sh: &Shell, argv: &[Vec<u8>]) -> Option<i32> {
+    let Some(n) = argv.get(1) else {
+        return Some(sh.status);
+    };
+    let status = number(n).map(|n| n & 0xff);
+    if status.is_none() {
+        err(
+            argv,
+            &format!("Illegal number: {}", String::from_utf8_lossy(n)),
+        );
+    }
+    status
+}
+
 /// `exit [n]`: leaves the shell with `n`, or with `$?` by default. With
 /// stopped jobs, an interactive shell first only warns, as ash does.
 fn exit(sh: &mut Shell, argv: &[Vec<u8>]) -> Status {
     if sh.stopped_jobs_warning() {
         return Ok(1);
     }
-    match argv.get(1) {
-        None => Err(Flow::Exit(sh.status)),
-        Some(n) => match number(n) {
-            Some(n) => Err(Flow::Exit(n & 0xff)),
-            None => {
-                err(
-                    argv,
-                    &format!("Illegal number: {}", String::from_utf8_lossy(n)),
-                );
-                Err(Flow::Exit(2))
-            }
-        },
-    }
+    Err(Flow::Exit(status_operand(sh, argv).unwrap_or(2)))
 }
 
 /// Removes `.` and `..` components from an absolute path without looking at
@@ -443,57 +447,51 @@ fn pwd(sh: &mut Shell, argv: &[Vec<u8>]) -> Status {
 
 /// `export [-p] [NAME[=VALUE]]...`.
 fn export(sh: &mut Shell, argv: &[Vec<u8>]) -> Status {
-    let args: Vec<&Vec<u8>> = argv[1..].iter().filter(|a| a.as_slice() != b"-p").collect();
-    if args.is_empty() {
-        let mut text = Vec::new();
-        for (name, var) in sh.vars.iter().filter(|(_, v)| v.exported) {
-            text.extend_from_slice(b"export ");
-            text.extend_from_slice(name);
-            if let Some(v) = &var.value {
-                text.push(b'=');
-                text.extend_from_slice(&shell_quote(v));
-            }
-            text.push(b'\n');
-        }
-        return Ok(out(&text));
-    }
-    let mut status = 0;
-    for a in args {
-        let (name, value) = match a.iter().position(|&c| c == b'=') {
-            Some(eq) => (&a[..eq], Some(&a[eq + 1..])),
-            None => (a.as_slice(), None),
-        };
-        if !is_name(name) {
-            err(
-                argv,
-                &format!("{}: bad variable name", String::from_utf8_lossy(name)),
-            );
-            status = 1;
-            continue;
-        }
-        if let Some(v) = value {
-            if sh.vars.is_readonly(name) {
-                err(
-                    argv,
-                    &format!("{}: is read only", String::from_utf8_lossy(name)),
-                );
-                status = 1;
-                continue;
-            }
-            sh.vars.set(name, v.to_vec());
-        }
-        sh.vars.export(name);
-    }
-    Ok(status)
+    give_attribute(sh, argv, Attribute::Export)
 }
 
 /// `readonly [-p] [NAME[=VALUE]]...`: with no names, lists them.
 fn readonly(sh: &mut Shell, argv: &[Vec<u8>]) -> Status {
+    give_attribute(sh, argv, Attribute::Readonly)
+}
+
+/// Splits a `NAME[=VALUE]` operand of `export`, `readonly` or `local`;
+/// reports a NAME that is not a valid name, and gives `None` for it.
+fn assignment<'a>(argv: &[Vec<u8>], a: &'a [u8]) -> Option<(&'a [u8], Option<&'a [u8]>)> {
+    let (name, value) = match a.iter().position(|&c| c == b'=') {
+        Some(eq) => (&a[..eq], Some(&a[eq + 1..])),
+        None => (a, None),
+    };
+    if !is_name(name) {
+        err(
+            argv,
+            &format!("{}: bad variable name", String::from_utf8_lossy(name)),
+        );
+        return None;
+    }
+    Some((name, value))
+}
+
+/// What `export` and `readonly` give a variable.
+#[derive(Clone, Copy)]
+enum Attribute {
+    Export,
+    Readonly,
+}
+
+/// `export` or `readonly`: gives each NAME the attribute, after assigning
+/// its VALUE; with no names, lists the variables that have it, as commands
+/// that would give it again.
+fn give_attribute(sh: &mut Shell, argv: &[Vec<u8>], attr: Attribute) -> Status {
+    let (command, has): (&[u8], fn(&Var) -> bool) = match attr {
+        Attribute::Export => (b"export ", |v| v.exported),
+        Attribute::Readonly => (b"readonly ", |v| v.readonly),
+    };
     let args: Vec<&Vec<u8>> = argv[1..].iter().filter(|a| a.as_slice() != b"-p").collect();
     if args.is_empty() {
         let mut text = Vec::new();
-        for (name, var) in sh.vars.iter().filter(|(_, v)| v.readonly) {
-            text.extend_from_slice(b"readonly ");
+        for (name, var) in sh.vars.iter().filter(|(_, v)| has(v)) {
+            text.extend_from_slice(command);
             text.extend_from_slice(name);
             if let Some(v) = &var.value {
                 text.push(b'=');
@@ -505,18 +503,10 @@ fn readonly(sh: &mut Shell, argv: &[Vec<u8>]) -> Status {
     }
     let mut status = 0;
     for a in args {
-        let (name, value) = match a.iter().position(|&c| c == b'=') {
-            Some(eq) => (&a[..eq], Some(&a[eq + 1..])),
-            None => (a.as_slice(), None),
-        };
-        if !is_name(name) {
-            err(
-                argv,
-                &format!("{}: bad variable name", String::from_utf8_lossy(name)),
-            );
+        let Some((name, value)) = assignment(argv, a) else {
             status = 1;
             continue;
-        }
+        };
         if let Some(v) = value {
             if sh.vars.is_readonly(name) {
                 err(
@@ -528,7 +518,10 @@ fn readonly(sh: &mut Shell, argv: &[Vec<u8>]) -> Status {
             }
             sh.vars.set(name, v.to_vec());
         }
-        sh.vars.set_readonly(name);
+        match attr {
+            Attribute::Export => sh.vars.export(name),
+            Attribute::Readonly => sh.vars.set_readonly(name),
+        }
     }
     Ok(status)
 }
@@ -559,20 +552,10 @@ fn lookup(sh: &Shell, name: &[u8]) -> Option<(Vec<u8>, &'static str)> {
     if name.contains(&b'/') {
         return executable(name).then(|| (name.to_vec(), ""));
     }
-    let path = sh
-        .vars
-        .get(b"PATH")
-        .unwrap_or(b"/sbin:/usr/sbin:/bin:/usr/bin");
-    path.split(|&c| c == b':').find_map(|dir| {
-        let mut full = if dir.is_empty() {
-            b".".to_vec()
-        } else {
-            dir.to_vec()
-        };
-        full.push(b'/');
-        full.extend_from_slice(name);
-        executable(&full).then_some((full, ""))
-    })
+    sh.path_candidates(name)
+        .into_iter()
+        .find(|full| executable(full))
+        .map(|full| (full, ""))
 }
 
 /// Describes each name as `type` (`verbose`) or `command -v` does; the
@@ -771,18 +754,9 @@ fn unset(sh: &mut Shell, argv: &[Vec<u8>]) -> Status {
 
 /// `return [n]`: leaves the function with `n`, or with `$?`.
 fn return_(sh: &mut Shell, argv: &[Vec<u8>]) -> Status {
-    match argv.get(1) {
-        None => Err(Flow::Return(sh.status)),
-        Some(n) => match number(n) {
-            Some(n) => Err(Flow::Return(n & 0xff)),
-            None => {
-                err(
-                    argv,
-                    &format!("Illegal number: {}", String::from_utf8_lossy(n)),
-                );
-                Ok(2)
-            }
-        },
+    match status_operand(sh, argv) {
+        Some(n) => Err(Flow::Return(n)),
+        None => Ok(2),
     }
 }
 
@@ -796,18 +770,10 @@ fn local(sh: &mut Shell, argv: &[Vec<u8>]) -> Status {
     let mut frame_names: Vec<Vec<u8>> = frame.iter().map(|(n, _)| n.clone()).collect();
     let mut status = 0;
     for a in &argv[1..] {
-        let (name, value) = match a.iter().position(|&c| c == b'=') {
-            Some(eq) => (&a[..eq], Some(&a[eq + 1..])),
-            None => (a.as_slice(), None),
-        };
-        if !is_name(name) {
-            err(
-                argv,
-                &format!("{}: bad variable name", String::from_utf8_lossy(name)),
-            );
+        let Some((name, value)) = assignment(argv, a) else {
             status = 1;
             continue;
-        }
+        };
         // Only the first `local` of a name in a call saves the outer value.
         if !frame_names.iter().any(|n| n == name) {
             let saved = sh.vars.entry(name);
@@ -1121,25 +1087,11 @@ fn dot(sh: &mut Shell, argv: &[Vec<u8>]) -> Status {
         return Ok(2);
     };
     // A name without a slash is searched for in PATH, as POSIX says.
-    let mut candidates = Vec::new();
-    if file.contains(&b'/') {
-        candidates.push(file.clone());
+    let candidates = if file.contains(&b'/') {
+        vec![file.clone()]
     } else {
-        let path = sh
-            .vars
-            .get(b"PATH")
-            .unwrap_or(b"/sbin:/usr/sbin:/bin:/usr/bin");
-        for dir in path.split(|&c| c == b':') {
-            let mut p = if dir.is_empty() {
-                b".".to_vec()
-            } else {
-                dir.to_vec()
-            };
-            p.push(b'/');
-            p.extend_from_slice(file);
-            candidates.push(p);
-        }
-    }
+        sh.path_candidates(file)
+    };
     for c in &candidates {
         if let Ok(src) = std::fs::read(std::ffi::OsStr::from_bytes(c)) {
             sh.status = 0;

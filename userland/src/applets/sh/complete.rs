@@ -183,10 +183,7 @@ fn commands(sh: &Shell, prefix: &[u8]) -> Vec<Candidate> {
     for a in crate::applets::APPLETS {
         add(a.name.as_bytes());
     }
-    let path = sh
-        .vars
-        .get(b"PATH")
-        .unwrap_or(b"/sbin:/usr/sbin:/bin:/usr/bin");
+    let path = sh.vars.get(b"PATH").unwrap_or(super::exec::DEFAULT_PATH);
     for dir in path.split(|&c| c == b':') {
         let dir = if dir.is_empty() { &b"."[..] } else { dir };
         let Ok(rd) = std::fs::read_dir(OsStr::from_bytes(dir)) else {

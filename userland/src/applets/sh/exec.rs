@@ -2,7 +2,7 @@
 //! pipelines, subshells and background lists, and running builtins in the
 //! shell itself.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::ffi::CString;
 use std::io::Write;
 use std::os::fd::{IntoRawFd, RawFd};
@@ -119,8 +119,10 @@ pub struct Shell {
     /// How many conditions (`if`, `while`) enclose it: `set -e` ignores
     /// failures there.
     condition_depth: u32,
-    /// Defined functions.
-    pub functions: HashMap<Vec<u8>, Rc<Command>>,
+    /// Defined functions. A sorted map: looked up for every command, it
+    /// costs less than hashing the name, and the shell starts without
+    /// asking the kernel for a random hash key.
+    pub functions: BTreeMap<Vec<u8>, Rc<Command>>,
     /// For each running function call, the variables it made local with
     /// their values from before.
     pub locals: Vec<Vec<(Vec<u8>, Option<Var>)>>,
@@ -131,8 +133,9 @@ pub struct Shell {
     in_trap: bool,
 }
 
-/// Expanded assignments `(name, value)` in front of a command.
-type Assigns = Vec<(Vec<u8>, Vec<u8>)>;
+/// Expanded assignments `(name, value)` in front of a command; the names
+/// are borrowed from the syntax tree.
+type Assigns<'c> = Vec<(&'c [u8], Vec<u8>)>;
 
 /// A descriptor saved while a builtin's redirections are in effect:
 /// `(fd, copy)`, where the copy is `None` if `fd` was closed.
@@ -184,6 +187,9 @@ pub fn signal_name(sig: Signal) -> &'static str {
     })
 }
 
+/// The search path when `PATH` is unset.
+pub const DEFAULT_PATH: &[u8] = b"/sbin:/usr/sbin:/bin:/usr/bin";
+
 /// Converts bytes to a C string; an embedded NUL cannot come from the
 /// lexer's input in practice, but would otherwise panic.
 fn cstring(s: &[u8]) -> CString {
@@ -212,7 +218,7 @@ impl Shell {
             subst_status: None,
             loop_depth: 0,
             condition_depth: 0,
-            functions: HashMap::new(),
+            functions: BTreeMap::new(),
             locals: Vec::new(),
             traps: vec![None; NSIG],
             in_trap: false,
@@ -394,11 +400,17 @@ impl Shell {
         self.editor = None;
     }
 
-    /// Ends a forked child with the status of what it ran.
+    /// Ends a forked child with the status of what it ran. Once Rust's
+    /// standard output is flushed there is nothing left to do, so the child
+    /// leaves by `_exit`, as ash and dash do: `exit` would run the C
+    /// library's and every shared library's exit handlers, touching pages
+    /// that the fork shares with the parent (each touch a page fault).
     pub fn exit_child(&mut self, status: Status) -> ! {
         let code = self.exit_status(status);
         flush_stdout();
-        std::process::exit(code & 0xff)
+        // SAFETY: nothing of this process needs cleaning up: the shell
+        // registers no exit handlers and its only buffer is flushed.
+        unsafe { nix::libc::_exit(code & 0xff) }
     }
 
     /// The status the shell exits with after `status`, once the `EXIT`
@@ -420,7 +432,12 @@ impl Shell {
     /// Runs the actions of trapped signals that arrived since the last
     /// check. `$?` is left as it was, unless an action exits.
     pub fn run_traps(&mut self) -> Result<(), Flow> {
-        if self.in_trap || !ANY_PENDING.swap(false, Ordering::Relaxed) {
+        // Read before swapping: a swap writes the page even when nothing is
+        // pending, and after a fork every such write is a page fault.
+        if self.in_trap
+            || !ANY_PENDING.load(Ordering::Relaxed)
+            || !ANY_PENDING.swap(false, Ordering::Relaxed)
+        {
             return Ok(());
         }
         for (n, flag) in PENDING.iter().enumerate() {
@@ -779,20 +796,20 @@ impl Shell {
     }
 
     /// Expands assignment values, returning `(name, value)` pairs.
-    fn expand_assigns(&mut self, cmd: &SimpleCommand) -> Result<Assigns, Flow> {
+    fn expand_assigns<'c>(&mut self, cmd: &'c SimpleCommand) -> Result<Assigns<'c>, Flow> {
         let mut out = Vec::with_capacity(cmd.assigns.len());
         for a in &cmd.assigns {
             let value = self.expand_single(&a.value)?;
             if self.vars.is_readonly(&a.name) {
                 return Err(self.fail(&a.name, b"is read only"));
             }
-            out.push((a.name.clone(), value));
+            out.push((&a.name[..], value));
         }
         Ok(out)
     }
 
     /// Prints the `set -x` trace of a command.
-    fn trace(&self, assigns: &[(Vec<u8>, Vec<u8>)], argv: &[Vec<u8>]) {
+    fn trace(&self, assigns: &[(&[u8], Vec<u8>)], argv: &[Vec<u8>]) {
         let mut line = b"+".to_vec();
         for (name, value) in assigns {
             line.push(b' ');
@@ -820,7 +837,7 @@ impl Shell {
             // Only assignments and redirections: the assignments stay in the
             // shell; the redirections are made (files get created) and undone.
             for (k, v) in assigns {
-                self.vars.set(&k, v);
+                self.vars.set(k, v);
             }
             let mut saved = Saved::new();
             let ok = self.apply_redirects(&cmd.redirects, Some(&mut saved))?;
@@ -851,9 +868,9 @@ impl Shell {
             let mut restore_vars = Vec::new();
             for (k, v) in assigns {
                 if !special {
-                    restore_vars.push((k.clone(), self.vars.get(&k).map(<[u8]>::to_vec)));
+                    restore_vars.push((k, self.vars.get(k).map(<[u8]>::to_vec)));
                 }
-                self.vars.set(&k, v);
+                self.vars.set(k, v);
             }
             let mut saved = Saved::new();
             let status = if self.apply_redirects(&cmd.redirects, Some(&mut saved))? {
@@ -870,8 +887,8 @@ impl Shell {
             self.restore(saved);
             for (k, v) in restore_vars {
                 match v {
-                    Some(v) => self.vars.set(&k, v),
-                    None => self.vars.unset(&k),
+                    Some(v) => self.vars.set(k, v),
+                    None => self.vars.unset(k),
                 }
             }
             return status;
@@ -913,24 +930,29 @@ impl Shell {
     /// In a child: sets up redirections and the environment, then replaces
     /// the process with the program. Returns only on failure, with the
     /// status to exit with.
-    fn exec_in_place(&mut self, argv: &[Vec<u8>], assigns: Assigns, redirs: &[Redirect]) -> i32 {
+    fn exec_in_place(
+        &mut self,
+        argv: &[Vec<u8>],
+        assigns: Assigns<'_>,
+        redirs: &[Redirect],
+    ) -> i32 {
         match self.apply_redirects(redirs, None) {
             Ok(true) => {}
             _ => return 1,
         }
         for (k, v) in assigns {
-            self.vars.set(&k, v);
-            self.vars.export(&k);
+            self.vars.set(k, v);
+            self.vars.export(k);
         }
         self.exec_program(argv)
     }
 
     /// `exec [cmd [args]]`: with a command, replaces the shell by it; without,
     /// makes the redirections permanent.
-    fn run_exec(&mut self, argv: &[Vec<u8>], assigns: Assigns, redirs: &[Redirect]) -> Status {
+    fn run_exec(&mut self, argv: &[Vec<u8>], assigns: Assigns<'_>, redirs: &[Redirect]) -> Status {
         if argv.is_empty() {
             for (k, v) in assigns {
-                self.vars.set(&k, v);
+                self.vars.set(k, v);
             }
             return Ok(if self.apply_redirects(redirs, None)? {
                 0
@@ -945,8 +967,8 @@ impl Shell {
             return Ok(1);
         }
         for (k, v) in assigns {
-            self.vars.set(&k, v);
-            self.vars.export(&k);
+            self.vars.set(k, v);
+            self.vars.export(k);
         }
         // The program inherits the signal dispositions of a child.
         self.enter_child();
@@ -965,19 +987,7 @@ impl Shell {
         if name.contains(&b'/') {
             err = self.try_exec(name, &cargs, &env);
         } else {
-            let path = self
-                .vars
-                .get(b"PATH")
-                .unwrap_or(b"/sbin:/usr/sbin:/bin:/usr/bin")
-                .to_vec();
-            for dir in path.split(|&c| c == b':') {
-                let mut full = if dir.is_empty() {
-                    b".".to_vec()
-                } else {
-                    dir.to_vec()
-                };
-                full.push(b'/');
-                full.extend_from_slice(name);
+            for full in self.path_candidates(name) {
                 match self.try_exec(&full, &cargs, &env) {
                     Errno::ENOENT | Errno::ENOTDIR => {}
                     // Keep looking, but a later "not found" must not hide
@@ -1001,6 +1011,24 @@ impl Shell {
                 126
             }
         }
+    }
+
+    /// Where `PATH` says to look for command `name` (which has no slash),
+    /// in order; an empty entry is the current directory.
+    pub fn path_candidates(&self, name: &[u8]) -> Vec<Vec<u8>> {
+        let path = self.vars.get(b"PATH").unwrap_or(DEFAULT_PATH);
+        path.split(|&c| c == b':')
+            .map(|dir| {
+                let mut full = if dir.is_empty() {
+                    b".".to_vec()
+                } else {
+                    dir.to_vec()
+                };
+                full.push(b'/');
+                full.extend_from_slice(name);
+                full
+            })
+            .collect()
     }
 
     /// One `execve` attempt; a file that is not a binary (ENOEXEC) is run as
@@ -1186,6 +1214,9 @@ impl Shell {
 
     /// Undoes redirections recorded by [`Shell::apply_redirects`].
     pub fn restore(&mut self, saved: Saved) {
+        if saved.is_empty() {
+            return;
+        }
         flush_stdout();
         for (fd, copy) in saved.into_iter().rev() {
             match copy {

@@ -7,6 +7,8 @@
 //! escapes quoted metacharacters with a backslash, the form
 //! [`pattern`](super::pattern) reads.
 
+use std::borrow::Cow;
+
 use super::arith;
 use super::ast::{Param, ParamOp, Word, WordPart};
 use super::exec::{Flow, Shell};
@@ -15,6 +17,26 @@ use super::pattern;
 
 /// The default field separators when `IFS` is unset.
 const DEFAULT_IFS: &[u8] = b" \t\n";
+
+/// A set of bytes (the IFS characters), each tested in constant time.
+#[derive(Debug, Clone, Copy, Default)]
+struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    /// The set of the bytes in `s`.
+    fn of(s: &[u8]) -> Self {
+        let mut set = ByteSet::default();
+        for &c in s {
+            set.0[usize::from(c >> 6)] |= 1 << (c & 63);
+        }
+        set
+    }
+
+    /// Whether `c` is in the set.
+    fn contains(self, c: u8) -> bool {
+        self.0[usize::from(c >> 6)] & (1 << (c & 63)) != 0
+    }
+}
 
 /// Fields under construction.
 struct Fields {
@@ -28,14 +50,14 @@ struct Fields {
     /// redirection targets).
     split: bool,
     /// The separators, when splitting.
-    ifs: Vec<u8>,
+    ifs: ByteSet,
     /// Whether the result is a pattern: quoted bytes are escaped.
     glob: bool,
 }
 
 impl Fields {
     /// Fields for splitting with `ifs` (or, when `None`, not splitting).
-    fn new(ifs: Option<Vec<u8>>, glob: bool) -> Self {
+    fn new(ifs: Option<ByteSet>, glob: bool) -> Self {
         Fields {
             out: Vec::new(),
             cur: Vec::new(),
@@ -48,7 +70,8 @@ impl Fields {
 
     /// Appends quoted text, which is not split and matches literally.
     fn push(&mut self, s: &[u8]) {
-        if self.glob {
+        let meta = |c: &u8| matches!(c, b'*' | b'?' | b'[' | b']' | b'\\');
+        if self.glob && s.iter().any(meta) {
             for &c in s {
                 if matches!(c, b'*' | b'?' | b'[' | b']' | b'\\') {
                     self.cur.push(b'\\');
@@ -64,11 +87,15 @@ impl Fields {
     /// Appends unquoted text whose metacharacters are active in patterns;
     /// only a backslash (which would otherwise escape) is escaped.
     fn push_active(&mut self, s: &[u8]) {
-        for &c in s {
-            if self.glob && c == b'\\' {
-                self.cur.push(b'\\');
+        if self.glob && s.contains(&b'\\') {
+            for &c in s {
+                if c == b'\\' {
+                    self.cur.push(b'\\');
+                }
+                self.cur.push(c);
             }
-            self.cur.push(c);
+        } else {
+            self.cur.extend_from_slice(s);
         }
         self.has = true;
     }
@@ -87,26 +114,29 @@ impl Fields {
             self.push_active(s);
             return;
         }
+        let ifs = self.ifs;
         let is_ws = |c: u8| matches!(c, b' ' | b'\t' | b'\n');
         let mut i = 0;
         while i < s.len() {
-            let c = s[i];
-            if !self.ifs.contains(&c) {
-                self.push_active(&[c]);
-                i += 1;
+            // The text up to the next separator, in one piece.
+            let run = s[i..].iter().position(|&c| ifs.contains(c));
+            let end = run.map_or(s.len(), |n| i + n);
+            if end > i {
+                self.push_active(&s[i..end]);
+                i = end;
                 continue;
             }
             // One delimiter: IFS white space, optionally one other IFS
             // character, then IFS white space.
             let mut j = i;
-            while j < s.len() && is_ws(s[j]) && self.ifs.contains(&s[j]) {
+            while j < s.len() && is_ws(s[j]) && ifs.contains(s[j]) {
                 j += 1;
             }
             let mut hard = false;
-            if j < s.len() && self.ifs.contains(&s[j]) && !is_ws(s[j]) {
+            if j < s.len() && ifs.contains(s[j]) && !is_ws(s[j]) {
                 hard = true;
                 j += 1;
-                while j < s.len() && is_ws(s[j]) && self.ifs.contains(&s[j]) {
+                while j < s.len() && is_ws(s[j]) && ifs.contains(s[j]) {
                     j += 1;
                 }
             }
@@ -120,10 +150,8 @@ impl Fields {
 
 impl Shell {
     /// The separators for field splitting.
-    fn ifs(&self) -> Vec<u8> {
-        self.vars
-            .get(b"IFS")
-            .map_or_else(|| DEFAULT_IFS.to_vec(), <[u8]>::to_vec)
+    fn ifs(&self) -> ByteSet {
+        ByteSet::of(self.vars.get(b"IFS").unwrap_or(DEFAULT_IFS))
     }
 
     /// Expands command words into fields, then expands the fields that are
@@ -140,8 +168,15 @@ impl Shell {
         if !glob {
             return Ok(f.out);
         }
+        if !f.out.iter().any(|field| pattern::has_meta(field)) {
+            // No pattern: the fields only lose their escapes, in place.
+            for field in f.out.iter_mut() {
+                pattern::unescape_in_place(field);
+            }
+            return Ok(f.out);
+        }
         let mut out = Vec::with_capacity(f.out.len());
-        for field in f.out {
+        for mut field in f.out {
             let found = if pattern::has_meta(&field) {
                 pattern::glob(&field)
             } else {
@@ -149,7 +184,8 @@ impl Shell {
             };
             // A pattern that matches nothing stays as written.
             if found.is_empty() {
-                out.push(pattern::unescape(&field));
+                pattern::unescape_in_place(&mut field);
+                out.push(field);
             } else {
                 out.extend(found);
             }
@@ -164,24 +200,27 @@ impl Shell {
     }
 
     /// Expands a word to a pattern for [`pattern::matches`]: one string in
-    /// which quoted bytes are escaped.
-    pub fn expand_pattern(&mut self, word: &Word) -> Result<Vec<u8>, Flow> {
-        self.expand_one(word, true)
+    /// which quoted bytes are escaped. A plain word (`a*` in `case`) is its
+    /// own pattern and is not copied.
+    pub fn expand_pattern<'w>(&mut self, word: &'w Word) -> Result<Cow<'w, [u8]>, Flow> {
+        match literal_pattern(word) {
+            Some(p) => Ok(Cow::Borrowed(p)),
+            None => self.expand_one(word, true).map(Cow::Owned),
+        }
     }
 
     /// Expands a word to one string, as a pattern with `glob`.
     fn expand_one(&mut self, word: &Word, glob: bool) -> Result<Vec<u8>, Flow> {
         let mut f = Fields::new(None, glob);
         self.expand_parts(&word.parts, &mut f, false)?;
-        f.end_field();
-        let mut out = f.out;
+        if f.out.is_empty() {
+            return Ok(f.cur);
+        }
         // Only `"$@"` ends fields without splitting; join them as `$*` does.
-        let first = out.remove(0);
-        Ok(out.into_iter().fold(first, |mut acc, s| {
-            acc.push(b' ');
-            acc.extend_from_slice(&s);
-            acc
-        }))
+        let mut joined = f.out.join(&b' ');
+        joined.push(b' ');
+        joined.extend_from_slice(&f.cur);
+        Ok(joined)
     }
 
     /// Expands `parts` into `f`; `quoted` inside double quotes.
@@ -265,30 +304,40 @@ impl Shell {
 
     /// The value of a parameter other than `@` and `*`.
     pub fn param(&self, name: &[u8]) -> Option<Vec<u8>> {
+        self.param_ref(name).map(Cow::into_owned)
+    }
+
+    /// The value of a parameter, borrowed where the shell stores it (a
+    /// variable, `$0`, `$1`...) and made only for the special ones.
+    fn param_ref(&self, name: &[u8]) -> Option<Cow<'_, [u8]>> {
+        let made = |s: String| Some(Cow::Owned(s.into_bytes()));
         match name {
-            b"?" => Some(self.status.to_string().into_bytes()),
-            b"$" => Some(self.pid.to_string().into_bytes()),
-            b"!" => self.last_bg.map(|p| p.to_string().into_bytes()),
-            b"#" => Some(self.positional.len().to_string().into_bytes()),
-            b"-" => Some(self.option_flags()),
-            b"0" => Some(self.arg0.clone()),
-            b"@" | b"*" => Some(self.positional.join(&b' ')),
+            b"?" => made(self.status.to_string()),
+            b"$" => made(self.pid.to_string()),
+            b"!" => self.last_bg.and_then(|p| made(p.to_string())),
+            b"#" => made(self.positional.len().to_string()),
+            b"-" => Some(Cow::Owned(self.option_flags())),
+            b"0" => Some(Cow::Borrowed(&self.arg0)),
+            b"@" | b"*" => Some(Cow::Owned(self.positional.join(&b' '))),
             n if n[0].is_ascii_digit() => {
                 let i: usize = std::str::from_utf8(n).ok()?.parse().ok()?;
-                self.positional.get(i.checked_sub(1)?).cloned()
+                self.positional
+                    .get(i.checked_sub(1)?)
+                    .map(|p| Cow::Borrowed(&p[..]))
             }
-            n => self.vars.get(n).map(<[u8]>::to_vec),
+            n => self.vars.get(n).map(Cow::Borrowed),
         }
     }
 
-    /// Expands one parameter expansion into `f`.
+    /// Expands one parameter expansion into `f`. The value is borrowed
+    /// until an operator needs the shell for expanding its own word.
     fn expand_param(&mut self, p: &Param, f: &mut Fields, quoted: bool) -> Result<(), Flow> {
         let name = p.name.as_slice();
         let multi = name == b"@" || name == b"*";
         let value = if multi && self.positional.is_empty() {
             None
         } else {
-            self.param(name)
+            self.param_ref(name)
         };
         let null = value.as_ref().is_none_or(|v| v.is_empty());
         let use_word = |colon: bool| value.is_none() || (colon && null);
@@ -301,7 +350,7 @@ impl Shell {
                 if value.is_none() && self.opts.nounset && name != b"!" {
                     return Err(self.fail(name, b"parameter not set"));
                 }
-                self.push_value(&value.unwrap_or_default(), f, quoted);
+                self.push_value(value.as_deref().unwrap_or_default(), f, quoted);
                 Ok(())
             }
             ParamOp::Length => {
@@ -320,7 +369,7 @@ impl Shell {
                     self.expand_positional(name == b"@", f, quoted);
                     Ok(())
                 } else {
-                    self.push_value(&value.unwrap_or_default(), f, quoted);
+                    self.push_value(value.as_deref().unwrap_or_default(), f, quoted);
                     Ok(())
                 }
             }
@@ -338,7 +387,7 @@ impl Shell {
                     }
                     let v = self.expand_single(word)?;
                     self.vars.set(name, v.clone());
-                    v
+                    Cow::Owned(v)
                 } else {
                     value.unwrap_or_default()
                 };
@@ -351,6 +400,11 @@ impl Shell {
                 pattern,
             } => {
                 let v = self.checked(name, value)?;
+                if let Some(pat) = literal_pattern(pattern) {
+                    self.push_value(trim(&v, pat, *suffix, *longest), f, quoted);
+                    return Ok(());
+                }
+                let v = v.into_owned();
                 let pat = self.expand_pattern(pattern)?;
                 let r = trim(&v, &pat, *suffix, *longest);
                 self.push_value(r, f, quoted);
@@ -362,7 +416,7 @@ impl Shell {
                 pattern,
                 with,
             } => {
-                let v = self.checked(name, value)?;
+                let v = self.checked(name, value)?.into_owned();
                 let pat = self.expand_pattern(pattern)?;
                 let with = self.expand_single(with)?;
                 let r = replace(&v, &pat, &with, *all, *anchor);
@@ -370,7 +424,7 @@ impl Shell {
                 Ok(())
             }
             ParamOp::Substr { offset, length } => {
-                let v = self.checked(name, value)?;
+                let v = self.checked(name, value)?.into_owned();
                 let off = self.arith_word(offset)?;
                 let len = match length {
                     Some(l) => Some(self.arith_word(l)?),
@@ -391,7 +445,7 @@ impl Shell {
                     }
                     return Err(self.fail(name, &msg));
                 }
-                self.push_value(&value.unwrap_or_default(), f, quoted);
+                self.push_value(value.as_deref().unwrap_or_default(), f, quoted);
                 Ok(())
             }
         }
@@ -399,7 +453,11 @@ impl Shell {
 
     /// A parameter's value for the operators that work on it, `""` when
     /// unset (an error under `set -u`).
-    fn checked(&self, name: &[u8], value: Option<Vec<u8>>) -> Result<Vec<u8>, Flow> {
+    fn checked<'v>(
+        &self,
+        name: &[u8],
+        value: Option<Cow<'v, [u8]>>,
+    ) -> Result<Cow<'v, [u8]>, Flow> {
         match value {
             None if self.opts.nounset => Err(self.fail(name, b"parameter not set")),
             v => Ok(v.unwrap_or_default()),
@@ -474,16 +532,24 @@ impl Shell {
     }
 }
 
+/// The pattern a word is when it is plain unquoted text with no backslash
+/// (`a*`): expanding it would only copy it.
+fn literal_pattern(word: &Word) -> Option<&[u8]> {
+    match word.parts.as_slice() {
+        [WordPart::Literal(s)] if !s.contains(&b'\\') => Some(s),
+        _ => None,
+    }
+}
+
 /// `${v%pat}` and relatives: `v` without the shortest (or longest) suffix
 /// (or prefix) matching `pat`.
 fn trim<'v>(v: &'v [u8], pat: &[u8], suffix: bool, longest: bool) -> &'v [u8] {
     let n = v.len();
-    // Candidate cut points, in the order that finds the wanted match first.
-    let cuts: Box<dyn Iterator<Item = usize>> = match (suffix, longest) {
-        (false, false) | (true, true) => Box::new(0..=n),
-        (false, true) | (true, false) => Box::new((0..=n).rev()),
-    };
-    for i in cuts {
+    // Candidate cut points, in the order that finds the wanted match first:
+    // from the start for the shortest prefix and the longest suffix.
+    let forward = suffix == longest;
+    for k in 0..=n {
+        let i = if forward { k } else { n - k };
         if suffix && pattern::matches(pat, &v[i..]) {
             return &v[..i];
         }

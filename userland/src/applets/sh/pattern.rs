@@ -39,6 +39,24 @@ pub fn unescape(p: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Removes the escaping backslashes of `p` where it is, as [`unescape`]
+/// does; text without a backslash is left alone at no cost.
+pub fn unescape_in_place(p: &mut Vec<u8>) {
+    let Some(first) = p.iter().position(|&c| c == b'\\') else {
+        return;
+    };
+    let (mut r, mut w) = (first, first);
+    while r < p.len() {
+        if p[r] == b'\\' && r + 1 < p.len() {
+            r += 1;
+        }
+        p[w] = p[r];
+        w += 1;
+        r += 1;
+    }
+    p.truncate(w);
+}
+
 /// Whether the character class `[:name:]` contains `c`; `None` for an
 /// unknown class name.
 fn class(name: &[u8], c: u8) -> Option<bool> {
@@ -274,5 +292,10 @@ mod tests {
         assert!(has_meta(b"a*"));
         assert!(!has_meta(b"a\\*"));
         assert_eq!(unescape(b"a\\*\\\\b"), b"a*\\b");
+        for p in [&b"a\\*\\\\b"[..], b"plain", b"\\", b"x\\", b"\\\\\\"] {
+            let mut v = p.to_vec();
+            unescape_in_place(&mut v);
+            assert_eq!(v, unescape(p));
+        }
     }
 }

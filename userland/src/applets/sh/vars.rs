@@ -1,8 +1,9 @@
 //! Shell variables: the environment imported at start-up, plus the shell's
 //! own. Names and values are bytes, as in the kernel's environment.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::ffi::CString;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// One variable.
 #[derive(Debug, Clone, Default)]
@@ -16,11 +17,36 @@ pub struct Var {
     pub readonly: bool,
 }
 
-/// All variables, kept sorted so that `export -p` and `set` list them in
-/// order without sorting.
+/// FNV-1a, the hash of variable names: they are short, and a keyed hash
+/// would defend against nobody (whoever chooses the names runs the shell).
+/// Every `$name` is a lookup; in a sorted map each cost a dozen byte-string
+/// comparisons.
+#[derive(Debug, Clone, Copy)]
+pub struct NameHasher(u64);
+
+impl Default for NameHasher {
+    fn default() -> Self {
+        NameHasher(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for NameHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// All variables. Listings (`export -p`, `set`, the environment of a
+/// program) sort them by name.
 #[derive(Debug, Default)]
 pub struct Vars {
-    map: BTreeMap<Vec<u8>, Var>,
+    map: HashMap<Vec<u8>, Var, BuildHasherDefault<NameHasher>>,
 }
 
 impl Vars {
@@ -28,18 +54,23 @@ impl Vars {
     /// Entries whose name is not a valid shell name are skipped (POSIX lets
     /// the shell drop them, and they could never be referenced).
     pub fn from_env() -> Self {
-        use std::os::unix::ffi::OsStrExt;
-        let mut vars = Vars::default();
-        for (k, v) in std::env::vars_os() {
-            if super::lexer::is_name(k.as_bytes()) {
-                vars.map.insert(
-                    k.as_bytes().to_vec(),
-                    Var {
-                        value: Some(v.as_bytes().to_vec()),
-                        exported: true,
-                        readonly: false,
-                    },
-                );
+        use std::os::unix::ffi::OsStringExt;
+        // The strings are moved in, not copied, into a table sized once:
+        // this runs at the start of every shell. The last of duplicate
+        // names wins.
+        let env = std::env::vars_os();
+        let mut vars = Vars {
+            map: HashMap::with_capacity_and_hasher(env.size_hint().0, Default::default()),
+        };
+        for (k, v) in env {
+            let k = k.into_vec();
+            if super::lexer::is_name(&k) {
+                let var = Var {
+                    value: Some(v.into_vec()),
+                    exported: true,
+                    readonly: false,
+                };
+                vars.map.insert(k, var);
             }
         }
         vars
@@ -54,10 +85,18 @@ impl Vars {
     /// variable is left alone: callers that can report it check
     /// [`Vars::is_readonly`] first.
     pub fn set(&mut self, name: &[u8], value: Vec<u8>) {
-        let var = self.map.entry(name.to_vec()).or_default();
-        if !var.readonly {
-            var.value = Some(value);
+        // Looked up first: the name is copied only for a new variable.
+        if let Some(var) = self.map.get_mut(name) {
+            if !var.readonly {
+                var.value = Some(value);
+            }
+            return;
         }
+        let var = Var {
+            value: Some(value),
+            ..Var::default()
+        };
+        self.map.insert(name.to_vec(), var);
     }
 
     /// Whether `name` is readonly.
@@ -102,17 +141,18 @@ impl Vars {
 
     /// Every variable, sorted by name.
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], &Var)> {
-        self.map.iter().map(|(k, v)| (k.as_slice(), v))
+        let mut all: Vec<(&[u8], &Var)> = self.map.iter().map(|(k, v)| (k.as_slice(), v)).collect();
+        all.sort_unstable_by_key(|&(k, _)| k);
+        all.into_iter()
     }
 
     /// The environment for a new program: `NAME=value` for each exported,
     /// set variable.
     pub fn environ(&self) -> Vec<CString> {
-        self.map
-            .iter()
+        self.iter()
             .filter(|(_, v)| v.exported)
             .filter_map(|(k, v)| {
-                let mut entry = k.clone();
+                let mut entry = k.to_vec();
                 entry.push(b'=');
                 entry.extend_from_slice(v.value.as_deref()?);
                 CString::new(entry).ok()
