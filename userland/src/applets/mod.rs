@@ -498,14 +498,14 @@ pub static APPLETS: &[Applet] = &[
         usage: pidof::USAGE,
     },
     Applet {
-        name: "pkill",
-        main: pgrep::pkill_main,
-        usage: pgrep::PKILL_USAGE,
-    },
-    Applet {
         name: "pkg",
         main: pkg::main,
         usage: pkg::USAGE,
+    },
+    Applet {
+        name: "pkill",
+        main: pgrep::pkill_main,
+        usage: pgrep::PKILL_USAGE,
     },
     Applet {
         name: "poweroff",
