@@ -8,25 +8,24 @@ use std::fs::File;
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
 use nix::pty::{openpty, Winsize};
 
-const IBOX: &str = env!("CARGO_BIN_EXE_ibox");
+mod common;
+use common::{Scratch, IBOX};
 
 /// How long to wait for expected output: generous, for slow machines.
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A fresh scratch directory for one test, with `bin/` holding the ibox
 /// applets the tests run as programs.
-fn scratch(name: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("ibex-sh-interactive-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("bin")).expect("create scratch dir");
+fn scratch(name: &str) -> Scratch {
+    let dir = common::scratch(name);
+    std::fs::create_dir(dir.join("bin")).expect("create scratch bin");
     for applet in ["sleep", "basename"] {
         std::os::unix::fs::symlink(IBOX, dir.join("bin").join(applet)).expect("symlink");
     }
@@ -483,7 +482,7 @@ fn dumb_terminal_gets_no_escapes() {
         .args(["sh", "-i"])
         .env("TERM", "xterm")
         .env("PS1", "\\w \\$ ")
-        .env("HOME", &dir)
+        .env("HOME", dir.as_os_str())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

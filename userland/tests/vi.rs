@@ -6,25 +6,18 @@ use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
 use nix::pty::{openpty, Winsize};
 
-const IBOX: &str = env!("CARGO_BIN_EXE_ibox");
+mod common;
+use common::{scratch, IBOX};
 
 /// How long to wait for output or exit: generous, for slow machines.
 const TIMEOUT: Duration = Duration::from_secs(10);
-
-/// A fresh scratch directory for one test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ibex-vi-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create scratch dir");
-    dir
-}
 
 /// `vi` running on a pseudo-terminal.
 struct Vi {
@@ -192,9 +185,7 @@ fn edit(test: &str, content: &[u8], keys: &str) -> Vec<u8> {
     std::fs::write(&f, content).expect("write");
     let vi = Vi::start(&dir, "f.txt");
     assert_eq!(vi.finish(keys), 0);
-    let out = std::fs::read(&f).expect("read back");
-    let _ = std::fs::remove_dir_all(&dir);
-    out
+    std::fs::read(&f).expect("read back")
 }
 
 #[test]
@@ -207,7 +198,6 @@ fn insert_into_new_file() {
         std::fs::read(dir.join("new.txt")).unwrap(),
         b"hello\nworld\n"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -223,7 +213,6 @@ fn status_line_counts() {
         std::fs::read(dir.join("s.txt")).unwrap(),
         b"ne\ntwo\nthree\n"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -341,7 +330,6 @@ fn undo_back_to_original_is_unmodified() {
     let vi = Vi::start(&dir, "u.txt");
     // After x and u the buffer is as read: :q needs no !.
     assert_eq!(vi.finish("xu:q\r"), 0);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -405,7 +393,6 @@ fn quit_modified_refused() {
     vi.expect("No write since last change");
     assert_eq!(vi.finish(":q!\r"), 0);
     assert_eq!(std::fs::read(dir.join("q.txt")).unwrap(), b"keep\n");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -451,7 +438,6 @@ fn read_and_edit_other_files() {
     assert_eq!(vi.finish("dd:w c.txt\r:q!\r"), 0);
     assert_eq!(std::fs::read(dir.join("c.txt")).unwrap(), b"b1\nb2\n");
     assert_eq!(std::fs::read(dir.join("a.txt")).unwrap(), b"a\nb1\nb2\n");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -490,7 +476,6 @@ fn mode_is_kept() {
         std::fs::metadata(&f).unwrap().permissions().mode() & 0o7777,
         0o640
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -507,7 +492,6 @@ fn failed_write_keeps_original() {
     assert!(std::fs::metadata(dir.join("sub")).unwrap().is_dir());
     if nix::unistd::geteuid().is_root() {
         // Root may write anywhere: no permission case to test.
-        let _ = std::fs::remove_dir_all(&dir);
         return;
     }
     let ro = dir.join("ro");
@@ -528,7 +512,6 @@ fn failed_write_keeps_original() {
     assert_eq!(vi.finish(":q!\r"), 0);
     assert_eq!(std::fs::read(ro.join("r.txt")).unwrap(), b"orig\n");
     std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -541,7 +524,6 @@ fn sigterm_restores_terminal_and_exits() {
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
     assert_eq!(vi.finish(""), 128 + 15);
     assert_eq!(std::fs::read(dir.join("t.txt")).unwrap(), b"abc\n");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -573,7 +555,6 @@ fn screen_shows_text_wraps_and_redraws_on_resize() {
     vi.expect(&format!("\x1b[2;1H{}", "y".repeat(40)));
     vi.expect(&format!("\x1b[4;1H{}\x1b[K", "y".repeat(20)));
     assert_eq!(vi.finish(":q\r"), 0);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -617,7 +598,6 @@ fn raw_mode_while_running_restored_after() {
     let after = tcgetattr(&vi.slave).unwrap();
     assert!(after.local_flags.contains(LocalFlags::ICANON));
     assert!(after.local_flags.contains(LocalFlags::ECHO));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -632,7 +612,6 @@ fn initial_command_and_read_only() {
     vi.expect("read only");
     assert_eq!(vi.finish(":w!\r:q\r"), 0);
     assert_eq!(std::fs::read(dir.join("o.txt")).unwrap(), b"bb\n");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -648,5 +627,4 @@ fn directory_and_missing_name_errors() {
     vi.send("ix\x1b:wq\r");
     assert_eq!(vi.finish(""), 0);
     assert_eq!(std::fs::read(dir.join("n.txt")).unwrap(), b"x\n");
-    let _ = std::fs::remove_dir_all(&dir);
 }
