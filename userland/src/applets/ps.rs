@@ -2,6 +2,7 @@
 //! process state, so that zombies (`Z`) show; `-f` and `-e` give procps'
 //! full (`UID PID PPID C STIME TTY TIME CMD`) and short formats.
 
+use crate::calendar::{civil_from_days, MONTH_ABBR};
 use crate::common::{getopt, Exit};
 use crate::procfs;
 use std::collections::HashMap;
@@ -323,15 +324,12 @@ fn boot_time() -> Option<u64> {
 /// `MonDD` if this year, else the year (UTC: the image has no time zone
 /// data).
 fn stime(start: u64, now: u64) -> String {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
     let day = |t: u64| (t / 86400) as i64;
-    let (year, month, mday) = crate::applets::ls::civil_from_days(day(start));
+    let (year, month, mday) = civil_from_days(day(start));
     if day(start) == day(now) {
         format!("{:02}:{:02}", start % 86400 / 3600, start % 3600 / 60)
-    } else if crate::applets::ls::civil_from_days(day(now)).0 == year {
-        format!("{}{mday:02}", MONTHS[(month - 1) as usize])
+    } else if civil_from_days(day(now)).0 == year {
+        format!("{}{mday:02}", MONTH_ABBR[(month - 1) as usize])
     } else {
         year.to_string()
     }
