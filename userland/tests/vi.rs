@@ -1,32 +1,37 @@
 //! Drives `ibox vi FILE` through a pseudo-terminal with keystrokes, then
 //! checks the bytes of the file it saved.
 
-use std::fs::File;
-use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use nix::fcntl::{fcntl, FcntlArg, OFlag};
-use nix::pty::{openpty, Winsize};
+use nix::pty::Winsize;
 
 mod common;
-use common::{scratch, IBOX};
-
-/// How long to wait for output or exit: generous, for slow machines.
-const TIMEOUT: Duration = Duration::from_secs(10);
+use common::{scratch, Pty, IBOX, TIMEOUT};
 
 /// `vi` running on a pseudo-terminal.
 struct Vi {
-    master: File,
+    pty: Pty,
     /// The terminal side, kept to look at its modes.
     slave: OwnedFd,
     child: Child,
-    out: Vec<u8>,
-    seen: usize,
+}
+
+impl std::ops::Deref for Vi {
+    type Target = Pty;
+    fn deref(&self) -> &Pty {
+        &self.pty
+    }
+}
+
+impl std::ops::DerefMut for Vi {
+    fn deref_mut(&mut self) -> &mut Pty {
+        &mut self.pty
+    }
 }
 
 impl Vi {
@@ -46,14 +51,7 @@ impl Vi {
     /// which a session leader's exit would hang up).
     fn start_with(dir: &Path, args: &[&str], session: bool) -> Vi {
         let file = args.last().copied().unwrap_or_default();
-        let ws = Winsize {
-            ws_row: 24,
-            ws_col: 80,
-            ws_xpixel: 0,
-            ws_ypixel: 0,
-        };
-        let pty = openpty(Some(&ws), None).expect("openpty");
-        let slave: OwnedFd = pty.slave;
+        let (pty, slave) = Pty::open(24, 80);
         let keep = slave.try_clone().expect("dup");
         let mut cmd = Command::new(IBOX);
         cmd.arg("vi")
@@ -78,60 +76,16 @@ impl Vi {
             });
         }
         let child = cmd.spawn().expect("spawn ibox vi");
-        let master = File::from(pty.master);
-        fcntl(master.as_raw_fd(), FcntlArg::F_SETFL(OFlag::O_NONBLOCK)).expect("nonblock");
         let mut vi = Vi {
-            master,
+            pty,
             slave: keep,
             child,
-            out: Vec::new(),
-            seen: 0,
         };
         let base = Path::new(file)
             .file_name()
             .map(|f| f.to_string_lossy().into_owned());
         vi.expect(&base.unwrap_or_default());
         vi
-    }
-
-    /// Reads what is available; false once the terminal is closed.
-    fn pump(&mut self) -> bool {
-        let mut buf = [0u8; 4096];
-        match self.master.read(&mut buf) {
-            Ok(0) => false,
-            Ok(n) => {
-                self.out.extend_from_slice(&buf[..n]);
-                true
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                std::thread::sleep(Duration::from_millis(10));
-                true
-            }
-            Err(_) => false,
-        }
-    }
-
-    /// Waits until `needle` appears after what was already matched.
-    #[track_caller]
-    fn expect(&mut self, needle: &str) {
-        let deadline = Instant::now() + TIMEOUT;
-        loop {
-            if let Some(i) = find(&self.out[self.seen..], needle.as_bytes()) {
-                self.seen += i + needle.len();
-                return;
-            }
-            if !self.pump() || Instant::now() > deadline {
-                panic!(
-                    "expected {needle:?}; got {:?}",
-                    String::from_utf8_lossy(&self.out[self.seen..])
-                );
-            }
-        }
-    }
-
-    /// Types `keys`.
-    fn send(&mut self, keys: &str) {
-        self.master.write_all(keys.as_bytes()).expect("write keys");
     }
 
     /// Types `keys` and waits for vi to exit; its status.
@@ -167,13 +121,6 @@ impl Drop for Vi {
             let _ = self.child.wait();
         }
     }
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() {
-        return Some(0);
-    }
-    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 /// Writes `content` to `name` in a new scratch dir, runs vi on it with

@@ -168,3 +168,108 @@ impl Drop for Scratch {
 pub fn scratch(name: &str) -> Scratch {
     Scratch::new(name)
 }
+
+/// How long to wait for a terminal's output or a program's exit:
+/// generous, for slow machines.
+pub const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The controlling side of a pseudo-terminal and what has been read from
+/// it: for driving `sh -i` and `vi` as a person at a terminal would.
+pub struct Pty {
+    pub master: std::fs::File,
+    /// Everything read from the terminal so far.
+    pub out: Vec<u8>,
+    /// How much of `out` earlier expectations consumed.
+    pub seen: usize,
+}
+
+impl Pty {
+    /// A new `rows` x `cols` terminal: the (non-blocking) controlling side
+    /// and the terminal side, for the program's standard streams.
+    pub fn open(rows: u16, cols: u16) -> (Pty, std::os::fd::OwnedFd) {
+        use std::os::fd::AsRawFd;
+        let ws = nix::pty::Winsize {
+            ws_row: rows,
+            ws_col: cols,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        let pty = nix::pty::openpty(Some(&ws), None).expect("openpty");
+        let master = std::fs::File::from(pty.master);
+        nix::fcntl::fcntl(
+            master.as_raw_fd(),
+            nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
+        )
+        .expect("nonblock");
+        let pty_side = Pty {
+            master,
+            out: Vec::new(),
+            seen: 0,
+        };
+        (pty_side, pty.slave)
+    }
+
+    /// Reads what is available; false once the terminal is closed.
+    pub fn pump(&mut self) -> bool {
+        use std::io::Read;
+        let mut buf = [0u8; 4096];
+        match self.master.read(&mut buf) {
+            Ok(0) => false,
+            Ok(n) => {
+                self.out.extend_from_slice(&buf[..n]);
+                true
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// Consumes up to the end of `needle` if it is in what was read after
+    /// earlier expectations.
+    pub fn take(&mut self, needle: &str) -> bool {
+        match find(&self.out[self.seen..], needle.as_bytes()) {
+            Some(i) => {
+                self.seen += i + needle.len();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Waits until `needle` appears after what was already matched.
+    #[track_caller]
+    pub fn expect(&mut self, needle: &str) {
+        let deadline = std::time::Instant::now() + TIMEOUT;
+        loop {
+            if self.take(needle) {
+                return;
+            }
+            if !self.pump() || std::time::Instant::now() > deadline {
+                // One last look at what the final read brought.
+                if self.take(needle) {
+                    return;
+                }
+                panic!(
+                    "expected {needle:?}; got {:?}",
+                    String::from_utf8_lossy(&self.out[self.seen..])
+                );
+            }
+        }
+    }
+
+    /// Types `keys`.
+    pub fn send(&mut self, keys: &str) {
+        self.master.write_all(keys.as_bytes()).expect("write keys");
+    }
+}
+
+/// Where `needle` first occurs in `hay`.
+pub fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    hay.windows(needle.len()).position(|w| w == needle)
+}
