@@ -1,6 +1,7 @@
 //! `ls [-1aACdFhilnRrSt] [FILE]...`: list directory contents, sorted by name
 //! in byte order; columns on a terminal, one name per line otherwise.
 
+use crate::accounts::id_names;
 use crate::calendar;
 use crate::common::{getopt, perror, Exit, Parsed};
 use std::collections::HashMap;
@@ -439,20 +440,6 @@ fn date(mtime: i64) -> String {
     } else {
         format!("{month} {d:>2}  {y}")
     }
-}
-
-/// id → name from a passwd- or group-style file.
-fn id_names(path: &str) -> HashMap<u32, String> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| {
-            let mut f = l.split(':');
-            let name = f.next()?;
-            let id = f.nth(1)?.parse().ok()?;
-            Some((id, name.to_string()))
-        })
-        .collect()
 }
 
 /// The terminal's width when standard output is a terminal.

@@ -2,6 +2,7 @@
 //! process state, so that zombies (`Z`) show; `-f` and `-e` give procps'
 //! full (`UID PID PPID C STIME TTY TIME CMD`) and short formats.
 
+use crate::accounts::id_names;
 use crate::calendar::{civil_from_days, MONTH_ABBR};
 use crate::common::{getopt, Exit};
 use crate::procfs;
@@ -453,20 +454,6 @@ fn user_names() -> HashMap<u32, String> {
 /// gid → name from /etc/group.
 fn group_names() -> HashMap<u32, String> {
     id_names("/etc/group")
-}
-
-/// id → name from a passwd-style file (name in field 1, id in field 3).
-fn id_names(path: &str) -> HashMap<u32, String> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| {
-            let mut f = l.split(':');
-            let name = f.next()?;
-            let uid = f.nth(1)?.parse().ok()?;
-            Some((uid, name.to_string()))
-        })
-        .collect()
 }
 
 #[cfg(test)]
