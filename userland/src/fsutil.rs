@@ -995,31 +995,6 @@ pub fn human(count: u64, unit: u64) -> String {
     }
 }
 
-/// Days since 1970-01-01 of a date in the proleptic Gregorian calendar
-/// (the inverse of `ls::civil_from_days`).
-pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// `secs` since the epoch as `YYYY-MM-DD hh:mm:ss` in UTC (the system has no
-/// time zone data, as `ls` says).
-pub fn format_time(secs: i64) -> String {
-    let (y, m, d) = crate::applets::ls::civil_from_days(secs.div_euclid(86400));
-    let t = secs.rem_euclid(86400);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
-        t / 3600,
-        t % 3600 / 60,
-        t % 60
-    )
-}
-
 /// What `stat` and `find` call a file's type.
 pub fn file_type_name(meta: &Metadata) -> &'static str {
     let t = meta.file_type();
@@ -1099,12 +1074,9 @@ mod tests {
     }
 
     #[test]
-    fn names_and_dates() {
+    fn names() {
         assert_eq!(last_component(OsStr::new("a/b//")), "b");
         assert_eq!(last_component(OsStr::new("b")), "b");
         assert_eq!(last_component(OsStr::new("//")), "/");
-        assert_eq!(days_from_civil(1970, 1, 1), 0);
-        assert_eq!(days_from_civil(2000, 3, 1), 11017);
-        assert_eq!(format_time(951_782_400 + 3661), "2000-02-29 01:01:01");
     }
 }

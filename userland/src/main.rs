@@ -17,6 +17,7 @@ mod accounts;
 mod applets;
 mod archive;
 mod awk;
+mod calendar;
 mod common;
 mod control;
 mod digest;

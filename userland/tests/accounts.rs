@@ -6,91 +6,59 @@
 //! scratch user with uid 65534, whose "shell" is a link to ibox in the
 //! scratch tree.
 
-use std::io::Write;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-/// A scratch root, removed when dropped.
-struct Scratch(PathBuf);
+mod common;
+use common::{is_root, output_of, stderr as err, stdout as out, Scratch, IBOX};
 
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+/// A fresh scratch root with `etc/` holding `passwd`, `group` and, if
+/// given, `shadow` (mode 0600), and `bin/` with links to ibox.
+/// World-readable so a user switched to uid 65534 can run its shell there.
+fn new_root(name: &str, passwd: &str, group: &str, shadow: Option<&str>) -> Scratch {
+    let dir = Scratch::new(name);
+    std::fs::create_dir_all(dir.join("etc")).unwrap();
+    std::fs::create_dir_all(dir.join("bin")).unwrap();
+    std::fs::set_permissions(&*dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(
+        dir.join("etc/passwd"),
+        passwd.replace("ROOT", dir.to_str().unwrap()),
+    )
+    .unwrap();
+    std::fs::write(dir.join("etc/group"), group).unwrap();
+    if let Some(s) = shadow {
+        std::fs::write(dir.join("etc/shadow"), s).unwrap();
+        std::fs::set_permissions(
+            dir.join("etc/shadow"),
+            std::fs::Permissions::from_mode(0o600),
+        )
+        .unwrap();
     }
+    for a in ["sh", "env", "pwd", "id", "echo", "su"] {
+        std::os::unix::fs::symlink(IBOX, dir.join("bin").join(a)).unwrap();
+    }
+    dir
 }
 
 impl Scratch {
-    /// A fresh root with `etc/` holding `passwd`, `group` and, if given,
-    /// `shadow` (mode 0600), and `bin/` with links to ibox. World-readable
-    /// so a user switched to uid 65534 can run its shell there.
-    fn new(name: &str, passwd: &str, group: &str, shadow: Option<&str>) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("ibox-accounts-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join("etc")).unwrap();
-        std::fs::create_dir_all(dir.join("bin")).unwrap();
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-        std::fs::write(
-            dir.join("etc/passwd"),
-            passwd.replace("ROOT", dir.to_str().unwrap()),
-        )
-        .unwrap();
-        std::fs::write(dir.join("etc/group"), group).unwrap();
-        if let Some(s) = shadow {
-            std::fs::write(dir.join("etc/shadow"), s).unwrap();
-            std::fs::set_permissions(
-                dir.join("etc/shadow"),
-                std::fs::Permissions::from_mode(0o600),
-            )
-            .unwrap();
-        }
-        for a in ["sh", "env", "pwd", "id", "echo", "su"] {
-            std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_ibox"), dir.join("bin").join(a))
-                .unwrap();
-        }
-        Scratch(dir)
-    }
-
-    fn path(&self, rel: &str) -> PathBuf {
-        self.0.join(rel)
-    }
-
     fn read(&self, rel: &str) -> String {
         String::from_utf8_lossy(&std::fs::read(self.path(rel)).unwrap()).into_owned()
     }
 
     /// `ibox ARGS` with IBOX_ROOT at this tree and `input` on stdin.
     fn run(&self, args: &[&str], input: &[u8]) -> Output {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ibox"))
-            .args(args)
-            .env("IBOX_ROOT", &self.0)
-            .env(
-                "PATH",
-                format!("{}:/usr/bin:/bin", self.path("bin").display()),
-            )
-            .env("TERM", "dumb")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run ibox");
-        let mut stdin = child.stdin.take().unwrap();
-        let _ = stdin.write_all(input);
-        drop(stdin);
-        child.wait_with_output().unwrap()
+        output_of(
+            common::ibox_cmd(args)
+                .env("IBOX_ROOT", &**self)
+                .env(
+                    "PATH",
+                    format!("{}:/usr/bin:/bin", self.path("bin").display()),
+                )
+                .env("TERM", "dumb"),
+            input,
+        )
     }
-}
-
-fn out(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn err(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn is_root() -> bool {
-    nix::unistd::geteuid().is_root()
 }
 
 const PASSWD: &str = "root:x:0:0:root:/root:/bin/sh\n# a comment that is not an entry\nbroken line without colons\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n";
@@ -104,7 +72,7 @@ const HELLO_ROUNDS: &str = "$6$rounds=10000$saltstringsaltst$OW1/O6BYHV6BcXZu8QV
 
 #[test]
 fn adduser_creates_user_group_shadow_and_home() {
-    let s = Scratch::new("add", PASSWD, GROUP, Some(SHADOW));
+    let s = new_root("add", PASSWD, GROUP, Some(SHADOW));
     let o = s.run(&["adduser", "-D", "alice"], b"");
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     assert_eq!(out(&o), "");
@@ -143,7 +111,7 @@ fn adduser_creates_user_group_shadow_and_home() {
 
 #[test]
 fn adduser_refuses_existing_names_and_ids() {
-    let s = Scratch::new("refuse", PASSWD, GROUP, None);
+    let s = new_root("refuse", PASSWD, GROUP, None);
     let o = s.run(&["adduser", "-D", "-H", "root"], b"");
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(err(&o), "adduser: user 'root' in use\n");
@@ -174,7 +142,7 @@ fn adduser_refuses_existing_names_and_ids() {
 
 #[test]
 fn adduser_options() {
-    let s = Scratch::new("opts", PASSWD, GROUP, None);
+    let s = new_root("opts", PASSWD, GROUP, None);
     let o = s.run(
         &[
             "adduser", "-D", "-S", "-H", "-s", "/bin/ash", "-g", "A Daemon", "-h", "/var/d",
@@ -215,7 +183,7 @@ fn adduser_options() {
 
 #[test]
 fn adduser_copies_skeleton_and_asks_password() {
-    let s = Scratch::new("skel", PASSWD, GROUP, Some(SHADOW));
+    let s = new_root("skel", PASSWD, GROUP, Some(SHADOW));
     std::fs::create_dir_all(s.path("etc/skel/.config")).unwrap();
     std::fs::write(s.path("etc/skel/.profile"), "echo hi\n").unwrap();
     std::fs::write(s.path("etc/skel/.config/x"), "y").unwrap();
@@ -240,7 +208,7 @@ fn adduser_copies_skeleton_and_asks_password() {
 fn malformed_lines_and_missing_newline_are_kept() {
     let passwd: &[u8] =
         b"root:x:0:0:root:/root:/bin/sh\n\xff\xfe binary:\n+::::::\nlast:x:5:5::/:/bin/sh";
-    let s = Scratch::new("malformed", "", "root:x:0:", None);
+    let s = new_root("malformed", "", "root:x:0:", None);
     std::fs::write(s.path("etc/passwd"), passwd).unwrap();
     let o = s.run(&["adduser", "-D", "-H", "new"], b"");
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
@@ -253,7 +221,7 @@ fn malformed_lines_and_missing_newline_are_kept() {
 
 #[test]
 fn lock_held_by_another_fails_without_writing() {
-    let s = Scratch::new("lock", PASSWD, GROUP, None);
+    let s = new_root("lock", PASSWD, GROUP, None);
     std::fs::write(s.path("etc/passwd.lock"), "1\n").unwrap();
     let o = s.run(&["adduser", "-D", "-H", "x"], b"");
     assert_eq!(o.status.code(), Some(1));
@@ -265,7 +233,7 @@ fn lock_held_by_another_fails_without_writing() {
 
 #[test]
 fn addgroup_creates_and_adds_members() {
-    let s = Scratch::new("addgroup", PASSWD, GROUP, None);
+    let s = new_root("addgroup", PASSWD, GROUP, None);
     for args in [
         &["addgroup", "wheel"][..],
         &["addgroup", "-g", "500", "five"],
@@ -321,7 +289,7 @@ fn addgroup_creates_and_adds_members() {
 
 #[test]
 fn passwd_sets_locks_unlocks_and_deletes() {
-    let s = Scratch::new("passwd", PASSWD, GROUP, Some(SHADOW));
+    let s = new_root("passwd", PASSWD, GROUP, Some(SHADOW));
     let o = s.run(&["passwd", "nobody"], b"pw 1\npw 1\n");
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     assert_eq!(
@@ -386,7 +354,7 @@ fn passwd_sets_locks_unlocks_and_deletes() {
 
 #[test]
 fn passwd_errors() {
-    let s = Scratch::new("passwd-err", PASSWD, GROUP, Some(SHADOW));
+    let s = new_root("passwd-err", PASSWD, GROUP, Some(SHADOW));
     let o = s.run(&["passwd", "nobody"], b"one\ntwo\n");
     assert_eq!(o.status.code(), Some(1));
     assert!(out(&o).ends_with("Passwords don't match\n"), "{}", out(&o));
@@ -406,7 +374,7 @@ fn passwd_errors() {
 
 #[test]
 fn passwd_without_shadow_writes_passwd_field() {
-    let s = Scratch::new("noshadow", PASSWD, GROUP, None);
+    let s = new_root("noshadow", PASSWD, GROUP, None);
     std::fs::set_permissions(s.path("etc/passwd"), std::fs::Permissions::from_mode(0o640)).unwrap();
     let o = s.run(&["passwd", "-a", "sha512", "nobody"], b"pw\npw\n");
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
@@ -435,7 +403,7 @@ fn login_tree(name: &str) -> Scratch {
     let shadow = format!(
         "hello:{HELLO}:19000:0:99999:7:::\nrounds:{HELLO_ROUNDS}:19000:0:99999:7:::\nlocked:!{HELLO}:1::::::\nopen::1::::::\nnob:*:1::::::\n"
     );
-    let s = Scratch::new(
+    let s = new_root(
         name,
         passwd,
         "root:x:0:\nextra:x:4242:open,nob\n",
@@ -455,7 +423,7 @@ fn login_with_password_starts_login_shell() {
     let s = login_tree("login");
     let o = s.run(&["login"], b"hello\nHello world!\n");
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
-    let root = s.0.display();
+    let root = s.display();
     assert_eq!(
         out(&o),
         format!(
@@ -517,7 +485,7 @@ fn su_runs_commands_as_the_user() {
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     assert_eq!(
         out(&o),
-        format!("{}/home/hello\n/bin:/usr/bin\n", s.0.display())
+        format!("{}/home/hello\n/bin:/usr/bin\n", s.display())
     );
     let sh = s.path("bin/sh");
     let o = s.run(
@@ -534,7 +502,7 @@ fn su_runs_commands_as_the_user() {
 
 #[test]
 fn help_lists_usage() {
-    let s = Scratch::new("help", PASSWD, GROUP, None);
+    let s = new_root("help", PASSWD, GROUP, None);
     for a in [
         "adduser", "addgroup", "deluser", "delgroup", "passwd", "login", "su", "getty",
     ] {
@@ -573,7 +541,7 @@ fn getty_on_pty(
     full.push(slave.to_str().unwrap());
     let child = Command::new(env!("CARGO_BIN_EXE_ibox"))
         .args(&full)
-        .env("IBOX_ROOT", &s.0)
+        .env("IBOX_ROOT", s.as_os_str())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -603,7 +571,7 @@ fn getty_on_pty(
 
 #[test]
 fn getty_shows_issue_prompts_and_execs_login() {
-    let s = Scratch::new("getty", PASSWD, GROUP, None);
+    let s = new_root("getty", PASSWD, GROUP, None);
     std::fs::write(s.path("etc/issue"), "Ibex \\n on \\l \\\\ \\x\n").unwrap();
     let host = nix::unistd::gethostname()
         .unwrap()
@@ -644,7 +612,7 @@ fn getty_shows_issue_prompts_and_execs_login() {
 
 #[test]
 fn getty_argument_errors() {
-    let s = Scratch::new("getty-args", PASSWD, GROUP, None);
+    let s = new_root("getty-args", PASSWD, GROUP, None);
     let o = s.run(&["getty", "12x", "ttyS9"], b"");
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(err(&o), "getty: bad speed: 12x\n");
@@ -667,7 +635,7 @@ fn getty_argument_errors() {
 
 #[test]
 fn deluser_and_delgroup() {
-    let s = Scratch::new("del", PASSWD, GROUP, Some(SHADOW));
+    let s = new_root("del", PASSWD, GROUP, Some(SHADOW));
     for args in [
         &["adduser", "-D", "erin"][..],
         &["adduser", "-D", "-H", "-G", "users", "fred"],
@@ -724,7 +692,7 @@ fn deluser_and_delgroup() {
 fn deluser_never_removes_the_root_as_home() {
     let passwd =
         "root:x:0:0:root:/root:/bin/sh\nbad:x:1:1::/home/..:/bin/sh\nslash:x:2:2::/:/bin/sh\n";
-    let s = Scratch::new("del-root", passwd, GROUP, None);
+    let s = new_root("del-root", passwd, GROUP, None);
     std::fs::create_dir_all(s.path("home")).unwrap();
     for u in ["bad", "slash"] {
         let o = s.run(&["deluser", "--remove-home", u], b"");
@@ -741,7 +709,7 @@ fn deluser_never_removes_the_root_as_home() {
 
 #[test]
 fn stale_lock_of_a_dead_process_is_broken() {
-    let s = Scratch::new("stale", PASSWD, "root:x:0:\nnogroup:x:65533:\n", None);
+    let s = new_root("stale", PASSWD, "root:x:0:\nnogroup:x:65533:\n", None);
     // pid_max is at most 2^22, so this pid never exists.
     std::fs::write(s.path("etc/passwd.lock"), "99999999\n").unwrap();
     let o = s.run(&["adduser", "-D", "-S", "-H", "svc"], b"");

@@ -5,81 +5,17 @@
 //! poweroff/reboot/halt are only run on arguments they must refuse before
 //! acting, since the tests may well run as root.
 
-use std::io::Write;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant, SystemTime};
 
-/// `ibox ARGS...` with stdin closed.
-fn ibox(args: &[&str]) -> Output {
-    ibox_stdin(args, b"")
-}
-
-/// `ibox ARGS...` with `input` on stdin.
-fn ibox_stdin(args: &[&str], input: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ibox"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run ibox");
-    let mut stdin = child.stdin.take().expect("stdin");
-    // The applet may exit without reading (an error): ignore EPIPE here.
-    let _ = stdin.write_all(input);
-    drop(stdin);
-    child.wait_with_output().expect("wait for ibox")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Asserts status 1, nothing on stdout and exactly `message` as the first
-/// line of stderr (a usage text may follow).
-fn assert_fails(o: &Output, message: &str) {
-    assert_eq!(o.status.code(), Some(1), "stderr: {}", stderr(o));
-    assert_eq!(stdout(o), "");
-    assert_eq!(stderr(o).lines().next(), Some(message), "{}", stderr(o));
-}
-
-/// A scratch directory, removed with everything in it when dropped.
-struct Scratch(PathBuf);
-
-impl std::ops::Deref for Scratch {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A fresh, empty scratch directory for one test.
-fn scratch(name: &str) -> Scratch {
-    let dir = std::env::temp_dir().join(format!("ibox-applets-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    Scratch(dir)
-}
+mod common;
+use common::{assert_fails, ibox, ibox_stdin, is_root, scratch, stderr, stdout, Scratch};
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
-}
-
-/// Whether the tests run as root (permissions are not enforced then).
-fn is_root() -> bool {
-    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
 }
 
 /// Waits until `pid`'s state in /proc/PID/stat is `state`.
@@ -97,6 +33,16 @@ fn wait_for_state(pid: u32, state: char) {
         );
         std::thread::sleep(Duration::from_millis(10));
     }
+}
+
+/// More than a pipe holds (64 KiB) goes through a filter and back: the
+/// input is written while the output is read, so neither side blocks.
+#[test]
+fn large_input_through_a_filter() {
+    let big: Vec<u8> = (0..1_000_000u32).map(|i| (i * 7 % 256) as u8).collect();
+    let o = ibox_stdin(&["cat"], &big);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert!(o.stdout == big, "cat changed {} bytes of input", big.len());
 }
 
 #[test]

@@ -4,10 +4,12 @@
 //! hostile archives that try to write outside the target directory.
 
 use std::fs;
-use std::io::Write;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+mod common;
+use common::{run_in as run, stderr as err, stdout as out, Scratch};
 
 // `tar --owner=0 --group=0 --numeric-owner --mtime=2020-01-02 --sort=name
 // -cf - *` (GNU format, then `gzip -9 -n`) of: "a b" (11 bytes), a file
@@ -19,76 +21,11 @@ const PAX_TGZ: &str = "1f8b0800000000000203ed9a4d6ec2301085b3e6143901f178fc030bf
 const GNU_CPIO_GZ: &str = "1f8b08000000000002033330373037303430b07436b034733200021343571703ecc0c8d4d5c0c5d8c8024dd8cdd5003f30823152180c90ed73068959183a9a50d93e53b87dfa69860c94d96942869d460c0cf979a95c28f682c3d4d1d0cd0d877e43347b8d88b4d704616f31030303867f5d09f817dd5e4322edb544b2b7402131399581a18201613751805875e8c009c6080972f4f4710d5254546418056401005f8b756700040000";
 const MULTI_GZ: &str = "1f8b0800000000000003cb48cdc9c9e7020020303a36060000001f8b08000000000000032bcf2fca49e10200a86138dd06000000";
 
-/// A scratch directory of its own for one test, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("ibox-archive-{}-{name}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-
-    fn path(&self, rel: &str) -> PathBuf {
-        self.0.join(rel)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        // Directories extracted read-only must be made writable first.
-        fn open_up(p: &Path) {
-            if let Ok(m) = fs::symlink_metadata(p) {
-                if m.is_dir() {
-                    let _ = fs::set_permissions(p, fs::Permissions::from_mode(0o755));
-                    if let Ok(rd) = fs::read_dir(p) {
-                        for e in rd.flatten() {
-                            open_up(&e.path());
-                        }
-                    }
-                }
-            }
-        }
-        open_up(&self.0);
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
 fn unhex(s: &str) -> Vec<u8> {
     (0..s.len())
         .step_by(2)
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
         .collect()
-}
-
-/// `ibox ARGS...` in `dir` with `input` on stdin.
-fn run(dir: &Path, args: &[&str], input: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ibox"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run ibox");
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_vec();
-    // A writer thread: the applet may produce output before reading all.
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let out = child.wait_with_output().expect("wait");
-    let _ = writer.join();
-    out
-}
-
-fn err(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn out(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 /// Names in `dir` (recursively, relative, sorted), to check that nothing
@@ -135,7 +72,7 @@ fn gzip_round_trip_keeps_mode_and_mtime_and_removes_input() {
     fs::write(s.path("f"), &data).unwrap();
     fs::set_permissions(s.path("f"), fs::Permissions::from_mode(0o640)).unwrap();
     set_mtime(&s.path("f"), 1_500_000_000);
-    let o = run(&s.0, &["gzip", "f"], b"");
+    let o = run(&s, &["gzip", "f"], b"");
     assert!(o.status.success(), "{}", err(&o));
     assert!(!s.path("f").exists());
     let m = fs::metadata(s.path("f.gz")).unwrap();
@@ -148,13 +85,13 @@ fn gzip_round_trip_keeps_mode_and_mtime_and_removes_input() {
         u32::from_le_bytes([gz[4], gz[5], gz[6], gz[7]]),
         1_500_000_000
     );
-    let o = run(&s.0, &["gunzip", "f.gz"], b"");
+    let o = run(&s, &["gunzip", "f.gz"], b"");
     assert!(o.status.success(), "{}", err(&o));
     assert!(!s.path("f.gz").exists());
     assert_eq!(fs::read(s.path("f")).unwrap(), data);
     let m = fs::metadata(s.path("f")).unwrap();
     assert_eq!((m.mode() & 0o7777, m.mtime()), (0o640, 1_500_000_000));
-    assert_eq!(tree(&s.0), ["f"]);
+    assert_eq!(tree(&s), ["f"]);
 }
 
 #[test]
@@ -162,29 +99,29 @@ fn gzip_levels_keep_stdout_and_no_name() {
     let s = Scratch::new("gz-opts");
     let text = b"the quick brown fox jumps over the lazy dog\n".repeat(2000);
     fs::write(s.path("t"), &text).unwrap();
-    let fast = run(&s.0, &["gzip", "-1", "-c", "t"], b"");
-    let best = run(&s.0, &["gzip", "-9nc", "t"], b"");
+    let fast = run(&s, &["gzip", "-1", "-c", "t"], b"");
+    let best = run(&s, &["gzip", "-9nc", "t"], b"");
     assert!(fast.status.success() && best.status.success());
     assert!(s.path("t").exists());
     assert_eq!(best.stdout[8], 2, "XFL of -9");
     assert_eq!(&best.stdout[4..8], &[0, 0, 0, 0], "-n stores no time");
     assert!(best.stdout.len() <= fast.stdout.len());
     for gz in [&fast.stdout, &best.stdout] {
-        let o = run(&s.0, &["zcat"], gz);
+        let o = run(&s, &["zcat"], gz);
         assert_eq!(o.stdout, text);
     }
     // stdin to stdout.
-    let o = run(&s.0, &["gzip"], b"abc");
-    let back = run(&s.0, &["gunzip"], &o.stdout);
+    let o = run(&s, &["gzip"], b"abc");
+    let back = run(&s, &["gunzip"], &o.stdout);
     assert_eq!(back.stdout, b"abc");
     // -k keeps the input; -v reports.
-    let o = run(&s.0, &["gzip", "-kv", "t"], b"");
+    let o = run(&s, &["gzip", "-kv", "t"], b"");
     assert!(o.status.success());
     assert!(s.path("t").exists() && s.path("t.gz").exists());
     assert!(err(&o).contains("-- replaced with t.gz"), "{}", err(&o));
     // Empty input makes a valid member.
-    let o = run(&s.0, &["gzip", "-c"], b"");
-    assert_eq!(run(&s.0, &["zcat"], &o.stdout).stdout, b"");
+    let o = run(&s, &["gzip", "-c"], b"");
+    assert_eq!(run(&s, &["zcat"], &o.stdout).stdout, b"");
     assert_eq!(o.stdout.len(), 20);
 }
 
@@ -193,23 +130,23 @@ fn gzip_refuses_to_overwrite_without_force() {
     let s = Scratch::new("gz-force");
     fs::write(s.path("a"), b"new").unwrap();
     fs::write(s.path("a.gz"), b"old").unwrap();
-    let o = run(&s.0, &["gzip", "a"], b"");
+    let o = run(&s, &["gzip", "a"], b"");
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(err(&o), "gzip: can't open 'a.gz': File exists\n");
     assert_eq!(fs::read(s.path("a.gz")).unwrap(), b"old");
     assert!(s.path("a").exists());
-    let o = run(&s.0, &["gzip", "-f", "a"], b"");
+    let o = run(&s, &["gzip", "-f", "a"], b"");
     assert!(o.status.success(), "{}", err(&o));
-    assert_eq!(run(&s.0, &["zcat", "a.gz"], b"").stdout, b"new");
+    assert_eq!(run(&s, &["zcat", "a.gz"], b"").stdout, b"new");
     assert!(!s.path("a").exists());
     // Already compressed, unknown suffix, missing file, directory.
-    let o = run(&s.0, &["gzip", "a.gz"], b"");
+    let o = run(&s, &["gzip", "a.gz"], b"");
     assert_eq!(o.status.code(), Some(1));
     assert!(err(&o).contains("already has .gz suffix"));
     fs::write(s.path("b.txt"), b"x").unwrap();
-    let o = run(&s.0, &["gunzip", "b.txt"], b"");
+    let o = run(&s, &["gunzip", "b.txt"], b"");
     assert_eq!(err(&o), "gunzip: b.txt: unknown suffix -- ignored\n");
-    let o = run(&s.0, &["gzip", "nope", "b.txt"], b"");
+    let o = run(&s, &["gzip", "nope", "b.txt"], b"");
     assert_eq!(o.status.code(), Some(1));
     assert!(err(&o).starts_with("gzip: can't open 'nope': No such file or directory\n"));
     assert!(
@@ -222,17 +159,17 @@ fn gzip_refuses_to_overwrite_without_force() {
 fn gunzip_reads_gnu_multi_member_files() {
     let s = Scratch::new("gz-multi");
     fs::write(s.path("m.gz"), unhex(MULTI_GZ)).unwrap();
-    let o = run(&s.0, &["zcat", "m.gz"], b"");
+    let o = run(&s, &["zcat", "m.gz"], b"");
     assert_eq!(out(&o), "hello\nworld\n");
-    let o = run(&s.0, &["gunzip", "-c"], &unhex(MULTI_GZ));
+    let o = run(&s, &["gunzip", "-c"], &unhex(MULTI_GZ));
     assert_eq!(out(&o), "hello\nworld\n");
-    let o = run(&s.0, &["gzip", "-d", "m.gz"], b"");
+    let o = run(&s, &["gzip", "-d", "m.gz"], b"");
     assert!(o.status.success());
     assert_eq!(fs::read(s.path("m")).unwrap(), b"hello\nworld\n");
     // Trailing zeros (tape padding) are ignored.
     let mut padded = unhex(MULTI_GZ);
     padded.extend([0u8; 100]);
-    assert_eq!(out(&run(&s.0, &["zcat"], &padded)), "hello\nworld\n");
+    assert_eq!(out(&run(&s, &["zcat"], &padded)), "hello\nworld\n");
 }
 
 #[test]
@@ -264,34 +201,34 @@ fn gunzip_corrupt_input_is_an_error_and_kept() {
     ];
     for (name, bytes, msg) in &cases {
         fs::write(s.path(name), bytes).unwrap();
-        let o = run(&s.0, &["gunzip", name], b"");
+        let o = run(&s, &["gunzip", name], b"");
         assert_eq!(o.status.code(), Some(1), "{name}");
         assert_eq!(err(&o), *msg, "{name}");
         assert_eq!(&fs::read(s.path(name)).unwrap(), bytes, "{name} kept");
-        let o = run(&s.0, &["gunzip", "-t", name], b"");
+        let o = run(&s, &["gunzip", "-t", name], b"");
         assert_eq!(o.status.code(), Some(1), "{name} -t");
     }
     // No output file and no temporary file was left behind.
-    assert_eq!(tree(&s.0), ["crc.gz", "magic.gz", "short.gz", "trunc.gz"]);
+    assert_eq!(tree(&s), ["crc.gz", "magic.gz", "short.gz", "trunc.gz"]);
     fs::write(s.path("ok.gz"), &good).unwrap();
-    let o = run(&s.0, &["gunzip", "-t", "ok.gz"], b"");
+    let o = run(&s, &["gunzip", "-t", "ok.gz"], b"");
     assert!(o.status.success());
     assert!(s.path("ok.gz").exists() && !s.path("ok").exists());
     // Corrupt deflate data.
     let mut bad = good.clone();
     bad[10] = 0xff;
     bad[11] = 0xff;
-    let o = run(&s.0, &["zcat"], &bad);
+    let o = run(&s, &["zcat"], &bad);
     assert_eq!(o.status.code(), Some(1));
 }
 
 #[test]
 fn gzip_bad_options() {
     let s = Scratch::new("gz-opt");
-    let o = run(&s.0, &["gzip", "-Z"], b"");
+    let o = run(&s, &["gzip", "-Z"], b"");
     assert_eq!(o.status.code(), Some(1));
     assert!(err(&o).starts_with("gzip: invalid option -- 'Z'\n"));
-    let o = run(&s.0, &["gunzip", "--bogus"], b"");
+    let o = run(&s, &["gunzip", "--bogus"], b"");
     assert_eq!(o.status.code(), Some(1));
     assert!(err(&o).starts_with("gunzip: unrecognized option '--bogus'\n"));
 }
@@ -412,7 +349,7 @@ fn tar_round_trip_plain_and_gzip() {
     let files = make_tree(&s.path("src"));
     let o = run(&s.path("src"), &["tar", "-cf", "../a.tar", "t"], b"");
     assert!(o.status.success(), "{}", err(&o));
-    let o = run(&s.0, &["tar", "-tf", "a.tar"], b"");
+    let o = run(&s, &["tar", "-tf", "a.tar"], b"");
     assert!(o.status.success(), "{}", err(&o));
     let listed = out(&o);
     for (name, _) in &files {
@@ -420,7 +357,7 @@ fn tar_round_trip_plain_and_gzip() {
     }
     assert!(listed.starts_with("t/\n"));
     assert!(listed.contains("t/emptydir/\n"));
-    let o = run(&s.0, &["tar", "-tvf", "a.tar"], b"");
+    let o = run(&s, &["tar", "-tvf", "a.tar"], b"");
     assert!(
         out(&o).contains(" t/hard link to t/plain\n")
             || out(&o).contains(" t/plain link to t/hard\n"),
@@ -429,7 +366,7 @@ fn tar_round_trip_plain_and_gzip() {
     );
     assert!(out(&o).contains(" t/link -> plain\n"), "{}", out(&o));
     fs::create_dir(s.path("x")).unwrap();
-    let o = run(&s.0, &["tar", "-xf", "a.tar", "-C", "x"], b"");
+    let o = run(&s, &["tar", "-xf", "a.tar", "-C", "x"], b"");
     assert!(o.status.success(), "{}", err(&o));
     check_tree(&s.path("src"), &s.path("x"), &files);
     // The same through gzip and the old option syntax, via stdin/stdout.
@@ -453,7 +390,7 @@ fn tar_reads_gnu_and_pax_archives() {
     let long1 = format!("{}/{}", "d".repeat(60), "e".repeat(70));
     let long2 = format!("{}/{}", "x".repeat(150), "y".repeat(150));
     for hex in [GNU_TGZ, PAX_TGZ] {
-        let o = run(&s.0, &["tar", "-tvzf", "-"], &unhex(hex));
+        let o = run(&s, &["tar", "-tvzf", "-"], &unhex(hex));
         assert!(o.status.success(), "{}", err(&o));
         let expected = format!(
             "-rw-r--r-- 0/0        11 2020-01-02 00:00 a b\n\
@@ -557,24 +494,24 @@ fn tar_truncated_or_corrupt_archive_leaves_no_half_file() {
     let data = vec![b'a'; 5000];
     let archive = tar_of(&[("f", b'0', &data, ""), ("g", b'0', b"x", "")]);
     fs::write(s.path("f"), b"previous").unwrap();
-    let o = run(&s.0, &["tar", "-xf", "-"], &archive[..512 + 3000]);
+    let o = run(&s, &["tar", "-xf", "-"], &archive[..512 + 3000]);
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(err(&o), "tar: can't create 'f': unexpected end of file\n");
     assert_eq!(fs::read(s.path("f")).unwrap(), b"previous");
-    assert_eq!(tree(&s.0), ["f"], "no temporary file left");
+    assert_eq!(tree(&s), ["f"], "no temporary file left");
     // A broken checksum.
     let mut bad = archive.clone();
     bad[0] = b'F';
-    let o = run(&s.0, &["tar", "-tf", "-"], &bad);
+    let o = run(&s, &["tar", "-tf", "-"], &bad);
     assert_eq!(
         (o.status.code(), err(&o).as_str()),
         (Some(1), "tar: invalid tar header checksum\n")
     );
     // A header cut short.
-    let o = run(&s.0, &["tar", "-tf", "-"], &archive[..100]);
+    let o = run(&s, &["tar", "-tf", "-"], &archive[..100]);
     assert_eq!(err(&o), "tar: unexpected end of file\n");
     // Empty input is an empty archive.
-    let o = run(&s.0, &["tar", "-tf", "-"], b"");
+    let o = run(&s, &["tar", "-tf", "-"], b"");
     assert!(o.status.success());
 }
 
@@ -587,41 +524,38 @@ fn tar_selection_exclude_and_stdout() {
     fs::write(s.path("d/sub/c.o"), b"C").unwrap();
     fs::write(s.path("d/sub/d.txt"), b"D").unwrap();
     let o = run(
-        &s.0,
+        &s,
         &["tar", "-c", "--exclude", "*.o", "-f", "x.tar", "d"],
         b"",
     );
     assert!(o.status.success(), "{}", err(&o));
-    let o = run(&s.0, &["tar", "-tf", "x.tar"], b"");
+    let o = run(&s, &["tar", "-tf", "x.tar"], b"");
     assert_eq!(out(&o), "d/\nd/a.txt\nd/sub/\nd/sub/d.txt\n");
-    let o = run(&s.0, &["tar", "-cf", "y.tar", "--exclude=sub", "d"], b"");
+    let o = run(&s, &["tar", "-cf", "y.tar", "--exclude=sub", "d"], b"");
     assert!(o.status.success());
     assert_eq!(
-        out(&run(&s.0, &["tar", "-tf", "y.tar"], b"")),
+        out(&run(&s, &["tar", "-tf", "y.tar"], b"")),
         "d/\nd/a.txt\nd/b.o\n"
     );
     // -X reads patterns from a file.
     fs::write(s.path("pats"), b"*.txt\nsub/\n").unwrap();
-    let o = run(&s.0, &["tar", "-cf", "w.tar", "-X", "pats", "d"], b"");
+    let o = run(&s, &["tar", "-cf", "w.tar", "-X", "pats", "d"], b"");
     assert!(o.status.success());
-    assert_eq!(
-        out(&run(&s.0, &["tar", "-tf", "w.tar"], b"")),
-        "d/\nd/b.o\n"
-    );
+    assert_eq!(out(&run(&s, &["tar", "-tf", "w.tar"], b"")), "d/\nd/b.o\n");
     // -O prints selected members; unknown members are reported.
-    let o = run(&s.0, &["tar", "-xOf", "x.tar", "d/sub", "nothere"], b"");
+    let o = run(&s, &["tar", "-xOf", "x.tar", "d/sub", "nothere"], b"");
     assert_eq!(out(&o), "D");
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(err(&o), "tar: nothere: not found in archive\n");
     // -T takes names from a file; -v on create lists them.
     fs::write(s.path("list"), b"d/a.txt\nd/b.o\n").unwrap();
-    let o = run(&s.0, &["tar", "-cvf", "z.tar", "-T", "list"], b"");
+    let o = run(&s, &["tar", "-cvf", "z.tar", "-T", "list"], b"");
     assert_eq!(out(&o), "d/a.txt\nd/b.o\n");
     // Leading '/' is removed on create too.
     let abs = s.path("d/a.txt");
-    let o = run(&s.0, &["tar", "-cf", "-", abs.to_str().unwrap()], b"");
+    let o = run(&s, &["tar", "-cf", "-", abs.to_str().unwrap()], b"");
     assert_eq!(err(&o), "tar: removing leading '/' from member names\n");
-    let names = out(&run(&s.0, &["tar", "-t"], &o.stdout));
+    let names = out(&run(&s, &["tar", "-t"], &o.stdout));
     assert_eq!(names, format!("{}\n", &abs.to_str().unwrap()[1..]));
     // -m leaves the time at now.
     fs::create_dir(s.path("m")).unwrap();
@@ -642,24 +576,24 @@ fn tar_selection_exclude_and_stdout() {
 #[test]
 fn tar_bad_options() {
     let s = Scratch::new("tar-opts");
-    let o = run(&s.0, &["tar", "-f", "x"], b"");
+    let o = run(&s, &["tar", "-f", "x"], b"");
     assert_eq!(o.status.code(), Some(1));
     assert!(err(&o).starts_with("tar: need exactly one of -c, -x or -t\n"));
-    let o = run(&s.0, &["tar", "-cx"], b"");
+    let o = run(&s, &["tar", "-cx"], b"");
     assert_eq!(o.status.code(), Some(1));
-    let o = run(&s.0, &["tar", "-tQ"], b"");
+    let o = run(&s, &["tar", "-tQ"], b"");
     assert!(err(&o).starts_with("tar: invalid option -- 'Q'\n"));
-    let o = run(&s.0, &["tar", "-cf", "x.tar"], b"");
+    let o = run(&s, &["tar", "-cf", "x.tar"], b"");
     assert_eq!(
         (o.status.code(), err(&o).as_str()),
         (Some(1), "tar: empty archive\n")
     );
-    let o = run(&s.0, &["tar", "-tf", "missing.tar"], b"");
+    let o = run(&s, &["tar", "-tf", "missing.tar"], b"");
     assert_eq!(
         err(&o),
         "tar: can't open 'missing.tar': No such file or directory\n"
     );
-    let o = run(&s.0, &["tar", "-cf", "x.tar", "missing"], b"");
+    let o = run(&s, &["tar", "-cf", "x.tar", "missing"], b"");
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(err(&o), "tar: missing: No such file or directory\n");
 }
@@ -733,7 +667,7 @@ fn cpio_round_trip() {
     assert_eq!(err(&o), format!("{blocks} blocks\n"));
     assert_eq!(o.stdout.len() % 512, 0);
     fs::write(s.path("a.cpio"), &o.stdout).unwrap();
-    let l = run(&s.0, &["cpio", "-t", "--quiet", "-F", "a.cpio"], b"");
+    let l = run(&s, &["cpio", "-t", "--quiet", "-F", "a.cpio"], b"");
     assert_eq!(out(&l), names);
     assert_eq!(err(&l), "");
     fs::create_dir(s.path("x")).unwrap();
@@ -786,9 +720,9 @@ fn cpio_round_trip() {
 fn cpio_reads_gnu_archives_with_hard_links() {
     let s = Scratch::new("cpio-gnu");
     // GNU cpio -o -H newc stores hard links' data with the last of them.
-    let gz = run(&s.0, &["zcat"], &unhex(GNU_CPIO_GZ));
+    let gz = run(&s, &["zcat"], &unhex(GNU_CPIO_GZ));
     let archive = gz.stdout;
-    let o = run(&s.0, &["cpio", "-tv"], &archive);
+    let o = run(&s, &["cpio", "-tv"], &archive);
     assert_eq!(
         out(&o),
         "drwxr-xr-x 0/0         0 2020-01-02 00:00 d\n\
@@ -798,7 +732,7 @@ fn cpio_reads_gnu_archives_with_hard_links() {
          -rw-r--r-- 0/0         1 2020-01-02 00:00 d/sp ace\n"
     );
     assert_eq!(err(&o), "2 blocks\n");
-    let o = run(&s.0, &["cpio", "-i", "-d", "-m"], &archive);
+    let o = run(&s, &["cpio", "-i", "-d", "-m"], &archive);
     assert!(o.status.success(), "{}", err(&o));
     assert_eq!(fs::read(s.path("d/f1")).unwrap(), b"one\n");
     assert_eq!(
@@ -851,20 +785,20 @@ fn cpio_extract_never_escapes_the_target() {
 #[test]
 fn cpio_errors() {
     let s = Scratch::new("cpio-err");
-    let o = run(&s.0, &["cpio", "-o", "-H", "odc"], b"");
+    let o = run(&s, &["cpio", "-o", "-H", "odc"], b"");
     assert_eq!(o.status.code(), Some(1));
     assert!(err(&o).starts_with("cpio: unsupported format 'odc'\n"));
-    let o = run(&s.0, &["cpio"], b"");
+    let o = run(&s, &["cpio"], b"");
     assert!(err(&o).starts_with("cpio: need exactly one of -i, -o or -t\n"));
-    let o = run(&s.0, &["cpio", "-t"], b"070707garbage-old-format-header-0000000000000000000000000000000000000000000000000000000000000000000000000000");
+    let o = run(&s, &["cpio", "-t"], b"070707garbage-old-format-header-0000000000000000000000000000000000000000000000000000000000000000000000000000");
     assert_eq!(o.status.code(), Some(1));
     assert!(err(&o).starts_with("cpio: unsupported cpio format, use newc or crc\n"));
     let a = cpio_of(&[("f", 0o100644, b"0123456789")]);
-    let o = run(&s.0, &["cpio", "-i", "--quiet"], &a[..120]);
+    let o = run(&s, &["cpio", "-i", "--quiet"], &a[..120]);
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(err(&o), "cpio: can't create 'f': unexpected end of file\n");
-    assert_eq!(tree(&s.0), Vec::<String>::new());
-    let o = run(&s.0, &["cpio", "-o", "--quiet"], b"missing\n");
+    assert_eq!(tree(&s), Vec::<String>::new());
+    let o = run(&s, &["cpio", "-o", "--quiet"], b"missing\n");
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(
         err(&o),
@@ -901,7 +835,7 @@ fn tar_devices_fifos_and_owners() {
     archive.extend(b"x");
     archive.resize(archive.len().div_ceil(512) * 512, 0);
     archive.extend(tar_of(&[("fifo", b'6', b"", "")]));
-    let o = run(&s.0, &["tar", "-xvf", "-"], &archive);
+    let o = run(&s, &["tar", "-xvf", "-"], &archive);
     if !root() {
         assert_eq!(o.status.code(), Some(1));
         assert!(fs::symlink_metadata(s.path("fifo"))
@@ -922,8 +856,8 @@ fn tar_devices_fifos_and_owners() {
         .file_type()
         .is_fifo());
     // tar -c stores them back; -tv shows major,minor.
-    let o = run(&s.0, &["tar", "-cf", "-", "null", "fifo", "owned"], b"");
-    let l = run(&s.0, &["tar", "-tvf", "-"], &o.stdout);
+    let o = run(&s, &["tar", "-cf", "-", "null", "fifo", "owned"], b"");
+    let l = run(&s, &["tar", "-tvf", "-"], &o.stdout);
     let listing = out(&l);
     assert!(
         listing.starts_with("crw-r--r-- root/root       1,3 "),
@@ -950,16 +884,16 @@ fn tar_dereference_and_self() {
     fs::create_dir(s.path("d")).unwrap();
     fs::write(s.path("d/f"), b"data").unwrap();
     std::os::unix::fs::symlink("f", s.path("d/l")).unwrap();
-    let o = run(&s.0, &["tar", "-chf", "h.tar", "d/l"], b"");
+    let o = run(&s, &["tar", "-chf", "h.tar", "d/l"], b"");
     assert!(o.status.success());
-    let o = run(&s.0, &["tar", "-xOf", "h.tar"], b"");
+    let o = run(&s, &["tar", "-xOf", "h.tar"], b"");
     assert_eq!(out(&o), "data");
-    let o = run(&s.0, &["tar", "-cf", "d/self.tar", "d"], b"");
+    let o = run(&s, &["tar", "-cf", "d/self.tar", "d"], b"");
     assert_eq!(
         err(&o),
         "tar: d/self.tar: file is the archive; not dumped\n"
     );
-    let o = run(&s.0, &["tar", "-tf", "d/self.tar"], b"");
+    let o = run(&s, &["tar", "-tf", "d/self.tar"], b"");
     assert_eq!(out(&o), "d/\nd/f\nd/l\n");
 }
 
@@ -972,7 +906,7 @@ fn gzip_refuses_a_terminal_without_force() {
     let tty = fs::File::from(pty.slave);
     let o = Command::new(env!("CARGO_BIN_EXE_ibox"))
         .args(["gzip"])
-        .current_dir(&s.0)
+        .current_dir(&s)
         .stdin(Stdio::null())
         .stdout(tty.try_clone().unwrap())
         .stderr(Stdio::piped())
@@ -985,7 +919,7 @@ fn gzip_refuses_a_terminal_without_force() {
     );
     let o = Command::new(env!("CARGO_BIN_EXE_ibox"))
         .args(["gunzip"])
-        .current_dir(&s.0)
+        .current_dir(&s)
         .stdin(tty)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -2,34 +2,15 @@
 //! Expected outputs were checked against BusyBox awk, mawk and the
 //! POSIX rules where those two differ.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Output};
+
+mod common;
+use common::{scratch, stderr};
 
 /// `ibox awk ARGS...` in `dir` (if given) with `input` on stdin.
 fn run(dir: Option<&Path>, args: &[&str], input: &[u8]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ibox"));
-    cmd.arg("awk")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    if let Some(dir) = dir {
-        cmd.current_dir(dir);
-    }
-    let mut child = cmd.spawn().expect("run ibox");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let out = child.wait_with_output().expect("wait for ibox");
-    let _ = writer.join();
-    out
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+    common::ibox_in(dir, &[&["awk"], args].concat(), input)
 }
 
 /// `awk ARGS...` on `input`: stdout (checked to exit 0 with no stderr).
@@ -49,29 +30,6 @@ fn awk_fails(args: &[&str], code: i32, msg: &str) {
     let o = run(None, args, b"a\n");
     assert_eq!(o.status.code(), Some(code), "{args:?}: {}", stderr(&o));
     assert_eq!(stderr(&o).lines().next(), Some(msg), "{args:?}");
-}
-
-/// A scratch directory, removed when dropped.
-struct Scratch(PathBuf);
-
-impl std::ops::Deref for Scratch {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn scratch(name: &str) -> Scratch {
-    let dir = std::env::temp_dir().join(format!("ibox-awk-test-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    Scratch(dir)
 }
 
 const EMP: &str =

@@ -8,77 +8,16 @@
 //! The one test about `rm /` runs rm with `-i` and no answers, so that even
 //! a broken refusal could not remove anything.
 
-use std::io::Write;
 use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::Output;
 
-/// A scratch directory, removed with everything in it when dropped.
-struct Scratch(PathBuf);
-
-impl std::ops::Deref for Scratch {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        // Tests may leave read-only directories behind: open them up first.
-        fn open_up(p: &Path) {
-            if let Ok(m) = std::fs::symlink_metadata(p) {
-                if m.is_dir() {
-                    let _ = std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o700));
-                    if let Ok(entries) = std::fs::read_dir(p) {
-                        for e in entries.flatten() {
-                            open_up(&e.path());
-                        }
-                    }
-                }
-            }
-        }
-        open_up(&self.0);
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A fresh, empty scratch directory for one test.
-fn scratch(name: &str) -> Scratch {
-    let dir = std::env::temp_dir().join(format!("ibox-files-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    Scratch(dir)
-}
-
-/// `ibox ARGS...` run in `dir` with `input` on stdin.
-fn run_in(dir: &Path, args: &[&str], input: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ibox"))
-        .args(args)
-        .current_dir(dir)
-        .env("PWD", dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run ibox");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let _ = stdin.write_all(input);
-    drop(stdin);
-    child.wait_with_output().expect("wait for ibox")
-}
+mod common;
+use common::{is_root, run_in, scratch, stderr, stdout};
 
 /// `ibox ARGS...` run in `dir` with stdin empty.
 fn run(dir: &Path, args: &[&str]) -> Output {
     run_in(dir, args, b"")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// Asserts status 0 and nothing on stderr; returns stdout.
@@ -119,11 +58,6 @@ fn mode(path: &Path) -> u32 {
 
 fn exists(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok()
-}
-
-/// Whether the tests run as root (permissions are not enforced then).
-fn is_root() -> bool {
-    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
 }
 
 #[test]

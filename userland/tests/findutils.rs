@@ -5,71 +5,20 @@
 //! Every test works in a fresh scratch directory of its own (the applet
 //! runs with it as the current directory) and touches nothing outside it.
 
-use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Output};
 
-/// A scratch directory, removed with everything in it when dropped.
-struct Scratch(PathBuf);
-
-impl std::ops::Deref for Scratch {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A fresh, empty scratch directory for one test.
-fn scratch(name: &str) -> Scratch {
-    let dir = std::env::temp_dir().join(format!("ibox-findutils-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    Scratch(dir)
-}
-
-/// `ibox ARGS...` run in `dir` with `input` on stdin.
-fn run_in(dir: &Path, args: &[&str], input: &[u8]) -> Output {
-    run_os(
-        dir,
-        &args.iter().map(|a| a.as_bytes()).collect::<Vec<_>>(),
-        input,
-    )
-}
+mod common;
+use common::{output_of, run_in, scratch, stderr, stdout, IBOX};
 
 /// Like [`run_in`] with arguments that need not be UTF-8.
 fn run_os(dir: &Path, args: &[&[u8]], input: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ibox"))
-        .args(args.iter().map(|a| std::ffi::OsStr::from_bytes(a)))
+    let mut cmd = Command::new(IBOX);
+    cmd.args(args.iter().map(|a| std::ffi::OsStr::from_bytes(a)))
         .current_dir(dir)
-        .env("PWD", dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    out
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+        .env("PWD", dir);
+    output_of(&mut cmd, input)
 }
 
 /// Writes `data` to `dir/name`, creating parent directories.

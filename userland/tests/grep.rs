@@ -1,33 +1,10 @@
 //! Runs the built `ibox` as grep, egrep and fgrep and checks output and exit
 //! status. Expected outputs were checked against GNU grep and BusyBox.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-/// `ibox ARGS...` in `dir` (the current directory if None) with `input` on
-/// stdin.
-fn run(dir: Option<&Path>, args: &[&str], input: &[u8]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ibox"));
-    cmd.args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    if let Some(dir) = dir {
-        cmd.current_dir(dir);
-    }
-    let mut child = cmd.spawn().expect("run ibox");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let input = input.to_vec();
-    // A writer thread: the applet may print a lot before reading all input.
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let out = child.wait_with_output().expect("wait for ibox");
-    let _ = writer.join();
-    out
-}
+mod common;
+use common::{ibox_in as run, scratch, stderr};
 
 /// `grep ARGS...` on `input`; returns stdout and the exit status.
 fn grep(args: &[&str], input: &str) -> (String, i32) {
@@ -38,33 +15,6 @@ fn grep(args: &[&str], input: &str) -> (String, i32) {
         String::from_utf8_lossy(&o.stdout).into_owned(),
         o.status.code().unwrap_or(-1),
     )
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// A scratch directory, removed when dropped.
-struct Scratch(PathBuf);
-
-impl std::ops::Deref for Scratch {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn scratch(name: &str) -> Scratch {
-    let dir = std::env::temp_dir().join(format!("ibox-grep-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    Scratch(dir)
 }
 
 const TEXT: &str = "foo bar\nbaz\nfoobar\nqux foo\n\nend";

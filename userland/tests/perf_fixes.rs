@@ -2,32 +2,19 @@
 //! built `ibox`. ps is checked on the test's own child process, whose pid,
 //! parent and name we know.
 
-use std::io::Write;
 use std::process::{Command, Output, Stdio};
+
+mod common;
+use common::{scratch, text};
 
 /// `ibox ARGS...` with `input` on stdin; also returns the child's pid.
 fn ibox_stdin(args: &[&str], input: &[u8]) -> (Output, u32) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ibox"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run ibox");
-    let pid = child.id();
-    let mut stdin = child.stdin.take().expect("stdin");
-    let _ = stdin.write_all(input);
-    drop(stdin);
-    (child.wait_with_output().expect("wait for ibox"), pid)
+    common::output_and_pid(&mut common::ibox_cmd(args), input)
 }
 
 /// `ibox ARGS...` with empty stdin.
 fn ibox(args: &[&str]) -> (Output, u32) {
     ibox_stdin(args, b"")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 #[test]
@@ -110,14 +97,6 @@ fn ps_default_format_unchanged() {
         "{out}"
     );
     assert!(out.contains(&format!("{pid:>5} ")), "{out}");
-}
-
-/// A fresh scratch directory for one test.
-fn scratch(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("ibox-perf-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
 }
 
 /// Bytes 0..=255 over and over, `len` of them: binary, no line structure.

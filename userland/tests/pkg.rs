@@ -12,25 +12,8 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// A scratch directory that is removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("ibex-pkg-{name}-{}", std::process::id()));
-        if dir.exists() {
-            fs::remove_dir_all(&dir).unwrap();
-        }
-        fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
+mod common;
+use common::Scratch;
 
 fn key() -> SigningKey {
     SigningKey::from_seed([42; 32])
@@ -171,7 +154,7 @@ fn pkg_env(root: &Path, args: &[&str], crash_at: Option<u64>) -> Output {
     if let Some(n) = crash_at {
         cmd.env("IBEX_PKG_CRASH_AT", n.to_string());
     }
-    cmd.output().expect("run ibox")
+    common::output_of(&mut cmd, b"")
 }
 
 fn ok(o: &Output) -> String {
@@ -247,7 +230,7 @@ fn libgreet(version: &str) -> Pkg {
 #[test]
 fn add_list_info_verify_del() {
     let s = Scratch::new("basic");
-    let (repo, root) = (s.0.join("repo"), s.0.join("root"));
+    let (repo, root) = (s.join("repo"), s.join("root"));
     write_repo(&repo, &[&hello("1.0-r0", "hi"), &libgreet("1.2")]);
     make_root(&root, &repo);
 
@@ -331,7 +314,7 @@ fn add_list_info_verify_del() {
 #[test]
 fn upgrade_keeps_changed_config_and_removes_dropped_files() {
     let s = Scratch::new("upgrade");
-    let (repo, root) = (s.0.join("repo"), s.0.join("root"));
+    let (repo, root) = (s.join("repo"), s.join("root"));
     write_repo(&repo, &[&hello("1.0-r0", "hi"), &libgreet("1.2")]);
     make_root(&root, &repo);
     ok(&pkg(&root, &["add", "hello"]));
@@ -387,7 +370,7 @@ fn upgrade_keeps_changed_config_and_removes_dropped_files() {
 #[test]
 fn unsatisfiable_requests_explain_and_change_nothing() {
     let s = Scratch::new("unsat");
-    let (repo, root) = (s.0.join("repo"), s.0.join("root"));
+    let (repo, root) = (s.join("repo"), s.join("root"));
     let app = Pkg::new("app", "1.0").dep("mid").file("app", "a", 0o644);
     let mid = Pkg::new("mid", "1.0")
         .dep("libgreet>=3")
@@ -420,7 +403,7 @@ fn unsatisfiable_requests_explain_and_change_nothing() {
 #[test]
 fn bad_usage_and_missing_things() {
     let s = Scratch::new("usage");
-    let root = s.0.join("root");
+    let root = s.join("root");
     fs::create_dir_all(&root).unwrap();
     for (args, want) in [
         (&["frob"][..], "unknown command 'frob'"),
@@ -449,13 +432,13 @@ fn bad_usage_and_missing_things() {
 /// Installs `bad` as a file and checks the refusal and that nothing changed.
 fn refused(name: &str, bad: &[u8], want: &str) {
     let s = Scratch::new(name);
-    let root = s.0.join("root");
-    let repo = s.0.join("repo");
+    let root = s.join("root");
+    let repo = s.join("repo");
     write_repo(&repo, &[&libgreet("1.0")]);
     make_root(&root, &repo);
     ok(&pkg(&root, &["add", "libgreet"]));
     let before = snapshot(&root);
-    let file = s.0.join("bad.ibx");
+    let file = s.join("bad.ibx");
     fs::write(&file, bad).unwrap();
     let e = err(&pkg(&root, &["add", file.to_str().unwrap()]));
     assert!(e.contains(want), "{name}: {e:?} should contain {want:?}");
@@ -551,8 +534,8 @@ fn crc32(data: &[u8]) -> u32 {
 #[test]
 fn writes_never_go_through_symlinks_on_disk() {
     let s = Scratch::new("through-disk");
-    let (repo, root) = (s.0.join("repo"), s.0.join("root"));
-    let outside = s.0.join("outside");
+    let (repo, root) = (s.join("repo"), s.join("root"));
+    let outside = s.join("outside");
     fs::create_dir_all(&outside).unwrap();
     // Package a makes usr/share a symlink; package b puts a file under it.
     let a = Pkg::new("a", "1.0")
@@ -592,7 +575,7 @@ fn writes_never_go_through_symlinks_on_disk() {
 #[test]
 fn a_killed_transaction_leaves_the_old_or_the_new_state() {
     let s = Scratch::new("crash");
-    let (repo, root) = (s.0.join("repo"), s.0.join("root"));
+    let (repo, root) = (s.join("repo"), s.join("root"));
     let old = hello("1.0-r0", "hi");
     let old_lib = libgreet("1.2");
     let new = hello("2.0-r0", "hello").file("usr/bin/hello2", "new", 0o755);
@@ -607,7 +590,7 @@ fn a_killed_transaction_leaves_the_old_or_the_new_state() {
     let old_tree = snapshot(&root);
     write_repo(&repo, &[&old, &new, &old_lib, &new_lib]);
     ok(&pkg(&root, &["update"]));
-    let pristine = s.0.join("pristine");
+    let pristine = s.join("pristine");
     copy_tree(&root, &pristine);
 
     // The same upgrade once to completion, for the new state.
@@ -705,7 +688,7 @@ fn serve(dir: PathBuf) -> u16 {
 #[test]
 fn installs_from_an_http_repository() {
     let s = Scratch::new("http");
-    let (repo, root) = (s.0.join("repo"), s.0.join("root"));
+    let (repo, root) = (s.join("repo"), s.join("root"));
     write_repo(&repo, &[&hello("1.0-r0", "hi"), &libgreet("1.2")]);
     let port = serve(repo.clone());
     make_root_at(&root, &format!("http://127.0.0.1:{port}/repo"));

@@ -1,31 +1,16 @@
 //! Runs the built `ibox` as sed and checks output and exit status.
 //! Expected outputs were checked against GNU sed and BusyBox.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::Output;
 use std::time::{Duration, Instant};
+
+mod common;
+use common::{scratch, stderr};
 
 /// `ibox sed ARGS...` in `dir` (if given) with `input` on stdin.
 fn run(dir: Option<&Path>, args: &[&str], input: &[u8]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ibox"));
-    cmd.arg("sed")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    if let Some(dir) = dir {
-        cmd.current_dir(dir);
-    }
-    let mut child = cmd.spawn().expect("run ibox");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let out = child.wait_with_output().expect("wait for ibox");
-    let _ = writer.join();
-    out
+    common::ibox_in(dir, &[&["sed"], args].concat(), input)
 }
 
 /// `sed ARGS...` on `input`: stdout (checked to exit 0 with no stderr).
@@ -36,38 +21,11 @@ fn sed(args: &[&str], input: &str) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
 /// Asserts that `sed ARGS` fails with status `code` and first message `msg`.
 fn sed_fails(args: &[&str], code: i32, msg: &str) {
     let o = run(None, args, b"a\n");
     assert_eq!(o.status.code(), Some(code), "{args:?}: {}", stderr(&o));
     assert_eq!(stderr(&o).lines().next(), Some(msg), "{args:?}");
-}
-
-/// A scratch directory, removed when dropped.
-struct Scratch(PathBuf);
-
-impl std::ops::Deref for Scratch {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn scratch(name: &str) -> Scratch {
-    let dir = std::env::temp_dir().join(format!("ibox-sed-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    Scratch(dir)
 }
 
 /// Names of the files in `dir`, sorted.

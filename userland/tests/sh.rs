@@ -2,19 +2,10 @@
 //! they exit. External commands are host tools (`/bin/cat`) or `ibox`
 //! itself, reached through `$IBOX`.
 
-use std::io::Write;
-use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
-const IBOX: &str = env!("CARGO_BIN_EXE_ibox");
-
-/// A fresh scratch directory for one test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ibex-sh-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create scratch dir");
-    dir
-}
+mod common;
+use common::{output_of, scratch, stderr, stdout, Scratch, IBOX};
 
 fn base() -> Command {
     let mut c = Command::new(IBOX);
@@ -27,7 +18,7 @@ fn base() -> Command {
 }
 
 /// `ibox sh -c SCRIPT ARGS...` in `dir`.
-fn run_in(dir: Option<&PathBuf>, script: &str, args: &[&str]) -> Output {
+fn run_in(dir: Option<&Scratch>, script: &str, args: &[&str]) -> Output {
     let mut c = base();
     c.arg("-c").arg(script).args(args).stdin(Stdio::null());
     if let Some(d) = dir {
@@ -42,25 +33,7 @@ fn run(script: &str) -> Output {
 
 /// Feeds `input` to `ibox sh ARGS` on standard input.
 fn run_stdin(input: &str, args: &[&str]) -> Output {
-    let mut child = base()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn ibox sh");
-    let mut stdin = child.stdin.take().expect("stdin");
-    stdin.write_all(input.as_bytes()).expect("write script");
-    drop(stdin);
-    child.wait_with_output().expect("wait ibox sh")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+    output_of(base().args(args), input.as_bytes())
 }
 
 /// Asserts the output and status of `sh -c script`.

@@ -4,29 +4,21 @@
 //! differs from what is typed (`echo a""b` prints `ab`), so that the echo
 //! of the typed line is never mistaken for the command's output.
 
-use std::fs::File;
-use std::io::{Read, Write};
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::io::Write;
+use std::os::fd::OwnedFd;
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use nix::fcntl::{fcntl, FcntlArg, OFlag};
-use nix::pty::{openpty, Winsize};
-
-const IBOX: &str = env!("CARGO_BIN_EXE_ibox");
-
-/// How long to wait for expected output: generous, for slow machines.
-const TIMEOUT: Duration = Duration::from_secs(10);
+mod common;
+use common::{find, Pty, Scratch, IBOX, TIMEOUT};
 
 /// A fresh scratch directory for one test, with `bin/` holding the ibox
 /// applets the tests run as programs.
-fn scratch(name: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("ibex-sh-interactive-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("bin")).expect("create scratch dir");
+fn scratch(name: &str) -> Scratch {
+    let dir = common::scratch(name);
+    std::fs::create_dir(dir.join("bin")).expect("create scratch bin");
     for applet in ["sleep", "basename"] {
         std::os::unix::fs::symlink(IBOX, dir.join("bin").join(applet)).expect("symlink");
     }
@@ -35,15 +27,24 @@ fn scratch(name: &str) -> PathBuf {
 
 /// A shell running on a pseudo-terminal.
 struct Session {
-    master: File,
+    pty: Pty,
     /// The terminal side, kept to look at its modes (dropped at exit, so
     /// that reads see the terminal close).
     slave: Option<OwnedFd>,
     child: Child,
-    /// Everything read from the terminal so far.
-    out: Vec<u8>,
-    /// How much of `out` earlier expectations consumed.
-    seen: usize,
+}
+
+impl std::ops::Deref for Session {
+    type Target = Pty;
+    fn deref(&self) -> &Pty {
+        &self.pty
+    }
+}
+
+impl std::ops::DerefMut for Session {
+    fn deref_mut(&mut self) -> &mut Pty {
+        &mut self.pty
+    }
 }
 
 impl Session {
@@ -56,14 +57,7 @@ impl Session {
     /// [`Session::start`]; without `controlling`, the terminal is only
     /// the shell's standard input and output, not its controlling one.
     fn start_with(dir: &Path, env: &[(&str, &str)], controlling: bool) -> Session {
-        let ws = Winsize {
-            ws_row: 24,
-            ws_col: 80,
-            ws_xpixel: 0,
-            ws_ypixel: 0,
-        };
-        let pty = openpty(Some(&ws), None).expect("openpty");
-        let slave: OwnedFd = pty.slave;
+        let (pty, slave) = Pty::open(24, 80);
         let keep = slave.try_clone().expect("dup");
         let mut cmd = Command::new(IBOX);
         cmd.args(["sh", "-i"])
@@ -90,54 +84,10 @@ impl Session {
             });
         }
         let child = cmd.spawn().expect("spawn ibox sh");
-        let master = File::from(pty.master);
-        fcntl(master.as_raw_fd(), FcntlArg::F_SETFL(OFlag::O_NONBLOCK)).expect("nonblock");
         Session {
-            master,
+            pty,
             slave: Some(keep),
             child,
-            out: Vec::new(),
-            seen: 0,
-        }
-    }
-
-    /// Reads what is available; false once the terminal is closed.
-    fn pump(&mut self) -> bool {
-        let mut buf = [0u8; 4096];
-        match self.master.read(&mut buf) {
-            Ok(0) => false,
-            Ok(n) => {
-                self.out.extend_from_slice(&buf[..n]);
-                true
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                std::thread::sleep(Duration::from_millis(10));
-                true
-            }
-            Err(_) => false,
-        }
-    }
-
-    /// Waits until `needle` appears after what was already matched.
-    #[track_caller]
-    fn expect(&mut self, needle: &str) {
-        let deadline = Instant::now() + TIMEOUT;
-        loop {
-            if let Some(i) = find(&self.out[self.seen..], needle.as_bytes()) {
-                self.seen += i + needle.len();
-                return;
-            }
-            if !self.pump() || Instant::now() > deadline {
-                // One last look after the terminal closed.
-                if let Some(i) = find(&self.out[self.seen..], needle.as_bytes()) {
-                    self.seen += i + needle.len();
-                    return;
-                }
-                panic!(
-                    "expected {needle:?}; got {:?}",
-                    String::from_utf8_lossy(&self.out[self.seen..])
-                );
-            }
         }
     }
 
@@ -163,11 +113,6 @@ impl Session {
                 String::from_utf8_lossy(&self.out[self.seen..])
             );
         }
-    }
-
-    /// Types `keys`.
-    fn send(&mut self, keys: &str) {
-        self.master.write_all(keys.as_bytes()).expect("write keys");
     }
 
     /// Lets output arrive for a while (for a command to start).
@@ -210,10 +155,6 @@ impl Drop for Session {
             let _ = self.child.wait();
         }
     }
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 #[test]
@@ -483,7 +424,7 @@ fn dumb_terminal_gets_no_escapes() {
         .args(["sh", "-i"])
         .env("TERM", "xterm")
         .env("PS1", "\\w \\$ ")
-        .env("HOME", &dir)
+        .env("HOME", dir.as_os_str())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

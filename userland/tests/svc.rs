@@ -1,18 +1,16 @@
 //! `svc` and `logread` without an init to talk to: their error paths. The
 //! way they work with init is tested by booting an image (tests/tests/init.rs).
 
-use std::process::{Command, Output};
+use std::process::Output;
+
+mod common;
+use common::stderr;
 
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ibox"))
-        .args(args)
-        .env("IBEX_CONTROL_SOCKET", "/nonexistent/ibex/control.sock")
-        .output()
-        .expect("run ibox")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+    common::output_of(
+        common::ibox_cmd(args).env("IBEX_CONTROL_SOCKET", "/nonexistent/ibex/control.sock"),
+        b"",
+    )
 }
 
 #[test]

@@ -6,71 +6,17 @@
 //! scratch directory); everything that would change the system is pointed
 //! at a scratch tree or run in a fake/dry-run mode.
 
-use std::io::Write;
 use std::os::unix::process::ExitStatusExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant};
 
-/// `ibox ARGS...` with stdin closed.
-fn ibox(args: &[&str]) -> Output {
-    ibox_env(args, &[], b"")
-}
+mod common;
+use common::{assert_fails, ibox, scratch, stderr, stdout, Scratch};
 
 /// `ibox ARGS...` with extra environment variables and `input` on stdin.
 fn ibox_env(args: &[&str], env: &[(&str, &str)], input: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ibox"))
-        .args(args)
-        .envs(env.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run ibox");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let _ = stdin.write_all(input);
-    drop(stdin);
-    child.wait_with_output().expect("wait for ibox")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Asserts status 1, nothing on stdout and `message` as the first line of
-/// stderr (a usage text may follow).
-fn assert_fails(o: &Output, message: &str) {
-    assert_eq!(o.status.code(), Some(1), "stderr: {}", stderr(o));
-    assert_eq!(stdout(o), "");
-    assert_eq!(stderr(o).lines().next(), Some(message), "{}", stderr(o));
-}
-
-/// A scratch directory, removed with everything in it when dropped.
-struct Scratch(PathBuf);
-
-impl std::ops::Deref for Scratch {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A fresh, empty scratch directory for one test.
-fn scratch(name: &str) -> Scratch {
-    let dir = std::env::temp_dir().join(format!("ibox-sysapps-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    Scratch(dir)
+    common::output_of(common::ibox_cmd(args).envs(env.iter().copied()), input)
 }
 
 /// A name no other process on the machine has: `ibx` and random letters

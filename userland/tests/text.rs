@@ -5,42 +5,26 @@
 //! coreutils, util-linux and BusyBox where they agree).
 
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
+
+mod common;
+use common::{scratch, text, Scratch};
 
 /// `ibox ARGS...` with `input` on stdin, written from another thread so
 /// that large inputs and outputs cannot deadlock.
 fn run_in(dir: Option<&Path>, args: &[&str], input: &[u8], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ibox"));
-    cmd.args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    let mut cmd = common::ibox_cmd(args);
+    cmd.envs(env.iter().copied());
     if let Some(d) = dir {
         cmd.current_dir(d);
     }
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().expect("run ibox");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let input = input.to_vec();
-    // The applet may exit without reading: ignore EPIPE.
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let out = child.wait_with_output().expect("wait for ibox");
-    let _ = writer.join();
-    out
+    common::output_of(&mut cmd, input)
 }
 
 fn run(args: &[&str], input: &[u8]) -> Output {
     run_in(None, args, input, &[])
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 /// Asserts success, no stderr and exactly `expected` on stdout.
@@ -75,29 +59,6 @@ fn fails(args: &[&str], input: &[u8], code: i32, message: &str) {
         "{args:?}: {}",
         text(&o.stderr)
     );
-}
-
-/// A scratch directory, removed when dropped.
-struct Scratch(PathBuf);
-
-impl std::ops::Deref for Scratch {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn scratch(name: &str) -> Scratch {
-    let dir = std::env::temp_dir().join(format!("ibox-text-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    Scratch(dir)
 }
 
 /// A scratch directory holding `files` (name, contents).

@@ -1,39 +1,37 @@
 //! Drives `ibox vi FILE` through a pseudo-terminal with keystrokes, then
 //! checks the bytes of the file it saved.
 
-use std::fs::File;
-use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use nix::fcntl::{fcntl, FcntlArg, OFlag};
-use nix::pty::{openpty, Winsize};
+use nix::pty::Winsize;
 
-const IBOX: &str = env!("CARGO_BIN_EXE_ibox");
-
-/// How long to wait for output or exit: generous, for slow machines.
-const TIMEOUT: Duration = Duration::from_secs(10);
-
-/// A fresh scratch directory for one test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ibex-vi-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create scratch dir");
-    dir
-}
+mod common;
+use common::{scratch, Pty, IBOX, TIMEOUT};
 
 /// `vi` running on a pseudo-terminal.
 struct Vi {
-    master: File,
+    pty: Pty,
     /// The terminal side, kept to look at its modes.
     slave: OwnedFd,
     child: Child,
-    out: Vec<u8>,
-    seen: usize,
+}
+
+impl std::ops::Deref for Vi {
+    type Target = Pty;
+    fn deref(&self) -> &Pty {
+        &self.pty
+    }
+}
+
+impl std::ops::DerefMut for Vi {
+    fn deref_mut(&mut self) -> &mut Pty {
+        &mut self.pty
+    }
 }
 
 impl Vi {
@@ -53,14 +51,7 @@ impl Vi {
     /// which a session leader's exit would hang up).
     fn start_with(dir: &Path, args: &[&str], session: bool) -> Vi {
         let file = args.last().copied().unwrap_or_default();
-        let ws = Winsize {
-            ws_row: 24,
-            ws_col: 80,
-            ws_xpixel: 0,
-            ws_ypixel: 0,
-        };
-        let pty = openpty(Some(&ws), None).expect("openpty");
-        let slave: OwnedFd = pty.slave;
+        let (pty, slave) = Pty::open(24, 80);
         let keep = slave.try_clone().expect("dup");
         let mut cmd = Command::new(IBOX);
         cmd.arg("vi")
@@ -85,60 +76,16 @@ impl Vi {
             });
         }
         let child = cmd.spawn().expect("spawn ibox vi");
-        let master = File::from(pty.master);
-        fcntl(master.as_raw_fd(), FcntlArg::F_SETFL(OFlag::O_NONBLOCK)).expect("nonblock");
         let mut vi = Vi {
-            master,
+            pty,
             slave: keep,
             child,
-            out: Vec::new(),
-            seen: 0,
         };
         let base = Path::new(file)
             .file_name()
             .map(|f| f.to_string_lossy().into_owned());
         vi.expect(&base.unwrap_or_default());
         vi
-    }
-
-    /// Reads what is available; false once the terminal is closed.
-    fn pump(&mut self) -> bool {
-        let mut buf = [0u8; 4096];
-        match self.master.read(&mut buf) {
-            Ok(0) => false,
-            Ok(n) => {
-                self.out.extend_from_slice(&buf[..n]);
-                true
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                std::thread::sleep(Duration::from_millis(10));
-                true
-            }
-            Err(_) => false,
-        }
-    }
-
-    /// Waits until `needle` appears after what was already matched.
-    #[track_caller]
-    fn expect(&mut self, needle: &str) {
-        let deadline = Instant::now() + TIMEOUT;
-        loop {
-            if let Some(i) = find(&self.out[self.seen..], needle.as_bytes()) {
-                self.seen += i + needle.len();
-                return;
-            }
-            if !self.pump() || Instant::now() > deadline {
-                panic!(
-                    "expected {needle:?}; got {:?}",
-                    String::from_utf8_lossy(&self.out[self.seen..])
-                );
-            }
-        }
-    }
-
-    /// Types `keys`.
-    fn send(&mut self, keys: &str) {
-        self.master.write_all(keys.as_bytes()).expect("write keys");
     }
 
     /// Types `keys` and waits for vi to exit; its status.
@@ -176,13 +123,6 @@ impl Drop for Vi {
     }
 }
 
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() {
-        return Some(0);
-    }
-    hay.windows(needle.len()).position(|w| w == needle)
-}
-
 /// Writes `content` to `name` in a new scratch dir, runs vi on it with
 /// `keys`, and returns the file's bytes afterwards.
 #[track_caller]
@@ -192,9 +132,7 @@ fn edit(test: &str, content: &[u8], keys: &str) -> Vec<u8> {
     std::fs::write(&f, content).expect("write");
     let vi = Vi::start(&dir, "f.txt");
     assert_eq!(vi.finish(keys), 0);
-    let out = std::fs::read(&f).expect("read back");
-    let _ = std::fs::remove_dir_all(&dir);
-    out
+    std::fs::read(&f).expect("read back")
 }
 
 #[test]
@@ -207,7 +145,6 @@ fn insert_into_new_file() {
         std::fs::read(dir.join("new.txt")).unwrap(),
         b"hello\nworld\n"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -223,7 +160,6 @@ fn status_line_counts() {
         std::fs::read(dir.join("s.txt")).unwrap(),
         b"ne\ntwo\nthree\n"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -341,7 +277,6 @@ fn undo_back_to_original_is_unmodified() {
     let vi = Vi::start(&dir, "u.txt");
     // After x and u the buffer is as read: :q needs no !.
     assert_eq!(vi.finish("xu:q\r"), 0);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -405,7 +340,6 @@ fn quit_modified_refused() {
     vi.expect("No write since last change");
     assert_eq!(vi.finish(":q!\r"), 0);
     assert_eq!(std::fs::read(dir.join("q.txt")).unwrap(), b"keep\n");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -451,7 +385,6 @@ fn read_and_edit_other_files() {
     assert_eq!(vi.finish("dd:w c.txt\r:q!\r"), 0);
     assert_eq!(std::fs::read(dir.join("c.txt")).unwrap(), b"b1\nb2\n");
     assert_eq!(std::fs::read(dir.join("a.txt")).unwrap(), b"a\nb1\nb2\n");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -490,7 +423,6 @@ fn mode_is_kept() {
         std::fs::metadata(&f).unwrap().permissions().mode() & 0o7777,
         0o640
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -507,7 +439,6 @@ fn failed_write_keeps_original() {
     assert!(std::fs::metadata(dir.join("sub")).unwrap().is_dir());
     if nix::unistd::geteuid().is_root() {
         // Root may write anywhere: no permission case to test.
-        let _ = std::fs::remove_dir_all(&dir);
         return;
     }
     let ro = dir.join("ro");
@@ -528,7 +459,6 @@ fn failed_write_keeps_original() {
     assert_eq!(vi.finish(":q!\r"), 0);
     assert_eq!(std::fs::read(ro.join("r.txt")).unwrap(), b"orig\n");
     std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -541,7 +471,6 @@ fn sigterm_restores_terminal_and_exits() {
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
     assert_eq!(vi.finish(""), 128 + 15);
     assert_eq!(std::fs::read(dir.join("t.txt")).unwrap(), b"abc\n");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -573,7 +502,6 @@ fn screen_shows_text_wraps_and_redraws_on_resize() {
     vi.expect(&format!("\x1b[2;1H{}", "y".repeat(40)));
     vi.expect(&format!("\x1b[4;1H{}\x1b[K", "y".repeat(20)));
     assert_eq!(vi.finish(":q\r"), 0);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -617,7 +545,6 @@ fn raw_mode_while_running_restored_after() {
     let after = tcgetattr(&vi.slave).unwrap();
     assert!(after.local_flags.contains(LocalFlags::ICANON));
     assert!(after.local_flags.contains(LocalFlags::ECHO));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -632,7 +559,6 @@ fn initial_command_and_read_only() {
     vi.expect("read only");
     assert_eq!(vi.finish(":w!\r:q\r"), 0);
     assert_eq!(std::fs::read(dir.join("o.txt")).unwrap(), b"bb\n");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -648,5 +574,4 @@ fn directory_and_missing_name_errors() {
     vi.send("ix\x1b:wq\r");
     assert_eq!(vi.finish(""), 0);
     assert_eq!(std::fs::read(dir.join("n.txt")).unwrap(), b"x\n");
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -212,6 +212,22 @@ impl Drop for Lock {
     }
 }
 
+/// id → name from a passwd- or group-style file at `path` (name in the
+/// first field, id in the third), for `ls -l` and `ps`; a missing file
+/// gives an empty map, and they show numbers.
+pub fn id_names(path: &str) -> std::collections::HashMap<u32, String> {
+    fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.split(':');
+            let name = f.next()?;
+            let id = f.nth(1)?.parse().ok()?;
+            Some((id, name.to_string()))
+        })
+        .collect()
+}
+
 /// Days since 1970-01-01, for shadow's "last changed" field.
 pub fn today() -> u64 {
     std::time::SystemTime::now()

@@ -4,8 +4,8 @@
 //! The system has no time zone data, so local time is UTC (`%Z` is
 //! `UTC`, `%z` is `+0000`) and `-u` changes nothing.
 
+use crate::calendar::{civil_from_days, days_from_civil, days_in_month};
 use crate::common::{error_msg, getopt, lossy, perror, usage_error, Exit};
-use crate::fsutil::days_from_civil;
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
@@ -237,7 +237,7 @@ pub fn parse_time(text: &str, now: Time) -> Option<Time> {
     };
     num(main)?;
     let f = |i: usize| -> Option<i64> { num(main.get(i..i + 2)?) };
-    let (now_y, _, _) = crate::applets::ls::civil_from_days(now.secs.div_euclid(86400));
+    let (now_y, _, _) = civil_from_days(now.secs.div_euclid(86400));
     let year = match main.len() {
         8 => now_y,
         10 => {
@@ -256,19 +256,6 @@ pub fn parse_time(text: &str, now: Time) -> Option<Time> {
         return None;
     }
     make(year, f(0)?, f(2)?, (h, mi, secs))
-}
-
-fn is_leap(y: i64) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-}
-
-fn days_in_month(y: i64, m: i64) -> i64 {
-    match m {
-        2 if is_leap(y) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
 }
 
 const DAYS: [&str; 7] = [
@@ -313,7 +300,7 @@ struct Tm {
 fn broken_down(t: Time) -> Tm {
     let days = t.secs.div_euclid(86400);
     let s = t.secs.rem_euclid(86400);
-    let (year, mon, mday) = crate::applets::ls::civil_from_days(days);
+    let (year, mon, mday) = civil_from_days(days);
     Tm {
         year,
         mon,
@@ -331,7 +318,7 @@ fn broken_down(t: Time) -> Tm {
 fn iso_week(tm: &Tm) -> (i64, i64) {
     let monday_based = (tm.wday + 6) % 7;
     let thursday = tm.days - monday_based + 3;
-    let (y, _, _) = crate::applets::ls::civil_from_days(thursday);
+    let (y, _, _) = civil_from_days(thursday);
     (y, (thursday - days_from_civil(y, 1, 1)) / 7 + 1)
 }
 

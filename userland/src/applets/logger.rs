@@ -3,6 +3,7 @@
 //! format. Without a log socket the message goes to standard error so that
 //! it is not lost. `$IBOX_LOG_SOCKET` names another socket (for tests).
 
+use crate::calendar;
 use crate::common::{error_msg, getopt, Exit};
 use std::ffi::OsString;
 use std::io::{BufRead, Write};
@@ -153,18 +154,12 @@ impl Log {
 
 /// syslog(3)'s `Mmm dd hh:mm:ss` (day padded with a space), in UTC.
 fn timestamp() -> String {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    let (_, m, d) = crate::applets::ls::civil_from_days(now.div_euclid(86400));
+    let now = calendar::now();
+    let (_, m, d) = calendar::civil_from_days(now.div_euclid(86400));
     let t = now.rem_euclid(86400);
     format!(
         "{} {d:2} {:02}:{:02}:{:02}",
-        MONTHS[(m as usize).saturating_sub(1) % 12],
+        calendar::MONTH_ABBR[(m as usize).saturating_sub(1) % 12],
         t / 3600,
         t % 3600 / 60,
         t % 60

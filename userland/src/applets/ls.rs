@@ -1,6 +1,8 @@
 //! `ls [-1aACdFhilnRrSt] [FILE]...`: list directory contents, sorted by name
 //! in byte order; columns on a terminal, one name per line otherwise.
 
+use crate::accounts::id_names;
+use crate::calendar;
 use crate::common::{getopt, perror, Exit, Parsed};
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -428,51 +430,16 @@ fn human(bytes: u64) -> String {
 /// `Mon DD HH:MM` for times within six months, else `Mon DD  YYYY` (UTC:
 /// the image carries no time zone data).
 fn date(mtime: i64) -> String {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
+    let now = calendar::now();
     let days = mtime.div_euclid(86400);
     let secs = mtime.rem_euclid(86400);
-    let (y, m, d) = civil_from_days(days);
-    let month = MONTHS[(m - 1) as usize];
+    let (y, m, d) = calendar::civil_from_days(days);
+    let month = calendar::MONTH_ABBR[(m - 1) as usize];
     if (now - mtime).abs() < 183 * 86400 {
         format!("{month} {d:>2} {:02}:{:02}", secs / 3600, secs % 3600 / 60)
     } else {
         format!("{month} {d:>2}  {y}")
     }
-}
-
-/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian
-/// (Howard Hinnant's algorithm).
-pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
-/// id → name from a passwd- or group-style file.
-fn id_names(path: &str) -> HashMap<u32, String> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| {
-            let mut f = l.split(':');
-            let name = f.next()?;
-            let id = f.nth(1)?.parse().ok()?;
-            Some((id, name.to_string()))
-        })
-        .collect()
 }
 
 /// The terminal's width when standard output is a terminal.
@@ -501,8 +468,8 @@ mod tests {
 
     #[test]
     fn dates_and_sizes() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(19_723), (2024, 1, 1));
+        assert_eq!(calendar::civil_from_days(0), (1970, 1, 1));
+        assert_eq!(calendar::civil_from_days(19_723), (2024, 1, 1));
         assert_eq!(human(1536), "1.5K");
         assert_eq!(human(500), "500");
         assert_eq!(human(300 * 1024 * 1024), "300M");

@@ -2,6 +2,8 @@
 //! process state, so that zombies (`Z`) show; `-f` and `-e` give procps'
 //! full (`UID PID PPID C STIME TTY TIME CMD`) and short formats.
 
+use crate::accounts::id_names;
+use crate::calendar::{civil_from_days, MONTH_ABBR};
 use crate::common::{getopt, Exit};
 use crate::procfs;
 use std::collections::HashMap;
@@ -323,15 +325,12 @@ fn boot_time() -> Option<u64> {
 /// `MonDD` if this year, else the year (UTC: the image has no time zone
 /// data).
 fn stime(start: u64, now: u64) -> String {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
     let day = |t: u64| (t / 86400) as i64;
-    let (year, month, mday) = crate::applets::ls::civil_from_days(day(start));
+    let (year, month, mday) = civil_from_days(day(start));
     if day(start) == day(now) {
         format!("{:02}:{:02}", start % 86400 / 3600, start % 3600 / 60)
-    } else if crate::applets::ls::civil_from_days(day(now)).0 == year {
-        format!("{}{mday:02}", MONTHS[(month - 1) as usize])
+    } else if civil_from_days(day(now)).0 == year {
+        format!("{}{mday:02}", MONTH_ABBR[(month - 1) as usize])
     } else {
         year.to_string()
     }
@@ -455,20 +454,6 @@ fn user_names() -> HashMap<u32, String> {
 /// gid → name from /etc/group.
 fn group_names() -> HashMap<u32, String> {
     id_names("/etc/group")
-}
-
-/// id → name from a passwd-style file (name in field 1, id in field 3).
-fn id_names(path: &str) -> HashMap<u32, String> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| {
-            let mut f = l.split(':');
-            let name = f.next()?;
-            let uid = f.nth(1)?.parse().ok()?;
-            Some((uid, name.to_string()))
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -133,7 +133,7 @@ fn quoted_name(path: &Path, m: &Metadata) -> String {
 
 /// `2024-01-02 03:04:05.123456789 +0000` (UTC: the system has no zones).
 fn human_time(secs: i64, nsec: i64) -> String {
-    format!("{}.{nsec:09} +0000", fsutil::format_time(secs))
+    format!("{}.{nsec:09} +0000", crate::calendar::format_time(secs))
 }
 
 /// BusyBox's multi-line report.

@@ -1,8 +1,9 @@
 //! `touch [-cahm] [-d DATE] [-t STAMP] [-r FILE] FILE...`: change file
 //! times, creating files that do not exist.
 
+use crate::calendar::{civil_from_days, days_from_civil};
 use crate::common::{error_msg, getopt, perror, print_usage_brief, Exit};
-use crate::fsutil::{self, days_from_civil, io_err, show};
+use crate::fsutil::{self, io_err, show};
 use nix::sys::time::TimeSpec;
 use std::ffi::OsString;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
@@ -194,7 +195,7 @@ fn parse_stamp(text: &str) -> Option<i64> {
                 .duration_since(std::time::UNIX_EPOCH)
                 .ok()?
                 .as_secs() as i64;
-            (crate::applets::ls::civil_from_days(now / 86400).0, main)
+            (civil_from_days(now / 86400).0, main)
         }
         10 => {
             let yy = num(&main[..2])?;

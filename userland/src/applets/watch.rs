@@ -95,7 +95,7 @@ fn now() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);
-    crate::fsutil::format_time(secs)
+    crate::calendar::format_time(secs)
 }
 
 /// Columns of the terminal on standard error (as procps does, so that

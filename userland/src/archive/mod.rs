@@ -128,7 +128,7 @@ impl Entry {
             Kind::Char | Kind::Block => format!("{},{}", self.dev.0, self.dev.1),
             _ => self.size.to_string(),
         };
-        let time = crate::fsutil::format_time(self.mtime);
+        let time = crate::calendar::format_time(self.mtime);
         let mut mode = mode_string(self.type_bits() | self.mode);
         if self.kind == Kind::HardLink {
             // GNU tar marks hard links with 'h'.

@@ -1,6 +1,6 @@
 //! MD5 (RFC 1321). Broken for security, still what `md5sum` computes.
 
-use super::Blocks;
+use super::{words_out, Engine, Md};
 
 /// Per-round left-rotation amounts.
 const S: [u32; 64] = [
@@ -21,50 +21,30 @@ const K: [u32; 64] = [
     0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1, 0xf7537e82, 0xbd3af235, 0x2ad7d2bb, 0xeb86d391,
 ];
 
+/// MD5's chaining state.
+pub struct State([u32; 4]);
+
 /// A running MD5 digest.
-pub struct Md5 {
-    state: [u32; 4],
-    blocks: Blocks<64>,
-}
+pub type Md5 = Md<State, 64>;
 
-impl Default for Md5 {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+impl Engine<64> for State {
+    const INIT: State = State([0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476]);
+    const LEN_BYTES: usize = 8;
+    const LITTLE: bool = true;
+    type Output = [u8; 16];
 
-impl Md5 {
-    /// The initial state.
-    pub fn new() -> Md5 {
-        Md5 {
-            state: [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476],
-            blocks: Blocks::new(),
-        }
+    fn compress(&mut self, block: &[u8; 64]) {
+        compress(&mut self.0, block);
     }
 
-    /// Feeds `data`.
-    pub fn update(&mut self, data: &[u8]) {
-        let state = &mut self.state;
-        self.blocks.update(data, |b| compress(state, b));
-    }
-
-    /// The 16-byte digest.
-    pub fn finish(mut self) -> [u8; 16] {
-        let state = &mut self.state;
-        self.blocks.pad(8, true, |b| compress(state, b));
-        let mut out = [0; 16];
-        for (o, w) in out.chunks_exact_mut(4).zip(self.state) {
-            o.copy_from_slice(&w.to_le_bytes());
-        }
-        out
+    fn output(&self) -> [u8; 16] {
+        words_out(&self.0, true)
     }
 }
 
 /// MD5 of `data` in one call.
 pub fn md5(data: &[u8]) -> [u8; 16] {
-    let mut h = Md5::new();
-    h.update(data);
-    h.finish()
+    Md5::digest(data)
 }
 
 /// One 64-byte block.

@@ -94,9 +94,110 @@ pub fn hex(bytes: &[u8]) -> String {
     s
 }
 
+/// One algorithm's chaining state and compression function: what [`Md`]
+/// needs to be MD5, SHA-1, SHA-256 or SHA-512.
+pub trait Engine<const N: usize>: Sized {
+    /// The initial state.
+    const INIT: Self;
+    /// Bytes of the message length at the end of the padding.
+    const LEN_BYTES: usize;
+    /// Whether the length (and the digest) is little-endian (MD5) rather
+    /// than big-endian.
+    const LITTLE: bool;
+    /// The finished digest.
+    type Output;
+
+    /// Compresses one block into the state.
+    fn compress(&mut self, block: &[u8; N]);
+
+    /// Feeds `data` through `blocks`, compressing every whole block.
+    fn absorb(&mut self, blocks: &mut Blocks<N>, data: &[u8]) {
+        blocks.update(data, |b| self.compress(b));
+    }
+
+    /// The digest of the final state.
+    fn output(&self) -> Self::Output;
+}
+
+/// A running Merkle–Damgård digest: an [`Engine`]'s state and the input
+/// not yet in a whole `N`-byte block.
+pub struct Md<E, const N: usize> {
+    state: E,
+    blocks: Blocks<N>,
+}
+
+impl<E: Engine<N>, const N: usize> Default for Md<E, N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<E: Engine<N>, const N: usize> Md<E, N> {
+    /// The initial state.
+    pub fn new() -> Self {
+        Md {
+            state: E::INIT,
+            blocks: Blocks::new(),
+        }
+    }
+
+    /// Feeds `data`.
+    pub fn update(&mut self, data: &[u8]) {
+        self.state.absorb(&mut self.blocks, data);
+    }
+
+    /// Pads the message and returns the digest.
+    pub fn finish(mut self) -> E::Output {
+        let state = &mut self.state;
+        self.blocks
+            .pad(E::LEN_BYTES, E::LITTLE, |b| state.compress(b));
+        self.state.output()
+    }
+
+    /// The digest of `data` in one call.
+    pub fn digest(data: &[u8]) -> E::Output {
+        let mut h = Self::new();
+        h.update(data);
+        h.finish()
+    }
+}
+
+/// A state word of a digest.
+pub trait Word: Copy {
+    /// Writes the word into `out` (its size), little-endian if `little`.
+    fn put(self, out: &mut [u8], little: bool);
+}
+
+macro_rules! word {
+    ($t:ty) => {
+        impl Word for $t {
+            fn put(self, out: &mut [u8], little: bool) {
+                let bytes = if little {
+                    self.to_le_bytes()
+                } else {
+                    self.to_be_bytes()
+                };
+                out.copy_from_slice(&bytes);
+            }
+        }
+    };
+}
+word!(u32);
+word!(u64);
+
+/// The `OUT`-byte digest made of the state `words`, each big-endian (or
+/// little-endian if `little`).
+pub fn words_out<W: Word, const OUT: usize>(words: &[W], little: bool) -> [u8; OUT] {
+    let mut out = [0; OUT];
+    for (o, &w) in out.chunks_exact_mut(OUT / words.len()).zip(words) {
+        w.put(o, little);
+    }
+    out
+}
+
 /// Buffers input into `N`-byte blocks for a compression function, and
 /// counts the total length for the final padding.
-pub(crate) struct Blocks<const N: usize> {
+pub struct Blocks<const N: usize> {
     buf: [u8; N],
     used: usize,
     /// Total bytes fed so far.

@@ -1,51 +1,31 @@
 //! SHA-1 (FIPS 180-4).
 
-use super::Blocks;
+use super::{words_out, Engine, Md};
+
+/// SHA-1's chaining state.
+pub struct State([u32; 5]);
 
 /// A running SHA-1 digest.
-pub struct Sha1 {
-    state: [u32; 5],
-    blocks: Blocks<64>,
-}
+pub type Sha1 = Md<State, 64>;
 
-impl Default for Sha1 {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+impl Engine<64> for State {
+    const INIT: State = State([0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0]);
+    const LEN_BYTES: usize = 8;
+    const LITTLE: bool = false;
+    type Output = [u8; 20];
 
-impl Sha1 {
-    /// The initial state.
-    pub fn new() -> Sha1 {
-        Sha1 {
-            state: [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0],
-            blocks: Blocks::new(),
-        }
+    fn compress(&mut self, block: &[u8; 64]) {
+        compress(&mut self.0, block);
     }
 
-    /// Feeds `data`.
-    pub fn update(&mut self, data: &[u8]) {
-        let state = &mut self.state;
-        self.blocks.update(data, |b| compress(state, b));
-    }
-
-    /// The 20-byte digest.
-    pub fn finish(mut self) -> [u8; 20] {
-        let state = &mut self.state;
-        self.blocks.pad(8, false, |b| compress(state, b));
-        let mut out = [0; 20];
-        for (o, w) in out.chunks_exact_mut(4).zip(self.state) {
-            o.copy_from_slice(&w.to_be_bytes());
-        }
-        out
+    fn output(&self) -> [u8; 20] {
+        words_out(&self.0, false)
     }
 }
 
 /// SHA-1 of `data` in one call.
 pub fn sha1(data: &[u8]) -> [u8; 20] {
-    let mut h = Sha1::new();
-    h.update(data);
-    h.finish()
+    Sha1::digest(data)
 }
 
 /// One 64-byte block.

@@ -1,6 +1,6 @@
 //! SHA-256 (FIPS 180-4).
 
-use super::Blocks;
+use super::{words_out, Blocks, Engine, Md};
 
 /// The first 32 bits of the fractional parts of the cube roots of the
 /// first 64 primes.
@@ -15,55 +15,41 @@ const K: [u32; 64] = [
     0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 ];
 
+/// SHA-256's chaining state.
+pub struct State([u32; 8]);
+
 /// A running SHA-256 digest.
-pub struct Sha256 {
-    state: [u32; 8],
-    blocks: Blocks<64>,
-}
+pub type Sha256 = Md<State, 64>;
 
-impl Default for Sha256 {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+impl Engine<64> for State {
+    const INIT: State = State([
+        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
+        0x5be0cd19,
+    ]);
+    const LEN_BYTES: usize = 8;
+    const LITTLE: bool = false;
+    type Output = [u8; 32];
 
-impl Sha256 {
-    /// The initial state.
-    pub fn new() -> Sha256 {
-        Sha256 {
-            state: [
-                0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
-                0x5be0cd19,
-            ],
-            blocks: Blocks::new(),
-        }
+    /// The padding's blocks; [`Engine::absorb`] does the bulk.
+    fn compress(&mut self, block: &[u8; 64]) {
+        compressor()(&mut self.0, block);
     }
 
-    /// Feeds `data`.
-    pub fn update(&mut self, data: &[u8]) {
-        let state = &mut self.state;
+    /// Picks the compression function once for all of `data`'s blocks.
+    fn absorb(&mut self, blocks: &mut Blocks<64>, data: &[u8]) {
+        let state = &mut self.0;
         let compress = compressor();
-        self.blocks.update(data, |b| compress(state, b));
+        blocks.update(data, |b| compress(state, b));
     }
 
-    /// The 32-byte digest.
-    pub fn finish(mut self) -> [u8; 32] {
-        let state = &mut self.state;
-        let compress = compressor();
-        self.blocks.pad(8, false, |b| compress(state, b));
-        let mut out = [0; 32];
-        for (o, w) in out.chunks_exact_mut(4).zip(self.state) {
-            o.copy_from_slice(&w.to_be_bytes());
-        }
-        out
+    fn output(&self) -> [u8; 32] {
+        words_out(&self.0, false)
     }
 }
 
 /// SHA-256 of `data` in one call.
 pub fn sha256(data: &[u8]) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update(data);
-    h.finish()
+    Sha256::digest(data)
 }
 
 /// The fastest compression function this processor runs: its SHA
@@ -245,7 +231,7 @@ mod tests {
     #[test]
     fn both_compressors_agree() {
         let mut block = [0u8; 64];
-        let mut a = Sha256::new().state;
+        let mut a = State::INIT.0;
         for round in 0..200u32 {
             for (i, b) in block.iter_mut().enumerate() {
                 *b = (round as usize * 31 + i * 7) as u8;

@@ -1,7 +1,7 @@
 //! SHA-512 (FIPS 180-4). Besides `sha512sum`, the `login` applet's
 //! SHA-512 crypt ("$6$") builds on [`sha512`] and [`Sha512`].
 
-use super::Blocks;
+use super::{words_out, Engine, Md};
 
 /// The first 64 bits of the fractional parts of the cube roots of the
 /// first 80 primes.
@@ -88,59 +88,39 @@ const K: [u64; 80] = [
     0x6c44198c4a475817,
 ];
 
+/// SHA-512's chaining state.
+pub struct State([u64; 8]);
+
 /// A running SHA-512 digest.
-pub struct Sha512 {
-    state: [u64; 8],
-    blocks: Blocks<128>,
-}
+pub type Sha512 = Md<State, 128>;
 
-impl Default for Sha512 {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+impl Engine<128> for State {
+    const INIT: State = State([
+        0x6a09e667f3bcc908,
+        0xbb67ae8584caa73b,
+        0x3c6ef372fe94f82b,
+        0xa54ff53a5f1d36f1,
+        0x510e527fade682d1,
+        0x9b05688c2b3e6c1f,
+        0x1f83d9abfb41bd6b,
+        0x5be0cd19137e2179,
+    ]);
+    const LEN_BYTES: usize = 16;
+    const LITTLE: bool = false;
+    type Output = [u8; 64];
 
-impl Sha512 {
-    /// The initial state.
-    pub fn new() -> Sha512 {
-        Sha512 {
-            state: [
-                0x6a09e667f3bcc908,
-                0xbb67ae8584caa73b,
-                0x3c6ef372fe94f82b,
-                0xa54ff53a5f1d36f1,
-                0x510e527fade682d1,
-                0x9b05688c2b3e6c1f,
-                0x1f83d9abfb41bd6b,
-                0x5be0cd19137e2179,
-            ],
-            blocks: Blocks::new(),
-        }
+    fn compress(&mut self, block: &[u8; 128]) {
+        compress(&mut self.0, block);
     }
 
-    /// Feeds `data`.
-    pub fn update(&mut self, data: &[u8]) {
-        let state = &mut self.state;
-        self.blocks.update(data, |b| compress(state, b));
-    }
-
-    /// The 64-byte digest.
-    pub fn finish(mut self) -> [u8; 64] {
-        let state = &mut self.state;
-        self.blocks.pad(16, false, |b| compress(state, b));
-        let mut out = [0; 64];
-        for (o, w) in out.chunks_exact_mut(8).zip(self.state) {
-            o.copy_from_slice(&w.to_be_bytes());
-        }
-        out
+    fn output(&self) -> [u8; 64] {
+        words_out(&self.0, false)
     }
 }
 
 /// SHA-512 of `data` in one call.
 pub fn sha512(data: &[u8]) -> [u8; 64] {
-    let mut h = Sha512::new();
-    h.update(data);
-    h.finish()
+    Sha512::digest(data)
 }
 
 /// One 128-byte block.
