@@ -248,12 +248,7 @@ fn builds_ibex_hello_shows_info_and_indexes_two_packages() {
     )
     .unwrap();
     let out = ibex(&["pkg", "index", repo.to_str().unwrap(), "--key", &sec]);
-    assert!(!out.status.success());
-    assert!(
-        text(&out).contains("zzz-1.0.ibx: signed by an untrusted key"),
-        "{}",
-        text(&out)
-    );
+    assert_refused(&out, "zzz-1.0.ibx: signed by an untrusted key");
 }
 
 /// Builds `compile` without one hardening property: the build must stop
@@ -381,11 +376,9 @@ fn refuses_undeclared_setuid_and_accepts_declared() {
     let (sec, public) = keygen(&s, "k");
     let chmod = "chmod 4755 \"$DESTDIR/usr/bin/t\"";
     let out = build(&s, &c_recipe(&s, "t-setuid", HARDENED, chmod, "", ""), &sec);
-    assert!(!out.status.success());
-    assert!(
-        text(&out).contains("pkg build: usr/bin/t: mode 4755 has set-uid/set-gid bits"),
-        "{}",
-        text(&out)
+    assert_refused(
+        &out,
+        "pkg build: usr/bin/t: mode 4755 has set-uid/set-gid bits",
     );
     let recipe = c_recipe(
         &s,
@@ -416,12 +409,7 @@ fn refuses_a_fifo() {
     let (sec, _) = keygen(&s, "k");
     let extra = "mkdir -p \"$DESTDIR/run\"\nmkfifo \"$DESTDIR/run/pipe\"";
     let out = build(&s, &c_recipe(&s, "t-fifo", HARDENED, extra, "", ""), &sec);
-    assert!(!out.status.success());
-    assert!(
-        text(&out).contains("pkg build: run/pipe: is a fifo"),
-        "{}",
-        text(&out)
-    );
+    assert_refused(&out, "pkg build: run/pipe: is a fifo");
 }
 
 #[test]
@@ -533,11 +521,9 @@ fn static_pie_and_shared_libraries_are_checked_as_what_they_are() {
     // The library is still held to RELRO and BIND_NOW.
     let recipe = c_recipe(&s, "t-kinds", &static_pie, &library("-Wl,-z,lazy"), "", "");
     let out = build(&s, &recipe, &sec);
-    assert!(!out.status.success());
-    assert!(
-        text(&out).contains("pkg build: usr/lib/libl.so: lazy binding (no BIND_NOW)"),
-        "{}",
-        text(&out)
+    assert_refused(
+        &out,
+        "pkg build: usr/lib/libl.so: lazy binding (no BIND_NOW)",
     );
 }
 
@@ -550,11 +536,9 @@ fn refuses_elf_in_noarch_and_symlinks_out_of_the_root() {
         &c_recipe(&s, "t-noarch", HARDENED, "", "arch = 'noarch'", ""),
         &sec,
     );
-    assert!(!out.status.success());
-    assert!(
-        text(&out).contains("pkg build: usr/bin/t: ELF file in a package for arch 'noarch'"),
-        "{}",
-        text(&out)
+    assert_refused(
+        &out,
+        "pkg build: usr/bin/t: ELF file in a package for arch 'noarch'",
     );
     let escape = "ln -s ../../../../etc/shadow \"$DESTDIR/usr/bin/shadow\"";
     let out = build(
@@ -569,4 +553,10 @@ fn refuses_elf_in_noarch_and_symlinks_out_of_the_root() {
         "{}",
         text(&out)
     );
+}
+
+/// Checks that a build failed with a message containing `want`.
+fn assert_refused(out: &Output, want: &str) {
+    assert!(!out.status.success(), "should fail: {}", text(out));
+    assert!(text(out).contains(want), "{}", text(out));
 }

@@ -5,15 +5,20 @@ use ibex_linker::definitions::{list, Board};
 use ibex_tests::{kernel_builder, minimal_initramfs, root};
 use std::time::Instant;
 
+/// The boards named in `IBEX_BOARDS` (every board when it is empty).
+fn wanted_boards() -> Vec<String> {
+    std::env::var("IBEX_BOARDS")
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
+}
+
 #[test]
 #[ignore = "builds every board's kernel (minutes each): scripts/build-all-boards"]
 fn build_every_board_kernel() {
     let root = root();
-    let wanted: Vec<String> = std::env::var("IBEX_BOARDS")
-        .unwrap_or_default()
-        .split_whitespace()
-        .map(str::to_string)
-        .collect();
+    let wanted = wanted_boards();
     let out_dir = root.join("target/boards");
     std::fs::create_dir_all(&out_dir).unwrap();
     // Boards without Ibex's userland for their architecture get an initramfs
@@ -75,11 +80,7 @@ fn build_every_board_kernel() {
 #[ignore = "builds and boots the x86_64 boards' kernels: scripts/build-all-boards"]
 fn x86_64_boards_boot_the_default_image() {
     let root = root();
-    let wanted: Vec<String> = std::env::var("IBEX_BOARDS")
-        .unwrap_or_default()
-        .split_whitespace()
-        .map(str::to_string)
-        .collect();
+    let wanted = wanted_boards();
     for name in list(&root.join("boards")) {
         if !wanted.is_empty() && !wanted.contains(&name) {
             continue;
