@@ -360,7 +360,7 @@ mod tests {
         .unwrap();
         t.add("usr/bin/y", Node::Symlink { target: "x".into() })
             .unwrap();
-        let deep = format!("usr/{}", "d".repeat(110));
+        let deep = format!("usr/{}/{}", "d".repeat(60), "e".repeat(60));
         t.add_dir_all(&deep, 0o700).unwrap();
         let bytes = tar(&t, 86400, true).unwrap();
         assert_eq!(bytes.len() % 512, 0);
