@@ -244,6 +244,15 @@ fn skopeo_inspects_the_layout() {
     assert!(out.status.success());
     let config: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(config["config"]["Cmd"], serde_json::json!(["/bin/sh"]));
+    // The one-file archive is the same image.
+    let out = Command::new("skopeo")
+        .arg("inspect")
+        .arg(format!("oci-archive:{}:latest", img.archive.display()))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let info: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(info["Digest"], img.manifest_digest.as_str(), "{info}");
 }
 
 /// A runc bundle of the image: `umoci unpack` where installed, else the
