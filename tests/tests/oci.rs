@@ -344,20 +344,31 @@ impl Bundle {
 
     /// `runc run` in the foreground: its output and status.
     fn run(&self, id: &str) -> Output {
-        let out = Command::new("runc")
+        let _container = Container(id.to_string());
+        Command::new("runc")
             .args(["run", "--bundle"])
             .arg(self.path())
             .arg(id)
             .stdin(Stdio::null())
             .output()
-            .unwrap();
-        let _ = Command::new("runc").args(["delete", "-f", id]).status();
-        out
+            .unwrap()
     }
 }
 
 fn container_id(what: &str) -> String {
     format!("ibex-oci-{what}-{}", std::process::id())
+}
+
+/// Deletes this test's container (by its own id) however the test ends.
+struct Container(String);
+
+impl Drop for Container {
+    fn drop(&mut self) {
+        let _ = Command::new("runc")
+            .args(["delete", "-f", &self.0])
+            .stderr(Stdio::null())
+            .status();
+    }
 }
 
 fn runnable() -> bool {
@@ -403,6 +414,7 @@ fn runc_kill_sigterm_ends_a_long_running_command() {
     }
     let bundle = Bundle::new("term", &["sleep", "100000"]);
     let id = container_id("term");
+    let _container = Container(id.clone());
     let mut runc = Command::new("runc")
         .args(["run", "--bundle"])
         .arg(bundle.path())
@@ -419,10 +431,7 @@ fn runc_kill_sigterm_ends_a_long_running_command() {
         if String::from_utf8_lossy(&ps.stdout).contains("sleep") {
             break;
         }
-        if Instant::now() > deadline {
-            let _ = Command::new("runc").args(["delete", "-f", &id]).status();
-            panic!("sleep never ran: {ps:?}");
-        }
+        assert!(Instant::now() < deadline, "sleep never ran: {ps:?}");
         std::thread::sleep(Duration::from_millis(100));
     }
     let started = Instant::now();
@@ -439,7 +448,6 @@ fn runc_kill_sigterm_ends_a_long_running_command() {
         .unwrap()
         .read_to_string(&mut err)
         .unwrap();
-    let _ = Command::new("runc").args(["delete", "-f", &id]).status();
     // init passes SIGTERM on; sleep dies of it: 128 + 15.
     assert_eq!(status.code(), Some(143), "{err}");
     assert!(err.contains("SIGTERM: passing it on"), "{err}");
