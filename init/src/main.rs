@@ -16,7 +16,11 @@
 //! In a container (`--container`, a `container` environment variable, or
 //! PID 1 on a system whose /proc is already mounted) it skips mounts and
 //! hardware, passes SIGTERM, SIGINT, SIGHUP and SIGQUIT on to the services,
-//! and exits with the main service's status as tini does. Run as any other
+//! and exits with the main service's status as tini does. Given a command
+//! after `--` there (`init --container -- CMD ARGS`, a container image's
+//! entrypoint and command), it runs CMD as the main service with the
+//! container's standard input, output, error, environment and working
+//! directory, beside the plan's services. Run as any other
 //! PID it makes itself the child subreaper and exits after stopping.
 
 mod cgroup;
@@ -87,7 +91,16 @@ enum Source {
 
 fn main() {
     let pid1 = nix::unistd::getpid().as_raw() == 1;
-    let container = std::env::args().skip(1).any(|a| a == "--container")
+    // Lossy: PID 1 must not panic on an argument that is not UTF-8.
+    let args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let (options, command) = match args.iter().position(|a| a == "--") {
+        Some(i) => (&args[..i], &args[i + 1..]),
+        None => (&args[..], &[][..]),
+    };
+    let container = options.iter().any(|a| a == "--container")
         || std::env::var_os("container").is_some()
         || (pid1 && Path::new("/proc/self").exists());
     let mode = Mode { pid1, container };
@@ -123,7 +136,14 @@ fn main() {
         }
     }
 
-    let plan = load_plan();
+    // In a container, `init --container -- CMD ARGS` (the image's
+    // entrypoint and command, as with tini) runs CMD as the main service.
+    let command = if container { command } else { &[][..] };
+    let mut plan = load_plan(!command.is_empty());
+    let own_command = (!command.is_empty()).then(|| {
+        plan.main = Some(plan.services.len() as u16);
+        command_service(command)
+    });
     let nofile = raise_nofile();
     if system {
         if let Err(e) = nix::unistd::sethostname(&plan.hostname) {
@@ -152,6 +172,10 @@ fn main() {
         supervisor: Supervisor::new(plan.services, cgroups, nofile),
         services_dir: packages::dir(),
     };
+    if let Some(service) = own_command {
+        init.logs.push(service.name.clone(), service.log);
+        init.supervisor.push_command(service);
+    }
     init.logs.echo = container;
     packages::load_at_boot(&mut init.supervisor, &mut init.logs, &init.services_dir);
     loop {
@@ -390,9 +414,32 @@ fn raise_nofile() -> Option<(u64, u64)> {
     Some((soft, hard))
 }
 
+/// The container's command as a service: it keeps init's standard input,
+/// output and error (the container's), its environment and working
+/// directory, runs once, and its status is the container's.
+fn command_service(command: &[String]) -> Service {
+    let mut service = Service::daemon("command", &[], Restart::Never);
+    service.argv = command.to_vec();
+    service.env = std::env::vars_os()
+        .filter(|(k, _)| k != "container")
+        .map(|(k, v)| {
+            (
+                k.to_string_lossy().into_owned(),
+                v.to_string_lossy().into_owned(),
+            )
+        })
+        .collect();
+    service.cwd = std::env::current_dir()
+        .ok()
+        .map(|d| d.to_string_lossy().into_owned());
+    service
+}
+
 /// Reads the boot plan. A missing or broken plan still gives a console
-/// shell, so that a bad image can be repaired instead of hanging.
-fn load_plan() -> BootPlan {
+/// shell, so that a bad image can be repaired instead of hanging; but not
+/// when init was given a command to run (`have_command`), which is then
+/// all it runs.
+fn load_plan(have_command: bool) -> BootPlan {
     let path = std::env::var("IBEX_PLAN").unwrap_or_else(|_| ibex_plan::PATH.to_string());
     let error = match std::fs::read(&path) {
         Ok(bytes) => match BootPlan::decode(&bytes) {
@@ -401,6 +448,14 @@ fn load_plan() -> BootPlan {
         },
         Err(e) => format!("{path}: {e}"),
     };
+    if have_command {
+        log!("{error}; running the command only");
+        return BootPlan {
+            hostname: "ibex".into(),
+            services: Vec::new(),
+            main: None,
+        };
+    }
     log!("{error}; starting a rescue shell");
     let mut shell = Service::daemon("rescue-shell", &["/bin/sh"], Restart::Always);
     shell.tty = Some("/dev/console".into());

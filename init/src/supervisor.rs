@@ -101,6 +101,10 @@ pub struct Supervised {
     /// hidden once it has stopped. Its slot stays so that every index into
     /// the services (log rings, pipes being polled) keeps its meaning.
     pub retired: bool,
+    /// The container's command: it keeps init's standard input, output
+    /// and error and its session, in a process group of its own that gets
+    /// the terminal's foreground, as tini does.
+    pub inherit_stdio: bool,
 }
 
 impl Supervised {
@@ -121,6 +125,7 @@ impl Supervised {
             notify: None,
             package,
             retired: false,
+            inherit_stdio: false,
         }
     }
 
@@ -194,6 +199,15 @@ impl Supervisor {
     /// started once its dependencies are ready; returns its index.
     pub fn push(&mut self, service: Service, package: crate::packages::Origin) -> usize {
         self.services.push(Supervised::new(service, Some(package)));
+        self.services.len() - 1
+    }
+
+    /// Adds the container's command (see [`Supervised::inherit_stdio`]);
+    /// returns its index.
+    pub fn push_command(&mut self, service: Service) -> usize {
+        let mut s = Supervised::new(service, None);
+        s.inherit_stdio = true;
+        self.services.push(s);
         self.services.len() - 1
     }
 
@@ -644,7 +658,9 @@ fn spawn(
     for (key, value) in &service.env {
         cmd.env(key, value);
     }
+    let inherit = s.inherit_stdio;
     let on_tty = match &service.tty {
+        _ if inherit => false,
         Some(tty) => {
             let file = std::fs::OpenOptions::new()
                 .read(true)
@@ -704,14 +720,28 @@ fn spawn(
     // SAFETY: the closure runs in the child between fork and exec and only
     // makes async-signal-safe system calls (sigprocmask, setsid, ioctl,
     // open, write, close, setrlimit, dup2, fcntl, setgroups, setgid,
-    // setuid); everything it needs was allocated before the fork.
+    // setuid, setpgid, isatty, tcsetpgrp, getpid); everything it needs
+    // was allocated before the fork.
     unsafe {
         cmd.pre_exec(move || {
             // init blocks the signals it reads from its signalfd; the mask is
             // inherited across exec, and a shell with SIGHUP blocked would
             // outlive its terminal.
+            if inherit {
+                // tini's way: a process group of its own, given the
+                // terminal (if there is one) while SIGTTOU is blocked.
+                let mut ttou = nix::sys::signal::SigSet::empty();
+                ttou.add(Signal::SIGTTOU);
+                ttou.thread_block()?;
+                nix::unistd::setpgid(Pid::from_raw(0), Pid::from_raw(0))?;
+                if nix::libc::isatty(0) == 1 {
+                    nix::libc::tcsetpgrp(0, nix::libc::getpid());
+                }
+            }
             nix::sys::signal::SigSet::empty().thread_set_mask()?;
-            nix::unistd::setsid()?;
+            if !inherit {
+                nix::unistd::setsid()?;
+            }
             if on_tty {
                 // A shell without job control is better than no shell, so a
                 // terminal that cannot be made controlling is used anyway.

@@ -825,3 +825,82 @@ fn dependents_wait_for_the_new_run_of_a_replaced_service() {
     let (code, out) = stop(init);
     assert!(code.success(), "{out}");
 }
+
+/// `init --container -- CMD…` as a container's entrypoint runs with:
+/// `args` after the `--`, from `cwd`, with `FOO` in the environment.
+fn start_command(dir: &Path, plan: Option<&[u8]>, args: &[&str]) -> Child {
+    let plan_path = dir.join("boot.plan");
+    match plan {
+        Some(bytes) => std::fs::write(&plan_path, bytes).unwrap(),
+        None => {
+            let _ = std::fs::remove_file(&plan_path);
+        }
+    }
+    Command::new(env!("CARGO_BIN_EXE_init"))
+        .args(["--container", "--"])
+        .args(args)
+        .current_dir(dir)
+        .env("FOO", "from the runtime")
+        .env("IBEX_PLAN", &plan_path)
+        .env("IBEX_CONTROL_SOCKET", dir.join("run/control.sock"))
+        .env("IBEX_LOG_DIR", dir.join("log"))
+        .env("IBEX_SERVICES_DIR", dir.join("services.d"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+#[test]
+fn container_command_is_the_main_service_with_the_containers_stdio() {
+    let dir = scratch("container-cmd");
+    // A sidecar of the image keeps running; the command's end ends all.
+    let sidecar = service("sidecar", "exec sleep 100", Restart::Always);
+    let plan = BootPlan {
+        hostname: "c".into(),
+        services: vec![sidecar],
+        main: None,
+    };
+    let script = "echo \"out $FOO in $(pwd)\"; echo err >&2; exit 5";
+    let init = start_command(&dir, Some(&plan.encode()), &["/bin/sh", "-c", script]);
+    let out = init.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    // Straight through, without a log prefix: stdout is the command's alone.
+    assert_eq!(
+        stdout,
+        format!("out from the runtime in {}\n", dir.display())
+    );
+    assert!(stderr.lines().any(|l| l == "err"), "{stderr}");
+    assert!(
+        stderr.contains("stopping the container with status 5"),
+        "{stderr}"
+    );
+
+    // Without a plan it runs the command alone (no rescue shell), found
+    // on PATH.
+    let init = start_command(&dir, None, &["true"]);
+    let out = init.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("rescue"), "{stderr}");
+}
+
+#[test]
+fn container_command_gets_sigterm_and_its_status_is_the_containers() {
+    let dir = scratch("container-cmd-term");
+    let init = start_command(&dir, None, &["sleep", "100"]);
+    // The command runs once init has a child.
+    let pid = init.id();
+    eventually("the command", || {
+        std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+            .is_ok_and(|c| !c.trim().is_empty())
+    });
+    let _ = Command::new("kill").arg(pid.to_string()).status();
+    let (code, log) = wait_exit(init);
+    // sleep dies of the SIGTERM it was passed: 128 + 15, as a shell says.
+    assert_eq!(code, 143, "{log}");
+    assert!(log.contains("SIGTERM: passing it on"), "{log}");
+}

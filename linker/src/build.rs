@@ -54,8 +54,17 @@ pub struct Built {
     pub initramfs: PathBuf,
 }
 
-/// Builds an image of the project at `root`.
-pub fn build(root: &Path, opts: &BuildOptions) -> Result<Built, Error> {
+/// A root filesystem laid out for an image, before it is archived.
+struct Prepared {
+    board: Board,
+    image: Image,
+    dir: PathBuf,
+    tree: cpio::Tree,
+}
+
+/// Builds the device binaries and lays out the root filesystem of the
+/// image, with its packages installed.
+fn prepare(root: &Path, opts: &BuildOptions) -> Result<Prepared, Error> {
     let board = Board::load(root, &opts.board)?;
     let image = Image::load(root, &opts.image)?;
     let dir = opts.out.clone().unwrap_or_else(|| {
@@ -91,6 +100,94 @@ pub fn build(root: &Path, opts: &BuildOptions) -> Result<Built, Error> {
             &image.packages,
         )?;
     }
+    if image.trust_dev_key {
+        let key = dev_public_key(root)?;
+        let name = key.file_name().unwrap_or_default().to_string_lossy();
+        tree.add_dir_all(ibex_package::keys::TRUSTED_DIR, 0o755)?;
+        tree.add(
+            &format!("{}/{name}", ibex_package::keys::TRUSTED_DIR),
+            Node::File {
+                mode: 0o644,
+                data: fs::read(&key).map_err(Error::io(&key))?,
+            },
+        )?;
+    }
+    Ok(Prepared {
+        board,
+        image,
+        dir,
+        tree,
+    })
+}
+
+/// The checkout's development public key (`target/ibex/keys/ibex-dev.pub`),
+/// made on first use as the package build does.
+pub fn dev_public_key(root: &Path) -> Result<PathBuf, Error> {
+    let keys = root.join("target/ibex/keys");
+    let (sec, public) = (keys.join("ibex-dev.sec"), keys.join("ibex-dev.pub"));
+    if !sec.exists() {
+        fs::create_dir_all(&keys).map_err(Error::io(&keys))?;
+        crate::pkg::keygen(&keys, "ibex-dev")?;
+    }
+    Ok(public)
+}
+
+/// Builds the OCI image layout of an image (see [`crate::oci`]): no
+/// kernel is built. The root filesystem is also written as
+/// `initramfs.cpio`, as for a kernel build.
+pub fn build_oci(root: &Path, opts: &BuildOptions) -> Result<(Built, crate::oci::OciImage), Error> {
+    let say = |msg: &str| {
+        if opts.verbose {
+            eprintln!("ibex: {msg}");
+        }
+    };
+    let Prepared {
+        board,
+        image,
+        dir,
+        tree,
+    } = prepare(root, opts)?;
+    let mtime = source_date_epoch();
+    let initramfs = dir.join("initramfs.cpio");
+    write_atomic(&initramfs, &tree.write(mtime)?)?;
+    let oci = crate::oci::write(&dir, &board, &image, &tree, mtime)?;
+    say(&format!(
+        "oci: {} bytes of files; layer {} bytes as tar, {} gzipped",
+        oci.content_size, oci.layer_tar_size, oci.layer_size
+    ));
+    say(&format!(
+        "oci: {} ({}:{}) and {}",
+        oci.layout.display(),
+        oci.manifest_digest,
+        crate::oci::TAG,
+        oci.archive.display()
+    ));
+    let kernel_image = dir.join(&board.kernel.image_name);
+    Ok((
+        Built {
+            board,
+            image,
+            dir,
+            kernel_image,
+            initramfs,
+        },
+        oci,
+    ))
+}
+
+/// Builds an image of the project at `root`.
+pub fn build(root: &Path, opts: &BuildOptions) -> Result<Built, Error> {
+    let say = |msg: &str| {
+        if opts.verbose {
+            eprintln!("ibex: {msg}");
+        }
+    };
+    let Prepared {
+        board,
+        image,
+        dir,
+        tree,
+    } = prepare(root, opts)?;
     let mtime = source_date_epoch();
     let cpio_bytes = tree.write(mtime)?;
     let initramfs = dir.join("initramfs.cpio");

@@ -103,6 +103,12 @@ impl Tree {
         self.nodes.contains_key(path)
     }
 
+    /// Every path and its node, sorted by path (so a directory comes
+    /// before what it holds).
+    pub fn entries(&self) -> impl Iterator<Item = (&str, &Node)> {
+        self.nodes.iter().map(|(p, n)| (p.as_str(), n))
+    }
+
     /// Serializes the tree with every mtime set to `mtime`.
     pub fn write(&self, mtime: u32) -> Result<Vec<u8>, CpioError> {
         let mut out = Vec::new();

@@ -158,6 +158,11 @@ pub struct Image {
     /// same engine `ibox pkg` uses on the device.
     #[serde(default)]
     pub packages: Vec<String>,
+    /// Put the checkout's development public key into `/etc/ibex/keys/`
+    /// so that `ibox pkg` trusts packages it signed (an image with
+    /// `packages` trusts it anyway).
+    #[serde(default)]
+    pub trust_dev_key: bool,
     /// Where its service definitions live (`images/<name>/services/`),
     /// filled in by [`Image::load`].
     #[serde(skip)]

@@ -10,6 +10,7 @@ pub mod cpio;
 pub mod definitions;
 pub mod image_packages;
 pub mod kernel_edit;
+pub mod oci;
 pub mod pkg;
 pub mod qemu;
 pub mod services;

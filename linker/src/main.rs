@@ -27,6 +27,19 @@ struct Target {
     /// Print only errors.
     #[arg(long, short)]
     quiet: bool,
+    /// What to write: the single-binary kernel image, or an OCI image
+    /// layout of the root filesystem (OUT/oci/ and OUT/IMAGE-oci.tar; no
+    /// kernel is built).
+    #[arg(long, value_enum, default_value = "kernel")]
+    format: Format,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    /// Kernel with the root filesystem built in.
+    Kernel,
+    /// OCI image layout (a container base).
+    Oci,
 }
 
 #[derive(Subcommand)]
@@ -166,10 +179,20 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
     match cli.command {
         Cmd::Build(t) => {
             check_rust_target(&root, &t.board)?;
-            build(&root, &options(&t))?;
+            match t.format {
+                Format::Kernel => drop(build(&root, &options(&t))?),
+                Format::Oci => drop(ibex_linker::build::build_oci(&root, &options(&t))?),
+            }
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Run(t) => {
+            if t.format != Format::Kernel {
+                return Err(Error::Invalid(
+                    "ibex run boots the kernel image; an OCI image runs under a \
+                     container runtime (runc, podman, docker)"
+                        .into(),
+                ));
+            }
             check_rust_target(&root, &t.board)?;
             let built = build(&root, &options(&t))?;
             let mut cmd = qemu::command(&built, qemu::Console::Interactive)?;

@@ -36,6 +36,30 @@ pub fn build_image(board: &str, image: &str, out: Option<PathBuf>) -> Result<Bui
     build(&root(), &opts).map_err(|e| e.to_string())
 }
 
+/// Builds `board`/`image` as an OCI image layout into `out` (or the
+/// default output directory); no kernel is built.
+pub fn build_oci_image(
+    board: &str,
+    image: &str,
+    out: Option<PathBuf>,
+) -> Result<(Built, ibex_linker::oci::OciImage), String> {
+    let opts = BuildOptions {
+        board: board.into(),
+        image: image.into(),
+        out,
+        verbose: true,
+    };
+    ibex_linker::build::build_oci(&root(), &opts).map_err(|e| e.to_string())
+}
+
+/// Whether this process runs as root (runc needs it).
+pub fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0"))
+}
+
 /// The default image, built once per test process (the build is cached, so
 /// after `ibex build` this only checks that everything is up to date).
 pub fn default_image() -> &'static Built {
