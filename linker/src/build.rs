@@ -123,13 +123,7 @@ fn prepare(root: &Path, opts: &BuildOptions) -> Result<Prepared, Error> {
 /// The checkout's development public key (`target/ibex/keys/ibex-dev.pub`),
 /// made on first use as the package build does.
 pub fn dev_public_key(root: &Path) -> Result<PathBuf, Error> {
-    let keys = root.join("target/ibex/keys");
-    let (sec, public) = (keys.join("ibex-dev.sec"), keys.join("ibex-dev.pub"));
-    if !sec.exists() {
-        fs::create_dir_all(&keys).map_err(Error::io(&keys))?;
-        crate::pkg::keygen(&keys, "ibex-dev")?;
-    }
-    Ok(public)
+    crate::pkg::dev_key(root).map(|(_, public)| public)
 }
 
 /// Builds the OCI image layout of an image (see [`crate::oci`]): no

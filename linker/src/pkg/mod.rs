@@ -230,6 +230,22 @@ pub fn describe(m: &Metadata, size: u64, signature: &str, files: bool) -> String
     s
 }
 
+/// The checkout's development key pair (`target/ibex/keys/ibex-dev.sec`
+/// and `.pub`), made on first use. A lock makes concurrent builds (tests
+/// run in parallel) agree on one key instead of racing to make two.
+pub fn dev_key(root: &Path) -> Result<(PathBuf, PathBuf), Error> {
+    let keys = root.join("target/ibex/keys");
+    fs::create_dir_all(&keys).map_err(Error::io(&keys))?;
+    let (sec, public) = (keys.join("ibex-dev.sec"), keys.join("ibex-dev.pub"));
+    let lock_path = keys.join("ibex-dev.lock");
+    let lock = fs::File::create(&lock_path).map_err(Error::io(&lock_path))?;
+    lock.lock().map_err(Error::io(&lock_path))?;
+    if !sec.exists() {
+        keygen(&keys, "ibex-dev")?;
+    }
+    Ok((sec, public))
+}
+
 /// A local repository built from the checkout's recipes.
 #[derive(Debug, Clone)]
 pub struct Repository {
@@ -250,12 +266,7 @@ pub fn build_repository(
     wanted: &[String],
     verbose: bool,
 ) -> Result<Repository, Error> {
-    let keys = root.join("target/ibex/keys");
-    fs::create_dir_all(&keys).map_err(Error::io(&keys))?;
-    let (sec, public) = (keys.join("ibex-dev.sec"), keys.join("ibex-dev.pub"));
-    if !sec.exists() {
-        keygen(&keys, "ibex-dev")?;
-    }
+    let (sec, public) = dev_key(root)?;
     let dir = root.join("target/ibex/repo").join(arch);
     fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
     let mut queue: Vec<String> = wanted
