@@ -28,6 +28,15 @@ pub struct BuildOptions {
     pub verbose: bool,
 }
 
+impl BuildOptions {
+    /// Reports progress on standard error when `verbose` is set.
+    fn say(&self, msg: &str) {
+        if self.verbose {
+            eprintln!("ibex: {msg}");
+        }
+    }
+}
+
 impl Default for BuildOptions {
     fn default() -> Self {
         BuildOptions {
@@ -72,11 +81,7 @@ fn prepare(root: &Path, opts: &BuildOptions) -> Result<Prepared, Error> {
             .join(format!("{}-{}", board.name, image.name))
     });
     fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
-    let say = |msg: &str| {
-        if opts.verbose {
-            eprintln!("ibex: {msg}");
-        }
-    };
+    let say = |msg: &str| opts.say(msg);
 
     say(&format!(
         "building device binaries for {}",
@@ -130,11 +135,7 @@ pub fn dev_public_key(root: &Path) -> Result<PathBuf, Error> {
 /// kernel is built. The root filesystem is also written as
 /// `initramfs.cpio`, as for a kernel build.
 pub fn build_oci(root: &Path, opts: &BuildOptions) -> Result<(Built, crate::oci::OciImage), Error> {
-    let say = |msg: &str| {
-        if opts.verbose {
-            eprintln!("ibex: {msg}");
-        }
-    };
+    let say = |msg: &str| opts.say(msg);
     let Prepared {
         board,
         image,
@@ -171,11 +172,7 @@ pub fn build_oci(root: &Path, opts: &BuildOptions) -> Result<(Built, crate::oci:
 
 /// Builds an image of the project at `root`.
 pub fn build(root: &Path, opts: &BuildOptions) -> Result<Built, Error> {
-    let say = |msg: &str| {
-        if opts.verbose {
-            eprintln!("ibex: {msg}");
-        }
-    };
+    let say = |msg: &str| opts.say(msg);
     let Prepared {
         board,
         image,
