@@ -31,6 +31,8 @@ mod mounts;
 mod packages;
 mod shutdown;
 mod supervisor;
+mod trial;
+mod watchdog;
 
 use ibex_plan::{BootPlan, Restart, Service};
 use logs::Logs;
@@ -78,6 +80,10 @@ struct Init {
     main_service: Option<usize>,
     /// Where packages put their plan files.
     services_dir: PathBuf,
+    /// The first boot of a newly written system slot, until it is kept.
+    trial: Option<trial::Pending>,
+    /// The hardware watchdog, petted every turn.
+    watchdog: Option<watchdog::Watchdog>,
 }
 
 /// What woke the main loop.
@@ -150,6 +156,11 @@ fn main() {
             log!("sethostname {}: {}", plan.hostname, e.desc());
         }
     }
+    let trial = if system {
+        trial::at_boot(&plan.confirm)
+    } else {
+        None
+    };
     let cgroups = if system {
         cgroup::Cgroups::enable(Path::new(cgroup::ROOT))
     } else {
@@ -171,6 +182,12 @@ fn main() {
         main_service: plan.main.map(usize::from),
         supervisor: Supervisor::new(plan.services, cgroups, nofile),
         services_dir: packages::dir(),
+        trial,
+        watchdog: if system {
+            watchdog::Watchdog::open()
+        } else {
+            None
+        },
     };
     if let Some(service) = own_command {
         init.logs.push(service.name.clone(), service.log);
@@ -189,7 +206,26 @@ impl Init {
     fn turn(&mut self) {
         self.supervisor.reap();
         packages::release_retired(&mut self.supervisor, &mut self.logs);
-        let next = self.supervisor.start_due();
+        let mut next = self.supervisor.start_due();
+        if let Some(w) = &mut self.watchdog {
+            let d = w.pet();
+            next = Some(next.map_or(d, |n| n.min(d)));
+        }
+        if let Some(t) = &self.trial {
+            match t.check(&self.supervisor) {
+                trial::Step::Wait(d) => next = Some(next.map_or(d, |n| n.min(d))),
+                trial::Step::Done => self.trial = None,
+                trial::Step::Reboot => {
+                    self.trial = None;
+                    shutdown::shutdown(
+                        &mut self.supervisor,
+                        &mut self.logs,
+                        Action::Reboot,
+                        self.mode,
+                    );
+                }
+            }
+        }
         if self.mode.container {
             if let Some(code) = self.container_status() {
                 shutdown::exit_container(&mut self.supervisor, &mut self.logs, code, self.mode);
@@ -313,6 +349,13 @@ impl Init {
                 log!("{}: passing it on to the services", sig.as_str());
                 self.supervisor.signal_running(forward);
             } else if let Some(action) = Action::for_signal(sig) {
+                // A machine told to stay off must not be reset by the
+                // watchdog; a reboot keeps it armed until the reset.
+                if action != Action::Reboot {
+                    if let Some(w) = self.watchdog.take() {
+                        w.disarm();
+                    }
+                }
                 shutdown::shutdown(&mut self.supervisor, &mut self.logs, action, self.mode);
                 return;
             }
@@ -454,6 +497,7 @@ fn load_plan(have_command: bool) -> BootPlan {
             hostname: "ibex".into(),
             services: Vec::new(),
             main: None,
+            confirm: Default::default(),
         };
     }
     log!("{error}; starting a rescue shell");
@@ -463,5 +507,6 @@ fn load_plan(have_command: bool) -> BootPlan {
         hostname: "ibex".into(),
         services: vec![shell],
         main: None,
+        confirm: Default::default(),
     }
 }

@@ -88,6 +88,22 @@ pub fn mount_early() {
             Err(e) => crate::log!("mount {} on {}: {}", m.fstype, m.target, e.desc()),
         }
     }
+    // UEFI variables (boot entries, A/B trial state), on a system the
+    // firmware booted; the directory exists only then.
+    const EFIVARS: &str = "/sys/firmware/efi/efivars";
+    if std::path::Path::new(EFIVARS).is_dir() {
+        if let Err(e) = mount(
+            Some("efivarfs"),
+            EFIVARS,
+            Some("efivarfs"),
+            NOSUID_NODEV_NOEXEC,
+            Some(""),
+        ) {
+            if e != Errno::EBUSY {
+                crate::log!("mount efivarfs on {EFIVARS}: {}", e.desc());
+            }
+        }
+    }
 }
 
 /// At shutdown, once every process is gone: unmounts everything but the

@@ -468,6 +468,7 @@ mod tests {
             hostname: String::new(),
             services: vec![daemon("a", "1")],
             main: None,
+            confirm: Default::default(),
         };
         std::fs::write(dir.join("a.plan"), plan.encode()).unwrap();
         std::fs::write(dir.join(".c.plan"), plan.encode()).unwrap();

@@ -48,6 +48,7 @@ fn plan(services: Vec<Service>) -> Vec<u8> {
         hostname: "test".into(),
         services,
         main: None,
+        confirm: Default::default(),
     }
     .encode()
 }
@@ -533,6 +534,7 @@ fn container_mode_exits_with_the_main_services_status() {
         hostname: "c".into(),
         services: vec![helper, main],
         main: Some(1),
+        confirm: Default::default(),
     };
     let init = start_container(&dir, &bytes.encode());
     let (code, log) = wait_exit(init);
@@ -561,6 +563,7 @@ fn container_mode_passes_sigterm_on() {
         hostname: "c".into(),
         services: vec![main],
         main: Some(0),
+        confirm: Default::default(),
     };
     let init = start_container(&dir, &plan.encode());
     eventually("the service", || ready.exists());
@@ -861,6 +864,7 @@ fn container_command_is_the_main_service_with_the_containers_stdio() {
         hostname: "c".into(),
         services: vec![sidecar],
         main: None,
+        confirm: Default::default(),
     };
     let script = "echo \"out $FOO in $(pwd)\"; echo err >&2; exit 5";
     let init = start_command(&dir, Some(&plan.encode()), &["/bin/sh", "-c", script]);

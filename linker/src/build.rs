@@ -26,11 +26,19 @@ pub struct BuildOptions {
     pub out: Option<PathBuf>,
     /// Report progress on standard error.
     pub verbose: bool,
+    /// Release version the image carries (`/etc/os-release`, the system
+    /// image header); the workspace version when `None`.
+    pub release: Option<String>,
 }
 
 impl BuildOptions {
+    /// The release version the image carries.
+    pub fn release(&self) -> &str {
+        self.release.as_deref().unwrap_or(env!("CARGO_PKG_VERSION"))
+    }
+
     /// Reports progress on standard error when `verbose` is set.
-    fn say(&self, msg: &str) {
+    pub fn say(&self, msg: &str) {
         if self.verbose {
             eprintln!("ibex: {msg}");
         }
@@ -44,6 +52,7 @@ impl Default for BuildOptions {
             image: "default".into(),
             out: None,
             verbose: true,
+            release: None,
         }
     }
 }
@@ -89,7 +98,7 @@ fn prepare(root: &Path, opts: &BuildOptions) -> Result<Prepared, Error> {
     ));
     let bins = build_device_binaries(root, &board.rust_target)?;
 
-    let mut tree = root_filesystem(&board, &image, &bins)?;
+    let mut tree = root_filesystem(&board, &image, &bins, opts.release())?;
     if !image.packages.is_empty() {
         let arch = board.rust_target.split('-').next().unwrap_or("x86_64");
         say(&format!("packages: {}", image.packages.join(" ")));
@@ -270,6 +279,7 @@ pub fn root_filesystem(
     board: &Board,
     image: &Image,
     bins: &DeviceBinaries,
+    release: &str,
 ) -> Result<cpio::Tree, Error> {
     let mut tree = cpio::Tree::new();
     for dir in [
@@ -365,13 +375,12 @@ pub fn root_filesystem(
     tree.add(
         "etc/os-release",
         etc(&format!(
-            "NAME=\"Ibex\"\nID=ibex\nVERSION_ID={}\nPRETTY_NAME=\"Ibex {} ({} on {})\"\n",
-            env!("CARGO_PKG_VERSION"),
-            env!("CARGO_PKG_VERSION"),
-            image.name,
-            board.name
+            "NAME=\"Ibex\"\nID=ibex\nVERSION_ID={release}\nPRETTY_NAME=\"Ibex {release} ({} on {})\"\n",
+            image.name, board.name
         )),
     )?;
+    // What `ibox sysupgrade` checks a system image's board against.
+    tree.add("etc/ibex/board", etc(&format!("{}\n", board.name)))?;
     Ok(tree)
 }
 
@@ -396,10 +405,31 @@ fn boot_plan(board: &Board, image: &Image, tree: &cpio::Tree) -> Result<BootPlan
                 })? as u16,
         ),
     };
+    let mut critical = Vec::new();
+    for name in &image.upgrade.critical {
+        let i = services
+            .iter()
+            .position(|s| &s.name == name)
+            .ok_or_else(|| {
+                Error::Invalid(format!(
+                    "image '{}': upgrade.critical names '{name}', which is not one of its services",
+                    image.name
+                ))
+            })?;
+        critical.push(i as u16);
+    }
+    let confirm = ibex_plan::Confirm {
+        critical,
+        deadline_secs: image
+            .upgrade
+            .deadline_secs
+            .unwrap_or(ibex_plan::DEFAULT_CONFIRM_SECS),
+    };
     Ok(BootPlan {
         hostname: image.hostname.clone(),
         services,
         main,
+        confirm,
     })
 }
 

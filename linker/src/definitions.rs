@@ -66,8 +66,26 @@ pub struct PartDef {
     pub name: String,
     /// Size in KiB; absent for "the rest of the medium".
     pub size_kib: Option<u64>,
-    /// What it holds, for people (and, later, for the flashing tool).
+    /// What it holds, for people.
     pub contents: String,
+    /// What the image writer puts there.
+    #[serde(default)]
+    pub role: PartRole,
+}
+
+/// What `ibex build --format disk` does with a part.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum PartRole {
+    /// Nothing: the part is described for people and left empty.
+    #[default]
+    Other,
+    /// A system slot (A/B): a FAT filesystem holding the single-binary
+    /// image as `EFI/BOOT/BOOTX64.EFI`, bootable by UEFI firmware. The
+    /// first slot is written by the build, the second by `ibox sysupgrade`.
+    Slot,
+    /// Persistent data.
+    Data,
 }
 
 /// Waived hardening rules, each with the reason a person reviewed.
@@ -163,10 +181,26 @@ pub struct Image {
     /// `packages` trusts it anyway).
     #[serde(default)]
     pub trust_dev_key: bool,
+    /// How a trial boot after `ibox sysupgrade` is confirmed.
+    #[serde(default)]
+    pub upgrade: UpgradeDef,
     /// Where its service definitions live (`images/<name>/services/`),
     /// filled in by [`Image::load`].
     #[serde(skip)]
     pub services_dir: PathBuf,
+}
+
+/// The `[upgrade]` table of an image definition.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpgradeDef {
+    /// Services that must be up before a newly written slot is marked good.
+    #[serde(default)]
+    pub critical: Vec<String>,
+    /// Seconds they get, from init's start
+    /// ([`ibex_plan::DEFAULT_CONFIRM_SECS`] when absent).
+    #[serde(default)]
+    pub deadline_secs: Option<u32>,
 }
 
 /// A definition that could not be used.

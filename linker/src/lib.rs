@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod build;
 pub mod cpio;
 pub mod definitions;
+pub mod disk;
 pub mod image_packages;
 pub mod kernel_edit;
 pub mod oci;

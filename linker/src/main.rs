@@ -27,11 +27,15 @@ struct Target {
     /// Print only errors.
     #[arg(long, short)]
     quiet: bool,
-    /// What to write: the single-binary kernel image, or an OCI image
-    /// layout of the root filesystem (OUT/oci/ and OUT/IMAGE-oci.tar; no
-    /// kernel is built).
+    /// What to write: the single-binary kernel image; an OCI image layout
+    /// of the root filesystem (OUT/oci/ and OUT/IMAGE-oci.tar; no kernel is
+    /// built); or a GPT disk image with A/B system slots (OUT/disk.img) and
+    /// the signed system image for `ibox sysupgrade` (OUT/sysupgrade.ibx).
     #[arg(long, value_enum, default_value = "kernel")]
     format: Format,
+    /// Release version the image carries [default: Ibex's version].
+    #[arg(long)]
+    release: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -40,6 +44,8 @@ enum Format {
     Kernel,
     /// OCI image layout (a container base).
     Oci,
+    /// GPT disk image booted by UEFI, and the signed system image.
+    Disk,
 }
 
 #[derive(Subcommand)]
@@ -171,6 +177,7 @@ fn options(t: &Target) -> BuildOptions {
         image: t.image.clone(),
         out: t.out.clone(),
         verbose: !t.quiet,
+        release: t.release.clone(),
     }
 }
 
@@ -182,24 +189,39 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             match t.format {
                 Format::Kernel => drop(build(&root, &options(&t))?),
                 Format::Oci => drop(ibex_linker::build::build_oci(&root, &options(&t))?),
+                Format::Disk => drop(ibex_linker::disk::build_disk(&root, &options(&t))?),
             }
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Run(t) => {
-            if t.format != Format::Kernel {
-                return Err(Error::Invalid(
-                    "ibex run boots the kernel image; an OCI image runs under a \
-                     container runtime (runc, podman, docker)"
-                        .into(),
-                ));
-            }
             check_rust_target(&root, &t.board)?;
-            let built = build(&root, &options(&t))?;
-            let mut cmd = qemu::command(&built, qemu::Console::Interactive)?;
-            eprintln!(
-                "ibex: booting {} (Ctrl-A X quits QEMU)",
-                built.kernel_image.display()
-            );
+            let (mut cmd, booting) = match t.format {
+                Format::Oci => {
+                    return Err(Error::Invalid(
+                        "ibex run boots the kernel image or the disk image; an OCI image \
+                         runs under a container runtime (runc, podman, docker)"
+                            .into(),
+                    ))
+                }
+                Format::Kernel => {
+                    let built = build(&root, &options(&t))?;
+                    let cmd = qemu::command(&built, qemu::Console::Interactive)?;
+                    (cmd, built.kernel_image)
+                }
+                Format::Disk => {
+                    let disk = ibex_linker::disk::build_disk(&root, &options(&t))?;
+                    let vars = disk.built.dir.join("efivars.fd");
+                    let cmd = qemu::firmware_command(
+                        &disk.built.board,
+                        &disk.disk,
+                        &vars,
+                        &[],
+                        qemu::Console::Interactive,
+                    )?;
+                    (cmd, disk.disk)
+                }
+            };
+            eprintln!("ibex: booting {} (Ctrl-A X quits QEMU)", booting.display());
             let status = cmd
                 .status()
                 .map_err(|e| Error::Tool(format!("cannot run QEMU: {e}")))?;

@@ -80,3 +80,90 @@ pub fn board_command(
     }
     Ok(cmd)
 }
+
+/// Debian's `ovmf` package: UEFI firmware for x86_64 guests (4 MiB flash
+/// layout, no Secure Boot enforcement).
+pub const OVMF_CODE: &str = "/usr/share/OVMF/OVMF_CODE_4M.fd";
+/// The template of OVMF's variable store; each machine gets a copy.
+pub const OVMF_VARS: &str = "/usr/share/OVMF/OVMF_VARS_4M.fd";
+
+/// The QEMU command that boots `board` from the disk image `disk` under UEFI
+/// firmware (OVMF), as a PC boots from its disk. `vars` is the machine's
+/// own UEFI variable store (boot entries live there); it is made from the
+/// template when missing and survives reboots and QEMU runs. `extra` disks
+/// are attached after it, read-only. The guest may reboot (firmware and
+/// all, as a real machine does); QEMU exits when it powers off.
+pub fn firmware_command(
+    board: &Board,
+    disk: &Path,
+    vars: &Path,
+    extra: &[&Path],
+    console: Console,
+) -> Result<Command, Error> {
+    let Some(qemu) = &board.qemu else {
+        return Err(Error::Invalid(format!(
+            "board '{}' cannot be emulated by QEMU",
+            board.name
+        )));
+    };
+    if board.arch != "x86_64" {
+        return Err(Error::Invalid(format!(
+            "booting from a disk under UEFI is supported for x86_64 boards, not {}",
+            board.arch
+        )));
+    }
+    if !ibex_kernel::on_path(&qemu.binary) {
+        return Err(Error::Tool(format!(
+            "{} is not installed; install it with: apt-get install {}",
+            qemu.binary, qemu.package
+        )));
+    }
+    if !Path::new(OVMF_CODE).exists() {
+        return Err(Error::Tool(format!(
+            "{OVMF_CODE} is missing; install UEFI firmware with: apt-get install ovmf"
+        )));
+    }
+    if !vars.exists() {
+        std::fs::copy(OVMF_VARS, vars).map_err(Error::io(vars))?;
+    }
+    let drive = |file: &Path, extra: &str| {
+        let mut spec = std::ffi::OsString::from("file=");
+        // QEMU's option syntax doubles commas inside values.
+        spec.push(file.as_os_str().to_string_lossy().replace(',', ",,"));
+        spec.push(extra);
+        spec
+    };
+    let mut cmd = Command::new(&qemu.binary);
+    cmd.args(["-M", &qemu.machine]);
+    if let Some(cpu) = &qemu.cpu {
+        cmd.args(["-cpu", cpu]);
+    }
+    cmd.args(["-m", &qemu.memory_mb.to_string(), "-smp", "1"])
+        .args(["-nic", "none"])
+        // The watchdog init pets: a hung system is reset.
+        .args(["-device", "i6300esb"])
+        .arg("-drive")
+        .arg(drive(
+            Path::new(OVMF_CODE),
+            ",if=pflash,format=raw,unit=0,readonly=on",
+        ))
+        .arg("-drive")
+        .arg(drive(vars, ",if=pflash,format=raw,unit=1"))
+        .arg("-drive")
+        .arg(drive(disk, ",if=virtio,format=raw"));
+    for d in extra {
+        cmd.arg("-drive")
+            .arg(drive(d, ",if=virtio,format=raw,readonly=on"));
+    }
+    match console {
+        Console::Interactive => {
+            cmd.arg("-nographic");
+        }
+        Console::Piped => {
+            cmd.args(["-display", "none", "-monitor", "none"])
+                .args(["-chardev", "stdio,id=console,signal=off"])
+                .args(["-serial", "chardev:console"]);
+        }
+    }
+    Ok(cmd)
+}

@@ -32,6 +32,7 @@ pub fn build_image(board: &str, image: &str, out: Option<PathBuf>) -> Result<Bui
         image: image.into(),
         out,
         verbose: true,
+        release: None,
     };
     build(&root(), &opts).map_err(|e| e.to_string())
 }
@@ -48,6 +49,7 @@ pub fn build_oci_image(
         image: image.into(),
         out,
         verbose: true,
+        release: None,
     };
     ibex_linker::build::build_oci(&root(), &opts).map_err(|e| e.to_string())
 }

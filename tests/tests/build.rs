@@ -1,13 +1,24 @@
 //! The linker: reproducible output and clear errors on bad definitions.
 
+use ibex_linker::build::BuildOptions;
+use ibex_linker::disk::build_disk;
 use ibex_tests::{build_image, root};
 
 #[test]
 fn two_builds_of_the_same_inputs_are_byte_identical() {
     let dir = root().join("target/repro");
-    let a = build_image("qemu-x86_64", "default", Some(dir.join("a"))).unwrap();
-    let b = build_image("qemu-x86_64", "default", Some(dir.join("b"))).unwrap();
+    let disk = |name: &str| {
+        let opts = BuildOptions {
+            out: Some(dir.join(name)),
+            ..BuildOptions::default()
+        };
+        build_disk(&root(), &opts).unwrap()
+    };
+    let (da, db) = (disk("a"), disk("b"));
+    let (a, b) = (&da.built, &db.built);
     for (x, y) in [
+        (&da.disk, &db.disk),
+        (&da.sysupgrade, &db.sysupgrade),
         (&a.kernel_image, &b.kernel_image),
         (&a.initramfs, &b.initramfs),
         (
@@ -32,6 +43,12 @@ fn unknown_board_and_image_are_clear_errors() {
     assert!(e.contains("no such image") && e.contains("default"), "{e}");
     let e = build_image("../etc", "default", None).unwrap_err();
     assert!(e.contains("not a valid board name"), "{e}");
+    let opts = BuildOptions {
+        board: "qemu-aarch64".into(),
+        ..BuildOptions::default()
+    };
+    let e = build_disk(&root(), &opts).unwrap_err().to_string();
+    assert!(e.contains("has no disk layout"), "{e}");
 }
 
 #[test]

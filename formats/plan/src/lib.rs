@@ -8,7 +8,7 @@
 //! ```text
 //! offset size  field
 //! 0      4     magic "IBXP"
-//! 4      2     format version, little endian (currently 3)
+//! 4      2     format version, little endian (currently 4)
 //! 6      ..    postcard encoding of `BootPlan`
 //! ```
 #![no_std]
@@ -30,7 +30,7 @@ pub const SERVICES_DIR: &str = "/etc/ibex/services.d";
 /// First four bytes of every plan file.
 pub const MAGIC: [u8; 4] = *b"IBXP";
 /// The version this code writes and the only one it reads.
-pub const VERSION: u16 = 3;
+pub const VERSION: u16 = 4;
 /// Plans are tiny; anything larger is not a plan and is refused before decoding.
 pub const MAX_LEN: usize = 1 << 20;
 
@@ -47,7 +47,35 @@ pub struct BootPlan {
     /// init stops the rest and exits with this service's status, as tini
     /// does with its child. `None`: init exits once no service is left.
     pub main: Option<u16>,
+    /// When a system booted for the first time after `ibox sysupgrade`
+    /// counts as working.
+    pub confirm: Confirm,
 }
+
+/// How init confirms a trial boot of a freshly written system slot: the
+/// slot is marked good once every critical service is up (running and
+/// ready, or a oneshot that finished successfully) within the deadline;
+/// otherwise init reboots, and the firmware goes back to the old slot.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct Confirm {
+    /// Indices of the services that must be up. Empty: the boot is good
+    /// once init has started its services.
+    pub critical: Vec<u16>,
+    /// Seconds from init's start.
+    pub deadline_secs: u32,
+}
+
+impl Default for Confirm {
+    fn default() -> Self {
+        Confirm {
+            critical: Vec::new(),
+            deadline_secs: DEFAULT_CONFIRM_SECS,
+        }
+    }
+}
+
+/// How long a trial boot has by default to bring its critical services up.
+pub const DEFAULT_CONFIRM_SECS: u32 = 300;
 
 /// One supervised process.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
@@ -368,6 +396,7 @@ mod tests {
             hostname: "ibex".to_string(),
             services: vec![setup, shell],
             main: None,
+            confirm: Default::default(),
         }
     }
 
@@ -452,7 +481,7 @@ mod tests {
     proptest! {
         #[test]
         fn any_plan_round_trips(hostname in ".{0,20}", a in arb_service(0), b in arb_service(1), c in arb_service(2)) {
-            let plan = BootPlan { hostname, services: vec![a, b, c], main: None };
+            let plan = BootPlan { hostname, services: vec![a, b, c], main: None, confirm: Default::default() };
             prop_assert_eq!(BootPlan::decode(&plan.encode()), Ok(plan));
         }
 

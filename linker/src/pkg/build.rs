@@ -571,6 +571,7 @@ fn compile_services(recipe: &Recipe, entries: &[FileEntry]) -> Result<Vec<u8>, E
         hostname: String::new(),
         services,
         main: None,
+        confirm: Default::default(),
     }
     .encode())
 }

@@ -94,6 +94,7 @@ fn plan(args: &[String]) -> Result<(), String> {
         hostname: "bench".into(),
         services,
         main: None,
+        confirm: Default::default(),
     };
     std::fs::write(out, plan.encode()).map_err(|e| format!("{out}: {e}"))
 }

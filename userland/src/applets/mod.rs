@@ -96,6 +96,7 @@ pub mod svc;
 pub mod switch_root;
 pub mod sync;
 pub mod sysctl;
+pub mod sysupgrade;
 pub mod tac;
 pub mod tail;
 pub mod tar;
@@ -641,6 +642,11 @@ pub static APPLETS: &[Applet] = &[
         name: "sysctl",
         main: sysctl::main,
         usage: sysctl::USAGE,
+    },
+    Applet {
+        name: "sysupgrade",
+        main: sysupgrade::main,
+        usage: sysupgrade::USAGE,
     },
     Applet {
         name: "tac",

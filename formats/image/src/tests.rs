@@ -1,0 +1,5 @@
+//! Unit and property tests, one file per module.
+
+mod efi;
+mod gpt;
+mod sysimage;

@@ -1,0 +1,248 @@
+//! `sysupgrade [-T] [-n] FILE|URL`, `sysupgrade --status`: write a signed
+//! system image into the slot this system is not running from and boot it
+//! once; init on the new system makes it permanent when its critical
+//! services come up, and otherwise the firmware comes back to this slot
+//! (see the `ibex_slots` crate for the mechanism).
+//!
+//! Nothing is written unless the whole file checks out first: header,
+//! signature by a key in /etc/ibex/keys, board, size, CRC32 and SHA-256.
+//! The slot is written in 1 MiB steps with progress, synced, read back
+//! and compared before the firmware is told to boot it.
+
+use crate::common::{error_msg, getopt, Exit};
+use ibex_image::sysimage::{self, Header, PayloadKind};
+use ibex_slots::{Disk, Trial};
+use std::ffi::OsString;
+use std::fs;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::Path;
+
+pub const USAGE: &str = "[-T] [-n] [--no-reboot] FILE|URL\n   or: sysupgrade --status\n\nWrite a signed system image into the other A/B slot and reboot into it once;\nthe new system is kept only if its critical services come up\n\n\t-T\t\tVerify the image only, write nothing\n\t-n\t\tDo not keep saved configuration (accepted; configuration\n\t\t\tlives in RAM, nothing is saved across upgrades yet)\n\t--no-reboot\tWrite and arrange the trial boot, but do not reboot\n\t--status\tShow the slots, the pending trial and the last upgrade's outcome";
+
+const NAME: &str = "sysupgrade";
+/// Largest system image accepted.
+const MAX_IMAGE: u64 = 256 << 20;
+/// Write and sync granularity (progress is reported per 10%).
+const CHUNK: usize = 1 << 20;
+
+/// Entry point.
+pub fn main(args: Vec<OsString>) -> i32 {
+    let p = match getopt(
+        &args,
+        "Tnrs",
+        &[("test", 'T'), ("no-reboot", 'r'), ("status", 's')],
+        true,
+    ) {
+        Ok(p) => p,
+        Err(Exit(code)) => return code,
+    };
+    if p.has('s') {
+        return status();
+    }
+    let [source] = &p.operands[..] else {
+        return crate::common::usage_error(NAME, "give one system image file or URL");
+    };
+    let source = source.to_string_lossy().into_owned();
+    match upgrade(&source, p.has('T'), !p.has('r')) {
+        Ok(()) => 0,
+        Err(msg) => {
+            error_msg(NAME, &msg);
+            1
+        }
+    }
+}
+
+fn upgrade(source: &str, test_only: bool, reboot: bool) -> Result<(), String> {
+    let file = read_image(source)?;
+    let keys = ibex_pkg::repo::trusted_keys(Path::new("/")).map_err(|e| e.to_string())?;
+    if keys.is_empty() {
+        return Err("no trusted keys in /etc/ibex/keys: cannot verify the image".into());
+    }
+    let (header, payload) =
+        sysimage::open(&file, &keys).map_err(|e| format!("{source}: refused: {e}"))?;
+    let board = fs::read_to_string("/etc/ibex/board").unwrap_or_default();
+    if header.board != board.trim() {
+        return Err(format!(
+            "{source}: refused: the image is for board '{}', this system is '{}'",
+            header.board,
+            board.trim()
+        ));
+    }
+    if header.kind != PayloadKind::EfiSlot {
+        return Err(format!(
+            "{source}: refused: a flash firmware image cannot go into a UEFI slot"
+        ));
+    }
+    eprintln!(
+        "{NAME}: {source}: Ibex {} for {}, {} bytes, signature and checksums good",
+        header.version,
+        header.board,
+        payload.len()
+    );
+    let disk = Disk::find().map_err(|e| e.to_string())?;
+    let running = ibex_slots::current();
+    let target = ibex_slots::other(running);
+    let slot = disk.slot(target);
+    if payload.len() as u64 > slot.size() {
+        return Err(format!(
+            "{source}: refused: {} bytes do not fit slot {target} ({} bytes)",
+            payload.len(),
+            slot.size()
+        ));
+    }
+    if test_only {
+        eprintln!(
+            "{NAME}: would write slot {target} ({})",
+            slot.device.display()
+        );
+        return Ok(());
+    }
+    let started = std::time::Instant::now();
+    write_slot(&slot.device, payload, target)?;
+    eprintln!(
+        "{NAME}: slot {target}: {} bytes written and verified in {:.2} s",
+        payload.len(),
+        started.elapsed().as_secs_f64()
+    );
+    ibex_slots::arrange_trial(&disk, target, &header.version).map_err(|e| e.to_string())?;
+    eprintln!(
+        "{NAME}: slot {target} holds Ibex {}; it boots once, and stays if its critical services come up",
+        header.version
+    );
+    if reboot {
+        eprintln!("{NAME}: rebooting");
+        nix::unistd::sync();
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(1),
+            nix::sys::signal::Signal::SIGTERM,
+        )
+        .map_err(|e| format!("asking init to reboot: {}", e.desc()))?;
+    }
+    Ok(())
+}
+
+/// The header and payload of the image at `source` (a file, a block
+/// device, or an http:// URL), without anything after the payload.
+fn read_image(source: &str) -> Result<Vec<u8>, String> {
+    if source.starts_with("http://") {
+        return ibex_pkg::http::get(source, MAX_IMAGE).map_err(|e| format!("{source}: {e}"));
+    }
+    let mut f =
+        fs::File::open(source).map_err(|e| format!("{source}: {}", crate::common::strerror(&e)))?;
+    let mut head = vec![0u8; sysimage::HEADER_LEN];
+    f.read_exact(&mut head)
+        .map_err(|_| format!("{source}: refused: too short to be a system image"))?;
+    let header: Header =
+        sysimage::parse_header(&head).map_err(|e| format!("{source}: refused: {e}"))?;
+    if header.payload_size > MAX_IMAGE {
+        return Err(format!(
+            "{source}: refused: payload of {} bytes is larger than {MAX_IMAGE}",
+            header.payload_size
+        ));
+    }
+    let is_file = f.metadata().map(|m| m.is_file()).unwrap_or(false);
+    let mut rest = Vec::new();
+    if is_file {
+        // A file must be exactly the image: `open` refuses trailing bytes.
+        f.read_to_end(&mut rest)
+            .map_err(|e| format!("{source}: {}", crate::common::strerror(&e)))?;
+    } else {
+        // A block device is padded to whole sectors: take what the header says.
+        rest.resize(header.payload_size as usize, 0);
+        f.read_exact(&mut rest)
+            .map_err(|_| format!("{source}: refused: the payload is truncated"))?;
+    }
+    head.extend_from_slice(&rest);
+    Ok(head)
+}
+
+/// Writes `payload` at the start of the slot device, syncing every chunk,
+/// then reads it back and compares.
+fn write_slot(device: &Path, payload: &[u8], letter: char) -> Result<(), String> {
+    let what = |e: std::io::Error| format!("{}: {}", device.display(), crate::common::strerror(&e));
+    let mut dev = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(device)
+        .map_err(what)?;
+    // Test hook: stop for good once this percentage is written, so that a
+    // test can cut the power at a known point.
+    let hold_at: Option<usize> = std::env::var("IBEX_SYSUPGRADE_HOLD_AT")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    let mut reported = 0;
+    for (i, chunk) in payload.chunks(CHUNK).enumerate() {
+        dev.write_all(chunk).map_err(what)?;
+        dev.sync_data().map_err(what)?;
+        let done = ((i * CHUNK + chunk.len()) * 100 / payload.len().max(1)) / 10 * 10;
+        if done > reported {
+            reported = done;
+            eprintln!(
+                "{NAME}: writing slot {letter} ({}): {done}%",
+                device.display()
+            );
+            if hold_at.is_some_and(|h| done >= h) {
+                eprintln!("{NAME}: holding at {done}% (IBEX_SYSUPGRADE_HOLD_AT)");
+                loop {
+                    std::thread::sleep(std::time::Duration::from_secs(3600));
+                }
+            }
+        }
+    }
+    dev.seek(SeekFrom::Start(0)).map_err(what)?;
+    let mut back = vec![0u8; payload.len()];
+    dev.read_exact(&mut back).map_err(what)?;
+    if back != payload {
+        return Err(format!(
+            "{}: what was read back differs from what was written; slot {letter} is not bootable",
+            device.display()
+        ));
+    }
+    Ok(())
+}
+
+/// `--status`: the slots, the boot order, the pending trial and the last
+/// outcome.
+fn status() -> i32 {
+    let running = ibex_slots::current();
+    let version = fs::read_to_string("/etc/os-release")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VERSION_ID=").map(str::to_string))
+        .unwrap_or_default();
+    println!("running: slot {running}, Ibex {version}");
+    match Disk::find() {
+        Ok(disk) => {
+            for slot in &disk.slots {
+                println!(
+                    "slot {}: {} ({} bytes)",
+                    slot.letter,
+                    slot.device.display(),
+                    slot.size()
+                );
+            }
+        }
+        Err(e) => {
+            error_msg(NAME, &e.to_string());
+            return 1;
+        }
+    }
+    if !ibex_slots::efivars::available() {
+        error_msg(NAME, &ibex_slots::Error::NoEfi.to_string());
+        return 1;
+    }
+    match Trial::pending() {
+        Ok(Some(t)) => println!(
+            "trial: slot {} (Ibex {}) not confirmed yet",
+            t.slot, t.version
+        ),
+        Ok(None) => println!("trial: none"),
+        Err(e) => println!("trial: {e}"),
+    }
+    match ibex_slots::last_result() {
+        Ok(Some(line)) => println!("last upgrade: {line}"),
+        Ok(None) => println!("last upgrade: none recorded"),
+        Err(e) => println!("last upgrade: {e}"),
+    }
+    0
+}
