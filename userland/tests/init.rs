@@ -28,7 +28,11 @@ fn init_runs_by_argv0_and_as_ibox_init() {
     let link = dir.path("sbin/init");
     std::os::unix::fs::symlink(IBOX, &link).unwrap();
 
-    let o = container(&mut Command::new(&link), &dir, &[IBOX, "sh", "-c", "exit 7"]);
+    let o = container(
+        &mut Command::new(&link),
+        &dir,
+        &[IBOX, "sh", "-c", "exit 7"],
+    );
     assert_eq!(o.status.code(), Some(7), "{}", stderr(&o));
     assert!(stderr(&o).contains("init: Ibex init"), "{}", stderr(&o));
     assert!(
