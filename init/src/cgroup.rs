@@ -81,10 +81,4 @@ impl Cgroups {
     pub fn kill(&self, name: &str) -> bool {
         std::fs::write(self.root.join(name).join("cgroup.kill"), "1").is_ok()
     }
-
-    /// Whether the group of `name` still has processes.
-    pub fn populated(&self, name: &str) -> bool {
-        std::fs::read_to_string(self.root.join(name).join("cgroup.events"))
-            .is_ok_and(|events| events.lines().any(|l| l == "populated 1"))
-    }
 }

@@ -221,13 +221,12 @@ pub fn build(root: &Path, opts: &BuildOptions) -> Result<Built, Error> {
 
 /// Paths of the device binaries just built.
 pub struct DeviceBinaries {
-    /// PID 1.
-    pub init: PathBuf,
-    /// The multi-call userland.
+    /// The multi-call binary: the userland and PID 1 (its `init` applet),
+    /// so that the image holds one copy of glibc and std, not two.
     pub ibox: PathBuf,
 }
 
-/// Builds `init` and `ibox` as static PIE for `rust_target` with the size
+/// Builds `ibox` (init included) as static PIE for `rust_target` with the size
 /// profile, in a target directory of their own (`target/device`) so that
 /// their flags never reach host builds and a surrounding `cargo test` does
 /// not hold their lock.
@@ -250,7 +249,9 @@ pub fn build_device_binaries(root: &Path, rust_target: &str) -> Result<DeviceBin
         ])
         .arg("--target-dir")
         .arg(&target_dir)
-        .args(["-p", "ibex-init", "-p", "ibex-userland"])
+        // ibex-init comes in as a library of ibox; its own `init` binary
+        // is for its tests only.
+        .args(["-p", "ibex-userland"])
         .env(flags_var, "-C target-feature=+crt-static")
         // Settings of an outer cargo (when run from `cargo test`) must not
         // leak into the device build.
@@ -269,7 +270,6 @@ pub fn build_device_binaries(root: &Path, rust_target: &str) -> Result<DeviceBin
     }
     let out = target_dir.join(rust_target).join("device");
     Ok(DeviceBinaries {
-        init: out.join("init"),
         ibox: out.join("ibox"),
     })
 }
@@ -309,25 +309,26 @@ pub fn root_filesystem(
         },
     )?;
 
-    let read = |p: &Path| fs::read(p).map_err(Error::io(p));
     tree.add(
-        "sbin/init",
+        "bin/ibox",
         Node::File {
             mode: 0o755,
-            data: read(&bins.init)?,
+            data: fs::read(&bins.ibox).map_err(Error::io(&bins.ibox))?,
+        },
+    )?;
+    // PID 1 is ibox's init applet, chosen by argv[0] ("/init" or
+    // "/sbin/init"), as BusyBox does it. It is there whatever applets the
+    // image lists: the kernel and the container entrypoint need it.
+    tree.add(
+        "sbin/init",
+        Node::Symlink {
+            target: "../bin/ibox".into(),
         },
     )?;
     tree.add(
         "init",
         Node::Symlink {
             target: "sbin/init".into(),
-        },
-    )?;
-    tree.add(
-        "bin/ibox",
-        Node::File {
-            mode: 0o755,
-            data: read(&bins.ibox)?,
         },
     )?;
 
@@ -338,6 +339,10 @@ pub fn root_filesystem(
         image.applets.clone()
     };
     for applet in &wanted {
+        if applet == "init" {
+            // Linked above in any case.
+            continue;
+        }
         if !available.contains(applet) {
             return Err(Error::Invalid(format!(
                 "image '{}' lists applet '{applet}', which ibox does not have",
@@ -522,4 +527,47 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
         let _ = fs::remove_file(&tmp);
     }
     result.map_err(Error::io(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    /// The container image's root filesystem with a stand-in ibox (a script
+    /// that lists three applets, `init` among them).
+    fn container_tree(scratch: &Path) -> cpio::Tree {
+        let root = crate::project_root().unwrap();
+        let board = Board::load(&root, "qemu-x86_64").unwrap();
+        let image = Image::load(&root, "container").unwrap();
+        fs::create_dir_all(scratch).unwrap();
+        let ibox = scratch.join("ibox");
+        fs::write(&ibox, "#!/bin/sh\nprintf 'cat\\ninit\\nsh\\n'\n").unwrap();
+        fs::set_permissions(&ibox, fs::Permissions::from_mode(0o755)).unwrap();
+        root_filesystem(&board, &image, &DeviceBinaries { ibox }, "0.1.0").unwrap()
+    }
+
+    #[test]
+    fn init_is_a_link_to_ibox() {
+        let scratch =
+            std::env::temp_dir().join(format!("ibex-linker-rootfs-{}", std::process::id()));
+        let tree = container_tree(&scratch);
+        let _ = fs::remove_dir_all(&scratch);
+        let node = |path: &str| {
+            tree.entries()
+                .find(|(p, _)| *p == path)
+                .map(|(_, n)| n.clone())
+        };
+        let link = |target: &str| {
+            Some(Node::Symlink {
+                target: target.into(),
+            })
+        };
+        assert_eq!(node("sbin/init"), link("../bin/ibox"));
+        assert_eq!(node("init"), link("sbin/init"));
+        assert_eq!(node("bin/sh"), link("ibox"));
+        // The applet list's `init` gives no second link in /bin.
+        assert_eq!(node("bin/init"), None);
+        assert!(matches!(node("bin/ibox"), Some(Node::File { .. })));
+    }
 }

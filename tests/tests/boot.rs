@@ -41,9 +41,10 @@ fn default_image_boots_to_a_working_shell() {
         "{status}"
     );
 
-    // PID 1 is our init, and it mounted and named the system.
+    // PID 1 is our init (ibox's init applet, started through the /init
+    // link), and it mounted and named the system.
     assert_eq!(vm.ok("cat /proc/1/comm"), "init");
-    assert!(vm.ok("ls -l /proc/1/exe").ends_with("-> /sbin/init"));
+    assert!(vm.ok("ls -l /proc/1/exe").ends_with("-> /bin/ibox"));
     assert_eq!(vm.ok("cat /proc/sys/kernel/hostname"), "ibex");
     let mounts = vm.ok("cat /proc/mounts");
     for (fs, dir) in [

@@ -44,6 +44,7 @@ pub mod head;
 pub mod hexdump;
 pub mod hostname;
 pub mod id;
+pub mod init;
 pub mod insmod;
 pub mod install;
 pub mod kill;
@@ -357,6 +358,11 @@ pub static APPLETS: &[Applet] = &[
         name: "id",
         main: id::main,
         usage: id::USAGE,
+    },
+    Applet {
+        name: "init",
+        main: init::main,
+        usage: init::USAGE,
     },
     Applet {
         name: "insmod",
