@@ -69,6 +69,13 @@ pub fn build_disk(root: &Path, opts: &BuildOptions) -> Result<DiskBuilt, Error> 
         )));
     }
     let built = build(root, opts)?;
+    if !built.image.trust_dev_key && built.image.packages.is_empty() {
+        opts.say(&format!(
+            "warning: image '{}' does not trust the development key that signs its system \
+             image: `ibox sysupgrade` on it will refuse the file (set trust_dev_key = true)",
+            built.image.name
+        ));
+    }
 
     let kernel = fs::read(&built.kernel_image).map_err(Error::io(&built.kernel_image))?;
     let seed = format!("{}/{}", built.board.name, built.image.name);

@@ -131,7 +131,7 @@ fn upgrade_is_kept_and_a_broken_one_rolls_back_by_itself() {
     vm.send("sysupgrade /dev/vdb");
     vm.wait_for("writing slot b", Duration::from_secs(60));
     let written = vm.wait_for("rebooting", Duration::from_secs(60));
-    println!("upgrade: {}", written.trim());
+    println!("upgrade: sysupgrade said: {}", written.trim());
     shell_after(
         &mut vm,
         &["reboot: now", "Ibex init", "upgrade: good: slot b"],
@@ -155,6 +155,7 @@ fn upgrade_is_kept_and_a_broken_one_rolls_back_by_itself() {
     // A broken release: its critical service never comes up; its init
     // gives up at the deadline and reboots, and the firmware comes back
     // to slot B by itself.
+    let started = std::time::Instant::now();
     vm.send("sysupgrade /dev/vdc");
     vm.wait_for("writing slot a", Duration::from_secs(60));
     shell_after(
@@ -164,6 +165,10 @@ fn upgrade_is_kept_and_a_broken_one_rolls_back_by_itself() {
             "upgrade: failed: slot a",
             "Ibex init",
         ],
+    );
+    println!(
+        "upgrade: broken release rolled back, old system's shell {:.1} s after sysupgrade",
+        started.elapsed().as_secs_f64()
     );
     assert_eq!(release(&mut vm), V2);
     let status = vm.ok("sysupgrade --status");
