@@ -516,10 +516,20 @@ fn source_date_epoch() -> u32 {
 
 /// Writes `path` through a temporary file and a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    write_atomic_with(path, |f| f.write_all(bytes))
+}
+
+/// Creates `path` through a temporary file that `fill` writes, synced and
+/// renamed into place; on failure the temporary file is removed and
+/// `path` is left as it was.
+pub fn write_atomic_with(
+    path: &Path,
+    fill: impl FnOnce(&mut fs::File) -> std::io::Result<()>,
+) -> Result<(), Error> {
     let tmp = path.with_extension("tmp-ibex");
     let result = (|| {
         let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
+        fill(&mut f)?;
         f.sync_all()?;
         fs::rename(&tmp, path)
     })();

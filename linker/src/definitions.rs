@@ -42,6 +42,13 @@ pub struct LayoutDef {
     /// The parts, in the order they sit on the medium.
     #[serde(rename = "part")]
     pub parts: Vec<PartDef>,
+    /// Size of the whole medium (required for flash).
+    #[serde(default)]
+    pub size_kib: Option<u64>,
+    /// Erase block size; every flash part starts and ends on one
+    /// (required for flash).
+    #[serde(default)]
+    pub erase_kib: Option<u64>,
 }
 
 /// Kinds of boot storage.
@@ -86,6 +93,12 @@ pub enum PartRole {
     Slot,
     /// Persistent data.
     Data,
+    /// Flash that belongs to the board (boot loader, its environment,
+    /// calibration data): never written.
+    Kept,
+    /// Flash: the single-binary image goes here (`ibex build --format
+    /// flash`).
+    Firmware,
 }
 
 /// Waived hardening rules, each with the reason a person reviewed.
@@ -300,6 +313,13 @@ impl Board {
             {
                 return Err(err(
                     "only the last part of a layout may leave out size_kib".into()
+                ));
+            }
+        }
+        if let Some(layout) = board.layout.as_ref().filter(|l| l.medium == Medium::Flash) {
+            if layout.size_kib.is_none() || layout.erase_kib.is_none() {
+                return Err(err(
+                    "a flash layout needs size_kib and erase_kib (the erase block)".into(),
                 ));
             }
         }

@@ -14,7 +14,7 @@
 //! image and part names, the FAT filesystem has fixed dates and volume id,
 //! so two builds give the same bytes.
 
-use crate::build::{build, write_atomic, BuildOptions, Built};
+use crate::build::{build, write_atomic, write_atomic_with, BuildOptions, Built};
 use crate::definitions::{Medium, PartRole};
 use crate::Error;
 use ibex_image::gpt::{self, Guid};
@@ -86,18 +86,13 @@ pub fn build_disk(root: &Path, opts: &BuildOptions) -> Result<DiskBuilt, Error> 
         kernel.len()
     ));
 
-    let (secret, _) = crate::pkg::dev_key(root)?;
-    let key_text = fs::read_to_string(&secret).map_err(Error::io(&secret))?;
-    let key = ibex_package::SigningKey::from_text(&key_text)
-        .ok_or_else(|| Error::Invalid(format!("{}: not a signing key", secret.display())))?;
-    let sealed = sysimage::seal(
+    let sealed = seal_with_dev_key(
+        root,
         &built.board.name,
         opts.release(),
         PayloadKind::EfiSlot,
         &slot,
-        &key,
-    )
-    .map_err(|e| Error::Invalid(format!("sealing the system image: {e}")))?;
+    )?;
     let sysupgrade = built.dir.join("sysupgrade.ibx");
     write_atomic(&sysupgrade, &sealed)?;
 
@@ -226,23 +221,33 @@ pub fn slot_filesystem(kernel: &[u8], volume_id: u32) -> Result<Vec<u8>, Error> 
 }
 
 /// Writes a file of `len` bytes holding `pieces` at their offsets and
-/// zeros (holes) elsewhere, through a temporary name and a rename.
+/// zeros (holes) elsewhere, atomically.
 fn write_sparse(path: &Path, len: u64, pieces: &[(u64, &[u8])]) -> Result<(), Error> {
-    let tmp = path.with_extension("tmp-ibex");
-    let result = (|| {
-        let mut f = fs::File::create(&tmp)?;
+    write_atomic_with(path, |f| {
         f.set_len(len)?;
         for (offset, bytes) in pieces {
             f.seek(SeekFrom::Start(*offset))?;
             f.write_all(bytes)?;
         }
-        f.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result.map_err(Error::io(path))
+        Ok(())
+    })
+}
+
+/// `payload` sealed as a system image for `board`, signed with the
+/// checkout's development key (made on first use).
+pub fn seal_with_dev_key(
+    root: &Path,
+    board: &str,
+    release: &str,
+    kind: PayloadKind,
+    payload: &[u8],
+) -> Result<Vec<u8>, Error> {
+    let (secret, _) = crate::pkg::dev_key(root)?;
+    let key_text = fs::read_to_string(&secret).map_err(Error::io(&secret))?;
+    let key = ibex_package::SigningKey::from_text(&key_text)
+        .ok_or_else(|| Error::Invalid(format!("{}: not a signing key", secret.display())))?;
+    sysimage::seal(board, release, kind, payload, &key)
+        .map_err(|e| Error::Invalid(format!("sealing the system image: {e}")))
 }
 
 #[cfg(test)]

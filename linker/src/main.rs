@@ -30,7 +30,9 @@ struct Target {
     /// What to write: the single-binary kernel image; an OCI image layout
     /// of the root filesystem (OUT/oci/ and OUT/IMAGE-oci.tar; no kernel is
     /// built); or a GPT disk image with A/B system slots (OUT/disk.img) and
-    /// the signed system image for `ibox sysupgrade` (OUT/sysupgrade.ibx).
+    /// the signed system image for `ibox sysupgrade` (OUT/sysupgrade.ibx);
+    /// or, for flash boards, the firmware part (OUT/firmware.bin) and its
+    /// signed system image.
     #[arg(long, value_enum, default_value = "kernel")]
     format: Format,
     /// Release version the image carries [default: Ibex's version].
@@ -46,6 +48,8 @@ enum Format {
     Oci,
     /// GPT disk image booted by UEFI, and the signed system image.
     Disk,
+    /// The firmware part of a raw flash layout, and the signed system image.
+    Flash,
 }
 
 #[derive(Subcommand)]
@@ -190,12 +194,20 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 Format::Kernel => drop(build(&root, &options(&t))?),
                 Format::Oci => drop(ibex_linker::build::build_oci(&root, &options(&t))?),
                 Format::Disk => drop(ibex_linker::disk::build_disk(&root, &options(&t))?),
+                Format::Flash => drop(ibex_linker::flash::build_flash(&root, &options(&t))?),
             }
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Run(t) => {
             check_rust_target(&root, &t.board)?;
             let (mut cmd, booting) = match t.format {
+                Format::Flash => {
+                    return Err(Error::Invalid(
+                        "ibex run cannot boot a flash image: QEMU has no model of the \
+                         flash boards; use --format kernel"
+                            .into(),
+                    ))
+                }
                 Format::Oci => {
                     return Err(Error::Invalid(
                         "ibex run boots the kernel image or the disk image; an OCI image \

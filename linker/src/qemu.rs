@@ -43,6 +43,19 @@ pub fn board_command(
     append: &str,
     console: Console,
 ) -> Result<Command, Error> {
+    let mut cmd = emulator(board)?;
+    cmd.arg("-no-reboot")
+        .arg("-kernel")
+        .arg(kernel)
+        .args(["-append", append]);
+    connect(&mut cmd, console);
+    Ok(cmd)
+}
+
+/// QEMU for `board`'s machine, CPU and memory, one CPU and no network
+/// card (the image has no network drivers yet, and the NIC's boot ROM
+/// only slows the boot down).
+fn emulator(board: &Board) -> Result<Command, Error> {
     let Some(qemu) = &board.qemu else {
         return Err(Error::Invalid(format!(
             "board '{}' cannot be emulated by QEMU",
@@ -60,14 +73,13 @@ pub fn board_command(
     if let Some(cpu) = &qemu.cpu {
         cmd.args(["-cpu", cpu]);
     }
-    cmd.args(["-m", &qemu.memory_mb.to_string()])
-        .args(["-smp", "1", "-no-reboot"])
-        // No network card: the image has no network drivers yet, and the
-        // NIC's boot ROM (iPXE) only slows the boot down.
-        .args(["-nic", "none"])
-        .arg("-kernel")
-        .arg(kernel)
-        .args(["-append", append]);
+    cmd.args(["-m", &qemu.memory_mb.to_string(), "-smp", "1"])
+        .args(["-nic", "none"]);
+    Ok(cmd)
+}
+
+/// Connects the guest's first serial port to `console`.
+fn connect(cmd: &mut Command, console: Console) {
     match console {
         Console::Interactive => {
             cmd.arg("-nographic");
@@ -78,7 +90,6 @@ pub fn board_command(
                 .args(["-serial", "chardev:console"]);
         }
     }
-    Ok(cmd)
 }
 
 /// Debian's `ovmf` package: UEFI firmware for x86_64 guests (4 MiB flash
@@ -100,24 +111,13 @@ pub fn firmware_command(
     extra: &[&Path],
     console: Console,
 ) -> Result<Command, Error> {
-    let Some(qemu) = &board.qemu else {
-        return Err(Error::Invalid(format!(
-            "board '{}' cannot be emulated by QEMU",
-            board.name
-        )));
-    };
     if board.arch != "x86_64" {
         return Err(Error::Invalid(format!(
             "booting from a disk under UEFI is supported for x86_64 boards, not {}",
             board.arch
         )));
     }
-    if !ibex_kernel::on_path(&qemu.binary) {
-        return Err(Error::Tool(format!(
-            "{} is not installed; install it with: apt-get install {}",
-            qemu.binary, qemu.package
-        )));
-    }
+    let mut cmd = emulator(board)?;
     if !Path::new(OVMF_CODE).exists() {
         return Err(Error::Tool(format!(
             "{OVMF_CODE} is missing; install UEFI firmware with: apt-get install ovmf"
@@ -133,15 +133,8 @@ pub fn firmware_command(
         spec.push(extra);
         spec
     };
-    let mut cmd = Command::new(&qemu.binary);
-    cmd.args(["-M", &qemu.machine]);
-    if let Some(cpu) = &qemu.cpu {
-        cmd.args(["-cpu", cpu]);
-    }
-    cmd.args(["-m", &qemu.memory_mb.to_string(), "-smp", "1"])
-        .args(["-nic", "none"])
-        // The watchdog init pets: a hung system is reset.
-        .args(["-device", "i6300esb"])
+    // The watchdog init pets: a hung system is reset.
+    cmd.args(["-device", "i6300esb"])
         .arg("-drive")
         .arg(drive(
             Path::new(OVMF_CODE),
@@ -155,15 +148,6 @@ pub fn firmware_command(
         cmd.arg("-drive")
             .arg(drive(d, ",if=virtio,format=raw,readonly=on"));
     }
-    match console {
-        Console::Interactive => {
-            cmd.arg("-nographic");
-        }
-        Console::Piped => {
-            cmd.args(["-display", "none", "-monitor", "none"])
-                .args(["-chardev", "stdio,id=console,signal=off"])
-                .args(["-serial", "chardev:console"]);
-        }
-    }
+    connect(&mut cmd, console);
     Ok(cmd)
 }
