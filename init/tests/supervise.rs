@@ -168,7 +168,7 @@ fn sigterm_stops_services_and_kills_the_stubborn() {
 #[test]
 fn broken_plan_is_reported_and_survived() {
     let dir = scratch("broken");
-    let init = start_init(&dir, b"IBXP\x03\x00\xff\xff\xff");
+    let init = start_init(&dir, b"IBXP\x04\x00\xff\xff\xff");
     std::thread::sleep(Duration::from_millis(300));
     let (status, log) = stop(init);
     assert!(status.success());
@@ -721,7 +721,7 @@ fn reload_starts_new_stops_removed_and_restarts_changed_services() {
 fn malformed_files_and_clashing_names_are_skipped() {
     let dir = scratch("packages-skip");
     std::fs::create_dir_all(dir.join("services.d")).unwrap();
-    std::fs::write(dir.join("services.d/bad.plan"), b"IBXP\x03\x00\xff\xff").unwrap();
+    std::fs::write(dir.join("services.d/bad.plan"), b"IBXP\x04\x00\xff\xff").unwrap();
     install(
         &dir,
         "a.plan",
@@ -750,7 +750,7 @@ fn malformed_files_and_clashing_names_are_skipped() {
     assert_eq!(listed(&dir), ["base", "web", "app"]);
     // A reload skips them again and changes nothing; a broken file does
     // not stop what others brought.
-    std::fs::write(dir.join("services.d/a.plan"), b"IBXP\x03\x00").unwrap();
+    std::fs::write(dir.join("services.d/a.plan"), b"IBXP\x04\x00").unwrap();
     install(
         &dir,
         "c.plan",

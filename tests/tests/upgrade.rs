@@ -20,6 +20,7 @@ use std::time::Duration;
 const V1: &str = "1.0.0-test";
 const V2: &str = "2.0.0-test";
 const BAD: &str = "3.0.0-bad";
+const PANIC: &str = "4.0.0-panic";
 
 /// The three builds every test here uses: the disk as shipped (v1), the
 /// next release (v2) and a broken one, each built once per test process.
@@ -27,6 +28,9 @@ struct Builds {
     v1: DiskBuilt,
     v2: DiskBuilt,
     bad: DiskBuilt,
+    /// A system image whose kernel panics at boot (its root filesystem
+    /// has no init).
+    panic: Vec<u8>,
 }
 
 fn builds() -> &'static Builds {
@@ -43,12 +47,39 @@ fn builds() -> &'static Builds {
             };
             build_disk(&root(), &opts).unwrap_or_else(|e| panic!("building {image} {release}: {e}"))
         };
+        let v1 = build("upgrade-test", V1, "v1");
         Builds {
-            v1: build("upgrade-test", V1, "v1"),
+            panic: panicking_system_image(&v1, &out.join("panic")),
             v2: build("upgrade-test", V2, "v2"),
             bad: build("upgrade-bad", BAD, "bad"),
+            v1,
         }
     })
+}
+
+/// The board's kernel around a root filesystem without an init, in a
+/// slot filesystem, sealed with the development key: the kernel panics
+/// ("No working init found") on its first boot.
+fn panicking_system_image(v1: &DiskBuilt, dir: &Path) -> Vec<u8> {
+    std::fs::create_dir_all(dir).unwrap();
+    let initramfs = dir.join("initramfs.cpio");
+    std::fs::write(&initramfs, ibex_tests::minimal_initramfs(None)).unwrap();
+    let (builder, spec, lock) = ibex_tests::kernel_builder(&v1.built.board);
+    let tree = builder.configure(&spec).expect("configuring the kernel");
+    let image = builder
+        .build_with_initramfs(&tree, &initramfs)
+        .expect("building the kernel");
+    let kernel = std::fs::read(&image).unwrap();
+    drop(lock);
+    let slot = ibex_linker::disk::slot_filesystem(&kernel, 1).unwrap();
+    ibex_linker::disk::seal_with_dev_key(
+        &root(),
+        &v1.built.board.name,
+        PANIC,
+        ibex_image::sysimage::PayloadKind::EfiSlot,
+        &slot,
+    )
+    .unwrap()
 }
 
 /// A scratch directory of its own for one test's disk and firmware
@@ -206,6 +237,7 @@ fn bad_images_are_refused_and_a_power_cut_keeps_the_old_system() {
         padded(&dir.join("corrupt.img"), &corrupt),
         padded(&dir.join("stranger.img"), &unsigned),
         padded(&dir.join("good.img"), &good),
+        padded(&dir.join("panic.img"), &b.panic),
     ];
     let mut vm = boot(&dir, &drives);
     let before = vm.ok("sha256sum /dev/vda2");
@@ -230,4 +262,20 @@ fn bad_images_are_refused_and_a_power_cut_keeps_the_old_system() {
     let status = vm.ok("sysupgrade --status");
     assert!(status.contains("running: slot a"), "{status}");
     assert!(status.contains("trial: none"), "{status}");
+
+    // A release whose kernel panics: it reboots after 5 s (panic=5 on the
+    // built-in command line) and the firmware comes back to slot A, whose
+    // init records the failed trial.
+    vm.send("sysupgrade /dev/vde");
+    shell_after(
+        &mut vm,
+        &["writing slot b", "Kernel panic", "Ibex init"],
+    );
+    assert_eq!(release(&mut vm), V1);
+    let status = vm.ok("sysupgrade --status");
+    assert!(status.contains("running: slot a"), "{status}");
+    assert!(
+        status.contains("last upgrade: failed: slot b (Ibex 4.0.0-panic) did not come up"),
+        "{status}"
+    );
 }
