@@ -267,10 +267,7 @@ fn bad_images_are_refused_and_a_power_cut_keeps_the_old_system() {
     // built-in command line) and the firmware comes back to slot A, whose
     // init records the failed trial.
     vm.send("sysupgrade /dev/vde");
-    shell_after(
-        &mut vm,
-        &["writing slot b", "Kernel panic", "Ibex init"],
-    );
+    shell_after(&mut vm, &["writing slot b", "Kernel panic", "Ibex init"]);
     assert_eq!(release(&mut vm), V1);
     let status = vm.ok("sysupgrade --status");
     assert!(status.contains("running: slot a"), "{status}");
