@@ -99,6 +99,22 @@ impl Vars {
         self.map.insert(name.to_vec(), var);
     }
 
+    /// Sets `name` to a copy of `value`, like [`Vars::set`], reusing the
+    /// old value's buffer: a loop counter is assigned on every step, and
+    /// this spares a `malloc` and a `free` each time.
+    pub fn set_slice(&mut self, name: &[u8], value: &[u8]) {
+        match self.map.get_mut(name) {
+            Some(var) if var.readonly => {}
+            Some(Var {
+                value: Some(old), ..
+            }) => {
+                old.clear();
+                old.extend_from_slice(value);
+            }
+            _ => self.set(name, value.to_vec()),
+        }
+    }
+
     /// Whether `name` is readonly.
     pub fn is_readonly(&self, name: &[u8]) -> bool {
         self.map.get(name).is_some_and(|v| v.readonly)
