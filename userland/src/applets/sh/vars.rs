@@ -37,6 +37,14 @@ impl Hasher for NameHasher {
         }
     }
 
+    /// The length that `Hash` for a byte string writes before the bytes,
+    /// mixed in one step rather than as eight bytes through
+    /// [`Hasher::write`]: that was half the cost of hashing a short name.
+    #[inline]
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (self.0 ^ n as u64).wrapping_mul(0x0100_0000_01b3);
+    }
+
     fn finish(&self) -> u64 {
         self.0
     }
