@@ -108,11 +108,13 @@ fn is_meta(c: u8) -> bool {
 }
 
 /// Whether `c` may start a variable name.
+#[inline]
 pub fn is_name_start(c: u8) -> bool {
     c.is_ascii_alphabetic() || c == b'_'
 }
 
 /// Whether `c` may continue a variable name.
+#[inline]
 pub fn is_name_char(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_'
 }
