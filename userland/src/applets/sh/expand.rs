@@ -251,7 +251,7 @@ impl Shell {
                 WordPart::Arith(w) => {
                     let expr = self.expand_single(w)?;
                     match arith::eval(&mut self.vars, &expr) {
-                        Ok(v) => self.push_value(v.to_string().as_bytes(), f, quoted),
+                        Ok(v) => self.push_value(arith::format_int(v, &mut [0; 20]), f, quoted),
                         Err(msg) => return Err(self.fail(&expr, msg.as_bytes())),
                     }
                 }
@@ -359,7 +359,7 @@ impl Shell {
                 } else {
                     value.map_or(0, |v| v.len())
                 };
-                f.push(len.to_string().as_bytes());
+                f.push(arith::format_int(len as i64, &mut [0; 20]));
                 Ok(())
             }
             ParamOp::Default { colon, word } => {

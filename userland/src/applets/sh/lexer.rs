@@ -108,13 +108,18 @@ fn is_meta(c: u8) -> bool {
 }
 
 /// Whether `c` may start a variable name.
+///
+/// Spelled as byte ranges, which the device build compiles in line when told to: the
+/// shell checks every environment variable's name at start-up.
+#[inline(always)]
 pub fn is_name_start(c: u8) -> bool {
-    c.is_ascii_alphabetic() || c == b'_'
+    matches!(c, b'a'..=b'z' | b'A'..=b'Z' | b'_')
 }
 
 /// Whether `c` may continue a variable name.
+#[inline(always)]
 pub fn is_name_char(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_'
+    matches!(c, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_')
 }
 
 /// Whether `s` is a valid variable name.

@@ -14,11 +14,27 @@ const UNARY: &[&[u8]] = &[
     b"-n", b"-z", b"-t", b"-g", b"-u", b"-k",
 ];
 
-/// Operators between two operands.
-const BINARY: &[&[u8]] = &[
-    b"=", b"==", b"!=", b"<", b">", b"-eq", b"-ne", b"-lt", b"-le", b"-gt", b"-ge", b"-nt", b"-ot",
-    b"-ef",
-];
+/// Whether `op` is an operator between two operands. A `match` rather
+/// than a table: it is asked twice per `[ a OP b ]`, and each entry of a
+/// table cost a `memcmp` call in the device build.
+fn is_binary(op: &[u8]) -> bool {
+    matches!(
+        op,
+        b"=" | b"=="
+            | b"!="
+            | b"<"
+            | b">"
+            | b"-eq"
+            | b"-ne"
+            | b"-lt"
+            | b"-le"
+            | b"-gt"
+            | b"-ge"
+            | b"-nt"
+            | b"-ot"
+            | b"-ef"
+    )
+}
 
 /// `test EXPR` and `[ EXPR ]`: status 0 when true, 1 when false, 2 on a
 /// malformed expression.
@@ -102,8 +118,7 @@ impl<'a> Test<'a> {
     /// `! not` or a primary. A `!` with nothing after it, or before a
     /// binary operator, is a string.
     fn not(&mut self) -> Result<bool, String> {
-        let binary_next =
-            self.peek(2).is_some() && self.peek(1).is_some_and(|o| BINARY.contains(&o));
+        let binary_next = self.peek(2).is_some() && self.peek(1).is_some_and(is_binary);
         if self.peek(0) == Some(b"!") && self.peek(1).is_some() && !binary_next {
             self.pos += 1;
             return Ok(!self.not()?);
@@ -118,7 +133,7 @@ impl<'a> Test<'a> {
             return Err("argument expected".into());
         };
         if let (Some(op), Some(b)) = (self.peek(1), self.peek(2)) {
-            if BINARY.contains(&op) {
+            if is_binary(op) {
                 self.pos += 3;
                 return binary(a, op, b);
             }
@@ -145,6 +160,11 @@ impl<'a> Test<'a> {
 
 /// An integer operand.
 fn int(s: &[u8]) -> Result<i64, String> {
+    // Plain digits, as in every loop's `[ $i -lt N ]`, skip the UTF-8
+    // check, the trimming and the general parser.
+    if let Some(v) = super::arith::small_decimal(s) {
+        return Ok(v);
+    }
     let t = std::str::from_utf8(s).unwrap_or("").trim();
     t.parse()
         .map_err(|_| format!("{}: bad number", String::from_utf8_lossy(s)))
