@@ -49,6 +49,9 @@ pub enum Error {
     /// The medium (path, size) is smaller than a record needs (bytes,
     /// 0 when even a header does not fit).
     TooSmall(String, u64, u64),
+    /// The medium (path) holds something else (what): lbu does not write
+    /// over it.
+    Foreign(String, &'static str),
     /// The archive could not be encoded or decoded.
     Archive(String),
     /// The image's manifest is malformed.
@@ -68,6 +71,11 @@ impl fmt::Display for Error {
                 "{path}: medium too small: the archive needs {need} bytes, each half of the \
                  {size}-byte medium holds {}",
                 record::half_len(*size)
+            ),
+            Error::Foreign(path, what) => write!(
+                f,
+                "{path} holds {what}, not saved configuration; not writing over it \
+                 (set LBU_MEDIA in /etc/lbu/lbu.conf, or clear its first 64 KiB)"
             ),
             Error::Archive(why) => write!(f, "archive: {why}"),
             Error::Manifest(why) => write!(f, "{}: {why}", manifest::PATH),
@@ -283,6 +291,9 @@ pub enum Restored {
         /// Paths that could not be restored, and why.
         errors: Vec<String>,
     },
+    /// The medium (device) holds a filesystem or volume (what), not
+    /// records: nothing restored.
+    Foreign(PathBuf, &'static str),
     /// Something is on the medium but no usable archive; why. The system
     /// boots with the image's configuration.
     Unusable(String),
@@ -300,6 +311,11 @@ impl fmt::Display for Restored {
                 "lbu: restored {files} files from {} (commit #{seq})",
                 device.display()
             ),
+            Restored::Foreign(d, what) => write!(
+                f,
+                "lbu: {} holds {what}, not saved configuration; nothing restored",
+                d.display()
+            ),
             Restored::Unusable(why) => {
                 write!(f, "lbu: {why}; booting with the image's configuration")
             }
@@ -315,6 +331,11 @@ pub fn restore_at_boot(root: &Path) -> Restored {
         Err(Error::NoMedium(why)) => return Restored::NoMedium(why),
         Err(e) => return Restored::Unusable(e.to_string()),
     };
+    match record::foreign(&m) {
+        Ok(Some(what)) => return Restored::Foreign(m.path.clone(), what),
+        Ok(None) => {}
+        Err(e) => return Restored::Unusable(e.to_string()),
+    }
     let halves = match record::read(&m) {
         Ok(h) => h,
         Err(e) => return Restored::Unusable(e.to_string()),

@@ -132,6 +132,47 @@ impl Half {
     }
 }
 
+/// Filesystem and volume signatures looked for on a medium that holds no
+/// record: (byte offset, bytes, name). Other boards' `data` partitions hold
+/// ext4 or RAID members; a commit must not write over them.
+const FOREIGN: &[(u64, &[u8], &str)] = &[
+    (1080, &[0x53, 0xef], "an ext2/3/4 filesystem"),
+    (0, b"XFSB", "an XFS filesystem"),
+    (0x10040, b"_BHRfS_M", "a btrfs filesystem"),
+    (0, b"hsqs", "a squashfs filesystem"),
+    (0, b"LUKS\xba\xbe", "a LUKS volume"),
+    (4096, &[0xfc, 0x4e, 0x2b, 0xa9], "an md RAID member"),
+    (510, &[0x55, 0xaa], "a FAT filesystem or boot sector"),
+];
+
+/// What else `m` holds when no half starts with a record's magic: the
+/// name (with its article) of a filesystem or volume whose signature is there. None when some
+/// half has the magic (it is lbu's) or nothing is recognised.
+pub fn foreign(m: &Medium) -> Result<Option<&'static str>, Error> {
+    let half = half_len(m.size());
+    for start in [0, half] {
+        let mut magic = [0u8; 4];
+        if start + 4 <= m.size() {
+            m.read_at(start, &mut magic)?;
+            if magic == MAGIC {
+                return Ok(None);
+            }
+        }
+    }
+    for &(offset, sig, name) in FOREIGN {
+        let end = offset + sig.len() as u64;
+        if end > m.size() {
+            continue;
+        }
+        let mut buf = vec![0u8; sig.len()];
+        m.read_at(offset, &mut buf)?;
+        if buf == sig {
+            return Ok(Some(name));
+        }
+    }
+    Ok(None)
+}
+
 /// Size of each half of a medium of `size` bytes: half of it, rounded
 /// down to whole sectors so that each half starts on a sector.
 pub fn half_len(size: u64) -> u64 {
@@ -194,6 +235,9 @@ pub fn older(halves: &[Half; 2]) -> Option<usize> {
 /// newest valid one) into the half not in force, and returns its header.
 /// Fails before writing anything if it does not fit.
 pub fn commit(m: &Medium, payload: &[u8]) -> Result<Header, Error> {
+    if let Some(what) = foreign(m)? {
+        return Err(Error::Foreign(m.path.display().to_string(), what));
+    }
     let halves = read(m)?;
     let (target, header) = plan(m, &halves, payload)?;
     let start = target as u64 * half_len(m.size());
@@ -357,6 +401,27 @@ mod tests {
         let big = vec![7u8; 4096];
         assert!(matches!(commit(&m, &big), Err(Error::TooSmall(..))));
         assert_eq!(in_force(&m), Some((1, b"small".to_vec())));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn foreign_filesystems_are_not_written_over() {
+        let (dir, m) = medium(256 << 10);
+        m.write_at(1080, &[0x53, 0xef]).unwrap();
+        assert!(matches!(
+            commit(&m, b"x"),
+            Err(Error::Foreign(_, "an ext2/3/4 filesystem"))
+        ));
+        assert_eq!(in_force(&m), None);
+        // Once lbu's, the bytes of a payload are no filesystem's.
+        m.write_at(1080, &[0, 0]).unwrap();
+        commit(&m, b"x").unwrap();
+        let mut payload = vec![0u8; 2000];
+        payload[1080 - HEADER_LEN] = 0x53;
+        payload[1081 - HEADER_LEN] = 0xef;
+        commit(&m, &payload).unwrap();
+        commit(&m, &payload).unwrap();
+        assert_eq!(in_force(&m).map(|(s, _)| s), Some(3));
         std::fs::remove_dir_all(dir).unwrap();
     }
 
