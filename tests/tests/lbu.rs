@@ -103,6 +103,9 @@ fn configuration_survives_reboot_corruption_and_an_interrupted_commit() {
 
     // A commit killed after its payload and before its header.
     vm.ok("echo other > /etc/hostname");
+    let diff = vm.ok("lbu diff -u");
+    assert!(diff.starts_with("M /etc/hostname\n"), "{diff}");
+    assert!(diff.contains("\n-box\n+other"), "{diff}");
     vm.send("IBEX_LBU_HOLD_AFTER_PAYLOAD=1 lbu commit");
     vm.wait_for("lbu: holding after payload", Duration::from_secs(30));
     drop(vm);

@@ -5,17 +5,18 @@
 
 use crate::common::{error_msg, getopt, lossy, usage_error, Exit};
 use ibex_lbu::archive::valid_path;
+use ibex_lbu::archive::Kind;
 use ibex_lbu::Change;
 use std::ffi::OsString;
 use std::path::Path;
 
-pub const USAGE: &str = "COMMAND [OPTIONS] [PATH...]\n\nSave configuration changes to the persistent medium (LBU_MEDIA in\n/etc/lbu/lbu.conf; by default the GPT partition named 'data')\n\n\tstatus|st\tList what differs from the image (A added, M modified,\n\t\t\tD deleted)\n\tlist|ls\t\tList the files the next commit would save\n\tdiff\t\tList what changed since the last commit\n\tcommit|ci [-v]\tSave the changes; -v lists what is saved\n\trevert\t\tMake the previous commit the one restored at boot\n\tinclude [-r] [PATH...]\tAlso save PATH (-r: stop saving it); no PATH lists\n\texclude [-r] [PATH...]\tNever save PATH (-r: save it again); no PATH lists";
+pub const USAGE: &str = "COMMAND [OPTIONS] [PATH...]\n\nSave configuration changes to the persistent medium (LBU_MEDIA in\n/etc/lbu/lbu.conf; by default the GPT partition named 'data')\n\n\tstatus|st\tList what differs from the image (A added, M modified,\n\t\t\tD deleted)\n\tlist|ls\t\tList the files the next commit would save\n\tdiff [-u]\tList what changed since the last commit; -u also shows\n\t\t\tmodified files as unified diffs\n\tcommit|ci [-v]\tSave the changes; -v lists what is saved\n\trevert\t\tMake the previous commit the one restored at boot\n\tinclude [-r] [PATH...]\tAlso save PATH (-r: stop saving it); no PATH lists\n\texclude [-r] [PATH...]\tNever save PATH (-r: save it again); no PATH lists";
 
 const NAME: &str = "lbu";
 
 /// Entry point.
 pub fn main(args: Vec<OsString>) -> i32 {
-    let p = match getopt(&args, "vrl", &[("verbose", 'v')], true) {
+    let p = match getopt(&args, "vrlu", &[("verbose", 'v'), ("unified", 'u')], true) {
         Ok(p) => p,
         Err(Exit(code)) => return code,
     };
@@ -27,7 +28,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
     let result = match lossy(command).as_ref() {
         "status" | "st" => status(root),
         "list" | "ls" => list(root),
-        "diff" => diff(root),
+        "diff" => diff(root, p.has('u')),
         "commit" | "ci" => commit(root, p.has('v')),
         "revert" => revert(root),
         "include" | "inc" => edit_list(root, ibex_lbu::INCLUDE, &rest, p.has('r')),
@@ -66,22 +67,53 @@ fn list(root: &Path) -> Result<(), String> {
     let c = ibex_lbu::changes(root).map_err(|e| e.to_string())?;
     warn_problems(&c.problems);
     for e in &c.archive.entries {
-        if !matches!(e.kind, ibex_lbu::archive::Kind::Dir) {
+        if !matches!(e.kind, Kind::Dir) {
             println!("{}", e.path);
         }
     }
     Ok(())
 }
 
-fn diff(root: &Path) -> Result<(), String> {
+fn diff(root: &Path, unified: bool) -> Result<(), String> {
     let m = ibex_lbu::open_medium(root, false).map_err(|e| e.to_string())?;
-    let last = ibex_lbu::last_commit(&m)
+    let (seq, last) = ibex_lbu::last_commit(&m)
         .map_err(|e| e.to_string())?
-        .map(|(_, a)| a)
         .unwrap_or_default();
     let c = ibex_lbu::changes(root).map_err(|e| e.to_string())?;
     warn_problems(&c.problems);
-    print_changes(&ibex_lbu::diff(&last, &c.archive));
+    let changed = ibex_lbu::diff(&last, &c.archive);
+    print_changes(&changed);
+    if unified {
+        for (change, path) in &changed {
+            let old = last.entries.iter().find(|e| &e.path == path);
+            if let (Change::Modified, Some(Kind::File(data))) = (change, old.map(|e| &e.kind)) {
+                show_unified(seq, path, data)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs the `diff` applet between the committed contents of `path` (put in
+/// a file under /tmp, which is RAM) and the file as it is now.
+fn show_unified(seq: u64, path: &str, committed: &[u8]) -> Result<(), String> {
+    let tmp = std::env::temp_dir().join(format!(".lbu-diff-{}", std::process::id()));
+    std::fs::write(&tmp, committed).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    let args: Vec<OsString> = [
+        "diff".into(),
+        "-u".into(),
+        "-L".into(),
+        format!("{path} (commit #{seq})"),
+        "-L".into(),
+        path.to_string(),
+        tmp.display().to_string(),
+        path.to_string(),
+    ]
+    .into_iter()
+    .map(OsString::from)
+    .collect();
+    super::diff::main(args);
+    let _ = std::fs::remove_file(&tmp);
     Ok(())
 }
 
