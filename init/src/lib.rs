@@ -1,6 +1,7 @@
 //! Ibex's PID 1.
 //!
-//! It mounts the pseudo filesystems, sets the host name, starts the services
+//! It mounts the pseudo filesystems, restores the saved configuration
+//! (`ibox lbu commit`, see `saved`), sets the host name, starts the services
 //! of the boot plan the linker wrote into the image in dependency order
 //! (then those that packages put in /etc/ibex/services.d, see `packages`),
 //! captures their output into logs, reaps every process that ends up as its
@@ -34,6 +35,7 @@ mod log;
 mod logs;
 mod mounts;
 mod packages;
+mod saved;
 mod shutdown;
 mod supervisor;
 mod trial;
@@ -150,6 +152,9 @@ pub fn main(args: Vec<OsString>) -> ! {
     let system = pid1 && !container;
     if system {
         mounts::mount_early();
+        // Before the plan is read and any service starts: they see the
+        // user's saved /etc, not the image's.
+        saved::restore(Path::new("/"));
         // Ctrl-Alt-Del sends SIGINT to init instead of rebooting at once.
         let _ = nix::sys::reboot::set_cad_enabled(false);
     } else if !pid1 {
@@ -168,8 +173,9 @@ pub fn main(args: Vec<OsString>) -> ! {
     });
     let nofile = raise_nofile();
     if system {
-        if let Err(e) = nix::unistd::sethostname(&plan.hostname) {
-            log!("sethostname {}: {}", plan.hostname, e.desc());
+        let hostname = saved::hostname(Path::new("/"), &plan.hostname);
+        if let Err(e) = nix::unistd::sethostname(&hostname) {
+            log!("sethostname {hostname}: {}", e.desc());
         }
     }
     let trial = if system {

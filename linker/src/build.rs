@@ -126,6 +126,8 @@ fn prepare(root: &Path, opts: &BuildOptions) -> Result<Prepared, Error> {
             },
         )?;
     }
+    // Last: it describes everything the image put in /etc.
+    crate::etc_manifest::add(&mut tree)?;
     Ok(Prepared {
         board,
         image,
@@ -386,6 +388,10 @@ pub fn root_filesystem(
     )?;
     // What `ibox sysupgrade` checks a system image's board against.
     tree.add("etc/ibex/board", etc(&format!("{}\n", board.name)))?;
+    // Where `ibox lbu` saves the configuration and init restores it from:
+    // the GPT partition named `data` (Alpine's variable, see ibex_lbu).
+    tree.add_dir_all("etc/lbu", 0o755)?;
+    tree.add(ibex_lbu::medium::CONF, etc("LBU_MEDIA=data\n"))?;
     Ok(tree)
 }
 
@@ -579,5 +585,43 @@ mod tests {
         // The applet list's `init` gives no second link in /bin.
         assert_eq!(node("bin/init"), None);
         assert!(matches!(node("bin/ibox"), Some(Node::File { .. })));
+    }
+
+    #[test]
+    fn etc_manifest_describes_etc() {
+        let scratch =
+            std::env::temp_dir().join(format!("ibex-linker-manifest-{}", std::process::id()));
+        let mut tree = container_tree(&scratch);
+        let _ = fs::remove_dir_all(&scratch);
+        crate::etc_manifest::add(&mut tree).unwrap();
+        let text = tree
+            .entries()
+            .find_map(|(p, n)| match n {
+                Node::File { data, .. } if p == ibex_lbu::manifest::PATH => {
+                    Some(String::from_utf8(data.clone()).unwrap())
+                }
+                _ => None,
+            })
+            .unwrap();
+        let m = ibex_lbu::manifest::Manifest::parse(&text).unwrap();
+        let hostname = tree
+            .entries()
+            .find_map(|(p, n)| match n {
+                Node::File { data, .. } if p == "etc/hostname" => Some(data.clone()),
+                _ => None,
+            })
+            .unwrap();
+        let expected = ibex_lbu::manifest::Item::of(&ibex_lbu::archive::Entry {
+            path: "/etc/hostname".into(),
+            mode: 0o644,
+            uid: 0,
+            gid: 0,
+            kind: ibex_lbu::archive::Kind::File(hostname),
+        });
+        assert_eq!(m.items.get("/etc/hostname"), Some(&expected));
+        assert_eq!(m.items.get("/etc").map(|i| i.kind), Some('d'));
+        assert!(m.items.contains_key("/etc/lbu/lbu.conf"));
+        assert!(!m.items.contains_key("/etc/ibex/etc.manifest"));
+        assert!(!m.items.keys().any(|p| !p.starts_with("/etc")));
     }
 }

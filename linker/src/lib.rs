@@ -9,6 +9,7 @@ pub mod build;
 pub mod cpio;
 pub mod definitions;
 pub mod disk;
+pub mod etc_manifest;
 pub mod flash;
 pub mod image_packages;
 pub mod kernel_edit;

@@ -49,6 +49,7 @@ pub mod insmod;
 pub mod install;
 pub mod kill;
 pub mod killall;
+pub mod lbu;
 pub mod ln;
 pub mod logger;
 pub mod login;
@@ -383,6 +384,11 @@ pub static APPLETS: &[Applet] = &[
         name: "killall",
         main: killall::main,
         usage: killall::USAGE,
+    },
+    Applet {
+        name: "lbu",
+        main: lbu::main,
+        usage: lbu::USAGE,
     },
     Applet {
         name: "ln",
