@@ -213,6 +213,27 @@ fn read_half(m: &Medium, start: u64, half: u64) -> Result<Half, Error> {
     Ok(Half::Valid { header, payload })
 }
 
+/// Forgets every saved record: the header of each half that carries lbu's
+/// magic is overwritten with zeros (a half holding anything else is left
+/// alone), then synced. Returns how many records were forgotten.
+pub fn forget(m: &Medium) -> Result<usize, Error> {
+    let half = half_len(m.size());
+    if half < HEADER_LEN as u64 {
+        return Ok(0);
+    }
+    let mut forgotten = 0;
+    for start in [0, half] {
+        let mut hb = [0u8; HEADER_LEN];
+        m.read_at(start, &mut hb)?;
+        if hb[..4] == MAGIC {
+            m.write_at(start, &[0u8; HEADER_LEN])?;
+            forgotten += 1;
+        }
+    }
+    m.sync()?;
+    Ok(forgotten)
+}
+
 /// The index of the half in force: the valid record with the highest
 /// sequence number (the first half on a tie, which a commit never makes).
 pub fn newest(halves: &[Half; 2]) -> Option<usize> {
@@ -345,6 +366,25 @@ mod tests {
         assert_eq!(halves[0], Half::Invalid(Invalid::Empty));
         assert_eq!(halves[1], Half::Invalid(Invalid::Empty));
         assert_eq!(newest(&halves), None);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn forget_drops_every_record_and_nothing_else() {
+        let (dir, m) = medium(64 << 10);
+        assert_eq!(forget(&m).unwrap(), 0);
+        commit(&m, b"one").unwrap();
+        commit(&m, b"two").unwrap();
+        assert_eq!(forget(&m).unwrap(), 2);
+        assert_eq!(in_force(&m), None);
+        // Foreign data in a half is not lbu's to erase.
+        m.write_at(0, b"\x7fELF not ours").unwrap();
+        assert_eq!(forget(&m).unwrap(), 0);
+        let mut back = [0u8; 4];
+        m.read_at(0, &mut back).unwrap();
+        assert_eq!(&back, b"\x7fELF");
+        // Commits go on afterwards.
+        assert_eq!(commit(&m, b"three").unwrap().seq, 1);
         std::fs::remove_dir_all(dir).unwrap();
     }
 

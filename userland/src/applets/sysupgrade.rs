@@ -17,7 +17,7 @@ use std::fs;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
-pub const USAGE: &str = "[-T] [-n] [--no-reboot] FILE|URL\n   or: sysupgrade --status\n\nWrite a signed system image into the other A/B slot and reboot into it once;\nthe new system is kept only if its critical services come up\n\n\t-T\t\tVerify the image only, write nothing\n\t-n\t\tDo not keep saved configuration (accepted; configuration\n\t\t\tlives in RAM, nothing is saved across upgrades yet)\n\t--no-reboot\tWrite and arrange the trial boot, but do not reboot\n\t--status\tShow the slots, the pending trial and the last upgrade's outcome";
+pub const USAGE: &str = "[-T] [-n] [--no-reboot] FILE|URL\n   or: sysupgrade --status\n\nWrite a signed system image into the other A/B slot and reboot into it once;\nthe new system is kept only if its critical services come up\n\n\t-T\t\tVerify the image only, write nothing\n\t-n\t\tDo not keep the saved configuration: forget what `lbu commit`\n\t\t\tsaved on the data partition (kept by default: upgrades\n\t\t\tnever write the data partition)\n\t--no-reboot\tWrite and arrange the trial boot, but do not reboot\n\t--status\tShow the slots, the pending trial and the last upgrade's outcome";
 
 const NAME: &str = "sysupgrade";
 /// Largest system image accepted.
@@ -43,7 +43,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
         return crate::common::usage_error(NAME, "give one system image file or URL");
     };
     let source = source.to_string_lossy().into_owned();
-    match upgrade(&source, p.has('T'), !p.has('r')) {
+    match upgrade(&source, p.has('T'), !p.has('r'), p.has('n')) {
         Ok(()) => 0,
         Err(msg) => {
             error_msg(NAME, &msg);
@@ -52,7 +52,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
     }
 }
 
-fn upgrade(source: &str, test_only: bool, reboot: bool) -> Result<(), String> {
+fn upgrade(source: &str, test_only: bool, reboot: bool, forget: bool) -> Result<(), String> {
     let file = read_image(source)?;
     let keys = ibex_pkg::repo::trusted_keys(Path::new("/")).map_err(|e| e.to_string())?;
     if keys.is_empty() {
@@ -104,6 +104,9 @@ fn upgrade(source: &str, test_only: bool, reboot: bool) -> Result<(), String> {
         payload.len(),
         started.elapsed().as_secs_f64()
     );
+    if forget {
+        forget_saved_configuration()?;
+    }
     ibex_slots::arrange_trial(&disk, target, &header.version).map_err(|e| e.to_string())?;
     eprintln!(
         "{NAME}: slot {target} holds Ibex {}; it boots once, and stays if its critical services come up",
@@ -117,6 +120,22 @@ fn upgrade(source: &str, test_only: bool, reboot: bool) -> Result<(), String> {
             nix::sys::signal::Signal::SIGTERM,
         )
         .map_err(|e| format!("asking init to reboot: {}", e.desc()))?;
+    }
+    Ok(())
+}
+
+/// `-n`: the new system starts with its image's configuration.
+fn forget_saved_configuration() -> Result<(), String> {
+    let root = Path::new("/");
+    match ibex_lbu::open_medium(root, true) {
+        Ok(m) => {
+            let n = ibex_lbu::record::forget(&m).map_err(|e| e.to_string())?;
+            eprintln!(
+                "{NAME}: forgot {n} saved configuration record(s) on {}",
+                m.path.display()
+            );
+        }
+        Err(e) => eprintln!("{NAME}: no saved configuration to forget ({e})"),
     }
     Ok(())
 }
