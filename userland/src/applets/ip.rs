@@ -1,0 +1,1717 @@
+//! `ip`: links, addresses, routes, neighbours and rules over rtnetlink,
+//! with iproute2's syntax and output (the parts scripts parse).
+//!
+//! Messages and exit statuses are iproute2's, since scripts written for it
+//! are what runs here: 2 when the kernel refuses a change ("RTNETLINK
+//! answers: ..." or "Error: ..."), 1 for a device that does not exist,
+//! 255 for an unknown object, command or argument (iproute2's `exit(-1)`),
+//! with iproute2's one-line message rather than a usage text.
+
+use std::ffi::OsString;
+use std::net::IpAddr;
+
+use netlink_packet_route::address::{
+    AddressAttribute, AddressFlags, AddressHeaderFlags, AddressMessage, AddressScope,
+};
+use netlink_packet_route::link::{
+    InfoBridge, InfoData, InfoKind, InfoVeth, InfoVlan, LinkAttribute, LinkFlags, LinkInfo,
+    LinkLayerType, LinkMessage, State,
+};
+use netlink_packet_route::neighbour::{
+    NeighbourAddress, NeighbourAttribute, NeighbourMessage, NeighbourState,
+};
+use netlink_packet_route::route::{
+    RouteAddress, RouteAttribute, RouteFlags, RouteHeader, RouteMessage, RouteProtocol, RouteScope,
+    RouteType,
+};
+use netlink_packet_route::rule::{RuleAction, RuleAttribute, RuleMessage};
+use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
+
+use crate::common::lossy;
+use crate::netlink::{
+    self, link_name, mac_text, parse_mac, Netlink, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE,
+};
+
+/// Usage text.
+pub const USAGE: &str = "[-4|-6] [-o] [-br] OBJECT COMMAND [ARGS]
+
+	link show [DEV]
+	link set DEV [up|down] [mtu N] [master BR|nomaster] [name NEW] [address MAC]
+	link add NAME type dummy|bridge [vlan_filtering 0|1]|veth peer name P|bond
+	link add link DEV name NAME type vlan id N
+	link del DEV
+	addr show [dev DEV]
+	addr add|del CIDR dev DEV [broadcast ADDR|+] [scope S] [label L] [nodad]
+	addr flush dev DEV
+	route show
+	route add|del|replace PREFIX|default [via GW] [dev DEV] [metric N] [table N] [src ADDR]
+	neigh show [dev DEV]
+	neigh add|del ADDR [lladdr MAC] dev DEV [nud STATE]
+	rule show";
+
+/// Why a command failed; each maps to iproute2's message and status.
+enum Fail {
+    /// Bad command line: message, then the usage (status 1).
+    Usage(String),
+    /// A message of iproute2's printed as is (status 1).
+    Msg(String),
+    /// The kernel said no (status 2).
+    Netlink(netlink::Error),
+}
+
+impl From<netlink::Error> for Fail {
+    fn from(e: netlink::Error) -> Fail {
+        Fail::Netlink(e)
+    }
+}
+
+type Done = Result<(), Fail>;
+
+/// Global options.
+#[derive(Default, Clone, Copy)]
+struct Opts {
+    /// Only this family (-4, -6).
+    family: Option<AddressFamily>,
+    /// One record per line (-o).
+    oneline: bool,
+    /// Brief tabular output (-br).
+    brief: bool,
+}
+
+/// The command line's words after the object, consumed left to right.
+struct Words {
+    words: Vec<String>,
+    next: usize,
+}
+
+impl Words {
+    fn next(&mut self) -> Option<String> {
+        let w = self.words.get(self.next).cloned();
+        self.next += 1;
+        w
+    }
+
+    /// The argument of a keyword: iproute2's complaint when it is missing.
+    fn value(&mut self, _kw: &str) -> Result<String, Fail> {
+        self.next()
+            .ok_or_else(|| Fail::Usage("Command line is not complete. Try option \"help\"".into()))
+    }
+}
+
+/// Whether `word` is a prefix of `full` (iproute2's `matches`).
+fn matches(word: &str, full: &str) -> bool {
+    !word.is_empty() && full.starts_with(word)
+}
+
+/// `ip`'s entry point.
+pub fn main(args: Vec<OsString>) -> i32 {
+    let mut opts = Opts::default();
+    let mut words: Vec<String> = args.iter().skip(1).map(|a| lossy(a).into_owned()).collect();
+    while let Some(first) = words.first().cloned() {
+        if !first.starts_with('-') || first == "-" {
+            break;
+        }
+        words.remove(0);
+        let flag = first.trim_start_matches('-');
+        match flag {
+            "4" => opts.family = Some(AddressFamily::Inet),
+            "6" => opts.family = Some(AddressFamily::Inet6),
+            "0" => opts.family = Some(AddressFamily::Packet),
+            "help" | "h" => {
+                crate::common::print_usage("ip");
+                return 0;
+            }
+            f if matches(f, "oneline") => opts.oneline = true,
+            f if f.len() >= 2 && matches(f, "brief") => opts.brief = true,
+            f if matches(f, "details") || matches(f, "statistics") => {}
+            "f" | "family" => {
+                if words.is_empty() {
+                    eprintln!("Option \"{first}\" requires an argument");
+                    return 255;
+                }
+                let fam = words.remove(0);
+                opts.family = match fam.as_str() {
+                    "inet" => Some(AddressFamily::Inet),
+                    "inet6" => Some(AddressFamily::Inet6),
+                    "link" => Some(AddressFamily::Packet),
+                    _ => {
+                        eprintln!("Error: argument \"{fam}\" is wrong: invalid protocol family");
+                        return 255;
+                    }
+                };
+            }
+            _ => {
+                eprintln!("Option \"{first}\" is unknown, try \"ip -help\".");
+                return 255;
+            }
+        }
+    }
+    if words.is_empty() {
+        crate::common::print_usage_brief("ip");
+        return 1;
+    }
+    let object = words.remove(0);
+    let mut w = Words { words, next: 0 };
+    let result = match object.as_str() {
+        o if matches(o, "address") => addr(&mut w, opts),
+        o if matches(o, "route") => route(&mut w, opts),
+        o if o.len() >= 2 && matches(o, "rule") => rule(&mut w, opts),
+        o if matches(o, "neighbour") || matches(o, "neighbor") => neigh(&mut w, opts),
+        o if matches(o, "link") => link(&mut w, opts),
+        "help" => {
+            crate::common::print_usage("ip");
+            return 0;
+        }
+        // iproute2 exits 1 here, unlike its other usage errors.
+        _ => Err(Fail::Msg(format!(
+            "Object \"{object}\" is unknown, try \"ip help\"."
+        ))),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(Fail::Usage(m)) => {
+            eprintln!("{m}");
+            255
+        }
+        Err(Fail::Msg(m)) => {
+            eprintln!("{m}");
+            1
+        }
+        Err(Fail::Netlink(e)) => {
+            eprintln!("{e}");
+            2
+        }
+    }
+}
+
+fn open() -> Result<Netlink, Fail> {
+    Netlink::open().map_err(Fail::Netlink)
+}
+
+/// The links, looked up by name and index.
+struct Links(Vec<LinkMessage>);
+
+impl Links {
+    fn load(nl: &mut Netlink) -> Result<Links, Fail> {
+        Ok(Links(nl.links()?))
+    }
+
+    fn index(&self, name: &str) -> Result<u32, Fail> {
+        self.0
+            .iter()
+            .find(|l| link_name(l) == Some(name))
+            .map(|l| l.header.index)
+            .ok_or_else(|| Fail::Msg(format!("Cannot find device \"{name}\"")))
+    }
+
+    fn get(&self, index: u32) -> Option<&LinkMessage> {
+        self.0.iter().find(|l| l.header.index == index)
+    }
+
+    fn name(&self, index: u32) -> String {
+        self.get(index)
+            .and_then(link_name)
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("if{index}"))
+    }
+}
+
+// ---------------------------------------------------------------- link
+
+fn link(w: &mut Words, opts: Opts) -> Done {
+    let cmd = w.next().unwrap_or_else(|| "show".into());
+    match cmd.as_str() {
+        c if matches(c, "show") || matches(c, "list") || c == "lst" => link_show(w, opts),
+        c if matches(c, "set") || matches(c, "change") => link_set(w),
+        c if matches(c, "add") => link_add(w),
+        c if matches(c, "delete") => link_del(w),
+        _ => Err(Fail::Usage(format!(
+            "Command \"{cmd}\" is unknown, try \"ip link help\"."
+        ))),
+    }
+}
+
+/// `dev NAME` or a bare `NAME` where a device is expected.
+fn device_filter(w: &mut Words) -> Result<Option<String>, Fail> {
+    let mut dev = None;
+    while let Some(word) = w.next() {
+        match word.as_str() {
+            "dev" => dev = Some(w.value("dev")?),
+            "up" | "scope" | "label" | "table" => {
+                // Filters iproute2 has that we accept and ignore for "up".
+                if word != "up" {
+                    w.value(&word)?;
+                }
+            }
+            _ if dev.is_none() => dev = Some(word),
+            _ => {
+                return Err(Fail::Usage(format!(
+                    "Either \"dev\" is duplicate, or \"{word}\" is a garbage."
+                )))
+            }
+        }
+    }
+    Ok(dev)
+}
+
+fn link_show(w: &mut Words, opts: Opts) -> Done {
+    let dev = device_filter(w)?;
+    let mut nl = open()?;
+    let links = Links::load(&mut nl)?;
+    let only = match &dev {
+        Some(d) => Some(
+            links
+                .index(d)
+                .map_err(|_| Fail::Msg(format!("Device \"{d}\" does not exist.")))?,
+        ),
+        None => None,
+    };
+    let mut out = String::new();
+    for l in &links.0 {
+        if only.is_some_and(|i| i != l.header.index) {
+            continue;
+        }
+        if opts.brief {
+            out.push_str(&brief_link(l, &links, true));
+        } else {
+            let text = link_text(l, &links, true, false);
+            out.push_str(&one_line(&text, opts.oneline));
+        }
+    }
+    print!("{out}");
+    Ok(())
+}
+
+/// A record on one line for `-o`: inner newlines become backslashes.
+fn one_line(record: &str, oneline: bool) -> String {
+    if !oneline {
+        return record.to_string();
+    }
+    let body = record.strip_suffix('\n').unwrap_or(record);
+    format!("{}\n", body.replace('\n', "\\"))
+}
+
+/// The `NAME@PEER` label iproute2 gives a link.
+fn link_label(l: &LinkMessage, links: &Links) -> String {
+    let name = link_name(l).unwrap_or("");
+    let netns = l
+        .attributes
+        .iter()
+        .any(|a| matches!(a, LinkAttribute::LinkNetNsId(_)));
+    match l.attributes.iter().find_map(|a| match a {
+        LinkAttribute::Link(i) => Some(*i),
+        _ => None,
+    }) {
+        Some(0) => format!("{name}@NONE"),
+        Some(i) if netns => format!("{name}@if{i}"),
+        Some(i) if i != l.header.index => format!("{name}@{}", links.name(i)),
+        _ => name.to_string(),
+    }
+}
+
+/// The `<...>` flag list, in iproute2's order.
+fn flags_text(l: &LinkMessage, links: &Links) -> String {
+    let f = l.header.flags;
+    let mut parts: Vec<String> = Vec::new();
+    if f.contains(LinkFlags::Up) && !f.contains(LinkFlags::Running) {
+        parts.push("NO-CARRIER".into());
+    }
+    let named = [
+        (LinkFlags::Loopback, "LOOPBACK"),
+        (LinkFlags::Broadcast, "BROADCAST"),
+        (LinkFlags::Pointopoint, "POINTOPOINT"),
+        (LinkFlags::Multicast, "MULTICAST"),
+        (LinkFlags::Noarp, "NOARP"),
+        (LinkFlags::Allmulti, "ALLMULTI"),
+        (LinkFlags::Promisc, "PROMISC"),
+        (LinkFlags::Controller, "MASTER"),
+        (LinkFlags::Port, "SLAVE"),
+        (LinkFlags::Debug, "DEBUG"),
+        (LinkFlags::Dynamic, "DYNAMIC"),
+        (LinkFlags::Automedia, "AUTOMEDIA"),
+        (LinkFlags::Portsel, "PORTSEL"),
+        (LinkFlags::Notrailers, "NOTRAILERS"),
+        (LinkFlags::Up, "UP"),
+        (LinkFlags::LowerUp, "LOWER_UP"),
+        (LinkFlags::Dormant, "DORMANT"),
+        (LinkFlags::Echo, "ECHO"),
+    ];
+    let mut rest = f.bits() & !LinkFlags::Running.bits();
+    for (flag, name) in named {
+        if f.contains(flag) {
+            parts.push(name.into());
+            rest &= !flag.bits();
+        }
+    }
+    if rest != 0 {
+        parts.push(format!("{rest:x}"));
+    }
+    // M-DOWN: the link this one sits on (in this namespace) is down.
+    let netns = l
+        .attributes
+        .iter()
+        .any(|a| matches!(a, LinkAttribute::LinkNetNsId(_)));
+    if !netns {
+        let lower = l.attributes.iter().find_map(|a| match a {
+            LinkAttribute::Link(i) if *i != 0 && *i != l.header.index => links.get(*i),
+            _ => None,
+        });
+        if lower.is_some_and(|p| !p.header.flags.contains(LinkFlags::Up)) {
+            parts.push("M-DOWN".into());
+        }
+    }
+    parts.join(",")
+}
+
+fn state_text(s: &State) -> String {
+    match s {
+        State::Unknown => "UNKNOWN".into(),
+        State::NotPresent => "NOTPRESENT".into(),
+        State::Down => "DOWN".into(),
+        State::LowerLayerDown => "LOWERLAYERDOWN".into(),
+        State::Testing => "TESTING".into(),
+        State::Dormant => "DORMANT".into(),
+        State::Up => "UP".into(),
+        State::Other(n) => format!("{n:x}"),
+        _ => "UNKNOWN".into(),
+    }
+}
+
+fn link_state(l: &LinkMessage) -> String {
+    l.attributes
+        .iter()
+        .find_map(|a| match a {
+            LinkAttribute::OperState(s) => Some(state_text(s)),
+            _ => None,
+        })
+        .unwrap_or_else(|| "UNKNOWN".into())
+}
+
+fn link_type_text(t: LinkLayerType) -> String {
+    match t {
+        LinkLayerType::Ether => "ether".into(),
+        LinkLayerType::Loopback => "loopback".into(),
+        LinkLayerType::None => "none".into(),
+        LinkLayerType::Void => "void".into(),
+        LinkLayerType::Ppp => "ppp".into(),
+        LinkLayerType::Tunnel => "ipip".into(),
+        LinkLayerType::Sit => "sit".into(),
+        LinkLayerType::Ipgre => "gre".into(),
+        other => format!("[{}]", u16::from(other)),
+    }
+}
+
+/// The link's two lines as `ip link` (with `mode`) or `ip addr` prints
+/// them; `inet6` for `ip -6 addr`'s shorter form.
+fn link_text(l: &LinkMessage, links: &Links, link_mode: bool, inet6: bool) -> String {
+    let mut s = format!(
+        "{}: {}: <{}>",
+        l.header.index,
+        link_label(l, links),
+        flags_text(l, links)
+    );
+    let attr_u32 = |want: fn(&LinkAttribute) -> Option<u32>| l.attributes.iter().find_map(want);
+    if let Some(mtu) = attr_u32(|a| match a {
+        LinkAttribute::Mtu(m) => Some(*m),
+        _ => None,
+    }) {
+        s.push_str(&format!(" mtu {mtu}"));
+    }
+    // `ip -6 addr` reads links from the kernel's inet6 dump, which has no
+    // qdisc, master or group: iproute2's lines then lack them too.
+    if let Some(q) = l.attributes.iter().find_map(|a| match a {
+        LinkAttribute::Qdisc(q) if !inet6 => Some(q.as_str()),
+        _ => None,
+    }) {
+        s.push_str(&format!(" qdisc {q}"));
+    }
+    if let Some(m) = l.attributes.iter().find_map(|a| match a {
+        LinkAttribute::Controller(m) if !inet6 => Some(*m),
+        _ => None,
+    }) {
+        s.push_str(&format!(" master {}", links.name(m)));
+    }
+    s.push_str(&format!(" state {}", link_state(l)));
+    if link_mode {
+        let dormant = l
+            .attributes
+            .iter()
+            .any(|a| matches!(a, LinkAttribute::Mode(m) if u8::from(*m) == 1));
+        s.push_str(if dormant {
+            " mode DORMANT"
+        } else {
+            " mode DEFAULT"
+        });
+    }
+    match attr_u32(|a| match a {
+        LinkAttribute::Group(g) => Some(*g),
+        _ => None,
+    })
+    .filter(|_| !inet6)
+    {
+        Some(0) => s.push_str(" group default"),
+        Some(g) => s.push_str(&format!(" group {g}")),
+        None => {}
+    }
+    if let Some(q) = attr_u32(|a| match a {
+        LinkAttribute::TxQueueLen(q) => Some(*q),
+        _ => None,
+    }) {
+        s.push_str(&format!(" qlen {q}"));
+    }
+    s.push('\n');
+    s.push_str(&format!(
+        "    link/{}",
+        link_type_text(l.header.link_layer_type)
+    ));
+    let bytes = |want: fn(&LinkAttribute) -> Option<&Vec<u8>>| l.attributes.iter().find_map(want);
+    if let Some(a) = bytes(|a| match a {
+        LinkAttribute::Address(b) => Some(b),
+        _ => None,
+    }) {
+        s.push_str(&format!(" {}", mac_text(a)));
+    }
+    if let Some(b) = bytes(|a| match a {
+        LinkAttribute::Broadcast(b) => Some(b),
+        _ => None,
+    }) {
+        let kw = if l.header.flags.contains(LinkFlags::Pointopoint) {
+            "peer"
+        } else {
+            "brd"
+        };
+        s.push_str(&format!(" {kw} {}", mac_text(b)));
+    }
+    if let Some(id) = l.attributes.iter().find_map(|a| match a {
+        LinkAttribute::LinkNetNsId(i) => Some(*i),
+        _ => None,
+    }) {
+        s.push_str(&format!(" link-netnsid {id}"));
+    }
+    s.push('\n');
+    s
+}
+
+/// `ip -br link` / `ip -br addr` line for a link (without addresses).
+fn brief_link(l: &LinkMessage, links: &Links, with_mac: bool) -> String {
+    let mut s = format!("{:<16} {:<14} ", link_label(l, links), link_state(l));
+    if with_mac {
+        let mac = l
+            .attributes
+            .iter()
+            .find_map(|a| match a {
+                LinkAttribute::Address(b) => Some(mac_text(b)),
+                _ => None,
+            })
+            .unwrap_or_default();
+        s.push_str(&format!("{mac} <{}> \n", flags_text(l, links)));
+    }
+    s
+}
+
+fn link_set(w: &mut Words) -> Done {
+    let mut nl = open()?;
+    let links = Links::load(&mut nl)?;
+    let mut dev = None;
+    let mut msg = LinkMessage::default();
+    let mut info: Vec<LinkInfo> = Vec::new();
+    while let Some(word) = w.next() {
+        match word.as_str() {
+            "dev" => dev = Some(w.value("dev")?),
+            "up" => {
+                msg.header.flags |= LinkFlags::Up;
+                msg.header.change_mask |= LinkFlags::Up;
+            }
+            "down" => {
+                msg.header.flags.remove(LinkFlags::Up);
+                msg.header.change_mask |= LinkFlags::Up;
+            }
+            "mtu" => {
+                let v = w.value("mtu")?;
+                let mtu = v.parse().map_err(|_| {
+                    Fail::Usage(format!(
+                        "Error: argument \"{v}\" is wrong: Invalid \"mtu\" value\n"
+                    ))
+                })?;
+                msg.attributes.push(LinkAttribute::Mtu(mtu));
+            }
+            "master" => {
+                let m = w.value("master")?;
+                let idx = links.index(&m).map_err(|_| {
+                    Fail::Usage(format!(
+                        "Error: argument \"{m}\" is wrong: Device does not exist\n"
+                    ))
+                })?;
+                msg.attributes.push(LinkAttribute::Controller(idx));
+            }
+            "nomaster" => msg.attributes.push(LinkAttribute::Controller(0)),
+            "name" => msg.attributes.push(LinkAttribute::IfName(w.value("name")?)),
+            "address" => {
+                let v = w.value("address")?;
+                let mac = parse_mac(&v)
+                    .ok_or_else(|| Fail::Msg(format!("\"{v}\" is invalid lladdr.")))?;
+                msg.attributes.push(LinkAttribute::Address(mac));
+            }
+            "txqueuelen" | "qlen" | "txqlen" => {
+                let v = w.value(&word)?;
+                let n = v
+                    .parse()
+                    .map_err(|_| Fail::Usage(format!("Invalid \"txqueuelen\" value \"{v}\"")))?;
+                msg.attributes.push(LinkAttribute::TxQueueLen(n));
+            }
+            "type" => {
+                let kind = w.value("type")?;
+                let (k, data) = link_type(&kind, w, &links)?;
+                info.push(LinkInfo::Kind(k));
+                if let Some(d) = data {
+                    info.push(LinkInfo::Data(d));
+                }
+            }
+            _ if dev.is_none() => dev = Some(word),
+            _ => {
+                return Err(Fail::Usage(format!(
+                    "Error: either \"dev\" is duplicate, or \"{word}\" is a garbage."
+                )))
+            }
+        }
+    }
+    let dev = dev
+        .ok_or_else(|| Fail::Msg("Not enough information: \"dev\" argument is required.".into()))?;
+    msg.header.index = links.index(&dev)?;
+    if !info.is_empty() {
+        msg.attributes.push(LinkAttribute::LinkInfo(info));
+    }
+    nl.change(RouteNetlinkMessage::SetLink(msg), 0)?;
+    Ok(())
+}
+
+/// `type KIND [ARGS]` of `ip link add|set`: the kind and its data.
+fn link_type(
+    kind: &str,
+    w: &mut Words,
+    links: &Links,
+) -> Result<(InfoKind, Option<InfoData>), Fail> {
+    match kind {
+        "dummy" => Ok((InfoKind::Dummy, None)),
+        "bond" => Ok((InfoKind::Bond, None)),
+        "bridge" => {
+            let mut data = Vec::new();
+            while let Some(word) = w.next() {
+                match word.as_str() {
+                    "vlan_filtering" => {
+                        let v = w.value("vlan_filtering")?;
+                        data.push(InfoBridge::VlanFiltering(v == "1"));
+                    }
+                    _ => return Err(Fail::Usage(format!("bridge: unknown command \"{word}\"?"))),
+                }
+            }
+            let data = (!data.is_empty()).then_some(InfoData::Bridge(data));
+            Ok((InfoKind::Bridge, data))
+        }
+        "veth" => {
+            let mut peer = LinkMessage::default();
+            let mut named = false;
+            while let Some(word) = w.next() {
+                match word.as_str() {
+                    "peer" => {}
+                    "name" | "dev" if !named => {
+                        named = true;
+                        peer.attributes
+                            .push(LinkAttribute::IfName(w.value("name")?));
+                    }
+                    "mtu" => {
+                        let v = w.value("mtu")?;
+                        let mtu = v
+                            .parse()
+                            .map_err(|_| Fail::Usage(format!("Invalid \"mtu\" value \"{v}\"")))?;
+                        peer.attributes.push(LinkAttribute::Mtu(mtu));
+                    }
+                    "address" => {
+                        let v = w.value("address")?;
+                        let mac = parse_mac(&v)
+                            .ok_or_else(|| Fail::Msg(format!("\"{v}\" is invalid lladdr.")))?;
+                        peer.attributes.push(LinkAttribute::Address(mac));
+                    }
+                    _ if !named => {
+                        named = true;
+                        peer.attributes.push(LinkAttribute::IfName(word));
+                    }
+                    _ => {
+                        return Err(Fail::Usage(
+                            "both \"name\" and \"dev\" cannot be used when creating devices."
+                                .into(),
+                        ))
+                    }
+                }
+            }
+            Ok((InfoKind::Veth, Some(InfoData::Veth(InfoVeth::Peer(peer)))))
+        }
+        "vlan" => {
+            let mut data = Vec::new();
+            while let Some(word) = w.next() {
+                match word.as_str() {
+                    "id" => {
+                        let v = w.value("id")?;
+                        let id = v
+                            .parse()
+                            .map_err(|_| Fail::Usage(format!("vlan: id \"{v}\" is invalid")))?;
+                        data.push(InfoVlan::Id(id));
+                    }
+                    _ => return Err(Fail::Usage(format!("vlan: unknown command \"{word}\"?"))),
+                }
+            }
+            let _ = links;
+            Ok((InfoKind::Vlan, Some(InfoData::Vlan(data))))
+        }
+        other => Ok((InfoKind::Other(other.to_string()), None)),
+    }
+}
+
+fn link_add(w: &mut Words) -> Done {
+    let mut nl = open()?;
+    let links = Links::load(&mut nl)?;
+    let mut msg = LinkMessage::default();
+    let mut name = None;
+    let mut info = Vec::new();
+    while let Some(word) = w.next() {
+        match word.as_str() {
+            "name" | "dev" => name = Some(w.value(&word)?),
+            "link" => {
+                let l = w.value("link")?;
+                msg.attributes.push(LinkAttribute::Link(links.index(&l)?));
+            }
+            "mtu" => {
+                let v = w.value("mtu")?;
+                let mtu = v
+                    .parse()
+                    .map_err(|_| Fail::Usage(format!("Invalid \"mtu\" value \"{v}\"")))?;
+                msg.attributes.push(LinkAttribute::Mtu(mtu));
+            }
+            "address" => {
+                let v = w.value("address")?;
+                let mac = parse_mac(&v)
+                    .ok_or_else(|| Fail::Msg(format!("\"{v}\" is invalid lladdr.")))?;
+                msg.attributes.push(LinkAttribute::Address(mac));
+            }
+            "up" => {
+                msg.header.flags |= LinkFlags::Up;
+                msg.header.change_mask |= LinkFlags::Up;
+            }
+            "type" => {
+                let kind = w.value("type")?;
+                let (k, data) = link_type(&kind, w, &links)?;
+                info.push(LinkInfo::Kind(k));
+                if let Some(d) = data {
+                    info.push(LinkInfo::Data(d));
+                }
+            }
+            _ if name.is_none() => name = Some(word),
+            _ => {
+                return Err(Fail::Usage(format!(
+                    "Error: either \"dev\" is duplicate, or \"{word}\" is a garbage."
+                )))
+            }
+        }
+    }
+    if info.is_empty() {
+        return Err(Fail::Msg(
+            "Not enough information: \"type\" argument is required".into(),
+        ));
+    }
+    if let Some(n) = name {
+        msg.attributes.push(LinkAttribute::IfName(n));
+    }
+    msg.attributes.push(LinkAttribute::LinkInfo(info));
+    nl.change(RouteNetlinkMessage::NewLink(msg), NLM_F_CREATE | NLM_F_EXCL)?;
+    Ok(())
+}
+
+fn link_del(w: &mut Words) -> Done {
+    let dev = device_filter(w)?
+        .ok_or_else(|| Fail::Msg("Not enough information: \"dev\" argument is required.".into()))?;
+    let mut nl = open()?;
+    let links = Links::load(&mut nl)?;
+    let mut msg = LinkMessage::default();
+    msg.header.index = links.index(&dev)?;
+    nl.change(RouteNetlinkMessage::DelLink(msg), 0)?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- addr
+
+fn addr(w: &mut Words, opts: Opts) -> Done {
+    let cmd = w.next().unwrap_or_else(|| "show".into());
+    match cmd.as_str() {
+        c if matches(c, "show") || matches(c, "list") || c == "lst" => addr_show(w, opts),
+        c if matches(c, "add") => addr_change(w, true, NLM_F_CREATE | NLM_F_EXCL),
+        c if matches(c, "replace") => addr_change(w, true, NLM_F_CREATE | NLM_F_REPLACE),
+        c if matches(c, "delete") => addr_change(w, false, 0),
+        c if matches(c, "flush") => addr_flush(w, opts),
+        _ => Err(Fail::Usage(format!(
+            "Command \"{cmd}\" is unknown, try \"ip address help\"."
+        ))),
+    }
+}
+
+fn addresses(nl: &mut Netlink, opts: Opts) -> Result<Vec<AddressMessage>, Fail> {
+    Ok(nl
+        .dump(RouteNetlinkMessage::GetAddress(AddressMessage::default()))?
+        .into_iter()
+        .filter_map(|m| match m {
+            RouteNetlinkMessage::NewAddress(a) => Some(a),
+            _ => None,
+        })
+        .filter(|a| opts.family.is_none_or(|f| f == a.header.family))
+        .collect())
+}
+
+fn scope_text(scope: u8) -> String {
+    match scope {
+        0 => "global".into(),
+        200 => "site".into(),
+        253 => "link".into(),
+        254 => "host".into(),
+        255 => "nowhere".into(),
+        n => n.to_string(),
+    }
+}
+
+fn parse_scope(text: &str) -> Result<u8, Fail> {
+    match text {
+        "global" | "universe" => Ok(0),
+        "site" => Ok(200),
+        "link" => Ok(253),
+        "host" => Ok(254),
+        "nowhere" => Ok(255),
+        n => n
+            .parse()
+            .map_err(|_| Fail::Usage(format!("invalid scope \"{n}\""))),
+    }
+}
+
+/// The local address of an address message (IFA_LOCAL, else IFA_ADDRESS).
+fn addr_local(a: &AddressMessage) -> Option<IpAddr> {
+    a.attributes
+        .iter()
+        .find_map(|x| match x {
+            AddressAttribute::Local(ip) => Some(*ip),
+            _ => None,
+        })
+        .or_else(|| addr_peer(a))
+}
+
+fn addr_peer(a: &AddressMessage) -> Option<IpAddr> {
+    a.attributes.iter().find_map(|x| match x {
+        AddressAttribute::Address(ip) => Some(*ip),
+        _ => None,
+    })
+}
+
+/// An address's lines as `ip addr` prints them under its link.
+fn addr_text(a: &AddressMessage) -> String {
+    let v6 = a.header.family == AddressFamily::Inet6;
+    let mut s = format!("    {} ", if v6 { "inet6" } else { "inet" });
+    let local = addr_local(a);
+    let peer = addr_peer(a);
+    match (local, peer) {
+        (Some(l), Some(p)) if l != p => {
+            s.push_str(&format!("{l} peer {p}/{} ", a.header.prefix_len))
+        }
+        (Some(l), _) => s.push_str(&format!("{l}/{} ", a.header.prefix_len)),
+        _ => {}
+    }
+    for x in &a.attributes {
+        if let AddressAttribute::Broadcast(b) = x {
+            s.push_str(&format!("brd {b} "));
+        }
+    }
+    s.push_str(&format!("scope {} ", scope_text(u8::from(a.header.scope))));
+    let flags = a
+        .attributes
+        .iter()
+        .find_map(|x| match x {
+            AddressAttribute::Flags(f) => Some(f.bits()),
+            _ => None,
+        })
+        .unwrap_or(u32::from(a.header.flags.bits()));
+    let has = |f: AddressFlags| flags & f.bits() != 0;
+    let names: [(AddressFlags, &str, bool); 12] = [
+        (
+            AddressFlags::Secondary,
+            if v6 { "temporary" } else { "secondary" },
+            false,
+        ),
+        (AddressFlags::Nodad, "nodad", true),
+        (AddressFlags::Optimistic, "optimistic", true),
+        (AddressFlags::Dadfailed, "dadfailed", true),
+        (AddressFlags::Homeaddress, "home", true),
+        (AddressFlags::Deprecated, "deprecated", true),
+        (AddressFlags::Tentative, "tentative", true),
+        (AddressFlags::Permanent, "", true),
+        (AddressFlags::Managetempaddr, "mngtmpaddr", true),
+        (AddressFlags::Noprefixroute, "noprefixroute", false),
+        (AddressFlags::Mcautojoin, "autojoin", false),
+        (AddressFlags::StablePrivacy, "stable-privacy", true),
+    ];
+    for (flag, name, v6_only) in names {
+        if flag == AddressFlags::Permanent {
+            if !has(flag) {
+                s.push_str("dynamic ");
+            }
+            continue;
+        }
+        if has(flag) && (!v6_only || v6) {
+            s.push_str(name);
+            s.push(' ');
+        }
+    }
+    if let Some(label) = a.attributes.iter().find_map(|x| match x {
+        AddressAttribute::Label(l) => Some(l.as_str()),
+        _ => None,
+    }) {
+        s.push_str(label);
+    }
+    s.push('\n');
+    let (valid, preferred) = a
+        .attributes
+        .iter()
+        .find_map(|x| match x {
+            AddressAttribute::CacheInfo(c) => Some((c.ifa_valid, c.ifa_preferred)),
+            _ => None,
+        })
+        .unwrap_or((u32::MAX, u32::MAX));
+    let lft = |v: u32| {
+        if v == u32::MAX {
+            "forever".to_string()
+        } else {
+            format!("{v}sec")
+        }
+    };
+    s.push_str(&format!(
+        "       valid_lft {} preferred_lft {}\n",
+        lft(valid),
+        lft(preferred)
+    ));
+    s
+}
+
+fn addr_show(w: &mut Words, opts: Opts) -> Done {
+    let dev = device_filter(w)?;
+    let mut nl = open()?;
+    let links = Links::load(&mut nl)?;
+    let only = match &dev {
+        Some(d) => Some(
+            links
+                .index(d)
+                .map_err(|_| Fail::Msg(format!("Device \"{d}\" does not exist.")))?,
+        ),
+        None => None,
+    };
+    let addrs = addresses(&mut nl, opts)?;
+    let mut out = String::new();
+    for l in &links.0 {
+        if only.is_some_and(|i| i != l.header.index) {
+            continue;
+        }
+        let mine: Vec<&AddressMessage> = addrs
+            .iter()
+            .filter(|a| a.header.index == l.header.index)
+            .collect();
+        if opts.family.is_some() && opts.family != Some(AddressFamily::Packet) && mine.is_empty() {
+            continue;
+        }
+        if opts.brief {
+            let mut line = brief_link(l, links_ref(&links), false);
+            for a in &mine {
+                if let Some(ip) = addr_local(a) {
+                    line.push_str(&format!("{ip}/{} ", a.header.prefix_len));
+                }
+            }
+            out.push_str(&line);
+            out.push('\n');
+        } else if opts.oneline {
+            let prefix = format!("{}: {}", l.header.index, link_name(l).unwrap_or(""));
+            for a in &mine {
+                let text = addr_text(a);
+                let body = text.strip_suffix('\n').unwrap_or(&text);
+                out.push_str(&format!("{prefix}{}\n", body.replace('\n', "\\")));
+            }
+        } else {
+            let text = link_text(l, &links, false, opts.family == Some(AddressFamily::Inet6));
+            if matches!(
+                opts.family,
+                Some(AddressFamily::Inet | AddressFamily::Inet6)
+            ) {
+                // With a family chosen, iproute2 leaves out the link/ line.
+                out.push_str(text.lines().next().unwrap_or(""));
+                out.push('\n');
+            } else {
+                out.push_str(&text);
+            }
+            for a in &mine {
+                out.push_str(&addr_text(a));
+            }
+        }
+    }
+    print!("{out}");
+    Ok(())
+}
+
+fn links_ref(l: &Links) -> &Links {
+    l
+}
+
+/// `ADDR[/LEN]`: the address and its prefix length (host length if none).
+fn parse_prefix(text: &str) -> Result<(IpAddr, u8), Fail> {
+    let bad = || {
+        Fail::Msg(format!(
+            "Error: any valid prefix is expected rather than \"{text}\"."
+        ))
+    };
+    let (ip, len) = match text.split_once('/') {
+        Some((ip, len)) => (ip, Some(len)),
+        None => (text, None),
+    };
+    let ip: IpAddr = ip.parse().map_err(|_| bad())?;
+    let max = if ip.is_ipv4() { 32 } else { 128 };
+    let len = match len {
+        Some(l) => l.parse::<u8>().ok().filter(|l| *l <= max).ok_or_else(bad)?,
+        None => max,
+    };
+    Ok((ip, len))
+}
+
+fn family_of(ip: &IpAddr) -> AddressFamily {
+    if ip.is_ipv4() {
+        AddressFamily::Inet
+    } else {
+        AddressFamily::Inet6
+    }
+}
+
+fn addr_change(w: &mut Words, add: bool, flags: u16) -> Done {
+    let mut local = None;
+    let mut dev = None;
+    let mut brd = None;
+    let mut scope = None;
+    let mut label = None;
+    let mut extra = AddressFlags::empty();
+    let mut metric = None;
+    while let Some(word) = w.next() {
+        match word.as_str() {
+            "dev" => dev = Some(w.value("dev")?),
+            "local" => local = Some(parse_prefix(&w.value("local")?)?),
+            b if matches(b, "broadcast") || b == "brd" => brd = Some(w.value(&word)?),
+            "scope" => scope = Some(parse_scope(&w.value("scope")?)?),
+            "label" => label = Some(w.value("label")?),
+            "nodad" => extra |= AddressFlags::Nodad,
+            "noprefixroute" => extra |= AddressFlags::Noprefixroute,
+            "metric" | "priority" | "preference" => {
+                let v = w.value(&word)?;
+                metric = Some(
+                    v.parse::<u32>()
+                        .map_err(|_| Fail::Usage(format!("invalid metric \"{v}\"")))?,
+                );
+            }
+            "valid_lft" | "preferred_lft" => {
+                w.value(&word)?;
+            }
+            _ if local.is_none() => local = Some(parse_prefix(&word)?),
+            _ => {
+                return Err(Fail::Usage(format!(
+                    "Error: either \"local\" is duplicate, or \"{word}\" is a garbage."
+                )))
+            }
+        }
+    }
+    let dev = dev
+        .ok_or_else(|| Fail::Msg("Not enough information: \"dev\" argument is required.".into()))?;
+    let (ip, len) = local.ok_or_else(|| Fail::Usage("missing address".into()))?;
+    let mut nl = open()?;
+    let links = Links::load(&mut nl)?;
+    let mut msg = AddressMessage::default();
+    msg.header.family = family_of(&ip);
+    msg.header.prefix_len = len;
+    msg.header.index = links.index(&dev)?;
+    let default_scope = match ip {
+        IpAddr::V4(v4) if v4.is_loopback() => 254,
+        IpAddr::V6(v6) if v6.is_loopback() => 254,
+        _ => 0,
+    };
+    if add || scope.is_some() {
+        msg.header.scope = AddressScope::from(scope.unwrap_or(default_scope));
+    }
+    msg.attributes.push(AddressAttribute::Local(ip));
+    msg.attributes.push(AddressAttribute::Address(ip));
+    if let (Some(b), IpAddr::V4(v4)) = (brd, ip) {
+        let host_mask = if len >= 32 { 0 } else { u32::MAX >> len };
+        let net = u32::from(v4) & !host_mask;
+        let b = match b.as_str() {
+            "+" => std::net::Ipv4Addr::from(net | host_mask),
+            "-" => std::net::Ipv4Addr::from(net),
+            other => other
+                .parse()
+                .map_err(|_| Fail::Usage(format!("invalid broadcast \"{other}\"")))?,
+        };
+        msg.attributes.push(AddressAttribute::Broadcast(b));
+    }
+    if let Some(l) = label {
+        msg.attributes.push(AddressAttribute::Label(l));
+    }
+    if let Some(m) = metric {
+        msg.attributes.push(AddressAttribute::RoutePriority(m));
+    }
+    if !extra.is_empty() {
+        msg.header.flags = AddressHeaderFlags::from_bits_retain((extra.bits() & 0xff) as u8);
+        msg.attributes.push(AddressAttribute::Flags(extra));
+    }
+    let message = if add {
+        RouteNetlinkMessage::NewAddress(msg)
+    } else {
+        RouteNetlinkMessage::DelAddress(msg)
+    };
+    nl.change(message, flags)?;
+    Ok(())
+}
+
+fn addr_flush(w: &mut Words, opts: Opts) -> Done {
+    let dev = device_filter(w)?;
+    let Some(dev) = dev else {
+        return Err(Fail::Msg("Flush requires arguments.".into()));
+    };
+    let mut nl = open()?;
+    let links = Links::load(&mut nl)?;
+    let index = links.index(&dev)?;
+    // Secondaries go with their primary: delete newest first and ignore
+    // those already gone.
+    let mut mine: Vec<AddressMessage> = addresses(&mut nl, opts)?
+        .into_iter()
+        .filter(|a| a.header.index == index)
+        .filter(|a| {
+            a.header.family == AddressFamily::Inet
+                || u8::from(a.header.scope) != 253
+                || opts.family.is_some()
+        })
+        .collect();
+    mine.reverse();
+    for a in mine {
+        match nl.change(RouteNetlinkMessage::DelAddress(a), 0) {
+            Ok(()) => {}
+            Err(e) if e.errno() == Some(libc_eaddrnotavail()) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+/// EADDRNOTAVAIL: the address is already gone.
+fn libc_eaddrnotavail() -> i32 {
+    nix::errno::Errno::EADDRNOTAVAIL as i32
+}
+
+// ---------------------------------------------------------------- route
+
+fn route(w: &mut Words, opts: Opts) -> Done {
+    let cmd = w.next().unwrap_or_else(|| "show".into());
+    match cmd.as_str() {
+        c if matches(c, "show") || matches(c, "list") || c == "lst" => route_show(w, opts),
+        c if matches(c, "add") => route_change(w, opts, true, NLM_F_CREATE | NLM_F_EXCL),
+        c if matches(c, "replace") => route_change(w, opts, true, NLM_F_CREATE | NLM_F_REPLACE),
+        c if matches(c, "change") => route_change(w, opts, true, NLM_F_REPLACE),
+        c if matches(c, "delete") => route_change(w, opts, false, 0),
+        _ => Err(Fail::Usage(format!(
+            "Command \"{cmd}\" is unknown, try \"ip route help\"."
+        ))),
+    }
+}
+
+fn route_addr(a: &RouteAddress) -> String {
+    match a {
+        RouteAddress::Inet(v4) => v4.to_string(),
+        RouteAddress::Inet6(v6) => v6.to_string(),
+        _ => "?".into(),
+    }
+}
+
+fn table_name(t: u32) -> String {
+    match t {
+        255 => "local".into(),
+        254 => "main".into(),
+        253 => "default".into(),
+        n => n.to_string(),
+    }
+}
+
+fn parse_table(text: &str) -> Result<u32, Fail> {
+    match text {
+        "local" => Ok(255),
+        "main" => Ok(254),
+        "default" => Ok(253),
+        n => n
+            .parse()
+            .map_err(|_| Fail::Usage(format!("invalid table ID \"{n}\""))),
+    }
+}
+
+fn route_table(r: &RouteMessage) -> u32 {
+    r.attributes
+        .iter()
+        .find_map(|a| match a {
+            RouteAttribute::Table(t) => Some(*t),
+            _ => None,
+        })
+        .unwrap_or(u32::from(r.header.table))
+}
+
+fn protocol_name(p: RouteProtocol) -> String {
+    match p {
+        RouteProtocol::Kernel => "kernel".into(),
+        RouteProtocol::Boot => "boot".into(),
+        RouteProtocol::Static => "static".into(),
+        RouteProtocol::Ra => "ra".into(),
+        RouteProtocol::Dhcp => "dhcp".into(),
+        RouteProtocol::IcmpRedirect => "redirect".into(),
+        other => u8::from(other).to_string(),
+    }
+}
+
+fn type_name(t: RouteType) -> Option<&'static str> {
+    match t {
+        RouteType::Unicast => None,
+        RouteType::Local => Some("local"),
+        RouteType::Broadcast => Some("broadcast"),
+        RouteType::Anycast => Some("anycast"),
+        RouteType::Multicast => Some("multicast"),
+        RouteType::BlackHole => Some("blackhole"),
+        RouteType::Unreachable => Some("unreachable"),
+        RouteType::Prohibit => Some("prohibit"),
+        RouteType::Throw => Some("throw"),
+        RouteType::Nat => Some("nat"),
+        _ => None,
+    }
+}
+
+/// One route as iproute2 prints it.
+fn route_text(r: &RouteMessage, links: &Links) -> String {
+    let mut s = String::new();
+    if let Some(t) = type_name(r.header.kind) {
+        s.push_str(t);
+        s.push(' ');
+    }
+    let dst = r.attributes.iter().find_map(|a| match a {
+        RouteAttribute::Destination(d) => Some(route_addr(d)),
+        _ => None,
+    });
+    let host_len = if r.header.address_family == AddressFamily::Inet6 {
+        128
+    } else {
+        32
+    };
+    match dst {
+        Some(d) if r.header.destination_prefix_length == host_len => s.push_str(&format!("{d} ")),
+        Some(d) => s.push_str(&format!("{d}/{} ", r.header.destination_prefix_length)),
+        None if r.header.destination_prefix_length == 0 => s.push_str("default "),
+        None => s.push_str(&format!("0/{} ", r.header.destination_prefix_length)),
+    }
+    for a in &r.attributes {
+        if let RouteAttribute::Gateway(g) = a {
+            s.push_str(&format!("via {} ", route_addr(g)));
+        }
+    }
+    for a in &r.attributes {
+        if let RouteAttribute::Oif(i) = a {
+            s.push_str(&format!("dev {} ", links.name(*i)));
+        }
+    }
+    let table = route_table(r);
+    if table != 254 {
+        s.push_str(&format!("table {} ", table_name(table)));
+    }
+    if r.header.protocol != RouteProtocol::Boot {
+        s.push_str(&format!("proto {} ", protocol_name(r.header.protocol)));
+    }
+    if r.header.scope != RouteScope::Universe {
+        s.push_str(&format!("scope {} ", scope_text(u8::from(r.header.scope))));
+    }
+    for a in &r.attributes {
+        if let RouteAttribute::PrefSource(p) = a {
+            s.push_str(&format!("src {} ", route_addr(p)));
+        }
+    }
+    for a in &r.attributes {
+        if let RouteAttribute::Priority(m) = a {
+            s.push_str(&format!("metric {m} "));
+        }
+    }
+    if r.header.flags.contains(RouteFlags::Linkdown) {
+        s.push_str("linkdown ");
+    }
+    if r.header.flags.contains(RouteFlags::Onlink) {
+        s.push_str("onlink ");
+    }
+    if r.header.address_family == AddressFamily::Inet6 {
+        let pref = r.attributes.iter().find_map(|a| match a {
+            RouteAttribute::Preference(p) => Some(u8::from(*p)),
+            _ => None,
+        });
+        match pref {
+            Some(1) => s.push_str("pref high"),
+            Some(3) => s.push_str("pref low"),
+            Some(_) => s.push_str("pref medium"),
+            None => {}
+        }
+    }
+    s.push('\n');
+    s
+}
+
+fn route_show(w: &mut Words, opts: Opts) -> Done {
+    let mut table = Some(254);
+    let mut dev = None;
+    while let Some(word) = w.next() {
+        match word.as_str() {
+            "table" => {
+                let t = w.value("table")?;
+                table = if t == "all" {
+                    None
+                } else {
+                    Some(parse_table(&t)?)
+                };
+            }
+            "dev" => dev = Some(w.value("dev")?),
+            _ => {
+                return Err(Fail::Usage(format!(
+                    "Error: either \"to\" is duplicate, or \"{word}\" is a garbage."
+                )))
+            }
+        }
+    }
+    let family = opts.family.unwrap_or(AddressFamily::Inet);
+    let mut nl = open()?;
+    let links = Links::load(&mut nl)?;
+    let only = match &dev {
+        Some(d) => Some(links.index(d)?),
+        None => None,
+    };
+    let mut req = RouteMessage::default();
+    req.header.address_family = family;
+    let mut out = String::new();
+    for m in nl.dump(RouteNetlinkMessage::GetRoute(req))? {
+        let RouteNetlinkMessage::NewRoute(r) = m else {
+            continue;
+        };
+        if r.header.address_family != family
+            || r.header.flags.contains(RouteFlags::Cloned)
+            || table.is_some_and(|t| t != route_table(&r))
+        {
+            continue;
+        }
+        if let Some(i) = only {
+            if !r
+                .attributes
+                .iter()
+                .any(|a| matches!(a, RouteAttribute::Oif(o) if *o == i))
+            {
+                continue;
+            }
+        }
+        out.push_str(&route_text(&r, &links));
+    }
+    print!("{out}");
+    Ok(())
+}
+
+fn route_change(w: &mut Words, opts: Opts, add: bool, flags: u16) -> Done {
+    let mut dst: Option<Option<(IpAddr, u8)>> = None;
+    let mut via = None;
+    let mut dev = None;
+    let mut metric = None;
+    let mut table = 254u32;
+    let mut src = None;
+    let mut kind = RouteType::Unicast;
+    let mut scope = None;
+    let mut protocol = None;
+    let mut onlink = false;
+    while let Some(word) = w.next() {
+        match word.as_str() {
+            "via" => {
+                let v = w.value("via")?;
+                via = Some(v.parse::<IpAddr>().map_err(|_| {
+                    Fail::Msg(format!(
+                        "Error: any valid address is expected rather than \"{v}\"."
+                    ))
+                })?);
+            }
+            "dev" | "oif" => dev = Some(w.value(&word)?),
+            "metric" | "priority" | "preference" => {
+                let v = w.value(&word)?;
+                metric = Some(v.parse::<u32>().map_err(|_| {
+                    Fail::Msg(format!(
+                        "Error: argument \"{v}\" is wrong: \"metric\" value is invalid"
+                    ))
+                })?);
+            }
+            "table" => table = parse_table(&w.value("table")?)?,
+            "src" => {
+                let v = w.value("src")?;
+                src = Some(v.parse::<IpAddr>().map_err(|_| {
+                    Fail::Msg(format!(
+                        "Error: any valid address is expected rather than \"{v}\"."
+                    ))
+                })?);
+            }
+            "scope" => scope = Some(parse_scope(&w.value("scope")?)?),
+            "proto" | "protocol" => {
+                let v = w.value(&word)?;
+                protocol =
+                    Some(match v.as_str() {
+                        "kernel" => RouteProtocol::Kernel,
+                        "boot" => RouteProtocol::Boot,
+                        "static" => RouteProtocol::Static,
+                        "dhcp" => RouteProtocol::Dhcp,
+                        n => RouteProtocol::from(n.parse::<u8>().map_err(|_| {
+                            Fail::Usage(format!("invalid \"protocol\" value \"{n}\""))
+                        })?),
+                    });
+            }
+            "onlink" => onlink = true,
+            "blackhole" => kind = RouteType::BlackHole,
+            "unreachable" => kind = RouteType::Unreachable,
+            "prohibit" => kind = RouteType::Prohibit,
+            "unicast" | "to" => {}
+            "default" | "all" => dst = Some(None),
+            _ if dst.is_none() => dst = Some(Some(parse_prefix(&word)?)),
+            _ => {
+                return Err(Fail::Usage(format!(
+                    "Error: either \"to\" is duplicate, or \"{word}\" is a garbage."
+                )))
+            }
+        }
+    }
+    let dst = dst.ok_or_else(|| Fail::Usage("missing destination".into()))?;
+    let family = match (dst, via) {
+        (Some((ip, _)), _) => family_of(&ip),
+        (None, Some(g)) => family_of(&g),
+        (None, None) => opts.family.unwrap_or(AddressFamily::Inet),
+    };
+    let mut nl = open()?;
+    let links = Links::load(&mut nl)?;
+    let mut msg = RouteMessage::default();
+    let h: &mut RouteHeader = &mut msg.header;
+    h.address_family = family;
+    h.table = if table < 256 { table as u8 } else { 252 };
+    if add {
+        h.protocol = protocol.unwrap_or(RouteProtocol::Boot);
+        h.kind = kind;
+        h.scope = match scope {
+            Some(s) => RouteScope::from(s),
+            // A route without a gateway reaches its destination directly.
+            None if via.is_none() && kind == RouteType::Unicast => RouteScope::Link,
+            None => RouteScope::Universe,
+        };
+    } else {
+        h.scope = RouteScope::NoWhere;
+        if let Some(p) = protocol {
+            h.protocol = p;
+        }
+        if kind != RouteType::Unicast {
+            h.kind = kind;
+        }
+    }
+    if onlink {
+        h.flags |= RouteFlags::Onlink;
+    }
+    if let Some((ip, len)) = dst {
+        h.destination_prefix_length = len;
+        msg.attributes
+            .push(RouteAttribute::Destination(RouteAddress::from(ip)));
+    }
+    if table >= 256 {
+        msg.attributes.push(RouteAttribute::Table(table));
+    }
+    if let Some(g) = via {
+        msg.attributes
+            .push(RouteAttribute::Gateway(RouteAddress::from(g)));
+    }
+    if let Some(d) = dev {
+        msg.attributes.push(RouteAttribute::Oif(links.index(&d)?));
+    }
+    if let Some(s) = src {
+        msg.attributes
+            .push(RouteAttribute::PrefSource(RouteAddress::from(s)));
+    }
+    if let Some(m) = metric {
+        msg.attributes.push(RouteAttribute::Priority(m));
+    }
+    let message = if add {
+        RouteNetlinkMessage::NewRoute(msg)
+    } else {
+        RouteNetlinkMessage::DelRoute(msg)
+    };
+    nl.change(message, flags)?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- neigh
+
+fn neigh(w: &mut Words, opts: Opts) -> Done {
+    let cmd = w.next().unwrap_or_else(|| "show".into());
+    match cmd.as_str() {
+        c if matches(c, "show") || matches(c, "list") || c == "lst" => neigh_show(w, opts),
+        c if matches(c, "add") => neigh_change(w, true, NLM_F_CREATE | NLM_F_EXCL),
+        c if matches(c, "replace") => neigh_change(w, true, NLM_F_CREATE | NLM_F_REPLACE),
+        c if matches(c, "change") => neigh_change(w, true, NLM_F_REPLACE),
+        c if matches(c, "delete") => neigh_change(w, false, 0),
+        _ => Err(Fail::Usage(format!(
+            "Command \"{cmd}\" is unknown, try \"ip neigh help\"."
+        ))),
+    }
+}
+
+fn nud_name(s: NeighbourState) -> String {
+    match s {
+        NeighbourState::Incomplete => "INCOMPLETE".into(),
+        NeighbourState::Reachable => "REACHABLE".into(),
+        NeighbourState::Stale => "STALE".into(),
+        NeighbourState::Delay => "DELAY".into(),
+        NeighbourState::Probe => "PROBE".into(),
+        NeighbourState::Failed => "FAILED".into(),
+        NeighbourState::Noarp => "NOARP".into(),
+        NeighbourState::Permanent => "PERMANENT".into(),
+        NeighbourState::None => "NONE".into(),
+        other => format!("{:x}", u16::from(other)),
+    }
+}
+
+fn parse_nud(text: &str) -> Result<NeighbourState, Fail> {
+    Ok(match text {
+        "permanent" => NeighbourState::Permanent,
+        "reachable" => NeighbourState::Reachable,
+        "stale" => NeighbourState::Stale,
+        "noarp" => NeighbourState::Noarp,
+        "delay" => NeighbourState::Delay,
+        "probe" => NeighbourState::Probe,
+        "failed" => NeighbourState::Failed,
+        "incomplete" => NeighbourState::Incomplete,
+        "none" => NeighbourState::None,
+        other => return Err(Fail::Usage(format!("nud state \"{other}\" is invalid"))),
+    })
+}
+
+fn neigh_show(w: &mut Words, opts: Opts) -> Done {
+    let dev = device_filter(w)?;
+    let mut nl = open()?;
+    let links = Links::load(&mut nl)?;
+    let only = match &dev {
+        Some(d) => Some(links.index(d)?),
+        None => None,
+    };
+    let mut out = String::new();
+    for m in nl.dump(RouteNetlinkMessage::GetNeighbour(
+        NeighbourMessage::default(),
+    ))? {
+        let RouteNetlinkMessage::NewNeighbour(n) = m else {
+            continue;
+        };
+        let fam = n.header.family;
+        if fam != AddressFamily::Inet && fam != AddressFamily::Inet6 {
+            continue;
+        }
+        if opts.family.is_some_and(|f| f != fam)
+            || only.is_some_and(|i| i != n.header.ifindex)
+            || matches!(n.header.state, NeighbourState::Noarp | NeighbourState::None)
+        {
+            continue;
+        }
+        let mut s = String::new();
+        for a in &n.attributes {
+            if let NeighbourAttribute::Destination(d) = a {
+                match d {
+                    NeighbourAddress::Inet(v4) => s.push_str(&format!("{v4} ")),
+                    NeighbourAddress::Inet6(v6) => s.push_str(&format!("{v6} ")),
+                    _ => {}
+                }
+            }
+        }
+        if only.is_none() {
+            s.push_str(&format!("dev {} ", links.name(n.header.ifindex)));
+        }
+        for a in &n.attributes {
+            if let NeighbourAttribute::LinkLayerAddress(l) = a {
+                s.push_str(&format!("lladdr {} ", mac_text(l)));
+            }
+        }
+        if n.header.flags.bits() & 0x80 != 0 {
+            s.push_str("router ");
+        }
+        s.push_str(&nud_name(n.header.state));
+        s.push_str(" \n");
+        out.push_str(&s);
+    }
+    print!("{out}");
+    Ok(())
+}
+
+fn neigh_change(w: &mut Words, add: bool, flags: u16) -> Done {
+    let mut dst = None;
+    let mut dev = None;
+    let mut lladdr = None;
+    let mut state = NeighbourState::Permanent;
+    while let Some(word) = w.next() {
+        match word.as_str() {
+            "dev" => dev = Some(w.value("dev")?),
+            "lladdr" => {
+                let v = w.value("lladdr")?;
+                lladdr = Some(
+                    parse_mac(&v)
+                        .ok_or_else(|| Fail::Msg(format!("\"{v}\" is invalid lladdr.")))?,
+                );
+            }
+            "nud" => state = parse_nud(&w.value("nud")?)?,
+            "to" => {}
+            _ if dst.is_none() => {
+                dst = Some(word.parse::<IpAddr>().map_err(|_| {
+                    Fail::Msg(format!(
+                        "Error: any valid address is expected rather than \"{word}\"."
+                    ))
+                })?)
+            }
+            _ => {
+                return Err(Fail::Usage(format!(
+                    "Error: either \"to\" is duplicate, or \"{word}\" is a garbage."
+                )))
+            }
+        }
+    }
+    let dev =
+        dev.ok_or_else(|| Fail::Msg("Device and destination are required arguments.".into()))?;
+    let dst =
+        dst.ok_or_else(|| Fail::Msg("Device and destination are required arguments.".into()))?;
+    let mut nl = open()?;
+    let links = Links::load(&mut nl)?;
+    let mut msg = NeighbourMessage::default();
+    msg.header.family = family_of(&dst);
+    msg.header.ifindex = links.index(&dev)?;
+    msg.header.state = state;
+    msg.header.kind = RouteType::Unicast;
+    msg.attributes
+        .push(NeighbourAttribute::Destination(match dst {
+            IpAddr::V4(v4) => NeighbourAddress::Inet(v4),
+            IpAddr::V6(v6) => NeighbourAddress::Inet6(v6),
+        }));
+    if let Some(l) = lladdr {
+        msg.attributes.push(NeighbourAttribute::LinkLayerAddress(l));
+    }
+    let message = if add {
+        RouteNetlinkMessage::NewNeighbour(msg)
+    } else {
+        RouteNetlinkMessage::DelNeighbour(msg)
+    };
+    nl.change(message, flags)?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- rule
+
+fn rule(w: &mut Words, opts: Opts) -> Done {
+    let cmd = w.next().unwrap_or_else(|| "show".into());
+    match cmd.as_str() {
+        c if matches(c, "show") || matches(c, "list") || c == "lst" => rule_show(opts),
+        _ => Err(Fail::Usage(format!(
+            "Command \"{cmd}\" is unknown, try \"ip rule help\"."
+        ))),
+    }
+}
+
+fn rule_show(opts: Opts) -> Done {
+    let family = opts.family.unwrap_or(AddressFamily::Inet);
+    let mut nl = open()?;
+    let mut req = RuleMessage::default();
+    req.header.family = family;
+    let mut out = String::new();
+    for m in nl.dump(RouteNetlinkMessage::GetRule(req))? {
+        let RouteNetlinkMessage::NewRule(r) = m else {
+            continue;
+        };
+        if r.header.family != family {
+            continue;
+        }
+        let prio = r
+            .attributes
+            .iter()
+            .find_map(|a| match a {
+                RuleAttribute::Priority(p) => Some(*p),
+                _ => None,
+            })
+            .unwrap_or(0);
+        let mut s = format!("{prio}:\t");
+        let src = r.attributes.iter().find_map(|a| match a {
+            RuleAttribute::Source(ip) => Some(*ip),
+            _ => None,
+        });
+        match src {
+            Some(ip) => s.push_str(&format!("from {ip}/{} ", r.header.src_len)),
+            None => s.push_str("from all "),
+        }
+        for a in &r.attributes {
+            match a {
+                RuleAttribute::Destination(ip) => {
+                    s.push_str(&format!("to {ip}/{} ", r.header.dst_len))
+                }
+                RuleAttribute::FwMark(m) => s.push_str(&format!("fwmark {m:#x} ")),
+                RuleAttribute::Iifname(n) => s.push_str(&format!("iif {n} ")),
+                RuleAttribute::Oifname(n) => s.push_str(&format!("oif {n} ")),
+                _ => {}
+            }
+        }
+        let table = r
+            .attributes
+            .iter()
+            .find_map(|a| match a {
+                RuleAttribute::Table(t) => Some(*t),
+                _ => None,
+            })
+            .unwrap_or(u32::from(r.header.table));
+        match r.header.action {
+            RuleAction::ToTable => s.push_str(&format!("lookup {}", table_name(table))),
+            RuleAction::Goto => s.push_str("goto"),
+            RuleAction::Nop => s.push_str("nop"),
+            RuleAction::Blackhole => s.push_str("blackhole"),
+            RuleAction::Unreachable => s.push_str("unreachable"),
+            RuleAction::Prohibit => s.push_str("prohibit"),
+            _ => {}
+        }
+        out.push_str(s.trim_end());
+        out.push('\n');
+    }
+    print!("{out}");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_parse_with_host_length_by_default() {
+        assert!(matches!(parse_prefix("10.0.0.1/24"), Ok((_, 24))));
+        assert!(matches!(parse_prefix("10.0.0.1"), Ok((_, 32))));
+        assert!(matches!(parse_prefix("2001:db8::1/64"), Ok((_, 64))));
+        assert!(parse_prefix("10.0.0.1/33").is_err());
+        assert!(parse_prefix("nonsense").is_err());
+    }
+
+    #[test]
+    fn keywords_abbreviate_like_iproute2() {
+        assert!(matches("a", "address"));
+        assert!(matches("sh", "show"));
+        assert!(!matches("shows", "show"));
+        assert!(!matches("", "show"));
+    }
+
+    #[test]
+    fn oneline_joins_record_lines() {
+        assert_eq!(one_line("a\n    b\n", true), "a\\    b\n");
+        assert_eq!(one_line("a\n    b\n", false), "a\n    b\n");
+    }
+}
