@@ -1191,8 +1191,9 @@ fn type_name(t: RouteType) -> Option<&'static str> {
     }
 }
 
-/// One route as iproute2 prints it.
-fn route_text(r: &RouteMessage, links: &Links) -> String {
+/// One route as iproute2 prints it; `show_table` unless the listing is
+/// of one table, `show_dev` unless it is of one device.
+fn route_text(r: &RouteMessage, links: &Links, show_table: bool, show_dev: bool) -> String {
     let mut s = String::new();
     if let Some(t) = type_name(r.header.kind) {
         s.push_str(t);
@@ -1219,12 +1220,12 @@ fn route_text(r: &RouteMessage, links: &Links) -> String {
         }
     }
     for a in &r.attributes {
-        if let RouteAttribute::Oif(i) = a {
+        if let (RouteAttribute::Oif(i), true) = (a, show_dev) {
             s.push_str(&format!("dev {} ", links.name(*i)));
         }
     }
     let table = route_table(r);
-    if table != 254 {
+    if table != 254 && show_table {
         s.push_str(&format!("table {} ", table_name(table)));
     }
     if r.header.protocol != RouteProtocol::Boot {
@@ -1315,7 +1316,7 @@ fn route_show(w: &mut Words, opts: Opts) -> Done {
                 continue;
             }
         }
-        out.push_str(&route_text(&r, &links));
+        out.push_str(&route_text(&r, &links, table.is_none(), only.is_none()));
     }
     print!("{out}");
     Ok(())

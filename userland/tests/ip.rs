@@ -1,0 +1,469 @@
+//! `ip` and `bridge`, each test in a network namespace of its own (`unshare
+//! -n`) so that the host's network is never touched. iproute2's own `ip`
+//! and `bridge` (when installed) check what ibox set and set what ibox
+//! reads, and the two are compared line for line on the same state.
+//!
+//! Tests print a note and pass when namespaces cannot be made (not root,
+//! no `unshare`), and parts needing kernel features this machine lacks
+//! (dummy, 802.1Q, bridge VLAN filtering) are skipped with a note.
+
+mod common;
+
+use common::IBOX;
+use std::process::Command;
+
+const IPROUTE2_IP: &str = "/usr/sbin/ip";
+const IPROUTE2_BRIDGE: &str = "/usr/sbin/bridge";
+
+/// Whether a fresh network namespace can be made here.
+fn netns_available() -> bool {
+    let ok = Command::new("unshare")
+        .args(["-n", "true"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("note: skipping: `unshare -n` is not permitted here");
+    }
+    ok
+}
+
+/// Whether iproute2 is there to compare with.
+fn iproute2_available() -> bool {
+    let ok = std::path::Path::new(IPROUTE2_IP).exists()
+        && std::path::Path::new(IPROUTE2_BRIDGE).exists();
+    if !ok {
+        eprintln!("note: skipping comparison: iproute2 is not installed");
+    }
+    ok
+}
+
+/// Runs `script` with `sh` in a new network namespace; `$IBOX` is the
+/// binary under test, `$IP`/`$BRIDGE` iproute2's. Returns stdout, stderr
+/// and the status.
+fn in_netns(script: &str) -> (String, String, i32) {
+    let o = Command::new("unshare")
+        .args(["-n", "sh", "-c", script])
+        .env("IBOX", IBOX)
+        .env("IP", IPROUTE2_IP)
+        .env("BRIDGE", IPROUTE2_BRIDGE)
+        .output()
+        .expect("run unshare");
+    (
+        common::stdout(&o),
+        common::stderr(&o),
+        o.status.code().unwrap_or(-1),
+    )
+}
+
+/// After `setup`, runs each of `commands` (`ip ...` or `bridge ...`)
+/// with iproute2 and with ibox on the same state and asserts that output,
+/// error text and status agree.
+fn assert_same_as_iproute2(setup: &str, commands: &[&str]) {
+    let mut script = format!("{setup}\n");
+    for (i, c) in commands.iter().enumerate() {
+        let (tool, rest) = c.split_once(' ').unwrap_or((c, ""));
+        let theirs = if tool == "ip" { "$IP" } else { "$BRIDGE" };
+        script.push_str(&format!(
+            "echo '@@{i} iproute2'; {theirs} {rest} 2>&1; echo \"rc $?\"\n\
+             echo '@@{i} ibox'; \"$IBOX\" {tool} {rest} 2>&1; echo \"rc $?\"\n"
+        ));
+    }
+    let (out, err, _) = in_netns(&script);
+    for (i, c) in commands.iter().enumerate() {
+        let section = |who: &str| {
+            let start = format!("@@{i} {who}\n");
+            let from = out.find(&start).map(|p| p + start.len()).unwrap_or(0);
+            let rest = &out[from..];
+            let end = rest.find("@@").unwrap_or(rest.len());
+            rest[..end].to_string()
+        };
+        assert_eq!(
+            section("ibox"),
+            section("iproute2"),
+            "`{c}` differs from iproute2 (setup stderr: {err})"
+        );
+    }
+}
+
+/// Whether the kernel can make a link by `ip link add ADD_ARGS` (asked
+/// of iproute2, so that a fault of ibox's cannot turn into a skip), with
+/// a veth pair v0/v1 there to build on.
+fn kernel_has(add_args: &str) -> bool {
+    let (_, _, status) = in_netns(&format!(
+        "$IP link add v0 type veth peer name v1 && $IP link add {add_args} >/dev/null 2>&1"
+    ));
+    if status != 0 {
+        eprintln!("note: skipping part: this kernel cannot do `ip link add {add_args}`");
+    }
+    status == 0
+}
+
+/// A namespace with a veth pair, a bridge with one of its ends as a port,
+/// addresses, routes with metrics and a neighbour: made by iproute2, so
+/// that ibox's reading of it can be compared with iproute2's.
+const STATE: &str = r#"
+$IP link set lo up
+$IP link add v0 type veth peer name v1
+$IP link add br0 type bridge
+$IP link set v0 master br0
+$IP link set v0 up
+$IP link set v1 up mtu 1400
+$IP link set br0 up
+$IP addr add 10.0.0.1/24 dev v1 broadcast +
+$IP addr add 10.0.0.2/24 dev v1
+$IP addr add 10.9.0.1/16 dev br0 label br0:1
+$IP -6 addr add 2001:db8::1/64 dev v1 nodad
+$IP route add default via 10.0.0.254 metric 10
+$IP route add 192.168.5.0/24 dev v1 metric 5
+$IP route add 192.168.6.0/24 via 10.0.0.3
+$IP route add 192.168.7.0/24 via 10.0.0.3 table 100
+$IP -6 route add 2001:db8:1::/48 via 2001:db8::fe metric 7
+$IP neigh add 10.0.0.9 lladdr 00:11:22:33:44:55 dev v1 nud permanent
+$IP neigh add 2001:db8::9 lladdr 00:11:22:33:44:66 dev v1 nud permanent
+"#;
+
+#[test]
+fn reading_matches_iproute2() {
+    if !netns_available() || !iproute2_available() {
+        return;
+    }
+    assert_same_as_iproute2(
+        STATE,
+        &[
+            "ip link show",
+            "ip link",
+            "ip link show v0",
+            "ip link show dev br0",
+            "ip -o link show",
+            "ip -br link",
+            "ip addr show",
+            "ip a",
+            "ip addr show dev v1",
+            "ip -4 addr show",
+            "ip -6 addr show",
+            "ip -o addr show",
+            "ip -o -4 addr show",
+            "ip -br addr",
+            "ip route show",
+            "ip route",
+            "ip r show table 100",
+            "ip route show table main",
+            "ip -6 route show",
+            "ip route show dev v1",
+            "ip neigh show",
+            "ip -4 neigh",
+            "ip neigh show dev v1",
+            "ip rule show",
+            "ip -6 rule show",
+            "bridge fdb show",
+            "bridge fdb show dev v0",
+            "bridge fdb show br br0",
+            "bridge vlan show",
+        ],
+    );
+}
+
+#[test]
+fn errors_match_iproute2() {
+    if !netns_available() || !iproute2_available() {
+        return;
+    }
+    assert_same_as_iproute2(
+        STATE,
+        &[
+            "ip link show nope",
+            "ip addr show dev nope",
+            "ip link set nope up",
+            "ip link del nope",
+            "ip link frob",
+            "ip frob",
+            "ip link set v1 garbage",
+            "ip link set v0 master nope",
+            "ip link add v0 type veth peer name v9",
+            "ip addr add 10.0.0.1/24 dev v1",
+            "ip addr add 10.0.0.5/24 dev v1 frob",
+            "ip addr add 1.2.3.4/40 dev v1",
+            "ip addr del 10.9.9.9/24 dev v1",
+            "ip route add default via 10.0.0.254 metric 10",
+            "ip route del 10.7.0.0/24",
+            "ip route add 10.5.0.0/16 via 10.0.0.2 dev nope",
+            "ip route add 10.5.0.0/16 via 10.0.0.2 frob",
+            "ip route add 10.6.0.0/16 via 10.77.0.1",
+            "ip neigh del 10.0.0.77 dev v1",
+            "bridge vlan add dev nope vid 3",
+            "bridge vlan add dev v0",
+            "bridge vlan frob",
+        ],
+    );
+}
+
+#[test]
+fn links_set_by_ibox_read_back_by_iproute2() {
+    if !netns_available() || !iproute2_available() {
+        return;
+    }
+    let (out, err, status) = in_netns(
+        r#"set -e
+"$IBOX" ip link add v0 type veth peer name v1
+"$IBOX" ip link add name br0 type bridge
+"$IBOX" ip link set v0 master br0
+"$IBOX" ip link set dev v0 up
+"$IBOX" ip link set v1 up mtu 1280
+"$IBOX" ip link set v1 address 02:00:00:00:00:01
+"$IBOX" ip link set br0 up
+$IP -o link show v0
+$IP -o link show v1
+echo ---
+"$IBOX" ip link set v0 nomaster
+"$IBOX" ip link set v1 down
+"$IBOX" ip link set v1 name eth7
+$IP -o link show v0
+$IP -o link show eth7
+echo ---
+"$IBOX" ip link del eth7
+"$IBOX" ip link delete br0
+$IP -o link show
+"#,
+    );
+    assert_eq!(status, 0, "{err}");
+    let parts: Vec<&str> = out.split("---\n").collect();
+    assert_eq!(parts.len(), 3, "{out}");
+    let (v0, v1) = parts[0].split_once('\n').expect("two lines");
+    assert!(
+        v0.contains("v0@v1: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500"),
+        "{v0}"
+    );
+    assert!(v0.contains(" master br0 state UP "), "{v0}");
+    assert!(
+        v1.contains("v1@v0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1280"),
+        "{v1}"
+    );
+    assert!(
+        v1.contains("link/ether 02:00:00:00:00:01 brd ff:ff:ff:ff:ff:ff"),
+        "{v1}"
+    );
+    let (v0, eth7) = parts[1].split_once('\n').expect("two lines");
+    assert!(!v0.contains("master"), "{v0}");
+    assert!(v0.contains("NO-CARRIER"), "{v0}");
+    assert!(
+        eth7.contains("eth7@v0: <BROADCAST,MULTICAST> mtu 1280"),
+        "{eth7}"
+    );
+    assert!(eth7.contains("state DOWN"), "{eth7}");
+    assert!(parts[2].starts_with("1: lo:"), "{}", parts[2]);
+    assert_eq!(parts[2].lines().count(), 1, "{}", parts[2]);
+}
+
+#[test]
+fn addresses_set_by_ibox_read_back_by_iproute2() {
+    if !netns_available() || !iproute2_available() {
+        return;
+    }
+    let (out, err, status) = in_netns(
+        r#"set -e
+$IP link add v0 type veth peer name v1
+$IP link set v1 up
+"$IBOX" ip addr add 10.0.0.1/24 dev v1 broadcast +
+"$IBOX" ip address add 10.0.0.7/24 brd + dev v1
+"$IBOX" ip addr add 10.1.0.1/16 dev v1 label v1:a
+"$IBOX" ip -6 addr add 2001:db8::1/64 dev v1 nodad
+"$IBOX" ip addr add 127.0.0.2/8 dev lo
+$IP -o addr show dev v1
+$IP -o addr show dev lo
+echo ---
+"$IBOX" ip addr del 10.0.0.7/24 dev v1
+"$IBOX" ip addr del 2001:db8::1/64 dev v1
+$IP -o addr show dev v1
+echo ---
+"$IBOX" ip addr flush dev v1
+$IP -o -4 addr show dev v1
+"#,
+    );
+    assert_eq!(status, 0, "{err}");
+    let parts: Vec<&str> = out.split("---\n").collect();
+    assert_eq!(parts.len(), 3, "{out}");
+    let first = parts[0];
+    assert!(
+        first.contains("inet 10.0.0.1/24 brd 10.0.0.255 scope global v1\\"),
+        "{first}"
+    );
+    assert!(
+        first.contains("inet 10.0.0.7/24 brd 10.0.0.255 scope global secondary v1\\"),
+        "{first}"
+    );
+    assert!(
+        first.contains("inet 10.1.0.1/16 scope global v1:a\\"),
+        "{first}"
+    );
+    assert!(
+        first.contains("inet6 2001:db8::1/64 scope global nodad"),
+        "{first}"
+    );
+    assert!(first.contains("inet 127.0.0.2/8 scope host lo"), "{first}");
+    assert!(!parts[1].contains("10.0.0.7"), "{}", parts[1]);
+    assert!(!parts[1].contains("2001:db8::1"), "{}", parts[1]);
+    assert!(parts[1].contains("10.0.0.1/24"), "{}", parts[1]);
+    assert_eq!(parts[2], "", "flush left {}", parts[2]);
+}
+
+#[test]
+fn routes_set_by_ibox_read_back_by_iproute2() {
+    if !netns_available() || !iproute2_available() {
+        return;
+    }
+    let (out, err, status) = in_netns(
+        r#"set -e
+$IP link add v0 type veth peer name v1
+$IP link set v1 up
+$IP link set v0 up
+$IP addr add 10.0.0.1/24 dev v1
+$IP -6 addr add 2001:db8::1/64 dev v1 nodad
+"$IBOX" ip route add default via 10.0.0.254 metric 10
+"$IBOX" ip route add default via 10.0.0.253 dev v1 metric 20
+"$IBOX" ip route add 192.168.5.0/24 dev v1 metric 5
+"$IBOX" ip route add 192.168.6.0/24 via 10.0.0.3
+"$IBOX" ip route add 192.168.7.0/24 via 10.0.0.3 table 100
+"$IBOX" ip route add 2001:db8:1::/48 via 2001:db8::fe metric 7
+$IP route show
+$IP route show table 100
+$IP -6 route show 2001:db8:1::/48
+echo ---
+"$IBOX" ip route del default via 10.0.0.253 metric 20
+"$IBOX" ip route del 192.168.5.0/24 dev v1 metric 5
+"$IBOX" ip route replace 192.168.6.0/24 via 10.0.0.4 metric 3
+$IP route show
+echo ---
+"$IBOX" ip route add default via 10.0.0.254 metric 10 || echo "rc $?"
+"#,
+    );
+    assert_eq!(status, 0, "{err}");
+    let parts: Vec<&str> = out.split("---\n").collect();
+    assert_eq!(parts.len(), 3, "{out}");
+    assert_eq!(
+        parts[0],
+        "default via 10.0.0.254 dev v1 metric 10 \n\
+         default via 10.0.0.253 dev v1 metric 20 \n\
+         10.0.0.0/24 dev v1 proto kernel scope link src 10.0.0.1 \n\
+         192.168.5.0/24 dev v1 scope link metric 5 \n\
+         192.168.6.0/24 via 10.0.0.3 dev v1 \n\
+         192.168.7.0/24 via 10.0.0.3 dev v1 \n\
+         2001:db8:1::/48 via 2001:db8::fe dev v1 metric 7 pref medium\n"
+    );
+    assert_eq!(
+        parts[1],
+        "default via 10.0.0.254 dev v1 metric 10 \n\
+         10.0.0.0/24 dev v1 proto kernel scope link src 10.0.0.1 \n\
+         192.168.6.0/24 via 10.0.0.3 dev v1 \n\
+         192.168.6.0/24 via 10.0.0.4 dev v1 metric 3 \n"
+    );
+    assert_eq!(parts[2], "rc 2\n");
+    assert!(err.contains("RTNETLINK answers: File exists"), "{err}");
+}
+
+#[test]
+fn neighbours_set_by_ibox_read_back_by_iproute2() {
+    if !netns_available() || !iproute2_available() {
+        return;
+    }
+    let (out, err, status) = in_netns(
+        r#"set -e
+$IP link add v0 type veth peer name v1
+$IP link set v1 up
+$IP addr add 10.0.0.1/24 dev v1
+"$IBOX" ip neigh add 10.0.0.9 lladdr 00:11:22:33:44:55 dev v1
+"$IBOX" ip neighbour add 10.0.0.10 lladdr 00:11:22:33:44:56 dev v1 nud stale
+$IP neigh show dev v1
+echo ---
+"$IBOX" ip neigh del 10.0.0.9 dev v1
+$IP neigh show
+"#,
+    );
+    assert_eq!(status, 0, "{err}");
+    // The kernel lists neighbours in hash order.
+    let (before, after) = out.split_once("---\n").expect("two parts");
+    let mut before: Vec<&str> = before.lines().collect();
+    before.sort();
+    assert_eq!(
+        before,
+        [
+            "10.0.0.10 lladdr 00:11:22:33:44:56 STALE ",
+            "10.0.0.9 lladdr 00:11:22:33:44:55 PERMANENT ",
+        ]
+    );
+    assert_eq!(after, "10.0.0.10 dev v1 lladdr 00:11:22:33:44:56 STALE \n");
+}
+
+#[test]
+fn iproute2_reads_what_bridge_fdb_shows() {
+    if !netns_available() || !iproute2_available() {
+        return;
+    }
+    // A static entry on a port, then the same listing from both tools.
+    assert_same_as_iproute2(
+        &format!("{STATE}\n$BRIDGE fdb add 02:00:00:00:00:aa dev v0 master static"),
+        &[
+            "bridge fdb show",
+            "bridge fdb show br br0",
+            "bridge fdb show dev v0",
+        ],
+    );
+}
+
+#[test]
+fn kinds_this_kernel_may_lack() {
+    if !netns_available() || !iproute2_available() {
+        return;
+    }
+    if kernel_has("probe0 type dummy") {
+        let (out, err, status) = in_netns(
+            r#"set -e
+"$IBOX" ip link add d0 type dummy
+"$IBOX" ip link set d0 up
+$IP -o link show d0
+"#,
+        );
+        assert_eq!(status, 0, "{err}");
+        assert!(out.contains("d0: <BROADCAST,NOARP,UP,LOWER_UP>"), "{out}");
+    } else {
+        // Then both tools must report the kernel's refusal alike.
+        assert_same_as_iproute2("", &["ip link add d0 type dummy"]);
+    }
+    if kernel_has("link v0 name probe0 type vlan id 5") {
+        let (out, err, status) = in_netns(
+            r#"set -e
+$IP link add v0 type veth peer name v1
+"$IBOX" ip link add link v0 name v0.5 type vlan id 5
+$IP -d -o link show v0.5
+"#,
+        );
+        assert_eq!(status, 0, "{err}");
+        assert!(out.contains("v0.5@v0:"), "{out}");
+        assert!(out.contains("vlan protocol 802.1Q id 5"), "{out}");
+    } else {
+        assert_same_as_iproute2(
+            "$IP link add v0 type veth peer name v1",
+            &["ip link add link v0 name v0.5 type vlan id 5"],
+        );
+    }
+    if kernel_has("probe0 type bridge vlan_filtering 1") {
+        let setup = r#"
+"$IBOX" ip link add br0 type bridge vlan_filtering 1
+$IP link add v0 type veth peer name v1
+$IP link set v0 master br0
+"$IBOX" bridge vlan add dev v0 vid 10 pvid untagged
+"$IBOX" bridge vlan add dev v0 vid 20-22
+"$IBOX" bridge vlan add dev br0 vid 10 self
+"$IBOX" bridge vlan del dev v0 vid 1
+"#;
+        let (out, err, status) = in_netns(&format!("set -e\n{setup}\n$BRIDGE vlan show dev v0"));
+        assert_eq!(status, 0, "{err}");
+        assert!(
+            out.contains("v0                10 PVID Egress Untagged"),
+            "{out}"
+        );
+        assert!(out.contains("                  20"), "{out}");
+        assert_same_as_iproute2(setup, &["bridge vlan show", "bridge vlan show dev v0"]);
+    } else {
+        assert_same_as_iproute2("", &["ip link add br0 type bridge vlan_filtering 1"]);
+    }
+}
