@@ -467,3 +467,41 @@ $IP link set v0 master br0
         assert_same_as_iproute2("", &["ip link add br0 type bridge vlan_filtering 1"]);
     }
 }
+
+#[test]
+fn rules_set_by_ibox_list_as_iproute2_lists_them() {
+    if !netns_available() || !iproute2_available() {
+        return;
+    }
+    let setup = r#"
+"$IBOX" ip rule add from 10.0.0.0/24 lookup 100 prio 100
+"$IBOX" ip rule add fwmark 0x10 table 200
+"$IBOX" ip rule add to 192.168.0.0/16 iif lo lookup main pref 50
+"$IBOX" ip rule add fwmark 0x20/0xff lookup 1000 pref 500
+"$IBOX" ip rule add from 10.1.2.3 lookup 7 pref 600
+"$IBOX" ip -6 rule add from 2001:db8::/32 table 5
+"$IBOX" ip rule del prio 600
+"$IBOX" ip rule del fwmark 0x10 table 200
+"#;
+    let (out, err, status) = in_netns(&format!("set -e\n{setup}\n$IP rule show"));
+    assert_eq!(status, 0, "{err}");
+    assert_eq!(
+        out,
+        "0:\tfrom all lookup local\n\
+         50:\tfrom all to 192.168.0.0/16 iif lo lookup main\n\
+         100:\tfrom 10.0.0.0/24 lookup 100\n\
+         500:\tfrom all fwmark 0x20/0xff lookup 1000\n\
+         32766:\tfrom all lookup main\n\
+         32767:\tfrom all lookup default\n"
+    );
+    assert_same_as_iproute2(
+        setup,
+        &[
+            "ip rule show",
+            "ip -6 rule show",
+            "ip rule add from 10.0.0.0/24 lookup 100 prio 100",
+            "ip rule add frob",
+            "ip rule del prio 4242",
+        ],
+    );
+}

@@ -1618,6 +1618,8 @@ fn rule(w: &mut Words, opts: Opts) -> Done {
     let cmd = w.next().unwrap_or_else(|| "show".into());
     match cmd.as_str() {
         c if matches(c, "show") || matches(c, "list") || c == "lst" => rule_show(opts),
+        c if matches(c, "add") => rule_change(w, opts, true),
+        c if matches(c, "delete") => rule_change(w, opts, false),
         _ => Err(Fail::Usage(format!(
             "Command \"{cmd}\" is unknown, try \"ip rule help\"."
         ))),
@@ -1646,24 +1648,52 @@ fn rule_show(opts: Opts) -> Done {
             })
             .unwrap_or(0);
         let mut s = format!("{prio}:\t");
-        let src = r.attributes.iter().find_map(|a| match a {
+        let with_len = |ip: &IpAddr, len: u8| {
+            let host = if ip.is_ipv4() { 32 } else { 128 };
+            if len == host {
+                ip.to_string()
+            } else {
+                format!("{ip}/{len}")
+            }
+        };
+        let find = |want: fn(&RuleAttribute) -> Option<String>| r.attributes.iter().find_map(want);
+        match r.attributes.iter().find_map(|a| match a {
             RuleAttribute::Source(ip) => Some(*ip),
             _ => None,
-        });
-        match src {
-            Some(ip) => s.push_str(&format!("from {ip}/{} ", r.header.src_len)),
+        }) {
+            Some(ip) => s.push_str(&format!("from {} ", with_len(&ip, r.header.src_len))),
             None => s.push_str("from all "),
         }
-        for a in &r.attributes {
-            match a {
-                RuleAttribute::Destination(ip) => {
-                    s.push_str(&format!("to {ip}/{} ", r.header.dst_len))
-                }
-                RuleAttribute::FwMark(m) => s.push_str(&format!("fwmark {m:#x} ")),
-                RuleAttribute::Iifname(n) => s.push_str(&format!("iif {n} ")),
-                RuleAttribute::Oifname(n) => s.push_str(&format!("oif {n} ")),
-                _ => {}
+        if let Some(ip) = r.attributes.iter().find_map(|a| match a {
+            RuleAttribute::Destination(ip) => Some(*ip),
+            _ => None,
+        }) {
+            s.push_str(&format!("to {} ", with_len(&ip, r.header.dst_len)));
+        }
+        let mask = r.attributes.iter().find_map(|a| match a {
+            RuleAttribute::FwMask(m) => Some(*m),
+            _ => None,
+        });
+        if let Some(m) = r.attributes.iter().find_map(|a| match a {
+            RuleAttribute::FwMark(m) => Some(*m),
+            _ => None,
+        }) {
+            match mask {
+                Some(k) if k != u32::MAX => s.push_str(&format!("fwmark {m:#x}/{k:#x} ")),
+                _ => s.push_str(&format!("fwmark {m:#x} ")),
             }
+        }
+        if let Some(n) = find(|a| match a {
+            RuleAttribute::Iifname(n) => Some(n.clone()),
+            _ => None,
+        }) {
+            s.push_str(&format!("iif {n} "));
+        }
+        if let Some(n) = find(|a| match a {
+            RuleAttribute::Oifname(n) => Some(n.clone()),
+            _ => None,
+        }) {
+            s.push_str(&format!("oif {n} "));
         }
         let table = r
             .attributes
@@ -1686,6 +1716,88 @@ fn rule_show(opts: Opts) -> Done {
         out.push('\n');
     }
     print!("{out}");
+    Ok(())
+}
+
+fn rule_change(w: &mut Words, opts: Opts, add: bool) -> Done {
+    let mut msg = RuleMessage::default();
+    let mut family = opts.family;
+    let mut table = None;
+    while let Some(word) = w.next() {
+        match word.as_str() {
+            "from" | "to" => {
+                let v = w.value(&word)?;
+                if v == "all" {
+                    continue;
+                }
+                let (ip, len) = parse_prefix(&v)?;
+                family = Some(family_of(&ip));
+                if word == "from" {
+                    msg.header.src_len = len;
+                    msg.attributes.push(RuleAttribute::Source(ip));
+                } else {
+                    msg.header.dst_len = len;
+                    msg.attributes.push(RuleAttribute::Destination(ip));
+                }
+            }
+            p if p == "priority" || p == "preference" || p == "prio" || p == "pref" => {
+                let v = w.value(&word)?;
+                let n = v.parse().map_err(|_| {
+                    Fail::Usage(format!(
+                        "Error: argument \"{v}\" is wrong: preference value is invalid"
+                    ))
+                })?;
+                msg.attributes.push(RuleAttribute::Priority(n));
+            }
+            "fwmark" => {
+                let v = w.value("fwmark")?;
+                let (mark, mask) = match v.split_once('/') {
+                    Some((m, k)) => (m.to_string(), Some(k.to_string())),
+                    None => (v.clone(), None),
+                };
+                let num = |t: &str| {
+                    let parsed = match t.strip_prefix("0x") {
+                        Some(h) => u32::from_str_radix(h, 16).ok(),
+                        None => t.parse().ok(),
+                    };
+                    parsed.ok_or_else(|| {
+                        Fail::Usage(format!(
+                            "Error: argument \"{v}\" is wrong: fwmark value is invalid"
+                        ))
+                    })
+                };
+                msg.attributes.push(RuleAttribute::FwMark(num(&mark)?));
+                if let Some(k) = mask {
+                    msg.attributes.push(RuleAttribute::FwMask(num(&k)?));
+                }
+            }
+            "iif" | "dev" => msg.attributes.push(RuleAttribute::Iifname(w.value(&word)?)),
+            "oif" => msg.attributes.push(RuleAttribute::Oifname(w.value("oif")?)),
+            "table" | "lookup" => table = Some(parse_table(&w.value(&word)?)?),
+            _ => {
+                return Err(Fail::Usage(format!(
+                    "Error: argument \"{word}\" is wrong: Failed to parse rule type"
+                )))
+            }
+        }
+    }
+    msg.header.family = family.unwrap_or(AddressFamily::Inet);
+    if let Some(t) = table {
+        // Tables past 255 travel in FRA_TABLE alone.
+        msg.header.table = u8::try_from(t).unwrap_or(0);
+        msg.attributes.push(RuleAttribute::Table(t));
+    } else if add {
+        msg.header.table = 254;
+    }
+    let mut nl = open()?;
+    let message = if add {
+        msg.header.action = RuleAction::ToTable;
+        RouteNetlinkMessage::NewRule(msg)
+    } else {
+        RouteNetlinkMessage::DelRule(msg)
+    };
+    let flags = if add { NLM_F_CREATE | NLM_F_EXCL } else { 0 };
+    nl.change(message, flags)?;
     Ok(())
 }
 
