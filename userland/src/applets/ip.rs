@@ -231,46 +231,97 @@ fn link(w: &mut Words, opts: Opts) -> Done {
     }
 }
 
-/// `dev NAME` or a bare `NAME` where a device is expected.
-fn device_filter(w: &mut Words) -> Result<Option<String>, Fail> {
-    let mut dev = None;
-    while let Some(word) = w.next() {
-        match word.as_str() {
-            "dev" => dev = Some(w.value("dev")?),
-            "up" | "scope" | "label" | "table" => {
-                // Filters iproute2 has that we accept and ignore for "up".
-                if word != "up" {
+/// Which links a listing keeps: `[dev] NAME`, `up`, `master BR`,
+/// `type KIND`, as iproute2's `show` takes them.
+#[derive(Default)]
+struct Filter {
+    dev: Option<String>,
+    up: bool,
+    master: Option<String>,
+    kind: Option<String>,
+}
+
+impl Filter {
+    fn parse(w: &mut Words) -> Result<Filter, Fail> {
+        let mut f = Filter::default();
+        while let Some(word) = w.next() {
+            match word.as_str() {
+                "dev" => f.dev = Some(w.value("dev")?),
+                "up" => f.up = true,
+                "master" => f.master = Some(w.value("master")?),
+                "type" => f.kind = Some(w.value("type")?),
+                // Filters accepted and not applied.
+                "scope" | "label" | "table" | "to" => {
                     w.value(&word)?;
                 }
-            }
-            _ if dev.is_none() => dev = Some(word),
-            _ => {
-                return Err(Fail::Usage(format!(
-                    "Either \"dev\" is duplicate, or \"{word}\" is a garbage."
-                )))
+                _ if f.dev.is_none() => f.dev = Some(word),
+                _ => {
+                    return Err(Fail::Usage(format!(
+                        "Error: either \"dev\" is duplicate, or \"{word}\" is a garbage."
+                    )))
+                }
             }
         }
+        Ok(f)
     }
-    Ok(dev)
+
+    /// The links kept, in the kernel's order; an unknown device or master
+    /// is iproute2's error.
+    fn apply<'a>(&self, links: &'a Links) -> Result<Vec<&'a LinkMessage>, Fail> {
+        let only = match &self.dev {
+            Some(d) => Some(
+                links
+                    .index(d)
+                    .map_err(|_| Fail::Msg(format!("Device \"{d}\" does not exist.")))?,
+            ),
+            None => None,
+        };
+        let master = match &self.master {
+            Some(m) => Some(links.index(m).map_err(|_| {
+                Fail::Usage(format!(
+                    "Error: argument \"{m}\" is wrong: Device does not exist\n"
+                ))
+            })?),
+            None => None,
+        };
+        Ok(links
+            .0
+            .iter()
+            .filter(|l| only.is_none_or(|i| i == l.header.index))
+            .filter(|l| !self.up || l.header.flags.contains(LinkFlags::Up))
+            .filter(|l| {
+                master.is_none_or(|m| {
+                    l.attributes
+                        .iter()
+                        .any(|a| matches!(a, LinkAttribute::Controller(c) if *c == m))
+                })
+            })
+            .filter(|l| {
+                self.kind
+                    .as_ref()
+                    .is_none_or(|k| link_kind(l).is_some_and(|lk| lk == *k))
+            })
+            .collect())
+    }
+}
+
+/// The link's kind (`veth`, `bridge`, ...), if it has one.
+fn link_kind(l: &LinkMessage) -> Option<String> {
+    l.attributes.iter().find_map(|a| match a {
+        LinkAttribute::LinkInfo(infos) => infos.iter().find_map(|i| match i {
+            LinkInfo::Kind(k) => Some(k.to_string()),
+            _ => None,
+        }),
+        _ => None,
+    })
 }
 
 fn link_show(w: &mut Words, opts: Opts) -> Done {
-    let dev = device_filter(w)?;
+    let filter = Filter::parse(w)?;
     let mut nl = open()?;
     let links = Links::load(&mut nl)?;
-    let only = match &dev {
-        Some(d) => Some(
-            links
-                .index(d)
-                .map_err(|_| Fail::Msg(format!("Device \"{d}\" does not exist.")))?,
-        ),
-        None => None,
-    };
     let mut out = String::new();
-    for l in &links.0 {
-        if only.is_some_and(|i| i != l.header.index) {
-            continue;
-        }
+    for l in filter.apply(&links)? {
         if opts.brief {
             out.push_str(&brief_link(l, &links, true));
         } else {
@@ -727,7 +778,8 @@ fn link_add(w: &mut Words) -> Done {
 }
 
 fn link_del(w: &mut Words) -> Done {
-    let dev = device_filter(w)?
+    let dev = Filter::parse(w)?
+        .dev
         .ok_or_else(|| Fail::Msg("Not enough information: \"dev\" argument is required.".into()))?;
     let mut nl = open()?;
     let links = Links::load(&mut nl)?;
@@ -896,23 +948,13 @@ fn addr_text(a: &AddressMessage) -> String {
 }
 
 fn addr_show(w: &mut Words, opts: Opts) -> Done {
-    let dev = device_filter(w)?;
+    let filter = Filter::parse(w)?;
     let mut nl = open()?;
     let links = Links::load(&mut nl)?;
-    let only = match &dev {
-        Some(d) => Some(
-            links
-                .index(d)
-                .map_err(|_| Fail::Msg(format!("Device \"{d}\" does not exist.")))?,
-        ),
-        None => None,
-    };
+    let kept = filter.apply(&links)?;
     let addrs = addresses(&mut nl, opts)?;
     let mut out = String::new();
-    for l in &links.0 {
-        if only.is_some_and(|i| i != l.header.index) {
-            continue;
-        }
+    for l in kept {
         let mine: Vec<&AddressMessage> = addrs
             .iter()
             .filter(|a| a.header.index == l.header.index)
@@ -1075,7 +1117,7 @@ fn addr_change(w: &mut Words, add: bool, flags: u16) -> Done {
 }
 
 fn addr_flush(w: &mut Words, opts: Opts) -> Done {
-    let dev = device_filter(w)?;
+    let dev = Filter::parse(w)?.dev;
     let Some(dev) = dev else {
         return Err(Fail::Msg("Flush requires arguments.".into()));
     };
@@ -1500,7 +1542,7 @@ fn parse_nud(text: &str) -> Result<NeighbourState, Fail> {
 }
 
 fn neigh_show(w: &mut Words, opts: Opts) -> Done {
-    let dev = device_filter(w)?;
+    let dev = Filter::parse(w)?.dev;
     let mut nl = open()?;
     let links = Links::load(&mut nl)?;
     let only = match &dev {
