@@ -186,6 +186,11 @@ impl Netlink {
         self.exchange(message, NLM_F_REQUEST | NLM_F_DUMP)
     }
 
+    /// Asks for one object (a route lookup): the kernel's single answer.
+    pub fn get(&mut self, message: RouteNetlinkMessage) -> Result<Vec<RouteNetlinkMessage>, Error> {
+        self.exchange(message, NLM_F_REQUEST)
+    }
+
     /// Sends a change and waits for the kernel's ack; `flags` adds
     /// NLM_F_CREATE and the like.
     pub fn change(&mut self, message: RouteNetlinkMessage, flags: u16) -> Result<(), Error> {

@@ -156,6 +156,13 @@ fn reading_matches_iproute2() {
             "ip route show table main",
             "ip -6 route show",
             "ip route show dev v1",
+            "ip route get 1.1.1.1",
+            "ip route get 10.0.0.5",
+            "ip route get 10.0.0.1",
+            "ip route get 5.5.5.5 from 10.0.0.1",
+            "ip route get 192.168.7.1",
+            "ip -6 route get 2001:db8:1::5",
+            "ip -6 route get ::1",
             "ip neigh show",
             "ip -4 neigh",
             "ip neigh show dev v1",
@@ -510,5 +517,35 @@ fn rules_set_by_ibox_list_as_iproute2_lists_them() {
             "ip rule add frob",
             "ip rule del prio 4242",
         ],
+    );
+}
+
+#[test]
+fn flushes_leave_what_iproute2_leaves() {
+    if !netns_available() || !iproute2_available() {
+        return;
+    }
+    let (out, err, status) = in_netns(
+        r#"set -e
+$IP link add v0 type veth peer name v1
+$IP link set v1 up
+$IP addr add 10.0.0.1/24 dev v1
+$IP route add default via 10.0.0.254
+$IP route add 192.168.1.0/24 via 10.0.0.3 metric 4
+$IP neigh add 10.0.0.7 lladdr 00:11:22:33:44:55 dev v1
+$IP neigh add 10.0.0.8 lladdr 00:11:22:33:44:56 dev v1 nud stale
+"$IBOX" ip neigh flush dev v1
+$IP neigh show
+echo ---
+"$IBOX" ip route flush dev v1
+$IP route show
+echo ---
+$IP addr show dev v1 | grep -c inet
+"#,
+    );
+    assert_eq!(status, 0, "{err}");
+    assert_eq!(
+        out,
+        "10.0.0.7 dev v1 lladdr 00:11:22:33:44:55 PERMANENT \n---\n---\n1\n"
     );
 }

@@ -1156,7 +1156,9 @@ fn libc_eaddrnotavail() -> i32 {
 fn route(w: &mut Words, opts: Opts) -> Done {
     let cmd = w.next().unwrap_or_else(|| "show".into());
     match cmd.as_str() {
-        c if matches(c, "show") || matches(c, "list") || c == "lst" => route_show(w, opts),
+        c if matches(c, "show") || matches(c, "list") || c == "lst" => route_list(w, opts, false),
+        c if matches(c, "flush") => route_list(w, opts, true),
+        c if matches(c, "get") => route_get(w, opts),
         c if matches(c, "add") => route_change(w, opts, true, NLM_F_CREATE | NLM_F_EXCL),
         c if matches(c, "replace") => route_change(w, opts, true, NLM_F_CREATE | NLM_F_REPLACE),
         c if matches(c, "change") => route_change(w, opts, true, NLM_F_REPLACE),
@@ -1257,6 +1259,16 @@ fn route_text(r: &RouteMessage, links: &Links, show_table: bool, show_dev: bool)
         None => s.push_str(&format!("0/{} ", r.header.destination_prefix_length)),
     }
     for a in &r.attributes {
+        if let RouteAttribute::Source(f) = a {
+            if r.header.source_prefix_length == host_len {
+                s.push_str(&format!("from {} ", route_addr(f)));
+            } else {
+                let len = r.header.source_prefix_length;
+                s.push_str(&format!("from {}/{len} ", route_addr(f)));
+            }
+        }
+    }
+    for a in &r.attributes {
         if let RouteAttribute::Gateway(g) = a {
             s.push_str(&format!("via {} ", route_addr(g)));
         }
@@ -1308,7 +1320,8 @@ fn route_text(r: &RouteMessage, links: &Links, show_table: bool, show_dev: bool)
     s
 }
 
-fn route_show(w: &mut Words, opts: Opts) -> Done {
+/// `ip route show`, or with `flush` the deletion of what it would show.
+fn route_list(w: &mut Words, opts: Opts, flush: bool) -> Done {
     let mut table = Some(254);
     let mut dev = None;
     while let Some(word) = w.next() {
@@ -1339,6 +1352,7 @@ fn route_show(w: &mut Words, opts: Opts) -> Done {
     let mut req = RouteMessage::default();
     req.header.address_family = family;
     let mut out = String::new();
+    let mut doomed = Vec::new();
     for m in nl.dump(RouteNetlinkMessage::GetRoute(req))? {
         let RouteNetlinkMessage::NewRoute(r) = m else {
             continue;
@@ -1358,10 +1372,123 @@ fn route_show(w: &mut Words, opts: Opts) -> Done {
                 continue;
             }
         }
-        out.push_str(&route_text(&r, &links, table.is_none(), only.is_none()));
+        if flush {
+            doomed.push(r);
+        } else {
+            out.push_str(&route_text(&r, &links, table.is_none(), only.is_none()));
+        }
+    }
+    for r in doomed {
+        match nl.change(RouteNetlinkMessage::DelRoute(r), 0) {
+            // Gone with an earlier one (e.g. with its address).
+            Err(e) if e.errno() == Some(nix::errno::Errno::ESRCH as i32) => {}
+            other => other?,
+        }
     }
     print!("{out}");
     Ok(())
+}
+
+/// `ip route get ADDR [from SRC] [dev DEV]`: the kernel's lookup.
+fn route_get(w: &mut Words, opts: Opts) -> Done {
+    let mut dst = None;
+    let mut from = None;
+    let mut dev = None;
+    while let Some(word) = w.next() {
+        match word.as_str() {
+            "from" => from = Some(parse_prefix(&w.value("from")?)?),
+            "dev" | "oif" => dev = Some(w.value(&word)?),
+            "to" => {}
+            _ if dst.is_none() => dst = Some(parse_prefix(&word)?),
+            _ => {
+                return Err(Fail::Usage(format!(
+                    "Error: either \"to\" is duplicate, or \"{word}\" is a garbage."
+                )))
+            }
+        }
+    }
+    let (ip, len) = dst.ok_or_else(|| Fail::Usage("need at least a destination address".into()))?;
+    let mut nl = open()?;
+    let links = Links::load(&mut nl)?;
+    let mut req = RouteMessage::default();
+    req.header.address_family = opts.family.unwrap_or(family_of(&ip));
+    req.header.destination_prefix_length = len;
+    req.attributes
+        .push(RouteAttribute::Destination(RouteAddress::from(ip)));
+    if let Some((src, src_len)) = from {
+        req.header.source_prefix_length = src_len;
+        req.attributes
+            .push(RouteAttribute::Source(RouteAddress::from(src)));
+    }
+    if let Some(d) = dev {
+        req.attributes.push(RouteAttribute::Oif(links.index(&d)?));
+    }
+    let mut out = String::new();
+    for m in nl.get(RouteNetlinkMessage::GetRoute(req))? {
+        if let RouteNetlinkMessage::NewRoute(r) = m {
+            // IPv6 answers with the route itself rather than a cache entry.
+            if r.header.flags.contains(RouteFlags::Cloned) {
+                out.push_str(&route_get_text(&r, &links));
+            } else {
+                out.push_str(&route_text(&r, &links, true, true));
+            }
+        }
+    }
+    print!("{out}");
+    Ok(())
+}
+
+/// A looked-up route as `ip route get` prints it, with its cache line.
+fn route_get_text(r: &RouteMessage, links: &Links) -> String {
+    let mut s = String::new();
+    if let Some(t) = type_name(r.header.kind) {
+        s.push_str(t);
+        s.push(' ');
+    }
+    let addr = |want: fn(&RouteAttribute) -> Option<&RouteAddress>| {
+        r.attributes.iter().find_map(want).map(route_addr)
+    };
+    if let Some(d) = addr(|a| match a {
+        RouteAttribute::Destination(d) => Some(d),
+        _ => None,
+    }) {
+        s.push_str(&format!("{d} "));
+    }
+    if let Some(f) = addr(|a| match a {
+        RouteAttribute::Source(f) => Some(f),
+        _ => None,
+    }) {
+        s.push_str(&format!("from {f} "));
+    }
+    if let Some(g) = addr(|a| match a {
+        RouteAttribute::Gateway(g) => Some(g),
+        _ => None,
+    }) {
+        s.push_str(&format!("via {g} "));
+    }
+    for a in &r.attributes {
+        if let RouteAttribute::Oif(i) = a {
+            s.push_str(&format!("dev {} ", links.name(*i)));
+        }
+    }
+    if let Some(p) = addr(|a| match a {
+        RouteAttribute::PrefSource(p) => Some(p),
+        _ => None,
+    }) {
+        s.push_str(&format!("src {p} "));
+    }
+    for a in &r.attributes {
+        if let RouteAttribute::Uid(u) = a {
+            s.push_str(&format!("uid {u} "));
+        }
+    }
+    s.push_str("\n    cache ");
+    // RTCF_LOCAL in the high bits of the flags: a route to this host.
+    if r.header.flags.bits() & 0x8000_0000 != 0 {
+        s.push_str("<local> ");
+    }
+    s.push('\n');
+    s
 }
 
 fn route_change(w: &mut Words, opts: Opts, add: bool, flags: u16) -> Done {
@@ -1500,7 +1627,8 @@ fn route_change(w: &mut Words, opts: Opts, add: bool, flags: u16) -> Done {
 fn neigh(w: &mut Words, opts: Opts) -> Done {
     let cmd = w.next().unwrap_or_else(|| "show".into());
     match cmd.as_str() {
-        c if matches(c, "show") || matches(c, "list") || c == "lst" => neigh_show(w, opts),
+        c if matches(c, "show") || matches(c, "list") || c == "lst" => neigh_show(w, opts, false),
+        c if matches(c, "flush") => neigh_show(w, opts, true),
         c if matches(c, "add") => neigh_change(w, true, NLM_F_CREATE | NLM_F_EXCL),
         c if matches(c, "replace") => neigh_change(w, true, NLM_F_CREATE | NLM_F_REPLACE),
         c if matches(c, "change") => neigh_change(w, true, NLM_F_REPLACE),
@@ -1541,7 +1669,9 @@ fn parse_nud(text: &str) -> Result<NeighbourState, Fail> {
     })
 }
 
-fn neigh_show(w: &mut Words, opts: Opts) -> Done {
+/// `ip neigh show`, or with `flush` the deletion of the entries it would
+/// show that the kernel did not make permanent.
+fn neigh_show(w: &mut Words, opts: Opts, flush: bool) -> Done {
     let dev = Filter::parse(w)?.dev;
     let mut nl = open()?;
     let links = Links::load(&mut nl)?;
@@ -1549,6 +1679,7 @@ fn neigh_show(w: &mut Words, opts: Opts) -> Done {
         Some(d) => Some(links.index(d)?),
         None => None,
     };
+    let mut doomed = Vec::new();
     let mut out = String::new();
     for m in nl.dump(RouteNetlinkMessage::GetNeighbour(
         NeighbourMessage::default(),
@@ -1564,6 +1695,12 @@ fn neigh_show(w: &mut Words, opts: Opts) -> Done {
             || only.is_some_and(|i| i != n.header.ifindex)
             || matches!(n.header.state, NeighbourState::Noarp | NeighbourState::None)
         {
+            continue;
+        }
+        if flush {
+            if n.header.state != NeighbourState::Permanent {
+                doomed.push(n);
+            }
             continue;
         }
         let mut s = String::new();
@@ -1590,6 +1727,12 @@ fn neigh_show(w: &mut Words, opts: Opts) -> Done {
         s.push_str(&nud_name(n.header.state));
         s.push_str(" \n");
         out.push_str(&s);
+    }
+    for n in doomed {
+        match nl.change(RouteNetlinkMessage::DelNeighbour(n), 0) {
+            Err(e) if e.errno() == Some(nix::errno::Errno::ENOENT as i32) => {}
+            other => other?,
+        }
     }
     print!("{out}");
     Ok(())
