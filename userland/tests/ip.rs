@@ -549,3 +549,61 @@ $IP addr show dev v1 | grep -c inet
         "10.0.0.7 dev v1 lladdr 00:11:22:33:44:55 PERMANENT \n---\n---\n1\n"
     );
 }
+
+/// Whether strace is there to read the requests sent.
+fn strace_available() -> bool {
+    let ok = Command::new("strace")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("note: skipping: strace is not installed");
+    }
+    ok
+}
+
+/// Bridge VLAN changes need a kernel with VLAN filtering, which the test
+/// machine may lack: then at least the requests must be iproute2's, byte
+/// for byte (as strace decodes them), whatever the kernel answers.
+#[test]
+fn bridge_vlan_requests_are_iproute2s() {
+    if !netns_available() || !iproute2_available() || !strace_available() {
+        return;
+    }
+    // The last change request each tool sends, without its sequence
+    // number or how the tool passed its buffer to the kernel.
+    let last_request = r#"strace -e trace=sendmsg,sendto -s 400 -xx "$@" 2>&1 \
+        | grep -E 'RTM_(SET|DEL)LINK' | tail -1 \
+        | sed -E 's/nlmsg_seq=[0-9]+//; s/^.*\[\{nlmsg_len/[{nlmsg_len/; s/, iov_len=.*$//; s/, [0-9]+, 0, NULL, 0\) = [0-9]+$//'"#;
+    let commands = [
+        "vlan add dev v0 vid 10 pvid untagged",
+        "vlan add dev br0 vid 10 self",
+        "vlan add dev v0 vid 20-22 master",
+        "vlan del dev v0 vid 20-22",
+        "vlan del dev v0 vid 1",
+    ];
+    let mut script = format!(
+        "last_request() {{ {last_request}; }}\n\
+         $IP link add v0 type veth peer name v1\n\
+         $IP link add br0 type bridge\n\
+         $IP link set v0 master br0\n"
+    );
+    for c in commands {
+        script.push_str(&format!(
+            "echo \"@@ {c}\"; last_request $BRIDGE {c}; last_request \"$IBOX\" bridge {c}\n"
+        ));
+    }
+    let (out, err, _) = in_netns(&script);
+    let sections: Vec<&str> = out.split("@@ ").skip(1).collect();
+    assert_eq!(sections.len(), commands.len(), "{out}{err}");
+    for s in sections {
+        let lines: Vec<&str> = s.lines().collect();
+        assert_eq!(lines.len(), 3, "{s}");
+        assert!(lines[1].contains("IFLA_BRIDGE_VLAN_INFO"), "{s}");
+        assert_eq!(
+            lines[2], lines[1],
+            "`bridge {}` sends another request",
+            lines[0]
+        );
+    }
+}
