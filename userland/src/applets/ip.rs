@@ -14,8 +14,8 @@ use netlink_packet_route::address::{
     AddressAttribute, AddressFlags, AddressHeaderFlags, AddressMessage, AddressScope,
 };
 use netlink_packet_route::link::{
-    InfoBridge, InfoData, InfoKind, InfoVeth, InfoVlan, LinkAttribute, LinkFlags, LinkInfo,
-    LinkLayerType, LinkMessage, State,
+    BondMode, InfoBond, InfoBridge, InfoData, InfoKind, InfoVeth, InfoVlan, LinkAttribute,
+    LinkFlags, LinkInfo, LinkLayerType, LinkMessage, State,
 };
 use netlink_packet_route::neighbour::{
     NeighbourAddress, NeighbourAttribute, NeighbourMessage, NeighbourState,
@@ -37,7 +37,8 @@ pub const USAGE: &str = "[-4|-6] [-o] [-br] OBJECT COMMAND [ARGS]
 
 	link show [DEV]
 	link set DEV [up|down] [mtu N] [master BR|nomaster] [name NEW] [address MAC]
-	link add NAME type dummy|bridge [vlan_filtering 0|1]|veth peer name P|bond
+	link add NAME type dummy|bridge [vlan_filtering 0|1]|veth peer name P
+	link add NAME type bond [mode MODE] [miimon MS]
 	link add link DEV name NAME type vlan id N
 	link del DEV
 	addr show [dev DEV]
@@ -644,7 +645,37 @@ fn link_type(
 ) -> Result<(InfoKind, Option<InfoData>), Fail> {
     match kind {
         "dummy" => Ok((InfoKind::Dummy, None)),
-        "bond" => Ok((InfoKind::Bond, None)),
+        "bond" => {
+            let mut data = Vec::new();
+            while let Some(word) = w.next() {
+                match word.as_str() {
+                    "mode" => {
+                        let v = w.value("mode")?;
+                        let mode = match v.as_str() {
+                            "balance-rr" | "0" => BondMode::BalanceRr,
+                            "active-backup" | "1" => BondMode::ActiveBackup,
+                            "balance-xor" | "2" => BondMode::BalanceXor,
+                            "broadcast" | "3" => BondMode::Broadcast,
+                            "802.3ad" | "4" => BondMode::Ieee8023Ad,
+                            "balance-tlb" | "5" => BondMode::BalanceTlb,
+                            "balance-alb" | "6" => BondMode::BalanceAlb,
+                            _ => return Err(Fail::Usage(format!("invalid mode \"{v}\""))),
+                        };
+                        data.push(InfoBond::Mode(mode));
+                    }
+                    "miimon" => {
+                        let v = w.value("miimon")?;
+                        let n = v
+                            .parse()
+                            .map_err(|_| Fail::Usage(format!("invalid miimon \"{v}\"")))?;
+                        data.push(InfoBond::MiiMon(n));
+                    }
+                    _ => return Err(Fail::Usage(format!("bond: unknown command \"{word}\"?"))),
+                }
+            }
+            let data = (!data.is_empty()).then_some(InfoData::Bond(data));
+            Ok((InfoKind::Bond, data))
+        }
         "bridge" => {
             let mut data = Vec::new();
             while let Some(word) = w.next() {
