@@ -100,12 +100,18 @@ fn kernel_has(add_args: &str) -> bool {
 
 /// A namespace with a veth pair, a bridge with one of its ends as a port,
 /// addresses, routes with metrics and a neighbour: made by iproute2, so
-/// that ibox's reading of it can be compared with iproute2's.
+/// that ibox's reading of it can be compared with iproute2's. The port
+/// does not learn, so that traffic (IPv6 router solicitations) cannot add
+/// forwarding entries between the two tools' listings, and IPv6 addresses
+/// skip duplicate detection, so that none turns from tentative between
+/// them (the setting is the namespace's own).
 const STATE: &str = r#"
+echo 0 > /proc/sys/net/ipv6/conf/default/accept_dad
 $IP link set lo up
 $IP link add v0 type veth peer name v1
 $IP link add br0 type bridge
 $IP link set v0 master br0
+$BRIDGE link set dev v0 learning off
 $IP link set v0 up
 $IP link set v1 up mtu 1400
 $IP link set br0 up
@@ -197,6 +203,8 @@ fn errors_match_iproute2() {
             "ip addr add 10.0.0.1/24 dev v1",
             "ip addr add 10.0.0.5/24 dev v1 frob",
             "ip addr add 1.2.3.4/40 dev v1",
+            "ip addr add 10.0.0.3/24 dev v1 valid_lft 100",
+            "ip addr add 10.0.0.3/24 dev v1 valid_lft 10 preferred_lft 50",
             "ip addr del 10.9.9.9/24 dev v1",
             "ip route add default via 10.0.0.254 metric 10",
             "ip route del 10.7.0.0/24",
@@ -282,6 +290,7 @@ $IP link set v1 up
 "$IBOX" ip addr add 10.1.0.1/16 dev v1 label v1:a
 "$IBOX" ip -6 addr add 2001:db8::1/64 dev v1 nodad
 "$IBOX" ip addr add 127.0.0.2/8 dev lo
+"$IBOX" ip addr add 10.2.0.1/16 dev v1 valid_lft 1000 preferred_lft 500
 $IP -o addr show dev v1
 $IP -o addr show dev lo
 echo ---
@@ -314,6 +323,12 @@ $IP -o -4 addr show dev v1
         "{first}"
     );
     assert!(first.contains("inet 127.0.0.2/8 scope host lo"), "{first}");
+    let timed = first
+        .lines()
+        .find(|l| l.contains("10.2.0.1/16"))
+        .expect("address with lifetimes");
+    assert!(timed.contains("scope global dynamic v1\\"), "{timed}");
+    assert!(!timed.contains("forever"), "{timed}");
     assert!(!parts[1].contains("10.0.0.7"), "{}", parts[1]);
     assert!(!parts[1].contains("2001:db8::1"), "{}", parts[1]);
     assert!(parts[1].contains("10.0.0.1/24"), "{}", parts[1]);

@@ -11,7 +11,7 @@ use std::ffi::OsString;
 use std::net::IpAddr;
 
 use netlink_packet_route::address::{
-    AddressAttribute, AddressFlags, AddressHeaderFlags, AddressMessage, AddressScope,
+    AddressAttribute, AddressFlags, AddressHeaderFlags, AddressMessage, AddressScope, CacheInfo,
 };
 use netlink_packet_route::link::{
     BondMode, InfoBond, InfoBridge, InfoData, InfoKind, InfoVeth, InfoVlan, LinkAttribute,
@@ -1070,6 +1070,7 @@ fn addr_change(w: &mut Words, add: bool, flags: u16) -> Done {
     let mut label = None;
     let mut extra = AddressFlags::empty();
     let mut metric = None;
+    let (mut valid, mut preferred) = (u32::MAX, u32::MAX);
     while let Some(word) = w.next() {
         match word.as_str() {
             "dev" => dev = Some(w.value("dev")?),
@@ -1087,7 +1088,19 @@ fn addr_change(w: &mut Words, add: bool, flags: u16) -> Done {
                 );
             }
             "valid_lft" | "preferred_lft" => {
-                w.value(&word)?;
+                let v = w.value(&word)?;
+                let secs = if v == "forever" {
+                    u32::MAX
+                } else {
+                    v.parse().map_err(|_| {
+                        Fail::Usage(format!("Error: argument \"{v}\" is wrong: {word} value\n"))
+                    })?
+                };
+                if word == "valid_lft" {
+                    valid = secs;
+                } else {
+                    preferred = secs;
+                }
             }
             _ if local.is_none() => local = Some(parse_prefix(&word)?),
             _ => {
@@ -1133,6 +1146,15 @@ fn addr_change(w: &mut Words, add: bool, flags: u16) -> Done {
     }
     if let Some(m) = metric {
         msg.attributes.push(AddressAttribute::RoutePriority(m));
+    }
+    if valid != u32::MAX || preferred != u32::MAX {
+        if preferred > valid {
+            return Err(Fail::Msg("preferred_lft is greater than valid_lft".into()));
+        }
+        let mut lifetimes = CacheInfo::default();
+        lifetimes.ifa_preferred = preferred;
+        lifetimes.ifa_valid = valid;
+        msg.attributes.push(AddressAttribute::CacheInfo(lifetimes));
     }
     if !extra.is_empty() {
         msg.header.flags = AddressHeaderFlags::from_bits_retain((extra.bits() & 0xff) as u8);
