@@ -147,6 +147,12 @@ fn reading_matches_iproute2() {
             "ip -br link show master br0",
             "ip addr show up",
             "ip -o link show",
+            "ip -d link show lo",
+            "ip -d link show v1",
+            "ip -d -o link show v1",
+            "ip -d addr show dev v1",
+            "ip -d addr show lo",
+            "ip -4 -d addr show dev v1",
             "ip -br link",
             "ip addr show",
             "ip a",
@@ -666,4 +672,42 @@ fn link_kind_requests_are_iproute2s() {
             lines[0]
         );
     }
+}
+
+/// `ip -d` shows the main settings of a bridge and its ports, in iproute2's
+/// words and order though not all of them.
+#[test]
+fn details_of_bridges_begin_as_iproute2s() {
+    if !netns_available() || !iproute2_available() {
+        return;
+    }
+    let (out, err, status) = in_netns(&format!(
+        "{STATE}\n$IP -d link show br0; echo ---; \"$IBOX\" ip -d link show br0; echo ---; \
+         $IP -d link show v0; echo ---; \"$IBOX\" ip -d link show v0"
+    ));
+    assert_eq!(status, 0, "{err}");
+    let parts: Vec<&str> = out.split("---\n").collect();
+    assert_eq!(parts.len(), 4, "{out}");
+    for (theirs, ours, kind_line) in [(parts[0], parts[1], 2), (parts[2], parts[3], 3)] {
+        let theirs: Vec<&str> = theirs.lines().collect();
+        let ours: Vec<&str> = ours.lines().collect();
+        assert_eq!(ours.len(), theirs.len(), "{ours:?} {theirs:?}");
+        assert_eq!(ours[..kind_line], theirs[..kind_line]);
+        // Ours stops where iproute2 goes on; the sizes follow.
+        let head = ours[kind_line]
+            .split(" addrgenmode")
+            .next()
+            .expect("kind line");
+        assert!(
+            theirs[kind_line].starts_with(head),
+            "{head:?} vs {:?}",
+            theirs[kind_line]
+        );
+    }
+    assert!(
+        parts[1].contains(" stp_state 0 priority 32768 vlan_filtering 0 "),
+        "{}",
+        parts[1]
+    );
+    assert!(parts[3].contains("\n    bridge_slave "), "{}", parts[3]);
 }

@@ -14,8 +14,9 @@ use netlink_packet_route::address::{
     AddressAttribute, AddressFlags, AddressHeaderFlags, AddressMessage, AddressScope, CacheInfo,
 };
 use netlink_packet_route::link::{
-    BondMode, InfoBond, InfoBridge, InfoData, InfoKind, InfoVeth, InfoVlan, LinkAttribute,
-    LinkFlags, LinkInfo, LinkLayerType, LinkMessage, State,
+    AfSpecInet6, AfSpecUnspec, BondMode, In6AddrGenMode, InfoBond, InfoBridge, InfoData, InfoKind,
+    InfoVeth, InfoVlan, LinkAttribute, LinkFlags, LinkInfo, LinkLayerType, LinkMessage, State,
+    VlanFlags,
 };
 use netlink_packet_route::neighbour::{
     NeighbourAddress, NeighbourAttribute, NeighbourMessage, NeighbourState,
@@ -77,6 +78,8 @@ struct Opts {
     oneline: bool,
     /// Brief tabular output (-br).
     brief: bool,
+    /// Link details (-d): a subset of iproute2's, see [`details_text`].
+    details: bool,
 }
 
 /// The command line's words after the object, consumed left to right.
@@ -124,7 +127,9 @@ pub fn main(args: Vec<OsString>) -> i32 {
             }
             f if matches(f, "oneline") => opts.oneline = true,
             f if f.len() >= 2 && matches(f, "brief") => opts.brief = true,
-            f if matches(f, "details") || matches(f, "statistics") => {}
+            f if matches(f, "details") => opts.details = true,
+            // Statistics and colour change nothing here.
+            f if matches(f, "statistics") || matches(f, "color") || f.starts_with("color=") => {}
             "f" | "family" => {
                 if words.is_empty() {
                     eprintln!("Option \"{first}\" requires an argument");
@@ -326,7 +331,10 @@ fn link_show(w: &mut Words, opts: Opts) -> Done {
         if opts.brief {
             out.push_str(&brief_link(l, &links, true));
         } else {
-            let text = link_text(l, &links, true, false);
+            let mut text = link_text(l, &links, true, false);
+            if opts.details {
+                add_details(&mut text, l, true);
+            }
             out.push_str(&one_line(&text, opts.oneline));
         }
     }
@@ -541,6 +549,225 @@ fn link_text(l: &LinkMessage, links: &Links, link_mode: bool, inet6: bool) -> St
         s.push_str(&format!(" link-netnsid {id}"));
     }
     s.push('\n');
+    s
+}
+
+/// Picks one number out of a link attribute.
+type LinkU32 = fn(&LinkAttribute) -> Option<u32>;
+
+/// Appends `-d`'s details to a link's record: iproute2's first details
+/// (promiscuity, allmulti, MTU bounds), the kind and its main settings
+/// (vlan protocol/id/flags, bridge timers/STP/priority/VLAN filtering,
+/// bond mode), the port kind, and the queue and offload sizes. iproute2
+/// prints many more kind settings; these are the ones scripts look for.
+/// `addrgenmode`: whether to name the IPv6 address generation mode, which
+/// `ip -d link` does and `ip -d addr` does not.
+fn add_details(text: &mut String, l: &LinkMessage, addrgenmode: bool) {
+    if text.ends_with('\n') {
+        text.pop();
+    }
+    let u32_attr = |want: fn(&LinkAttribute) -> Option<u32>| l.attributes.iter().find_map(want);
+    if let Some(p) = u32_attr(|a| match a {
+        LinkAttribute::Promiscuity(p) => Some(*p),
+        _ => None,
+    }) {
+        text.push_str(&format!(" promiscuity {p} "));
+    }
+    if let Some(m) = u32_attr(|a| match a {
+        LinkAttribute::AllMulticast(m) => Some(*m),
+        _ => None,
+    }) {
+        text.push_str(&format!(" allmulti {m} "));
+    }
+    if let Some(m) = u32_attr(|a| match a {
+        LinkAttribute::MinMtu(m) => Some(*m),
+        _ => None,
+    }) {
+        text.push_str(&format!("minmtu {m} "));
+    }
+    if let Some(m) = u32_attr(|a| match a {
+        LinkAttribute::MaxMtu(m) => Some(*m),
+        _ => None,
+    }) {
+        text.push_str(&format!("maxmtu {m} "));
+    }
+    let infos: &[LinkInfo] = l
+        .attributes
+        .iter()
+        .find_map(|a| match a {
+            LinkAttribute::LinkInfo(i) => Some(i.as_slice()),
+            _ => None,
+        })
+        .unwrap_or(&[]);
+    for info in infos {
+        match info {
+            LinkInfo::Kind(k) => text.push_str(&format!("\n    {k} ")),
+            LinkInfo::Data(data) => text.push_str(&kind_details(data)),
+            LinkInfo::PortKind(k) => text.push_str(&format!("\n    {k}_slave ")),
+            _ => {}
+        }
+    }
+    for a in l.attributes.iter().filter(|_| addrgenmode) {
+        if let LinkAttribute::AfSpecUnspec(specs) = a {
+            for spec in specs {
+                if let AfSpecUnspec::Inet6(v6) = spec {
+                    for x in v6 {
+                        if let AfSpecInet6::AddrGenMode(m) = x {
+                            let name = match m {
+                                In6AddrGenMode::Eui64 => "eui64".to_string(),
+                                In6AddrGenMode::None => "none".to_string(),
+                                In6AddrGenMode::StablePrivacy => "stable_secret".to_string(),
+                                In6AddrGenMode::Random => "random".to_string(),
+                                other => format!("{other:?}"),
+                            };
+                            text.push_str(&format!("addrgenmode {name} "));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let sizes: [(&str, LinkU32); 7] = [
+        ("numtxqueues", |a| match a {
+            LinkAttribute::NumTxQueues(n) => Some(*n),
+            _ => None,
+        }),
+        ("numrxqueues", |a| match a {
+            LinkAttribute::NumRxQueues(n) => Some(*n),
+            _ => None,
+        }),
+        ("gso_max_size", |a| match a {
+            LinkAttribute::GsoMaxSize(n) => Some(*n),
+            _ => None,
+        }),
+        ("gso_max_segs", |a| match a {
+            LinkAttribute::GsoMaxSegs(n) => Some(*n),
+            _ => None,
+        }),
+        ("tso_max_size", |a| match a {
+            LinkAttribute::TsoMaxSize(n) => Some(*n),
+            _ => None,
+        }),
+        ("tso_max_segs", |a| match a {
+            LinkAttribute::TsoMaxSegs(n) => Some(*n),
+            _ => None,
+        }),
+        ("gro_max_size", |a| match a {
+            LinkAttribute::GroMaxSize(n) => Some(*n),
+            _ => None,
+        }),
+    ];
+    for (name, want) in sizes {
+        if let Some(n) = u32_attr(want) {
+            text.push_str(&format!("{name} {n} "));
+        }
+    }
+    text.push('\n');
+}
+
+/// Picks one bridge setting, as text, out of a bridge attribute.
+type BridgeField = fn(&InfoBridge) -> Option<String>;
+
+/// The main settings of a link kind, as `ip -d` words them.
+fn kind_details(data: &InfoData) -> String {
+    let mut s = String::new();
+    match data {
+        InfoData::Vlan(v) => {
+            for x in v {
+                if let InfoVlan::Protocol(p) = x {
+                    let name = match u16::from(*p) {
+                        0x8100 => "802.1Q".to_string(),
+                        0x88a8 => "802.1ad".to_string(),
+                        n => format!("{n:#06x}"),
+                    };
+                    s.push_str(&format!("protocol {name} "));
+                }
+            }
+            for x in v {
+                if let InfoVlan::Id(id) = x {
+                    s.push_str(&format!("id {id} "));
+                }
+            }
+            for x in v {
+                if let InfoVlan::Flags((flags, _)) = x {
+                    let names = [
+                        (VlanFlags::ReorderHdr, "REORDER_HDR"),
+                        (VlanFlags::Gvrp, "GVRP"),
+                        (VlanFlags::LooseBinding, "LOOSE_BINDING"),
+                        (VlanFlags::Mvrp, "MVRP"),
+                        (VlanFlags::BridgeBinding, "BRIDGE_BINDING"),
+                    ];
+                    let set: Vec<&str> = names
+                        .iter()
+                        .filter(|(f, _)| flags.contains(*f))
+                        .map(|(_, n)| *n)
+                        .collect();
+                    if !set.is_empty() {
+                        s.push_str(&format!("<{}> ", set.join(",")));
+                    }
+                }
+            }
+        }
+        InfoData::Bridge(b) => {
+            let find = |want: fn(&InfoBridge) -> Option<String>| b.iter().find_map(want);
+            let fields: [(&str, BridgeField); 8] = [
+                ("forward_delay", |x| match x {
+                    InfoBridge::ForwardDelay(n) => Some(n.to_string()),
+                    _ => None,
+                }),
+                ("hello_time", |x| match x {
+                    InfoBridge::HelloTime(n) => Some(n.to_string()),
+                    _ => None,
+                }),
+                ("max_age", |x| match x {
+                    InfoBridge::MaxAge(n) => Some(n.to_string()),
+                    _ => None,
+                }),
+                ("ageing_time", |x| match x {
+                    InfoBridge::AgeingTime(n) => Some(n.to_string()),
+                    _ => None,
+                }),
+                ("stp_state", |x| match x {
+                    InfoBridge::StpState(n) => Some(u32::from(*n).to_string()),
+                    _ => None,
+                }),
+                ("priority", |x| match x {
+                    InfoBridge::Priority(n) => Some(n.to_string()),
+                    _ => None,
+                }),
+                ("vlan_filtering", |x| match x {
+                    InfoBridge::VlanFiltering(on) => Some(u8::from(*on).to_string()),
+                    _ => None,
+                }),
+                ("vlan_protocol", |x| match x {
+                    InfoBridge::VlanProtocol(p) => Some(match u16::from(*p) {
+                        0x8100 => "802.1Q".to_string(),
+                        0x88a8 => "802.1ad".to_string(),
+                        n => format!("{n:#06x}"),
+                    }),
+                    _ => None,
+                }),
+            ];
+            for (name, want) in fields {
+                if let Some(v) = find(want) {
+                    s.push_str(&format!("{name} {v} "));
+                }
+            }
+        }
+        InfoData::Bond(b) => {
+            for x in b {
+                if let InfoBond::Mode(m) = x {
+                    s.push_str(&format!("mode {m} "));
+                }
+            }
+            for x in b {
+                if let InfoBond::MiiMon(n) = x {
+                    s.push_str(&format!("miimon {n} "));
+                }
+            }
+        }
+        _ => {}
+    }
     s
 }
 
@@ -1010,12 +1237,18 @@ fn addr_show(w: &mut Words, opts: Opts) -> Done {
                 out.push_str(&format!("{prefix}{}\n", body.replace('\n', "\\")));
             }
         } else {
-            let text = link_text(l, &links, false, opts.family == Some(AddressFamily::Inet6));
-            if matches!(
-                opts.family,
-                Some(AddressFamily::Inet | AddressFamily::Inet6)
-            ) {
-                // With a family chosen, iproute2 leaves out the link/ line.
+            let mut text = link_text(l, &links, false, opts.family == Some(AddressFamily::Inet6));
+            if opts.details {
+                add_details(&mut text, l, false);
+            }
+            if !opts.details
+                && matches!(
+                    opts.family,
+                    Some(AddressFamily::Inet | AddressFamily::Inet6)
+                )
+            {
+                // With a family chosen, iproute2 leaves out the link/ line
+                // (unless showing details).
                 out.push_str(text.lines().next().unwrap_or(""));
                 out.push('\n');
             } else {
