@@ -840,7 +840,7 @@ fn link_set(w: &mut Words) -> Done {
             }
             "type" => {
                 let kind = w.value("type")?;
-                let (k, data) = link_type(&kind, w, &links)?;
+                let (k, data) = link_type(&kind, w)?;
                 info.push(LinkInfo::Kind(k));
                 if let Some(d) = data {
                     info.push(LinkInfo::Data(d));
@@ -865,11 +865,7 @@ fn link_set(w: &mut Words) -> Done {
 }
 
 /// `type KIND [ARGS]` of `ip link add|set`: the kind and its data.
-fn link_type(
-    kind: &str,
-    w: &mut Words,
-    links: &Links,
-) -> Result<(InfoKind, Option<InfoData>), Fail> {
+fn link_type(kind: &str, w: &mut Words) -> Result<(InfoKind, Option<InfoData>), Fail> {
     match kind {
         "dummy" => Ok((InfoKind::Dummy, None)),
         "bond" => {
@@ -969,7 +965,6 @@ fn link_type(
                     _ => return Err(Fail::Usage(format!("vlan: unknown command \"{word}\"?"))),
                 }
             }
-            let _ = links;
             Ok((InfoKind::Vlan, Some(InfoData::Vlan(data))))
         }
         other => Ok((InfoKind::Other(other.to_string()), None)),
@@ -1008,7 +1003,7 @@ fn link_add(w: &mut Words) -> Done {
             }
             "type" => {
                 let kind = w.value("type")?;
-                let (k, data) = link_type(&kind, w, &links)?;
+                let (k, data) = link_type(&kind, w)?;
                 info.push(LinkInfo::Kind(k));
                 if let Some(d) = data {
                     info.push(LinkInfo::Data(d));
@@ -1221,7 +1216,7 @@ fn addr_show(w: &mut Words, opts: Opts) -> Done {
             continue;
         }
         if opts.brief {
-            let mut line = brief_link(l, links_ref(&links), false);
+            let mut line = brief_link(l, &links, false);
             for a in &mine {
                 if let Some(ip) = addr_local(a) {
                     line.push_str(&format!("{ip}/{} ", a.header.prefix_len));
@@ -1261,10 +1256,6 @@ fn addr_show(w: &mut Words, opts: Opts) -> Done {
     }
     print!("{out}");
     Ok(())
-}
-
-fn links_ref(l: &Links) -> &Links {
-    l
 }
 
 /// `ADDR[/LEN]`: the address and its prefix length (host length if none).
@@ -1425,16 +1416,11 @@ fn addr_flush(w: &mut Words, opts: Opts) -> Done {
     for a in mine {
         match nl.change(RouteNetlinkMessage::DelAddress(a), 0) {
             Ok(()) => {}
-            Err(e) if e.errno() == Some(libc_eaddrnotavail()) => {}
+            Err(e) if e.errno() == Some(nix::errno::Errno::EADDRNOTAVAIL as i32) => {}
             Err(e) => return Err(e.into()),
         }
     }
     Ok(())
-}
-
-/// EADDRNOTAVAIL: the address is already gone.
-fn libc_eaddrnotavail() -> i32 {
-    nix::errno::Errno::EADDRNOTAVAIL as i32
 }
 
 // ---------------------------------------------------------------- route
