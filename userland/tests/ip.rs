@@ -711,3 +711,71 @@ fn details_of_bridges_begin_as_iproute2s() {
     );
     assert!(parts[3].contains("\n    bridge_slave "), "{}", parts[3]);
 }
+
+/// `bridge fdb add|replace|del` send iproute2's requests (state and flags
+/// defaults included), and what they add reads back through iproute2.
+#[test]
+fn fdb_changes_are_iproute2s() {
+    if !netns_available() || !iproute2_available() || !strace_available() {
+        return;
+    }
+    let last_request = r#"strace -e trace=sendmsg,sendto -s 400 -v "$@" 2>&1 \
+        | grep -E 'RTM_(NEW|DEL)NEIGH' | tail -1 \
+        | sed -E 's/nlmsg_seq=[0-9]+//; s/^.*\[\{nlmsg_len/[{nlmsg_len/; s/, iov_len=.*$//; s/, [0-9]+, 0, NULL, 0\) = [0-9]+$//'"#;
+    let commands = [
+        "fdb add 02:00:00:00:00:01 dev v0 master static",
+        "fdb add 02:00:00:00:00:02 dev v0",
+        "fdb add 02:00:00:00:00:03 dev v0 master permanent vlan 5",
+        "fdb replace 02:00:00:00:00:04 dev v0 master dynamic",
+        "fdb del 02:00:00:00:00:01 dev v0 master",
+    ];
+    let mut script = format!(
+        "last_request() {{ {last_request}; }}\n\
+         $IP link add v0 type veth peer name v1\n\
+         $IP link add br0 type bridge\n\
+         $IP link set v0 master br0\n"
+    );
+    for c in commands {
+        script.push_str(&format!(
+            "echo \"@@ {c}\"; last_request $BRIDGE {c}; last_request \"$IBOX\" bridge {c}\n"
+        ));
+    }
+    let (out, err, _) = in_netns(&script);
+    let sections: Vec<&str> = out.split("@@ ").skip(1).collect();
+    assert_eq!(sections.len(), commands.len(), "{out}{err}");
+    for s in sections {
+        let lines: Vec<&str> = s.lines().collect();
+        assert_eq!(lines.len(), 3, "{s}");
+        assert!(lines[1].contains("NDA_LLADDR"), "{s}");
+        assert_eq!(
+            lines[2], lines[1],
+            "`bridge {}` sends another request",
+            lines[0]
+        );
+    }
+
+    let (out, err, status) = in_netns(
+        r#"set -e
+$IP link add v0 type veth peer name v1
+$IP link add br0 type bridge
+$IP link set v0 master br0
+"$IBOX" bridge fdb add 02:00:00:00:00:01 dev v0 master static
+"$IBOX" bridge fdb add 02:00:00:00:00:02 dev v0
+$BRIDGE fdb show dev v0 | grep 02:00:00:00:00
+"$IBOX" bridge fdb del 02:00:00:00:00:01 dev v0 master
+echo ---
+$BRIDGE fdb show dev v0 | grep 02:00:00:00:00
+"$IBOX" bridge fdb add 02:00:00:00:00:02 dev v0 || echo "rc $?"
+"#,
+    );
+    assert_eq!(status, 0, "{err}");
+    assert_eq!(
+        out,
+        "02:00:00:00:00:01 master br0 static\n\
+         02:00:00:00:00:02 self permanent\n\
+         ---\n\
+         02:00:00:00:00:02 self permanent\n\
+         rc 255\n"
+    );
+    assert_eq!(err, "RTNETLINK answers: File exists\n");
+}

@@ -10,18 +10,21 @@ use netlink_packet_route::link::{
     AfSpecBridge, BridgeFlag, BridgeVlanInfo, BridgeVlanInfoFlags, LinkAttribute, LinkExtentMask,
     LinkMessage,
 };
-use netlink_packet_route::neighbour::{NeighbourAttribute, NeighbourMessage, NeighbourState};
+use netlink_packet_route::neighbour::{
+    NeighbourAttribute, NeighbourFlags, NeighbourMessage, NeighbourState,
+};
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 
 use crate::common::lossy;
-use crate::netlink::{self, link_name, mac_text, Netlink};
+use crate::netlink::{self, link_name, mac_text, Netlink, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE};
 
 /// Usage text.
 pub const USAGE: &str = "OBJECT COMMAND [ARGS]
 
 	vlan show [dev DEV]
 	vlan add|del dev DEV vid N[-M] [pvid] [untagged] [self] [master]
-	fdb show [dev DEV] [br BRIDGE]";
+	fdb show [dev DEV] [br BRIDGE]
+	fdb add|replace|del LLADDR dev DEV [self|master] [permanent|static|dynamic] [vlan N]";
 
 /// Why a command failed; each maps to iproute2's message and status.
 enum Fail {
@@ -295,6 +298,9 @@ fn fdb(words: &mut impl Iterator<Item = String>) -> Result<(), Fail> {
     let cmd = words.next().unwrap_or_else(|| "show".into());
     match cmd.as_str() {
         c if matches(c, "show") || matches(c, "list") || c == "lst" => fdb_show(words),
+        c if matches(c, "add") => fdb_modify(words, true, NLM_F_CREATE | NLM_F_EXCL),
+        c if matches(c, "replace") => fdb_modify(words, true, NLM_F_CREATE | NLM_F_REPLACE),
+        c if matches(c, "delete") => fdb_modify(words, false, 0),
         _ => Err(Fail::Usage(format!(
             "Command \"{cmd}\" is unknown, try \"bridge fdb help\"."
         ))),
@@ -356,6 +362,88 @@ fn fdb_show(words: &mut impl Iterator<Item = String>) -> Result<(), Fail> {
         out.push_str(&fdb_line(&n, &links, master, only.is_none()));
     }
     print!("{out}");
+    Ok(())
+}
+
+/// NUD_REACHABLE, NUD_NOARP, NUD_PERMANENT: the states an entry is added in.
+const NUD_REACHABLE: u16 = 0x02;
+const NUD_NOARP: u16 = 0x40;
+const NUD_PERMANENT: u16 = 0x80;
+/// NTF_SELF and NTF_MASTER: whether the port itself or its bridge holds
+/// the entry.
+const NTF_SELF: u8 = 0x02;
+const NTF_MASTER: u8 = 0x04;
+
+/// `bridge fdb add|replace|del LLADDR dev DEV [self|master]
+/// [permanent|static|dynamic] [vlan N]`, with iproute2's defaults: a
+/// permanent entry on the port itself.
+fn fdb_modify(words: &mut impl Iterator<Item = String>, add: bool, flags: u16) -> Result<(), Fail> {
+    let mut mac = None;
+    let mut dev = None;
+    let mut state = NUD_NOARP | NUD_PERMANENT;
+    let mut ntf = 0u8;
+    let mut vlan = None;
+    while let Some(word) = words.next() {
+        match word.as_str() {
+            "dev" => dev = Some(value(words, "dev")?),
+            "self" => ntf |= NTF_SELF,
+            "master" => ntf |= NTF_MASTER,
+            "permanent" | "local" => state |= NUD_PERMANENT,
+            "static" | "temp" => {
+                state |= NUD_REACHABLE;
+                state &= !NUD_PERMANENT;
+            }
+            "dynamic" => {
+                state |= NUD_REACHABLE;
+                state &= !(NUD_NOARP | NUD_PERMANENT);
+            }
+            "vlan" => {
+                let v = value(words, "vlan")?;
+                vlan = Some(v.parse::<u16>().map_err(|_| {
+                    Fail::Usage(format!(
+                        "Error: argument \"{v}\" is wrong: invalid VLAN id\n"
+                    ))
+                })?);
+            }
+            _ if mac.is_none() => {
+                mac = Some(
+                    netlink::parse_mac(&word)
+                        .ok_or_else(|| Fail::Usage(format!("Invalid mac address {word}")))?,
+                );
+            }
+            _ => {
+                return Err(Fail::Usage(format!(
+                    "Command \"{word}\" is unknown, try \"bridge fdb help\"."
+                )))
+            }
+        }
+    }
+    let (Some(mac), Some(dev)) = (mac, dev) else {
+        return Err(Fail::Usage(
+            "Device and address are required arguments.".into(),
+        ));
+    };
+    if ntf & (NTF_SELF | NTF_MASTER) == 0 {
+        ntf |= NTF_SELF;
+    }
+    let mut nl = Netlink::open()?;
+    let links = nl.links()?;
+    let mut msg = NeighbourMessage::default();
+    msg.header.family = AddressFamily::Bridge;
+    msg.header.ifindex = index_of(&links, &dev)?;
+    msg.header.state = NeighbourState::from(state);
+    msg.header.flags = NeighbourFlags::from_bits_retain(ntf);
+    msg.attributes
+        .push(NeighbourAttribute::LinkLayerAddress(mac));
+    if let Some(v) = vlan {
+        msg.attributes.push(NeighbourAttribute::Vlan(v));
+    }
+    let message = if add {
+        RouteNetlinkMessage::NewNeighbour(msg)
+    } else {
+        RouteNetlinkMessage::DelNeighbour(msg)
+    };
+    nl.change(message, flags)?;
     Ok(())
 }
 
