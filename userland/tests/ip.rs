@@ -779,3 +779,26 @@ $BRIDGE fdb show dev v0 | grep 02:00:00:00:00
     );
     assert_eq!(err, "RTNETLINK answers: File exists\n");
 }
+
+/// `-s` and `-s -s` counters, on links without background traffic (lo
+/// after a few pings, a veth pair left down) so that both tools read the
+/// same numbers.
+#[test]
+fn statistics_match_iproute2() {
+    if !netns_available() || !iproute2_available() {
+        return;
+    }
+    assert_same_as_iproute2(
+        r#"
+$IP link set lo up
+ping -c 3 -i 0.2 -s 2000 -W 1 127.0.0.1 >/dev/null 2>&1 || true
+$IP link add v0 type veth peer name v1
+"#,
+        &[
+            "ip -s link show",
+            "ip -s -s link show",
+            "ip -s addr show",
+            "ip -s -s addr show dev lo",
+        ],
+    );
+}

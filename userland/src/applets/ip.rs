@@ -78,8 +78,10 @@ struct Opts {
     oneline: bool,
     /// Brief tabular output (-br).
     brief: bool,
-    /// Link details (-d): a subset of iproute2's, see [`details_text`].
+    /// Link details (-d): a subset of iproute2's, see [`add_details`].
     details: bool,
+    /// Link statistics: how many times -s was given, see [`stats_text`].
+    stats: u8,
 }
 
 /// The command line's words after the object, consumed left to right.
@@ -128,8 +130,9 @@ pub fn main(args: Vec<OsString>) -> i32 {
             f if matches(f, "oneline") => opts.oneline = true,
             f if f.len() >= 2 && matches(f, "brief") => opts.brief = true,
             f if matches(f, "details") => opts.details = true,
-            // Statistics and colour change nothing here.
-            f if matches(f, "statistics") || matches(f, "color") || f.starts_with("color=") => {}
+            f if matches(f, "statistics") => opts.stats = opts.stats.saturating_add(1),
+            // Colour changes nothing here.
+            f if matches(f, "color") || f.starts_with("color=") => {}
             "f" | "family" => {
                 if words.is_empty() {
                     eprintln!("Option \"{first}\" requires an argument");
@@ -334,6 +337,9 @@ fn link_show(w: &mut Words, opts: Opts) -> Done {
             let mut text = link_text(l, &links, true, false);
             if opts.details {
                 add_details(&mut text, l, true);
+            }
+            if opts.stats > 0 {
+                text.push_str(&stats_text(l, opts.stats > 1));
             }
             out.push_str(&one_line(&text, opts.oneline));
         }
@@ -549,6 +555,122 @@ fn link_text(l: &LinkMessage, links: &Links, link_mode: bool, inet6: bool) -> St
         s.push_str(&format!(" link-netnsid {id}"));
     }
     s.push('\n');
+    s
+}
+
+/// `-s`'s counters as iproute2 prints them: header and number lines for
+/// received and sent, with `errors` (`-s -s`) the error breakdowns too;
+/// columns are as wide as the widest of header and numbers.
+fn stats_text(l: &LinkMessage, errors: bool) -> String {
+    let Some(st) = l.attributes.iter().find_map(|a| match a {
+        LinkAttribute::Stats64(s) => Some(s),
+        _ => None,
+    }) else {
+        return String::new();
+    };
+    let transitions = l
+        .attributes
+        .iter()
+        .find_map(|a| match a {
+            LinkAttribute::CarrierChanges(n) => Some(u64::from(*n)),
+            _ => None,
+        })
+        .unwrap_or(0);
+    let rx = [
+        st.rx_bytes,
+        st.rx_packets,
+        st.rx_errors,
+        st.rx_dropped,
+        st.rx_missed_errors,
+        st.multicast,
+        st.rx_compressed,
+    ];
+    let tx = [
+        st.tx_bytes,
+        st.tx_packets,
+        st.tx_errors,
+        st.tx_dropped,
+        st.tx_carrier_errors,
+        st.collisions,
+        st.tx_compressed,
+    ];
+    // Columns 1-5 of the error lines.
+    let rx_err = [
+        st.rx_length_errors,
+        st.rx_crc_errors,
+        st.rx_frame_errors,
+        st.rx_fifo_errors,
+        st.rx_over_errors,
+    ];
+    let tx_err = [
+        st.tx_aborted_errors,
+        st.tx_fifo_errors,
+        st.tx_window_errors,
+        st.tx_heartbeat_errors,
+        transitions,
+    ];
+    // iproute2's minimum widths: "*X errors:", "packets", "errors",
+    // "dropped", "heartbt", "overrun", "compressed".
+    let mut cols = [10usize, 7, 6, 7, 7, 7, 10];
+    let digits = |v: u64| v.to_string().len();
+    for (i, c) in cols.iter_mut().enumerate() {
+        *c = (*c).max(digits(rx[i])).max(digits(tx[i]));
+        if errors && (1..6).contains(&i) {
+            *c = (*c).max(digits(rx_err[i - 1])).max(digits(tx_err[i - 1]));
+        }
+    }
+    let block = |title: &str, labels: [&str; 6], values: &[u64; 7]| {
+        let mut s = format!("    {title}: {:>w$}", "bytes", w = cols[0] - 4);
+        for (i, label) in labels.iter().enumerate().skip(1) {
+            s.push_str(&format!(" {label:>w$}", w = cols[i]));
+        }
+        let compressed = if values[6] != 0 { "compressed" } else { "" };
+        s.push_str(&format!(" {compressed:>w$}\n    ", w = cols[6]));
+        let shown = if values[6] != 0 { 7 } else { 6 };
+        for (i, v) in values.iter().enumerate().take(shown) {
+            s.push_str(&format!("{v:>w$} ", w = cols[i]));
+        }
+        s.push('\n');
+        s
+    };
+    let error_block = |title: &str, labels: [&str; 5], values: &[u64; 5]| {
+        let mut s = format!("    {title:<w$}", w = cols[0]);
+        for (i, label) in labels.iter().enumerate() {
+            s.push_str(&format!(" {label:>w$}", w = cols[i + 1]));
+        }
+        s.push_str(&format!("\n    {:w$} ", "", w = cols[0]));
+        for (i, v) in values.iter().enumerate() {
+            s.push_str(&format!("{v:>w$} ", w = cols[i + 1]));
+        }
+        s.push('\n');
+        s
+    };
+    let mut s = block(
+        "RX",
+        ["bytes", "packets", "errors", "dropped", "missed", "mcast"],
+        &rx,
+    );
+    if errors {
+        s.push_str(&error_block(
+            "RX errors:",
+            ["length", "crc", "frame", "fifo", "overrun"],
+            &rx_err,
+        ));
+    }
+    s.push_str(&block(
+        "TX",
+        [
+            "bytes", "packets", "errors", "dropped", "carrier", "collsns",
+        ],
+        &tx,
+    ));
+    if errors {
+        s.push_str(&error_block(
+            "TX errors:",
+            ["aborted", "fifo", "window", "heartbt", "transns"],
+            &tx_err,
+        ));
+    }
     s
 }
 
@@ -1251,6 +1373,9 @@ fn addr_show(w: &mut Words, opts: Opts) -> Done {
             }
             for a in &mine {
                 out.push_str(&addr_text(a));
+            }
+            if opts.stats > 0 {
+                out.push_str(&stats_text(l, opts.stats > 1));
             }
         }
     }
