@@ -230,10 +230,11 @@ impl Links {
 fn link(w: &mut Words, opts: Opts) -> Done {
     let cmd = w.next().unwrap_or_else(|| "show".into());
     match cmd.as_str() {
-        c if matches(c, "show") || matches(c, "list") || c == "lst" => link_show(w, opts),
-        c if matches(c, "set") || matches(c, "change") => link_set(w),
+        // iproute2's order: "s" is set, not show.
         c if matches(c, "add") => link_add(w),
+        c if matches(c, "set") || matches(c, "change") => link_set(w),
         c if matches(c, "delete") => link_del(w),
+        c if matches(c, "show") || matches(c, "list") || c == "lst" => link_show(w, opts),
         _ => Err(Fail::Usage(format!(
             "Command \"{cmd}\" is unknown, try \"ip link help\"."
         ))),
@@ -248,6 +249,8 @@ struct Filter {
     up: bool,
     master: Option<String>,
     kind: Option<String>,
+    /// Addresses within this prefix only (`ip addr show to PREFIX`).
+    to: Option<(IpAddr, u8)>,
 }
 
 impl Filter {
@@ -260,7 +263,8 @@ impl Filter {
                 "master" => f.master = Some(w.value("master")?),
                 "type" => f.kind = Some(w.value("type")?),
                 // Filters accepted and not applied.
-                "scope" | "label" | "table" | "to" => {
+                "to" => f.to = Some(parse_prefix(&w.value("to")?)?),
+                "scope" | "label" | "table" => {
                     w.value(&word)?;
                 }
                 _ if f.dev.is_none() => f.dev = Some(word),
@@ -1327,12 +1331,37 @@ fn addr_show(w: &mut Words, opts: Opts) -> Done {
     let mut nl = open()?;
     let links = Links::load(&mut nl)?;
     let kept = filter.apply(&links)?;
+    // -6 (not a prefix's family) makes iproute2 read links the inet6 way.
+    let inet6_links = opts.family == Some(AddressFamily::Inet6);
+    // A prefix to match chooses its family, as -4/-6 would.
+    let mut opts = opts;
+    if let Some((ip, len)) = filter.to {
+        match opts.family {
+            None => opts.family = Some(family_of(&ip)),
+            Some(f) if f != family_of(&ip) => {
+                let name = if f == AddressFamily::Inet6 {
+                    "inet6"
+                } else {
+                    "inet"
+                };
+                return Err(Fail::Msg(format!(
+                    "Error: {name} prefix is expected rather than \"{ip}/{len}\"."
+                )));
+            }
+            Some(_) => {}
+        }
+    }
     let addrs = addresses(&mut nl, opts)?;
     let mut out = String::new();
     for l in kept {
         let mine: Vec<&AddressMessage> = addrs
             .iter()
             .filter(|a| a.header.index == l.header.index)
+            .filter(|a| {
+                filter.to.is_none_or(|(net, len)| {
+                    addr_local(a).is_some_and(|ip| in_prefix(ip, net, len))
+                })
+            })
             .collect();
         if opts.family.is_some() && opts.family != Some(AddressFamily::Packet) && mine.is_empty() {
             continue;
@@ -1354,7 +1383,7 @@ fn addr_show(w: &mut Words, opts: Opts) -> Done {
                 out.push_str(&format!("{prefix}{}\n", body.replace('\n', "\\")));
             }
         } else {
-            let mut text = link_text(l, &links, false, opts.family == Some(AddressFamily::Inet6));
+            let mut text = link_text(l, &links, false, inet6_links);
             if opts.details {
                 add_details(&mut text, l, false);
             }
@@ -1401,6 +1430,25 @@ fn parse_prefix(text: &str) -> Result<(IpAddr, u8), Fail> {
         None => max,
     };
     Ok((ip, len))
+}
+
+/// Whether `ip` lies within `net/len`.
+fn in_prefix(ip: IpAddr, net: IpAddr, len: u8) -> bool {
+    match (ip, net) {
+        (IpAddr::V4(a), IpAddr::V4(n)) => {
+            let mask = u32::MAX
+                .checked_shl(32 - u32::from(len.min(32)))
+                .unwrap_or(0);
+            u32::from(a) & mask == u32::from(n) & mask
+        }
+        (IpAddr::V6(a), IpAddr::V6(n)) => {
+            let mask = u128::MAX
+                .checked_shl(128 - u32::from(len.min(128)))
+                .unwrap_or(0);
+            u128::from(a) & mask == u128::from(n) & mask
+        }
+        _ => false,
+    }
 }
 
 fn family_of(ip: &IpAddr) -> AddressFamily {
@@ -1739,7 +1787,8 @@ fn route_list(w: &mut Words, opts: Opts, flush: bool) -> Done {
             }
         }
     }
-    let family = opts.family.unwrap_or(AddressFamily::Inet);
+    // iproute2 lists IPv4 only unless asked, except for "table all".
+    let family = opts.family.or(table.map(|_| AddressFamily::Inet));
     let mut nl = open()?;
     let links = Links::load(&mut nl)?;
     let only = match &dev {
@@ -1747,14 +1796,14 @@ fn route_list(w: &mut Words, opts: Opts, flush: bool) -> Done {
         None => None,
     };
     let mut req = RouteMessage::default();
-    req.header.address_family = family;
+    req.header.address_family = family.unwrap_or(AddressFamily::Unspec);
     let mut out = String::new();
     let mut doomed = Vec::new();
     for m in nl.dump(RouteNetlinkMessage::GetRoute(req))? {
         let RouteNetlinkMessage::NewRoute(r) = m else {
             continue;
         };
-        if r.header.address_family != family
+        if family.is_some_and(|f| f != r.header.address_family)
             || r.header.flags.contains(RouteFlags::Cloned)
             || table.is_some_and(|t| t != route_table(&r))
         {
@@ -2394,6 +2443,17 @@ mod tests {
         assert!(matches!(parse_prefix("2001:db8::1/64"), Ok((_, 64))));
         assert!(parse_prefix("10.0.0.1/33").is_err());
         assert!(parse_prefix("nonsense").is_err());
+    }
+
+    #[test]
+    fn prefixes_contain_their_addresses() {
+        let ip = |t: &str| t.parse::<IpAddr>().expect("address");
+        assert!(in_prefix(ip("10.0.0.7"), ip("10.0.0.0"), 24));
+        assert!(!in_prefix(ip("10.0.1.7"), ip("10.0.0.0"), 24));
+        assert!(in_prefix(ip("1.2.3.4"), ip("0.0.0.0"), 0));
+        assert!(in_prefix(ip("2001:db8::5"), ip("2001:db8::"), 64));
+        assert!(!in_prefix(ip("2001:db9::5"), ip("2001:db8::"), 32));
+        assert!(!in_prefix(ip("10.0.0.7"), ip("2001:db8::"), 0));
     }
 
     #[test]
