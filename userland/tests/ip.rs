@@ -810,3 +810,83 @@ $IP link add v0 type veth peer name v1
         ],
     );
 }
+
+/// Runs `changes` (lines of `$TOOL ...` with `$TOOL` iproute2's `ip` in
+/// one namespace and ibox's in another) after `setup`, then asserts that
+/// `report` (run with iproute2) reads the same in both. (Operational
+/// states are left out of reports: a bridge comes up in its own time.)
+fn assert_same_effect(setup: &str, changes: &str, report: &str) {
+    let run = |tool: &str| {
+        let (out, err, _) = in_netns(&format!(
+            "TOOL=\"{tool}\"\n{setup}\n{changes}\necho @@report\n{report}"
+        ));
+        (out, err)
+    };
+    let (theirs, their_err) = run("$IP");
+    let (ours, our_err) = run("$IBOX ip");
+    assert!(theirs.contains("@@report"), "{theirs}{their_err}");
+    let differing: Vec<(&str, &str)> = ours
+        .lines()
+        .zip(theirs.lines())
+        .filter(|(a, b)| a != b)
+        .collect();
+    assert_eq!(
+        ours, theirs,
+        "differing lines (ibox, iproute2): {differing:#?}\n\
+         iproute2's stderr: {their_err}\nibox's stderr: {our_err}"
+    );
+    assert_eq!(our_err, their_err);
+}
+
+#[test]
+fn changes_have_iproute2s_effect() {
+    if !netns_available() || !iproute2_available() {
+        return;
+    }
+    assert_same_effect(
+        r#"
+echo 0 > /proc/sys/net/ipv6/conf/default/accept_dad
+$IP link add v0 address 02:00:00:00:00:01 type veth peer name v1 address 02:00:00:00:00:02
+$IP link add br0 address 02:00:00:00:00:03 type bridge
+"#,
+        r#"
+$TOOL link set v1 up
+$TOOL link set v0 up
+$TOOL link set v0 master br0
+$TOOL link set br0 up mtu 1400
+$TOOL addr add 10.0.0.1/24 dev v1 brd +
+$TOOL addr add 10.0.0.9/24 dev v1 label v1:x
+$TOOL addr change 10.0.0.1/24 dev v1 valid_lft 1000 preferred_lft 1000
+$TOOL addr replace 10.0.0.9/24 dev v1 label v1:y
+$TOOL -6 addr add 2001:db8::1/64 dev v1
+$TOOL addr add 10.1.0.1/16 dev br0
+$TOOL route add default via 10.0.0.254 metric 10
+$TOOL route append 10.5.0.0/16 via 10.0.0.3
+$TOOL route append 10.5.0.0/16 via 10.0.0.4
+$TOOL route prepend 10.6.0.0/16 via 10.0.0.4
+$TOOL route change 10.6.0.0/16 via 10.0.0.5
+$TOOL route replace 10.7.0.0/16 dev br0 metric 3
+$TOOL route add 10.8.0.0/16 via 10.1.0.9 table 42
+$TOOL route add blackhole 10.9.0.0/16
+$TOOL route add unreachable 10.10.0.0/16 metric 9
+$TOOL -6 route add 2001:db8:5::/48 via 2001:db8::fe
+$TOOL route del 10.5.0.0/16 via 10.0.0.3
+$TOOL neigh add 10.0.0.20 lladdr 02:00:00:00:00:20 dev v1
+$TOOL neigh replace 10.0.0.20 lladdr 02:00:00:00:00:21 dev v1
+$TOOL neigh add 2001:db8::20 lladdr 02:00:00:00:00:22 dev v1 nud reachable
+$TOOL rule add from 10.0.0.0/24 table 42 pref 100
+$TOOL link add v2 type veth peer name v3
+$TOOL link set v2 name v4
+$TOOL link del v3
+$TOOL route add 10.11.0.0/16 via 10.77.0.1 2>&1
+$TOOL link set nope up 2>&1
+"#,
+        r#"
+$IP -o link show | sed 's/ state [A-Z]* / /; s/qlen.*//'
+$IP -o addr show | sed 's/valid_lft [0-9]*sec preferred_lft [0-9]*sec/valid_lft N preferred_lft N/'
+$IP route show table all
+$IP neigh show
+$IP rule show
+"#,
+    );
+}

@@ -30,7 +30,8 @@ use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 
 use crate::common::lossy;
 use crate::netlink::{
-    self, link_name, mac_text, parse_mac, Netlink, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE,
+    self, link_name, mac_text, parse_mac, Netlink, NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL,
+    NLM_F_REPLACE,
 };
 
 /// Usage text.
@@ -1175,6 +1176,7 @@ fn addr(w: &mut Words, opts: Opts) -> Done {
     match cmd.as_str() {
         c if matches(c, "show") || matches(c, "list") || c == "lst" => addr_show(w, opts),
         c if matches(c, "add") => addr_change(w, true, NLM_F_CREATE | NLM_F_EXCL),
+        c if matches(c, "change") || c == "chg" => addr_change(w, true, NLM_F_REPLACE),
         c if matches(c, "replace") => addr_change(w, true, NLM_F_CREATE | NLM_F_REPLACE),
         c if matches(c, "delete") => addr_change(w, false, 0),
         c if matches(c, "flush") => addr_flush(w, opts),
@@ -1606,7 +1608,9 @@ fn route(w: &mut Words, opts: Opts) -> Done {
         c if matches(c, "get") => route_get(w, opts),
         c if matches(c, "add") => route_change(w, opts, true, NLM_F_CREATE | NLM_F_EXCL),
         c if matches(c, "replace") => route_change(w, opts, true, NLM_F_CREATE | NLM_F_REPLACE),
-        c if matches(c, "change") => route_change(w, opts, true, NLM_F_REPLACE),
+        c if matches(c, "change") || c == "chg" => route_change(w, opts, true, NLM_F_REPLACE),
+        c if matches(c, "prepend") => route_change(w, opts, true, NLM_F_CREATE),
+        c if matches(c, "append") => route_change(w, opts, true, NLM_F_CREATE | NLM_F_APPEND),
         c if matches(c, "delete") => route_change(w, opts, false, 0),
         _ => Err(Fail::Usage(format!(
             "Command \"{cmd}\" is unknown, try \"ip route help\"."
