@@ -192,6 +192,11 @@ fn reading_matches_iproute2() {
             "bridge fdb show dev v0",
             "bridge fdb show br br0",
             "bridge vlan show",
+            "bridge link show",
+            "bridge link",
+            "bridge link show dev v0",
+            "bridge link show v0",
+            "bridge link show dev nope",
         ],
     );
 }
@@ -887,6 +892,35 @@ $IP -o addr show | sed 's/valid_lft [0-9]*sec preferred_lft [0-9]*sec/valid_lft 
 $IP route show table all
 $IP neigh show
 $IP rule show
+"#,
+    );
+}
+
+#[test]
+fn bridge_settings_have_iproute2s_effect() {
+    if !netns_available() || !iproute2_available() {
+        return;
+    }
+    // `bridge link set` is ibox's own in both runs' second half: iproute2's
+    // `bridge` sets the first port, the tool under test the second.
+    assert_same_effect(
+        r#"
+$IP link add v0 type veth peer name v1
+$IP link add v2 type veth peer name v3
+$IP link add br0 type bridge
+$IP link set v0 master br0
+$IP link set v2 master br0
+if [ "$TOOL" = "$IP" ]; then BR=$BRIDGE; else BR="$IBOX bridge"; fi
+"#,
+        r#"
+$TOOL link set br0 type bridge ageing_time 1000 priority 100 forward_delay 400 hello_time 300 max_age 1500
+$TOOL link set v0 type bridge_slave flood off mcast_flood off cost 9 priority 5
+$BR link set dev v2 learning off hairpin on cost 5 priority 7 isolated on
+$BR link set dev v2 guard on root_block on fastleave on bcast_flood off neigh_suppress on
+"#,
+        r#"
+$BRIDGE -d link show
+$IP -d link show br0 | grep -o 'forward_delay.* priority [0-9]*'
 "#,
     );
 }

@@ -23,6 +23,8 @@ pub const USAGE: &str = "OBJECT COMMAND [ARGS]
 
 	vlan show [dev DEV]
 	vlan add|del dev DEV vid N[-M] [pvid] [untagged] [self] [master]
+	link [show] [dev DEV]
+	link set dev DEV [learning|flood|hairpin|isolated|... on|off] [cost N] [priority N] [state S]
 	fdb show [dev DEV] [br BRIDGE]
 	fdb add|replace|del LLADDR dev DEV [self|master] [permanent|static|dynamic] [vlan N]";
 
@@ -70,6 +72,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
     let result = match object.as_str() {
         o if matches(o, "vlan") => vlan(&mut words),
         o if matches(o, "fdb") => fdb(&mut words),
+        o if matches(o, "link") => return link(&mut words),
         _ => Err(Fail::Msg(format!(
             "Object \"{object}\" is unknown, try \"bridge help\"."
         ))),
@@ -112,6 +115,63 @@ fn name_of(links: &[LinkMessage], index: u32) -> String {
         .and_then(link_name)
         .map(str::to_string)
         .unwrap_or_else(|| format!("if{index}"))
+}
+
+// ---------------------------------------------------------------- link
+
+/// `bridge link [show] [dev DEV]` and `bridge link set dev DEV SETTINGS`;
+/// the latter is `ip link set DEV type bridge_slave SETTINGS`, which the
+/// kernel applies alike (and whose errors exit 2, not 255).
+fn link(words: &mut impl Iterator<Item = String>) -> i32 {
+    let cmd = words.next().unwrap_or_else(|| "show".into());
+    let rest: Vec<String> = words.collect();
+    match cmd.as_str() {
+        c if matches(c, "set") => {
+            let mut dev = None;
+            let mut settings = Vec::new();
+            let mut it = rest.into_iter();
+            while let Some(w) = it.next() {
+                if w == "dev" {
+                    dev = it.next();
+                } else {
+                    settings.push(w);
+                }
+            }
+            let Some(dev) = dev else {
+                eprintln!("Device is a required argument.");
+                return 255;
+            };
+            let mut args: Vec<OsString> = ["ip", "link", "set", "dev"]
+                .iter()
+                .map(OsString::from)
+                .collect();
+            args.push(dev.into());
+            args.push("type".into());
+            args.push("bridge_slave".into());
+            args.extend(settings.into_iter().map(OsString::from));
+            crate::applets::ip::main(args)
+        }
+        c if matches(c, "show") || matches(c, "list") || c == "lst" => {
+            let dev = match rest.as_slice() {
+                [] => None,
+                [d, name] if d == "dev" => Some(name.as_str()),
+                // iproute2 ignores a bare word here and lists all ports.
+                [_] => None,
+                _ => {
+                    eprintln!(
+                        "Command \"{}\" is unknown, try \"bridge link help\".",
+                        rest[0]
+                    );
+                    return 255;
+                }
+            };
+            crate::applets::ip::bridge_link_show(dev)
+        }
+        _ => {
+            eprintln!("Command \"{cmd}\" is unknown, try \"bridge link help\".");
+            255
+        }
+    }
 }
 
 // ---------------------------------------------------------------- vlan

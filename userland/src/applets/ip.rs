@@ -14,9 +14,9 @@ use netlink_packet_route::address::{
     AddressAttribute, AddressFlags, AddressHeaderFlags, AddressMessage, AddressScope, CacheInfo,
 };
 use netlink_packet_route::link::{
-    AfSpecInet6, AfSpecUnspec, BondMode, In6AddrGenMode, InfoBond, InfoBridge, InfoData, InfoKind,
-    InfoVeth, InfoVlan, LinkAttribute, LinkFlags, LinkInfo, LinkLayerType, LinkMessage, State,
-    VlanFlags,
+    AfSpecInet6, AfSpecUnspec, BondMode, BridgePortState, BridgeStpState, In6AddrGenMode, InfoBond,
+    InfoBridge, InfoBridgePort, InfoData, InfoKind, InfoPortData, InfoVeth, InfoVlan,
+    LinkAttribute, LinkFlags, LinkInfo, LinkLayerType, LinkMessage, State, VlanFlags,
 };
 use netlink_packet_route::neighbour::{
     NeighbourAddress, NeighbourAttribute, NeighbourMessage, NeighbourState,
@@ -967,11 +967,7 @@ fn link_set(w: &mut Words) -> Done {
             }
             "type" => {
                 let kind = w.value("type")?;
-                let (k, data) = link_type(&kind, w)?;
-                info.push(LinkInfo::Kind(k));
-                if let Some(d) = data {
-                    info.push(LinkInfo::Data(d));
-                }
+                info.extend(link_type(&kind, w)?);
             }
             _ if dev.is_none() => dev = Some(word),
             _ => {
@@ -987,14 +983,16 @@ fn link_set(w: &mut Words) -> Done {
     if !info.is_empty() {
         msg.attributes.push(LinkAttribute::LinkInfo(info));
     }
-    nl.change(RouteNetlinkMessage::SetLink(msg), 0)?;
+    // RTM_NEWLINK on an existing link, as iproute2 sends it: RTM_SETLINK
+    // would ignore kind and port settings.
+    nl.change(RouteNetlinkMessage::NewLink(msg), 0)?;
     Ok(())
 }
 
 /// `type KIND [ARGS]` of `ip link add|set`: the kind and its data.
-fn link_type(kind: &str, w: &mut Words) -> Result<(InfoKind, Option<InfoData>), Fail> {
-    match kind {
-        "dummy" => Ok((InfoKind::Dummy, None)),
+fn link_type(kind: &str, w: &mut Words) -> Result<Vec<LinkInfo>, Fail> {
+    let (kind, data) = match kind {
+        "dummy" => (InfoKind::Dummy, None),
         "bond" => {
             let mut data = Vec::new();
             while let Some(word) = w.next() {
@@ -1024,7 +1022,7 @@ fn link_type(kind: &str, w: &mut Words) -> Result<(InfoKind, Option<InfoData>), 
                 }
             }
             let data = (!data.is_empty()).then_some(InfoData::Bond(data));
-            Ok((InfoKind::Bond, data))
+            (InfoKind::Bond, data)
         }
         "bridge" => {
             let mut data = Vec::new();
@@ -1034,11 +1032,35 @@ fn link_type(kind: &str, w: &mut Words) -> Result<(InfoKind, Option<InfoData>), 
                         let v = w.value("vlan_filtering")?;
                         data.push(InfoBridge::VlanFiltering(v == "1"));
                     }
+                    "vlan_default_pvid" => {
+                        data.push(InfoBridge::VlanDefaultPvid(number(w, &word)?))
+                    }
+                    "stp_state" => {
+                        data.push(InfoBridge::StpState(BridgeStpState::from(number::<u32>(
+                            w, &word,
+                        )?)))
+                    }
+                    "priority" => data.push(InfoBridge::Priority(number(w, &word)?)),
+                    "forward_delay" => data.push(InfoBridge::ForwardDelay(number(w, &word)?)),
+                    "hello_time" => data.push(InfoBridge::HelloTime(number(w, &word)?)),
+                    "max_age" => data.push(InfoBridge::MaxAge(number(w, &word)?)),
+                    "ageing_time" => data.push(InfoBridge::AgeingTime(number(w, &word)?)),
+                    "mcast_snooping" => {
+                        data.push(InfoBridge::MulticastSnooping(number::<u8>(w, &word)? != 0))
+                    }
                     _ => return Err(Fail::Usage(format!("bridge: unknown command \"{word}\"?"))),
                 }
             }
             let data = (!data.is_empty()).then_some(InfoData::Bridge(data));
-            Ok((InfoKind::Bridge, data))
+            (InfoKind::Bridge, data)
+        }
+        "bridge_slave" => {
+            // Sent as iproute2 sends it: the kind named, the settings as the
+            // port's data for its bridge to apply.
+            return Ok(vec![
+                LinkInfo::Kind(InfoKind::Other("bridge_slave".into())),
+                LinkInfo::PortData(InfoPortData::BridgePort(bridge_port_settings(w)?)),
+            ]);
         }
         "veth" => {
             let mut peer = LinkMessage::default();
@@ -1076,7 +1098,7 @@ fn link_type(kind: &str, w: &mut Words) -> Result<(InfoKind, Option<InfoData>), 
                     }
                 }
             }
-            Ok((InfoKind::Veth, Some(InfoData::Veth(InfoVeth::Peer(peer)))))
+            (InfoKind::Veth, Some(InfoData::Veth(InfoVeth::Peer(peer))))
         }
         "vlan" => {
             let mut data = Vec::new();
@@ -1092,10 +1114,77 @@ fn link_type(kind: &str, w: &mut Words) -> Result<(InfoKind, Option<InfoData>), 
                     _ => return Err(Fail::Usage(format!("vlan: unknown command \"{word}\"?"))),
                 }
             }
-            Ok((InfoKind::Vlan, Some(InfoData::Vlan(data))))
+            (InfoKind::Vlan, Some(InfoData::Vlan(data)))
         }
-        other => Ok((InfoKind::Other(other.to_string()), None)),
+        other => (InfoKind::Other(other.to_string()), None),
+    };
+    let mut info = vec![LinkInfo::Kind(kind)];
+    info.extend(data.map(LinkInfo::Data));
+    Ok(info)
+}
+
+/// A number argument of keyword `kw`.
+fn number<T: std::str::FromStr>(w: &mut Words, kw: &str) -> Result<T, Fail> {
+    let v = w.value(kw)?;
+    v.parse()
+        .map_err(|_| Fail::Usage(format!("Error: argument \"{v}\" is wrong: invalid {kw}\n")))
+}
+
+/// `on`/`off` argument of keyword `kw`.
+fn on_off(w: &mut Words, kw: &str) -> Result<bool, Fail> {
+    let v = w.value(kw)?;
+    match v.as_str() {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => Err(Fail::Usage(format!(
+            "Error: argument of \"{kw}\" must be \"on\" or \"off\", not \"{v}\""
+        ))),
     }
+}
+
+/// A bridge port's settings, as `ip link set DEV type bridge_slave` and
+/// `bridge link set` take them.
+fn bridge_port_settings(w: &mut Words) -> Result<Vec<InfoBridgePort>, Fail> {
+    let mut out = Vec::new();
+    while let Some(word) = w.next() {
+        let kw = word.as_str();
+        out.push(match kw {
+            "state" => {
+                let v = w.value(kw)?;
+                let n = match v.as_str() {
+                    "disabled" => 0,
+                    "listening" => 1,
+                    "learning" => 2,
+                    "forwarding" => 3,
+                    "blocking" => 4,
+                    n => n.parse::<u8>().map_err(|_| {
+                        Fail::Usage(format!("Error: argument \"{v}\" is wrong: invalid state\n"))
+                    })?,
+                };
+                InfoBridgePort::State(BridgePortState::from(n))
+            }
+            "priority" => InfoBridgePort::Priority(number(w, kw)?),
+            "cost" => InfoBridgePort::Cost(number(w, kw)?),
+            "hairpin" => InfoBridgePort::HairpinMode(on_off(w, kw)?),
+            "guard" => InfoBridgePort::Guard(on_off(w, kw)?),
+            "root_block" => InfoBridgePort::Protect(on_off(w, kw)?),
+            "fastleave" => InfoBridgePort::FastLeave(on_off(w, kw)?),
+            "learning" => InfoBridgePort::Learning(on_off(w, kw)?),
+            "flood" => InfoBridgePort::UnicastFlood(on_off(w, kw)?),
+            "mcast_flood" => InfoBridgePort::MulticastFlood(on_off(w, kw)?),
+            "bcast_flood" => InfoBridgePort::BroadcastFlood(on_off(w, kw)?),
+            "mcast_to_unicast" => InfoBridgePort::MulticastToUnicast(on_off(w, kw)?),
+            "neigh_suppress" => InfoBridgePort::NeighSupress(on_off(w, kw)?),
+            "isolated" => InfoBridgePort::Isolated(on_off(w, kw)?),
+            "locked" => InfoBridgePort::Locked(on_off(w, kw)?),
+            _ => {
+                return Err(Fail::Usage(format!(
+                    "bridge_slave: unknown option \"{word}\"?"
+                )))
+            }
+        });
+    }
+    Ok(out)
 }
 
 fn link_add(w: &mut Words) -> Done {
@@ -1130,11 +1219,7 @@ fn link_add(w: &mut Words) -> Done {
             }
             "type" => {
                 let kind = w.value("type")?;
-                let (k, data) = link_type(&kind, w)?;
-                info.push(LinkInfo::Kind(k));
-                if let Some(d) = data {
-                    info.push(LinkInfo::Data(d));
-                }
+                info.extend(link_type(&kind, w)?);
             }
             _ if name.is_none() => name = Some(word),
             _ => {
@@ -1167,6 +1252,92 @@ fn link_del(w: &mut Words) -> Done {
     msg.header.index = links.index(&dev)?;
     nl.change(RouteNetlinkMessage::DelLink(msg), 0)?;
     Ok(())
+}
+
+/// `bridge link show [dev DEV]`: bridge ports with their STP state,
+/// priority and cost, in iproute2's `bridge` format (which shares `ip`'s
+/// link label and flags, hence living here). Returns the exit status.
+pub(crate) fn bridge_link_show(dev: Option<&str>) -> i32 {
+    let run = || -> Result<String, Fail> {
+        let mut nl = open()?;
+        let links = Links::load(&mut nl)?;
+        let only = match dev {
+            Some(d) => Some(links.index(d)?),
+            None => None,
+        };
+        let mut out = String::new();
+        for l in &links.0 {
+            if only.is_some_and(|i| i != l.header.index) {
+                continue;
+            }
+            let port: Option<&Vec<InfoBridgePort>> = l.attributes.iter().find_map(|a| match a {
+                LinkAttribute::LinkInfo(infos) => infos.iter().find_map(|i| match i {
+                    LinkInfo::PortData(InfoPortData::BridgePort(p)) => Some(p),
+                    _ => None,
+                }),
+                _ => None,
+            });
+            let Some(port) = port else {
+                continue;
+            };
+            let mut s = format!(
+                "{}: {}: <{}>",
+                l.header.index,
+                link_label(l, &links),
+                flags_text(l, &links)
+            );
+            for a in &l.attributes {
+                match a {
+                    LinkAttribute::Mtu(m) => s.push_str(&format!(" mtu {m}")),
+                    LinkAttribute::Controller(m) => {
+                        s.push_str(&format!(" master {}", links.name(*m)))
+                    }
+                    _ => {}
+                }
+            }
+            s.push(' ');
+            for p in port {
+                if let InfoBridgePort::State(st) = p {
+                    let name = match u8::from(*st) {
+                        0 => "disabled".to_string(),
+                        1 => "listening".to_string(),
+                        2 => "learning".to_string(),
+                        3 => "forwarding".to_string(),
+                        4 => "blocking".to_string(),
+                        n => n.to_string(),
+                    };
+                    s.push_str(&format!("state {name} "));
+                }
+            }
+            for p in port {
+                if let InfoBridgePort::Priority(n) = p {
+                    s.push_str(&format!("priority {n} "));
+                }
+            }
+            for p in port {
+                if let InfoBridgePort::Cost(n) = p {
+                    s.push_str(&format!("cost {n} "));
+                }
+            }
+            s.push('\n');
+            out.push_str(&s);
+        }
+        Ok(out)
+    };
+    match run() {
+        Ok(out) => {
+            print!("{out}");
+            0
+        }
+        Err(Fail::Usage(m)) | Err(Fail::Msg(m)) => {
+            eprintln!("{m}");
+            255
+        }
+        Err(Fail::Netlink(e)) => {
+            eprintln!("{e}");
+            255
+        }
+    }
 }
 
 // ---------------------------------------------------------------- addr
