@@ -510,7 +510,14 @@ $IP link set v0 master br0
             "{out}"
         );
         assert!(out.contains("                  20"), "{out}");
-        assert_same_as_iproute2(setup, &["bridge vlan show", "bridge vlan show dev v0"]);
+        assert_same_as_iproute2(
+            setup,
+            &[
+                "bridge vlan show",
+                "bridge vlan show dev v0",
+                "bridge vlan show vid 21",
+            ],
+        );
     } else {
         assert_same_as_iproute2("", &["ip link add br0 type bridge vlan_filtering 1"]);
     }

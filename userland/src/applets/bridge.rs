@@ -276,11 +276,17 @@ fn vlan_modify(words: &mut impl Iterator<Item = String>, add: bool) -> Result<()
 
 fn vlan_show(words: &mut impl Iterator<Item = String>) -> Result<(), Fail> {
     let mut dev = None;
+    let mut vid = None;
     while let Some(word) = words.next() {
         match word.as_str() {
             "dev" => dev = Some(value(words, "dev")?),
             "vid" => {
-                value(words, "vid")?;
+                let v = value(words, "vid")?;
+                vid = Some(v.parse::<u16>().map_err(|_| {
+                    Fail::Usage(format!(
+                        "Error: argument \"{v}\" is wrong: invalid VLAN id\n"
+                    ))
+                })?);
             }
             _ => {
                 return Err(Fail::Usage(format!(
@@ -307,15 +313,16 @@ fn vlan_show(words: &mut impl Iterator<Item = String>) -> Result<(), Fail> {
         if only.is_some_and(|i| i != l.header.index) {
             continue;
         }
-        out.push_str(&vlan_lines(&l, &name_of(&links, l.header.index)));
+        out.push_str(&vlan_lines(&l, &name_of(&links, l.header.index), vid));
     }
     print!("{out}");
     Ok(())
 }
 
 /// One port's VLANs as `bridge vlan show` prints them: the name on the
-/// first, ranges joined as `N-M`.
-fn vlan_lines(l: &LinkMessage, name: &str) -> String {
+/// first, ranges joined as `N-M`; with `only`, just the entry holding
+/// that VLAN.
+fn vlan_lines(l: &LinkMessage, name: &str, only: Option<u16>) -> String {
     let mut out = String::new();
     let mut range_start = None;
     for a in &l.attributes {
@@ -331,6 +338,9 @@ fn vlan_lines(l: &LinkMessage, name: &str) -> String {
                 continue;
             }
             let start = range_start.take().unwrap_or(v.vid);
+            if only.is_some_and(|o| o < start || o > v.vid) {
+                continue;
+            }
             if out.is_empty() {
                 out.push_str(&format!("{name:<16}  "));
             } else {
@@ -585,8 +595,10 @@ mod tests {
             }),
         ]));
         assert_eq!(
-            vlan_lines(&l, "br0"),
+            vlan_lines(&l, "br0", None),
             "br0               1 PVID Egress Untagged\n                  10-12\n"
         );
+        assert_eq!(vlan_lines(&l, "br0", Some(11)), "br0               10-12\n");
+        assert_eq!(vlan_lines(&l, "br0", Some(2)), "");
     }
 }
