@@ -931,3 +931,18 @@ $IP -d link show br0 | grep -o 'forward_delay.* priority [0-9]*'
 "#,
     );
 }
+
+#[test]
+fn bare_commands_exit_as_iproute2s() {
+    for tool in ["ip", "bridge"] {
+        let o = common::ibox(&[tool]);
+        assert_eq!(o.status.code(), Some(255), "{tool}");
+        assert!(
+            common::stderr(&o).starts_with(&format!("Usage: {tool} ")),
+            "{tool}"
+        );
+        let o = common::ibox(&[tool, "-V"]);
+        assert_eq!(o.status.code(), Some(0), "{tool}");
+        assert_eq!(common::stdout(&o), format!("{tool} utility, ibox\n"));
+    }
+}

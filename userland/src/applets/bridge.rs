@@ -62,10 +62,15 @@ pub fn main(args: Vec<OsString>) -> i32 {
             crate::common::print_usage("bridge");
             return 0;
         }
+        if w == "-V" || w == "-Version" {
+            println!("bridge utility, ibox");
+            return 0;
+        }
     }
     if words.is_empty() {
+        // iproute2 prints its usage and exits 255.
         crate::common::print_usage_brief("bridge");
-        return 1;
+        return 255;
     }
     let object = words.remove(0);
     let mut words = words.into_iter();

@@ -128,6 +128,10 @@ pub fn main(args: Vec<OsString>) -> i32 {
                 crate::common::print_usage("ip");
                 return 0;
             }
+            "V" | "Version" => {
+                println!("ip utility, ibox");
+                return 0;
+            }
             f if matches(f, "oneline") => opts.oneline = true,
             f if f.len() >= 2 && matches(f, "brief") => opts.brief = true,
             f if matches(f, "details") => opts.details = true,
@@ -157,8 +161,9 @@ pub fn main(args: Vec<OsString>) -> i32 {
         }
     }
     if words.is_empty() {
+        // iproute2 prints its usage and exits 255.
         crate::common::print_usage_brief("ip");
-        return 1;
+        return 255;
     }
     let object = words.remove(0);
     let mut w = Words { words, next: 0 };
