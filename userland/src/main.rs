@@ -22,6 +22,7 @@ mod common;
 mod control;
 mod digest;
 mod fsutil;
+mod netlink;
 mod procfs;
 mod regex;
 mod text;

@@ -9,6 +9,7 @@ pub mod awk;
 pub mod base64;
 pub mod basename;
 pub mod blkid;
+pub mod bridge;
 pub mod cat;
 pub mod chgrp;
 pub mod chmod;
@@ -47,6 +48,7 @@ pub mod id;
 pub mod init;
 pub mod insmod;
 pub mod install;
+pub mod ip;
 pub mod kill;
 pub mod killall;
 pub mod lbu;
@@ -169,6 +171,11 @@ pub static APPLETS: &[Applet] = &[
         name: "blkid",
         main: blkid::main,
         usage: blkid::USAGE,
+    },
+    Applet {
+        name: "bridge",
+        main: bridge::main,
+        usage: bridge::USAGE,
     },
     Applet {
         name: "cat",
@@ -374,6 +381,11 @@ pub static APPLETS: &[Applet] = &[
         name: "install",
         main: install::main,
         usage: install::USAGE,
+    },
+    Applet {
+        name: "ip",
+        main: ip::main,
+        usage: ip::USAGE,
     },
     Applet {
         name: "kill",

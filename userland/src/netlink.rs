@@ -1,0 +1,304 @@
+//! The rtnetlink conversation shared by `ip` and `bridge`: one socket, a
+//! request at a time, answers read until the kernel says it is done. The
+//! message layouts are netlink-packet-route's; this module only frames the
+//! exchange and turns the kernel's errors into iproute2's wording.
+
+use std::fmt;
+use std::io;
+
+use netlink_packet_core::{
+    NetlinkHeader, NetlinkMessage, NetlinkPayload, NlasIterator, NLM_F_ACK, NLM_F_DUMP,
+    NLM_F_REQUEST,
+};
+use netlink_packet_route::link::{LinkAttribute, LinkMessage};
+use netlink_packet_route::RouteNetlinkMessage;
+use netlink_sys::{protocols::NETLINK_ROUTE, Socket, SocketAddr};
+
+pub use netlink_packet_core::{NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE};
+
+/// Why a request failed.
+#[derive(Debug)]
+pub enum Error {
+    /// The socket itself failed (opening, sending, receiving).
+    Socket(io::Error),
+    /// The kernel refused the request: its errno and, when it gave one,
+    /// its extended-ack message.
+    Kernel {
+        /// The positive errno.
+        errno: i32,
+        /// The kernel's own explanation (NLMSGERR_ATTR_MSG).
+        message: Option<String>,
+    },
+    /// An answer could not be decoded.
+    Decode(String),
+}
+
+impl Error {
+    /// The errno the kernel answered with, if it was the kernel.
+    pub fn errno(&self) -> Option<i32> {
+        match self {
+            Error::Kernel { errno, .. } => Some(*errno),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    /// iproute2's wording: "Error: MSG." when the kernel explained itself,
+    /// "RTNETLINK answers: STRERROR" when it did not.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Socket(e) => write!(
+                f,
+                "Cannot talk to rtnetlink: {}",
+                crate::common::strerror(e)
+            ),
+            Error::Kernel {
+                message: Some(m), ..
+            } => {
+                let dot = if m.ends_with('.') { "" } else { "." };
+                write!(f, "Error: {m}{dot}")
+            }
+            Error::Kernel { errno, .. } => {
+                write!(f, "RTNETLINK answers: {}", c_strerror(*errno))
+            }
+            Error::Decode(e) => write!(f, "cannot decode netlink answer: {e}"),
+        }
+    }
+}
+
+/// The C library's text for `errno`, as iproute2 prints it (nix's table
+/// words a few differently, e.g. EOPNOTSUPP).
+fn c_strerror(errno: i32) -> String {
+    let text = io::Error::from_raw_os_error(errno).to_string();
+    match text.rfind(" (os error ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
+}
+
+/// NLMSGERR_ATTR_MSG: the extended ack's text.
+const NLMSGERR_ATTR_MSG: u16 = 1;
+/// NLM_F_ACK_TLVS on an error message: attributes follow the header.
+const NLM_F_ACK_TLVS: u16 = 0x200;
+/// NLM_F_CAPPED: the error echoes only the request's header.
+const NLM_F_CAPPED: u16 = 0x100;
+/// Length of a netlink message header.
+const HEADER_LEN: usize = 16;
+
+/// An open rtnetlink socket.
+pub struct Netlink {
+    socket: Socket,
+    sequence: u32,
+    buffer: Vec<u8>,
+}
+
+impl Netlink {
+    /// Opens and binds a route netlink socket, asking for extended acks
+    /// (so that errors carry the kernel's text) with capped echoes.
+    pub fn open() -> Result<Netlink, Error> {
+        let mut socket = Socket::new(NETLINK_ROUTE).map_err(Error::Socket)?;
+        socket.bind_auto().map_err(Error::Socket)?;
+        socket
+            .connect(&SocketAddr::new(0, 0))
+            .map_err(Error::Socket)?;
+        // Older kernels lack these options; errors then just lose their text.
+        let _ = socket.set_ext_ack(true);
+        let _ = socket.set_cap_ack(true);
+        Ok(Netlink {
+            socket,
+            sequence: 0,
+            // Dumps come in datagrams of up to 32 KiB; a bigger buffer
+            // keeps MSG_TRUNC away.
+            buffer: vec![0; 64 * 1024],
+        })
+    }
+
+    fn send(&mut self, message: RouteNetlinkMessage, flags: u16) -> Result<u32, Error> {
+        self.sequence = self.sequence.wrapping_add(1);
+        let mut packet =
+            NetlinkMessage::new(NetlinkHeader::default(), NetlinkPayload::from(message));
+        packet.header.flags = flags;
+        packet.header.sequence_number = self.sequence;
+        packet.finalize();
+        let mut buf = vec![0; packet.buffer_len()];
+        packet.serialize(&mut buf);
+        self.socket.send(&buf, 0).map_err(Error::Socket)?;
+        Ok(self.sequence)
+    }
+
+    /// Sends `message` and collects the answers until the kernel's done or
+    /// ack: all of a dump, or the one answer of a get.
+    fn exchange(
+        &mut self,
+        message: RouteNetlinkMessage,
+        flags: u16,
+    ) -> Result<Vec<RouteNetlinkMessage>, Error> {
+        let sequence = self.send(message, flags)?;
+        let mut answers = Vec::new();
+        loop {
+            let size = self
+                .socket
+                .recv(&mut &mut self.buffer[..], 0)
+                .map_err(Error::Socket)?;
+            let mut offset = 0;
+            while offset < size {
+                let bytes = &self.buffer[offset..size];
+                let packet: NetlinkMessage<RouteNetlinkMessage> =
+                    NetlinkMessage::deserialize(bytes).map_err(|e| Error::Decode(e.to_string()))?;
+                let length = packet.header.length as usize;
+                if length == 0 {
+                    break;
+                }
+                offset += length.div_ceil(4) * 4;
+                if packet.header.sequence_number != sequence {
+                    continue;
+                }
+                match packet.payload {
+                    NetlinkPayload::Done(_) => return Ok(answers),
+                    NetlinkPayload::Error(e) => match e.code {
+                        None => return Ok(answers),
+                        Some(code) => {
+                            return Err(Error::Kernel {
+                                errno: code.get().abs(),
+                                message: ext_ack_message(packet.header.flags, &e.header),
+                            })
+                        }
+                    },
+                    NetlinkPayload::InnerMessage(m) => {
+                        answers.push(m);
+                        // A get without dump answers once, with no done.
+                        if flags & NLM_F_DUMP != NLM_F_DUMP && flags & NLM_F_ACK == 0 {
+                            return Ok(answers);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// Dumps everything of `message`'s kind.
+    pub fn dump(
+        &mut self,
+        message: RouteNetlinkMessage,
+    ) -> Result<Vec<RouteNetlinkMessage>, Error> {
+        self.exchange(message, NLM_F_REQUEST | NLM_F_DUMP)
+    }
+
+    /// Asks for one object (a route lookup): the kernel's single answer.
+    pub fn get(&mut self, message: RouteNetlinkMessage) -> Result<Vec<RouteNetlinkMessage>, Error> {
+        self.exchange(message, NLM_F_REQUEST)
+    }
+
+    /// Sends a change and waits for the kernel's ack; `flags` adds
+    /// NLM_F_CREATE and the like.
+    pub fn change(&mut self, message: RouteNetlinkMessage, flags: u16) -> Result<(), Error> {
+        self.exchange(message, NLM_F_REQUEST | NLM_F_ACK | flags)
+            .map(|_| ())
+    }
+
+    /// All links.
+    pub fn links(&mut self) -> Result<Vec<LinkMessage>, Error> {
+        Ok(self
+            .dump(RouteNetlinkMessage::GetLink(LinkMessage::default()))?
+            .into_iter()
+            .filter_map(|m| match m {
+                RouteNetlinkMessage::NewLink(l) => Some(l),
+                _ => None,
+            })
+            .collect())
+    }
+}
+
+/// The text of an extended ack, if the kernel sent one.
+fn ext_ack_message(flags: u16, payload: &[u8]) -> Option<String> {
+    if flags & NLM_F_ACK_TLVS == 0 {
+        return None;
+    }
+    // The echoed request: its header only when capped, else all of it.
+    let echoed = if flags & NLM_F_CAPPED != 0 {
+        HEADER_LEN
+    } else {
+        let len = payload.get(..4)?;
+        u32::from_ne_bytes(len.try_into().ok()?) as usize
+    };
+    let tlvs = payload.get(echoed.div_ceil(4) * 4..)?;
+    for nla in NlasIterator::new(tlvs) {
+        let nla = nla.ok()?;
+        if nla.kind() == NLMSGERR_ATTR_MSG {
+            let text = nla.value();
+            let text = text.split(|&b| b == 0).next().unwrap_or(text);
+            return Some(String::from_utf8_lossy(text).into_owned());
+        }
+    }
+    None
+}
+
+/// A link's name.
+pub fn link_name(link: &LinkMessage) -> Option<&str> {
+    link.attributes.iter().find_map(|a| match a {
+        LinkAttribute::IfName(n) => Some(n.as_str()),
+        _ => None,
+    })
+}
+
+/// Formats a hardware address as colon-separated hex.
+pub fn mac_text(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 3);
+    for (i, b) in bytes.iter().enumerate() {
+        if i > 0 {
+            s.push(':');
+        }
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+/// Parses a colon-separated hex hardware address.
+pub fn parse_mac(text: &str) -> Option<Vec<u8>> {
+    let bytes: Option<Vec<u8>> = text
+        .split(':')
+        .map(|p| {
+            if p.is_empty() || p.len() > 2 {
+                None
+            } else {
+                u8::from_str_radix(p, 16).ok()
+            }
+        })
+        .collect();
+    bytes.filter(|b| !b.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn macs_round_trip() {
+        let mac = parse_mac("02:0a:ff:00:1:b").expect("mac");
+        assert_eq!(mac_text(&mac), "02:0a:ff:00:01:0b");
+        assert_eq!(parse_mac("02::03"), None);
+        assert_eq!(parse_mac("zz"), None);
+        assert_eq!(parse_mac("123"), None);
+    }
+
+    #[test]
+    fn errors_read_like_iproute2() {
+        let e = Error::Kernel {
+            errno: 17,
+            message: None,
+        };
+        assert_eq!(e.to_string(), "RTNETLINK answers: File exists");
+        let e = Error::Kernel {
+            errno: 95,
+            message: Some("Unknown device type".into()),
+        };
+        assert_eq!(e.to_string(), "Error: Unknown device type.");
+        let e = Error::Kernel {
+            errno: 95,
+            message: None,
+        };
+        assert_eq!(e.to_string(), "RTNETLINK answers: Operation not supported");
+    }
+}
