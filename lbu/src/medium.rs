@@ -8,9 +8,8 @@
 //! the variable, the partition named `data`.
 
 use crate::Error;
-use ibex_image::gpt;
 use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{Seek, SeekFrom};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
@@ -62,18 +61,10 @@ pub fn locate(media: &Media) -> Result<PathBuf, Error> {
     match media {
         Media::Device(p) => Ok(p.clone()),
         Media::Partition(name) => {
-            let mut disks: Vec<String> = fs::read_dir("/sys/block")
-                .map_err(|e| Error::Io("/sys/block".into(), e))?
-                .filter_map(Result::ok)
-                .filter_map(|e| e.file_name().into_string().ok())
-                .collect();
-            disks.sort();
-            for disk in disks {
-                let Some(table) = read_table(&PathBuf::from("/dev").join(&disk)) else {
-                    continue;
-                };
+            let disks = ibex_slots::gpt_disks().map_err(|e| Error::NoMedium(e.to_string()))?;
+            for (disk, table) in disks {
                 if let Some(p) = table.partitions.iter().find(|p| &p.name == name) {
-                    return Ok(partition_device(&disk, p.number));
+                    return Ok(ibex_slots::partition_device(&disk, p.number));
                 }
             }
             Err(Error::NoMedium(format!(
@@ -81,24 +72,6 @@ pub fn locate(media: &Media) -> Result<PathBuf, Error> {
             )))
         }
     }
-}
-
-/// The primary GPT of a whole-disk device, if it has one.
-fn read_table(device: &Path) -> Option<gpt::Table> {
-    let mut f = File::open(device).ok()?;
-    let mut head = vec![0u8; gpt::PRIMARY_LEN];
-    f.read_exact(&mut head).ok()?;
-    gpt::read(&head).ok()
-}
-
-/// `vda` + 3 → `/dev/vda3`; `nvme0n1` + 3 → `/dev/nvme0n1p3`.
-pub fn partition_device(disk: &str, number: u32) -> PathBuf {
-    let sep = if disk.ends_with(|c: char| c.is_ascii_digit()) {
-        "p"
-    } else {
-        ""
-    };
-    PathBuf::from(format!("/dev/{disk}{sep}{number}"))
 }
 
 /// An open medium: a block device, or in tests a file standing in for one.
@@ -167,11 +140,6 @@ mod tests {
         assert_eq!(
             parse_conf("LBU_MEDIA=\"cfg\"\n"),
             Media::Partition("cfg".into())
-        );
-        assert_eq!(partition_device("vda", 3), PathBuf::from("/dev/vda3"));
-        assert_eq!(
-            partition_device("nvme0n1", 2),
-            PathBuf::from("/dev/nvme0n1p2")
         );
     }
 }

@@ -124,17 +124,7 @@ pub struct Disk {
 impl Disk {
     /// Finds the disk whose GPT has partitions named `ibex-a` and `ibex-b`.
     pub fn find() -> Result<Disk, Error> {
-        let mut names: Vec<String> = fs::read_dir("/sys/block")
-            .map_err(io_err("/sys/block"))?
-            .filter_map(Result::ok)
-            .filter_map(|e| e.file_name().into_string().ok())
-            .collect();
-        names.sort();
-        for name in names {
-            let device = PathBuf::from("/dev").join(&name);
-            let Ok(table) = read_table(&device) else {
-                continue;
-            };
+        for (name, table) in gpt_disks()? {
             let slot = |letter: char| {
                 let wanted = format!("ibex-{letter}");
                 table
@@ -150,7 +140,7 @@ impl Disk {
             };
             if let (Some(a), Some(b)) = (slot('a'), slot('b')) {
                 return Ok(Disk {
-                    device,
+                    device: PathBuf::from("/dev").join(&name),
                     slots: [a, b],
                 });
             }
@@ -168,17 +158,35 @@ impl Disk {
     }
 }
 
-/// Reads the primary GPT of a whole-disk device.
-fn read_table(device: &Path) -> Result<gpt::Table, Error> {
-    let mut f = fs::File::open(device).map_err(io_err(device.display().to_string()))?;
-    let mut head = vec![0u8; 34 * gpt::SECTOR as usize];
-    f.read_exact(&mut head)
-        .map_err(io_err(device.display().to_string()))?;
-    gpt::read(&head).map_err(|e| Error::Malformed(format!("{}: {e}", device.display())))
+/// The whole disks in /sys/block that have a valid primary GPT, by name
+/// (`vda`) in name order, with their tables. Disks without one (or that
+/// cannot be read) are left out.
+pub fn gpt_disks() -> Result<Vec<(String, gpt::Table)>, Error> {
+    let mut names: Vec<String> = fs::read_dir("/sys/block")
+        .map_err(io_err("/sys/block"))?
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect();
+    names.sort();
+    Ok(names
+        .into_iter()
+        .filter_map(|name| {
+            let table = read_table(&PathBuf::from("/dev").join(&name))?;
+            Some((name, table))
+        })
+        .collect())
 }
 
-/// `/dev/vda` + 2 → `/dev/vda2`; `/dev/nvme0n1` + 2 → `/dev/nvme0n1p2`.
-fn partition_device(disk: &str, number: u32) -> PathBuf {
+/// Reads the primary GPT of a whole-disk device, if it has one.
+fn read_table(device: &Path) -> Option<gpt::Table> {
+    let mut f = fs::File::open(device).ok()?;
+    let mut head = vec![0u8; gpt::PRIMARY_LEN];
+    f.read_exact(&mut head).ok()?;
+    gpt::read(&head).ok()
+}
+
+/// `vda` + 2 → `/dev/vda2`; `nvme0n1` + 2 → `/dev/nvme0n1p2`.
+pub fn partition_device(disk: &str, number: u32) -> PathBuf {
     let sep = if disk.ends_with(|c: char| c.is_ascii_digit()) {
         "p"
     } else {
