@@ -12,8 +12,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Applets that live in /sbin, as on Alpine; all others go to /bin.
-const SBIN_APPLETS: &[&str] = &["halt", "poweroff", "reboot"];
+/// Applets that live in /sbin, as on Alpine (scripts and ifupdown call
+/// `/sbin/udhcpc`, `/sbin/ip`); all others go to /bin.
+const SBIN_APPLETS: &[&str] = &[
+    "arp", "bridge", "dnsd", "halt", "ifdown", "ifquery", "ifup", "ip", "klogd", "poweroff",
+    "reboot", "syslogd", "udhcpc", "udhcpd",
+];
 
 /// What to build.
 #[derive(Debug, Clone)]
@@ -364,18 +368,10 @@ pub fn root_filesystem(
         )?;
     }
 
-    let plan = boot_plan(board, image, &tree)?;
     let etc = |data: &str| Node::File {
         mode: 0o644,
         data: data.as_bytes().to_vec(),
     };
-    tree.add(
-        ibex_plan::PATH.trim_start_matches('/'),
-        Node::File {
-            mode: 0o644,
-            data: plan.encode(),
-        },
-    )?;
     tree.add("etc/hostname", etc(&format!("{}\n", image.hostname)))?;
     tree.add("etc/passwd", etc(crate::accounts::PASSWD))?;
     tree.add("etc/group", etc(crate::accounts::GROUP))?;
@@ -392,6 +388,17 @@ pub fn root_filesystem(
     // the GPT partition named `data` (Alpine's variable, see ibex_lbu).
     tree.add_dir_all("etc/lbu", 0o755)?;
     tree.add(ibex_lbu::medium::CONF, etc("LBU_MEDIA=data\n"))?;
+    crate::overlay::add(&mut tree, &image.files_dir)?;
+    // Last: the plan checks that every service's program is in the tree,
+    // the image's own files included.
+    let plan = boot_plan(board, image, &tree)?;
+    tree.add(
+        ibex_plan::PATH.trim_start_matches('/'),
+        Node::File {
+            mode: 0o644,
+            data: plan.encode(),
+        },
+    )?;
     Ok(tree)
 }
 

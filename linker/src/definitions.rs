@@ -201,6 +201,11 @@ pub struct Image {
     /// filled in by [`Image::load`].
     #[serde(skip)]
     pub services_dir: PathBuf,
+    /// Files copied into its root filesystem as they are laid out
+    /// (`images/<name>/files/`, see [`crate::overlay`]), filled in by
+    /// [`Image::load`].
+    #[serde(skip)]
+    pub files_dir: PathBuf,
 }
 
 /// The `[upgrade]` table of an image definition.
@@ -362,6 +367,7 @@ impl Image {
             ibex_package::Dependency::parse(p).map_err(|e| err(format!("packages: {e}")))?;
         }
         image.services_dir = root.join("images").join(name).join("services");
+        image.files_dir = root.join("images").join(name).join("files");
         Ok(image)
     }
 }

@@ -14,6 +14,7 @@ pub mod flash;
 pub mod image_packages;
 pub mod kernel_edit;
 pub mod oci;
+pub mod overlay;
 pub mod pkg;
 pub mod qemu;
 pub mod services;

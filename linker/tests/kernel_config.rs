@@ -28,7 +28,7 @@ impl Project {
         fs::create_dir_all(dir.join("kernel/config")).unwrap();
         let toml = format!("boards/{BOARD}.toml");
         fs::copy(checkout.join(&toml), dir.join(&toml)).unwrap();
-        for f in ["base", "x86_64", BOARD] {
+        for f in ["base", "net", "x86_64", BOARD] {
             let rel = format!("kernel/config/{f}.config");
             fs::copy(checkout.join(&rel), dir.join(&rel)).unwrap();
         }

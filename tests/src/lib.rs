@@ -108,6 +108,20 @@ impl Vm {
         vm
     }
 
+    /// Boots `built` with network cards plugged in as `nics` lists them
+    /// (the guest names them eth0, eth1… in that order) and waits for the
+    /// console shell's prompt.
+    pub fn boot_wired(built: &Built, nics: &[Nic]) -> Vm {
+        let mut cmd = qemu::command(built, qemu::Console::Piped).expect("QEMU command");
+        for (index, nic) in nics.iter().enumerate() {
+            cmd.args(nic.qemu_args(index));
+        }
+        let mut vm = Vm::start(cmd);
+        vm.wait_for("# ", BOOT_TIMEOUT);
+        vm.plain_shell();
+        vm
+    }
+
     /// Replaces the console shell at its prompt with one told the terminal
     /// is dumb. The console shell edits lines with escape sequences, which
     /// the tests would have to parse out of every echo (the line editor has
@@ -303,4 +317,87 @@ pub fn minimal_initramfs(init: Option<&[u8]>) -> Vec<u8> {
         .unwrap();
     }
     tree.write(0).expect("writing the initramfs")
+}
+
+/// One Ethernet cable between two guests: QEMU's `dgram` network back-end
+/// with each end a UDP socket on 127.0.0.1. Guests' frames travel only
+/// over the host's loopback, so guest addresses exist on these virtual
+/// links alone and the host's network is never touched.
+#[derive(Debug, Clone, Copy)]
+pub struct Cable {
+    ports: [u16; 2],
+}
+
+impl Cable {
+    /// A cable with two free UDP ports on 127.0.0.1 for its ends.
+    pub fn new() -> Cable {
+        // Bound at the same time, so the two ports differ; released just
+        // before QEMU binds them.
+        let a = std::net::UdpSocket::bind("127.0.0.1:0").expect("a free UDP port");
+        let b = std::net::UdpSocket::bind("127.0.0.1:0").expect("a free UDP port");
+        let port = |s: &std::net::UdpSocket| s.local_addr().expect("bound address").port();
+        Cable {
+            ports: [port(&a), port(&b)],
+        }
+    }
+
+    /// The network card at one end (0 or 1) of the cable.
+    pub fn end(&self, side: usize) -> Nic {
+        Nic::Cable {
+            local: self.ports[side],
+            remote: self.ports[1 - side],
+        }
+    }
+}
+
+impl Default for Cable {
+    fn default() -> Self {
+        Cable::new()
+    }
+}
+
+/// A guest's network card (virtio-net) and what it is plugged into.
+#[derive(Debug, Clone, Copy)]
+pub enum Nic {
+    /// One end of a [`Cable`].
+    Cable {
+        /// UDP port of this end on 127.0.0.1.
+        local: u16,
+        /// UDP port of the other end.
+        remote: u16,
+    },
+    /// QEMU's user-mode network (slirp): the guest is 10.0.2.15/24 behind
+    /// a NAT whose gateway 10.0.2.2 is the host's 127.0.0.1.
+    User,
+}
+
+impl Nic {
+    /// QEMU arguments for this card as the guest's `index`th.
+    fn qemu_args(&self, index: usize) -> Vec<String> {
+        let id = format!("net{index}");
+        let (netdev, mac_tail) = match *self {
+            Nic::Cable { local, remote } => (
+                format!(
+                    "dgram,id={id},local.type=inet,local.host=127.0.0.1,local.port={local},\
+                     remote.type=inet,remote.host=127.0.0.1,remote.port={remote}"
+                ),
+                local,
+            ),
+            Nic::User => (format!("user,id={id}"), index as u16),
+        };
+        // Every card on a link needs its own MAC: the local port is unique
+        // on the host, so it makes one.
+        let mac = format!(
+            "52:54:00:{:02x}:{:02x}:{:02x}",
+            matches!(self, Nic::User) as u8,
+            mac_tail >> 8,
+            mac_tail & 0xff
+        );
+        vec![
+            "-netdev".into(),
+            netdev,
+            "-device".into(),
+            format!("virtio-net-pci,netdev={id},mac={mac}"),
+        ]
+    }
 }

@@ -44,6 +44,7 @@ pub mod gzip;
 pub mod head;
 pub mod hexdump;
 pub mod hostname;
+pub mod httpd;
 pub mod id;
 pub mod init;
 pub mod insmod;
@@ -361,6 +362,11 @@ pub static APPLETS: &[Applet] = &[
         name: "hostname",
         main: hostname::main,
         usage: hostname::USAGE,
+    },
+    Applet {
+        name: "httpd",
+        main: httpd::main,
+        usage: httpd::USAGE,
     },
     Applet {
         name: "id",

@@ -1,0 +1,80 @@
+//! Issue 10's first scenario, three real systems wired together with
+//! [`Cable`]s: "upstream" (the net-upstream image: DHCP server, DNS zone,
+//! web server on 10.0.0.1) ↔ router (the router image) ↔ a client (the
+//! default image). Everything is checked from inside the guests over their
+//! consoles: the router's WAN lease, the client's LAN lease, a name resolved
+//! through the router, a page fetched through its NAT (upstream logs the
+//! router's address, not the client's), inbound connections dropped unless
+//! a port forward is declared.
+
+use ibex_tests::{build_image, default_image, Cable, Vm};
+
+/// Runs `check` in the guest's shell once a second until it succeeds (at
+/// most `tries` times); returns its last output.
+fn eventually(vm: &mut Vm, check: &str, tries: u32) -> String {
+    vm.ok(&format!(
+        "i=0; until {check}; do i=$((i+1)); [ $i -ge {tries} ] && break; sleep 1; done; {check}"
+    ))
+}
+
+#[test]
+fn client_behind_the_router_reaches_upstream_through_nat() {
+    let upstream_image = build_image("qemu-x86_64", "net-upstream", None).expect("net-upstream");
+    let router_image = build_image("qemu-x86_64", "router", None).expect("router");
+    let wan = Cable::new();
+    let lan = Cable::new();
+    let mut upstream = Vm::boot_wired(&upstream_image, &[wan.end(0)]);
+    let mut router = Vm::boot_wired(&router_image, &[wan.end(1), lan.end(0)]);
+    let mut client = Vm::boot_wired(default_image(), &[lan.end(1)]);
+
+    // The router's WAN address comes from upstream's pool.
+    let wan_addr = eventually(
+        &mut router,
+        "ip -4 -o addr show dev eth0 | grep -o 'inet 10\\.0\\.0\\.[0-9]*'",
+        60,
+    );
+    let wan_ip = wan_addr.trim_start_matches("inet ").to_string();
+    assert!(wan_ip.starts_with("10.0.0.1"), "{wan_ip}");
+    let lease = upstream.ok("cat /var/lib/udhcpd/udhcpd.leases.hosts; echo; ls /var/lib/udhcpd");
+    assert!(lease.contains("udhcpd.leases"), "{lease}");
+
+    // The client gets a LAN lease from the router, with the router as its
+    // gateway and name server.
+    client.ok("ip link set lo up");
+    client.ok("udhcpc -i eth0 -n -q -t 10 -T 2");
+    let addr = client.ok("ip -4 -o addr show dev eth0");
+    assert!(addr.contains("inet 192.168.1.1"), "{addr}");
+    let resolv = client.ok("cat /etc/resolv.conf");
+    assert!(resolv.contains("nameserver 192.168.1.1"), "{resolv}");
+
+    // A name of upstream's zone, resolved through the router's dnsd.
+    let answer = client.ok("nslookup www.example.net");
+    assert!(answer.contains("10.0.0.1"), "{answer}");
+
+    // A page fetched from upstream through the router's NAT: upstream sees
+    // the router's WAN address, never the client's.
+    let page = client.ok("wget -q -O - http://www.example.net/");
+    assert_eq!(page, "upstream web page");
+    let log = upstream.ok("cat /var/log/httpd.log");
+    assert!(log.contains(&format!("{wan_ip}:")), "{log}");
+    assert!(!log.contains("192.168.1."), "{log}");
+
+    // Upstream cannot open a port on the client while no forward is
+    // declared; once the router declares one, it can.
+    client.ok("mkdir -p /srv && echo client page > /srv/index.html");
+    client.ok("httpd -p 80 -h /srv");
+    let refused = upstream.run(&format!("wget -q -T 5 -O - http://{wan_ip}:8080/"));
+    assert_ne!(refused.status, 0, "{}", refused.text);
+    let client_ip = addr
+        .split_whitespace()
+        .skip_while(|w| *w != "inet")
+        .nth(1)
+        .and_then(|a| a.split('/').next())
+        .expect("client address")
+        .to_string();
+    router.ok(&format!(
+        "printf 'redirect web {{ from wan; proto tcp; dport 8080; to {client_ip}:80; }}\\n' >> /etc/firewall.conf && fw reload"
+    ));
+    let page = upstream.ok(&format!("wget -q -T 10 -O - http://{wan_ip}:8080/"));
+    assert_eq!(page, "client page");
+}
