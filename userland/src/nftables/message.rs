@@ -178,6 +178,8 @@ pub struct Batch {
     buf: Vec<u8>,
     first_seq: u32,
     next_seq: u32,
+    /// Where the last message starts in `buf`.
+    last: usize,
     /// What each message does, by sequence number minus the first one,
     /// for error messages.
     what: Vec<String>,
@@ -202,15 +204,17 @@ impl Batch {
             buf,
             first_seq: seq.wrapping_add(1),
             next_seq: seq.wrapping_add(1),
+            last: 0,
             what: Vec::new(),
         }
     }
 
     fn push(&mut self, op: u8, flags: u16, family: u8, attrs: &[u8], what: String) {
+        self.last = self.buf.len();
         message(
             &mut self.buf,
             msg_type(op),
-            NLM_F_REQUEST | NLM_F_ACK | flags,
+            NLM_F_REQUEST | flags,
             self.next_seq,
             family,
             0,
@@ -308,9 +312,21 @@ impl Batch {
         }
     }
 
-    /// Ends the batch: the bytes to send, the sequence numbers of the
-    /// messages that will be acknowledged, and what each one does.
+    /// Ends the batch: the bytes to send, the sequence number of its first
+    /// message, and what each one does.
     pub fn finish(mut self) -> Finished {
+        // Only the last message asks for an acknowledgement: the kernel
+        // answers a failed message whether asked or not, and sends all
+        // answers after the whole batch, in order, so the last one's
+        // answer comes after every error. Acknowledging each message
+        // instead would queue one answer per rule, which a large ruleset
+        // could overflow the socket's receive buffer with.
+        if !self.what.is_empty() {
+            if let Some(flags) = self.buf.get_mut(self.last + 6..self.last + 8) {
+                let value = u16::from_ne_bytes([flags[0], flags[1]]) | NLM_F_ACK;
+                flags.copy_from_slice(&value.to_ne_bytes());
+            }
+        }
         message(
             &mut self.buf,
             MSG_BATCH_END,
@@ -333,8 +349,8 @@ impl Batch {
 pub struct Finished {
     /// The messages, begin to end.
     pub bytes: Vec<u8>,
-    /// Sequence number of the first acknowledged message; the others
-    /// follow one by one.
+    /// Sequence number of the first message after the batch begin; the
+    /// others follow one by one, and the last one is acknowledged.
     pub first_seq: u32,
     /// What each acknowledged message does.
     pub what: Vec<String>,

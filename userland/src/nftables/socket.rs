@@ -148,16 +148,26 @@ impl Nftables {
         Ok(answers)
     }
 
-    /// Sends a batch and waits for every message's answer. The kernel
-    /// answers each one (it goes on after an error, to report them all)
-    /// and, when any failed, applies none; the first error is returned.
+    /// Sends a batch and waits for the answer to its last message. The
+    /// kernel answers every failed message and, when any failed, applies
+    /// none; the first error is returned, saying which message it was.
     pub fn commit(&mut self, batch: Finished) -> Result<(), Error> {
+        self.fit_send_buffer(batch.bytes.len());
         self.socket.send(&batch.bytes, 0).map_err(Error::Socket)?;
         let count = batch.what.len();
-        let mut answered = vec![false; count];
+        if count == 0 {
+            return Ok(());
+        }
         let mut first_error: Option<Error> = None;
-        while answered.iter().any(|a| !a) {
-            for answer in self.receive()? {
+        loop {
+            let answers = match self.receive() {
+                Ok(a) => a,
+                // Answers lost to a full socket buffer: what failed is known.
+                Err(Error::Timeout) if first_error.is_some() => break,
+                Err(e) => return Err(e),
+            };
+            let mut done = false;
+            for answer in answers {
                 if answer.kind != NLMSG_ERROR {
                     continue;
                 }
@@ -167,18 +177,17 @@ impl Nftables {
                     .get(..4)
                     .map(|b| i32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
                     .unwrap_or(0);
-                match answered.get_mut(index) {
-                    Some(slot) => *slot = true,
-                    // An error about the batch itself (its begin or end):
-                    // nothing else will come.
-                    None if code != 0 => {
+                if index >= count {
+                    // About the batch itself (its begin, when the kernel
+                    // ran out of memory): nothing else will come.
+                    if code != 0 {
                         return Err(Error::Kernel {
                             what: "sending the batch".into(),
                             errno: code.abs(),
                             message: error_text(answer.flags, &answer.payload),
-                        })
+                        });
                     }
-                    None => continue,
+                    continue;
                 }
                 if code != 0 && first_error.is_none() {
                     first_error = Some(Error::Kernel {
@@ -187,11 +196,33 @@ impl Nftables {
                         message: error_text(answer.flags, &answer.payload),
                     });
                 }
+                done |= index == count - 1;
+            }
+            if done {
+                break;
             }
         }
         match first_error {
             Some(e) => Err(e),
             None => Ok(()),
+        }
+    }
+
+    /// Makes the send buffer hold `len` bytes: a batch is one datagram,
+    /// and netlink refuses one larger than the buffer (EMSGSIZE), which by
+    /// default is a few hundred rules. Root may go past `wmem_max`; when
+    /// even that is refused, the send reports the error.
+    fn fit_send_buffer(&self, len: usize) {
+        use nix::sys::socket::{getsockopt, setsockopt, sockopt};
+        // The kernel doubles the value for its bookkeeping and keeps some
+        // of that for itself.
+        let fits =
+            getsockopt(&self.socket, sockopt::SndBuf).is_ok_and(|size| size / 2 > len + 4096);
+        if !fits {
+            let want = len + 4096;
+            if setsockopt(&self.socket, sockopt::SndBufForce, &want).is_err() {
+                let _ = setsockopt(&self.socket, sockopt::SndBuf, &want);
+            }
         }
     }
 
