@@ -22,10 +22,11 @@
 //! * `defaults`: policies (accept, drop, reject) for traffic on interfaces
 //!   of no zone; established and related traffic and loopback always pass.
 //! * `zone NAME`: `interfaces` (a final `*` matches a prefix; an interface
-//!   is in at most one zone), `input` (to this host), `forward` (through
-//!   it, to zones no forwarding allows), `output` (from it, out through the
-//!   zone) policies, each `accept` unless given, and `masquerade` (IPv4
-//!   leaving through the zone takes the interface's address).
+//!   is in at most one zone, patterns included), `input` (to this host),
+//!   `forward` (through it, to zones no forwarding allows), `output` (from
+//!   it, out through the zone) policies, each the `defaults` one unless
+//!   given, and `masquerade` (IPv4 leaving through the zone takes the
+//!   interface's address).
 //! * `forwarding A -> B`: traffic from zone A may leave through zone B.
 //! * `rule NAME`: `zone Z` (where the traffic comes from), `dest Z` (where
 //!   it goes; without it the rule is about traffic to this host), `family

@@ -522,7 +522,7 @@ mod tests {
     use crate::nftables::show::render_table;
 
     const SMALL: &str = "\
-zone lan { interfaces br-lan; }
+zone lan { interfaces br-lan; input accept; forward accept; }
 zone wan { interfaces eth0; input drop; forward reject; masquerade; }
 forwarding lan -> wan
 rule ssh { zone wan; proto tcp; src 10.1.0.0/16; dport 22; accept; }

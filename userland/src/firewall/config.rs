@@ -48,7 +48,7 @@ pub struct Zone {
     pub line: usize,
     /// Interface names; one ending in `*` matches every name it starts.
     pub interfaces: Vec<String>,
-    /// Traffic from the zone to this host.
+    /// Traffic from the zone to this host (the default's when not given).
     pub input: Policy,
     /// Traffic from the zone through this host.
     pub forward: Policy,
@@ -271,8 +271,10 @@ pub enum ErrorKind {
     UnknownZone(String),
     /// An interface listed in two zones.
     InterfaceInTwoZones {
-        /// The interface.
+        /// The interface (or pattern) in the second zone.
         interface: String,
+        /// The interface (or pattern) in the first zone that names it too.
+        other: String,
         /// The zone it is in first.
         first: String,
         /// The zone it is listed in again.
@@ -323,11 +325,21 @@ impl fmt::Display for Error {
             ErrorKind::UnknownZone(z) => write!(f, "unknown zone '{z}'"),
             ErrorKind::InterfaceInTwoZones {
                 interface,
+                other,
+                first,
+                second,
+            } if interface == other => write!(
+                f,
+                "interface '{interface}' is in zone '{first}' and in zone '{second}'"
+            ),
+            ErrorKind::InterfaceInTwoZones {
+                interface,
+                other,
                 first,
                 second,
             } => write!(
                 f,
-                "interface '{interface}' is in zone '{first}' and in zone '{second}'"
+                "interface '{interface}' of zone '{second}' overlaps '{other}' of zone '{first}'"
             ),
             ErrorKind::NoInterfaces(z) => write!(f, "zone '{z}' has no interfaces"),
             ErrorKind::Missing { section, setting } => {
@@ -718,6 +730,7 @@ pub fn parse(text: &str) -> Result<Config, Error> {
     };
     let mut config = Config::default();
     let mut defaults_seen = false;
+    let mut unset: Vec<Unset> = Vec::new();
     while let Some(t) = p.peek().cloned() {
         p.at += 1;
         match t.text.as_str() {
@@ -741,7 +754,7 @@ pub fn parse(text: &str) -> Result<Config, Error> {
             }
             "zone" => {
                 let name = p.name()?;
-                let zone = zone(&name, p.block()?)?;
+                let (zone, zone_unset) = zone(&name, p.block()?)?;
                 if let Some(first) = config.zone(&zone.name) {
                     return Err(Error {
                         line: name.line,
@@ -753,6 +766,7 @@ pub fn parse(text: &str) -> Result<Config, Error> {
                     });
                 }
                 config.zones.push(zone);
+                unset.push(zone_unset);
             }
             "forwarding" => {
                 let from = p.name()?;
@@ -805,11 +819,28 @@ pub fn parse(text: &str) -> Result<Config, Error> {
             }
         }
     }
+    // A zone without a policy takes the default one, as in fw4, so that
+    // leaving it out never opens more than the defaults do.
+    for (zone, unset) in config.zones.iter_mut().zip(unset) {
+        let d = config.defaults;
+        for (slot, (policy, default)) in unset.iter().zip([
+            (&mut zone.input, d.input),
+            (&mut zone.forward, d.forward),
+            (&mut zone.output, d.output),
+        ]) {
+            if *slot {
+                *policy = default;
+            }
+        }
+    }
     check_references(&config)?;
     Ok(config)
 }
 
-fn zone(name: &Token, settings: Vec<Setting>) -> Result<Zone, Error> {
+/// The policies a zone section left out, which the `defaults` give.
+type Unset = [bool; 3];
+
+fn zone(name: &Token, settings: Vec<Setting>) -> Result<(Zone, Unset), Error> {
     let mut interfaces: Option<Vec<String>> = None;
     let (mut input, mut forward, mut output) = (None, None, None);
     let mut masquerade = None;
@@ -847,16 +878,22 @@ fn zone(name: &Token, settings: Vec<Setting>) -> Result<Zone, Error> {
         line: name.line,
         kind: ErrorKind::NoInterfaces(name.text.clone()),
     })?;
-    Ok(Zone {
+    let unset = [input.is_none(), forward.is_none(), output.is_none()];
+    let mut zone = Zone {
         name: name.text.clone(),
         line: name.line,
         interfaces,
-        // A zone is trusted unless it says otherwise, as in fw4.
-        input: input.unwrap_or(Policy::Accept),
-        forward: forward.unwrap_or(Policy::Accept),
-        output: output.unwrap_or(Policy::Accept),
+        // Placeholders until the defaults are known (they may come later
+        // in the file): see `Unset`.
+        input: Policy::Accept,
+        forward: Policy::Accept,
+        output: Policy::Accept,
         masquerade: masquerade.unwrap_or(false),
-    })
+    };
+    zone.input = input.unwrap_or(zone.input);
+    zone.forward = forward.unwrap_or(zone.forward);
+    zone.output = output.unwrap_or(zone.output);
+    Ok((zone, unset))
 }
 
 fn rule(name: &Token, settings: Vec<Setting>) -> Result<Rule, Error> {
@@ -1001,6 +1038,17 @@ fn parse_target(v: &str) -> Result<(Ipv4Addr, Option<u16>), ErrorKind> {
     Ok((addr, port))
 }
 
+/// Whether interface patterns `a` and `b` can name the same interface
+/// (`eth*` and `eth0`, or `eth*` and `et*`).
+fn overlap(a: &str, b: &str) -> bool {
+    match (a.strip_suffix('*'), b.strip_suffix('*')) {
+        (None, None) => a == b,
+        (Some(p), None) => b.starts_with(p),
+        (None, Some(p)) => a.starts_with(p),
+        (Some(p), Some(q)) => p.starts_with(q) || q.starts_with(p),
+    }
+}
+
 /// Zones named by forwardings, rules and redirects must exist, and no
 /// interface may be in two zones.
 fn check_references(config: &Config) -> Result<(), Error> {
@@ -1017,11 +1065,15 @@ fn check_references(config: &Config) -> Result<(), Error> {
     let mut seen: Vec<(&str, &str)> = Vec::new();
     for zone in &config.zones {
         for interface in &zone.interfaces {
-            if let Some((_, first)) = seen.iter().find(|(i, _)| i == interface) {
+            if let Some((other, first)) = seen
+                .iter()
+                .find(|(i, z)| *z != zone.name && overlap(i, interface))
+            {
                 return Err(Error {
                     line: zone.line,
                     kind: ErrorKind::InterfaceInTwoZones {
                         interface: interface.clone(),
+                        other: other.to_string(),
                         first: first.to_string(),
                         second: zone.name.clone(),
                     },
@@ -1178,6 +1230,14 @@ redirect web { from wan; proto tcp; dport 8080; to 192.168.1.10:80; }
             "3: redirect 'r' needs 'dport'"
         );
         assert_eq!(
+            error(&format!("{zones}zone dmz {{ interfaces eth*; }}\n")),
+            "3: interface 'eth*' of zone 'dmz' overlaps 'eth0' of zone 'wan'"
+        );
+        assert_eq!(
+            error("zone lan { interfaces br*; }\nzone wan { interfaces b*; }"),
+            "2: interface 'b*' of zone 'wan' overlaps 'br*' of zone 'lan'"
+        );
+        assert_eq!(
             error("zone lan { input maybe; }"),
             "1: bad policy 'maybe': use accept, drop or reject"
         );
@@ -1219,6 +1279,26 @@ redirect web { from wan; proto tcp; dport 8080; to 192.168.1.10:80; }
             "1: 'input' is given twice"
         );
         assert_eq!(error("forwarding lan wan"), "1: expected ->, found 'wan'");
+    }
+
+    #[test]
+    fn zones_take_the_default_policies_they_leave_out() {
+        let c = parse(
+            "zone lan { interfaces a; forward reject; }\n\
+             defaults { input reject; output drop; }",
+        )
+        .expect("parses");
+        let lan = &c.zones[0];
+        assert_eq!(
+            (lan.input, lan.forward, lan.output),
+            (Policy::Reject, Policy::Reject, Policy::Drop)
+        );
+        let c = parse("zone lan { interfaces a; }").expect("parses");
+        let lan = &c.zones[0];
+        assert_eq!(
+            (lan.input, lan.forward, lan.output),
+            (Policy::Drop, Policy::Drop, Policy::Accept)
+        );
     }
 
     #[test]
