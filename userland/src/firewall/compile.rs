@@ -16,6 +16,9 @@
 //! postrouting  (nat) masquerade out of each masquerading zone
 //! ```
 //!
+//! The nat chains are made only when there are redirects or masquerading
+//! zones.
+//!
 //! Base chains fall back on the `defaults` policies: traffic on an
 //! interface of no zone.
 
@@ -68,22 +71,28 @@ pub fn compile(config: &Config) -> Ruleset {
         0,
         defaults.output,
     );
-    base_chain(
-        &mut out,
-        "prerouting",
-        "nat",
-        Hook::Prerouting,
-        PRIORITY_DSTNAT,
-        Policy::Accept,
-    );
-    base_chain(
-        &mut out,
-        "postrouting",
-        "nat",
-        Hook::Postrouting,
-        PRIORITY_SRCNAT,
-        Policy::Accept,
-    );
+    // NAT chains only when there is NAT to do: a filtering firewall then
+    // also loads on a kernel without NAT support.
+    if !config.redirects.is_empty() {
+        base_chain(
+            &mut out,
+            "prerouting",
+            "nat",
+            Hook::Prerouting,
+            PRIORITY_DSTNAT,
+            Policy::Accept,
+        );
+    }
+    if config.zones.iter().any(|z| z.masquerade) {
+        base_chain(
+            &mut out,
+            "postrouting",
+            "nat",
+            Hook::Postrouting,
+            PRIORITY_SRCNAT,
+            Policy::Accept,
+        );
+    }
     for zone in &config.zones {
         for chain in ["input", "forward", "output"] {
             out.chains.push(Chain {
@@ -668,6 +677,26 @@ table inet ibex {
         .concat();
         assert_eq!(rest, tail);
         assert_eq!(len, expected.len() + tail.len());
+    }
+
+    #[test]
+    fn forward_rules_come_before_forwardings() {
+        let text = listing(
+            "zone lan { interfaces br-lan; forward drop; }\nzone wan { interfaces eth0 eth1; }\n\
+             forwarding lan -> wan\n\
+             rule no-smb { zone lan; dest wan; proto tcp; dport 137-139; reject; }",
+        );
+        let expected = "\tchain forward_lan {
+\t\toifname \"eth0\" meta l4proto tcp th dport 137-139 counter packets 0 bytes 0 reject with tcp reset
+\t\toifname \"eth1\" meta l4proto tcp th dport 137-139 counter packets 0 bytes 0 reject with tcp reset
+\t\toifname \"eth0\" accept
+\t\toifname \"eth1\" accept
+\t\tdrop
+\t}
+";
+        assert!(text.contains(expected), "{text}");
+        // Without NAT, no nat chains.
+        assert!(!text.contains("type nat"), "{text}");
     }
 
     #[test]

@@ -77,6 +77,7 @@ pub fn render_rule(exprs: &[Expr]) -> String {
     let mut regs: HashMap<u32, Held> = HashMap::new();
     let mut words: Vec<String> = Vec::new();
     let mut family: Option<u8> = None;
+    let mut previous: Option<&Expr> = None;
     for e in exprs {
         match e {
             Expr::Meta { key, dreg } => {
@@ -116,6 +117,28 @@ pub fn render_rule(exprs: &[Expr]) -> String {
                 let held = regs.get(sreg).cloned();
                 if let Some(Held::Meta(META_NFPROTO)) = held {
                     family = data.first().copied();
+                }
+                // `>= A` then `<= B` of the same load is nft's range `A-B`.
+                if let (
+                    CmpOp::Lte,
+                    Some(Expr::Cmp {
+                        sreg: prev,
+                        op: CmpOp::Gte,
+                        data: from,
+                    }),
+                ) = (op, previous)
+                {
+                    if prev == sreg && from.len() == data.len() && from.len() <= 8 {
+                        words.pop();
+                        words.push(format!(
+                            "{} {}-{}",
+                            subject(held.as_ref(), family),
+                            number(from),
+                            number(data)
+                        ));
+                        previous = Some(e);
+                        continue;
+                    }
                 }
                 words.push(render_cmp(held.as_ref(), *op, data, family));
             }
@@ -158,6 +181,7 @@ pub fn render_rule(exprs: &[Expr]) -> String {
             }),
             Expr::Unknown(name) => words.push(format!("[{name}]")),
         }
+        previous = Some(e);
     }
     words.join(" ")
 }
