@@ -254,6 +254,14 @@ fn input_policy_drops_all_but_the_allowed_port() {
     let shown = common::stdout(&host.fw(&["show"]));
     assert!(shown.contains("chain input_outside {"), "{shown}");
     assert!(
+        shown.contains("\t\ttype filter hook input priority 0; policy drop;\n"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("\t\tiifname \"h0\" jump input_outside # handle "),
+        "{shown}"
+    );
+    assert!(
         !shown.contains("th dport 7001 counter packets 0 "),
         "the allowed rule counted nothing: {shown}"
     );

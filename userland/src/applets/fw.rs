@@ -51,6 +51,7 @@ use crate::nftables::message::{Batch, Chain, Rule, Ruleset, FAMILY_INET};
 use crate::nftables::show::render_table;
 use crate::nftables::socket::Nftables;
 
+/// Usage text, printed after "Usage: fw ".
 pub const USAGE: &str = "{ check | reload | print } [-c FILE] | show | flush\n\nDeclarative firewall: zones, policies, masquerade, port forwards, rules\n\n\tcheck\tValidate FILE\n\treload\tValidate FILE and load it into the kernel (all or nothing)\n\tprint\tShow the rules FILE compiles to\n\tshow\tList the kernel's tables, chains and rules\n\tflush\tRemove the firewall's table\n\t-c FILE\tConfiguration (default /etc/firewall.conf)";
 
 /// The configuration read when no `-c` is given.
