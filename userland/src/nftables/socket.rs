@@ -91,8 +91,9 @@ impl Nftables {
         // Older kernels lack these; errors then only lose their text.
         let _ = socket.set_ext_ack(true);
         let _ = socket.set_cap_ack(true);
-        // Sequence numbers only need to differ from earlier requests'
-        // still in flight on other sockets; the time makes them distinct.
+        // Answers are told apart by sequence number, and only this socket
+        // gets them; starting from the clock, as nft does, only makes each
+        // run's numbers distinct in a netlink trace.
         let seq = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as u32)
