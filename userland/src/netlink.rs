@@ -212,7 +212,7 @@ impl Netlink {
 }
 
 /// The text of an extended ack, if the kernel sent one.
-fn ext_ack_message(flags: u16, payload: &[u8]) -> Option<String> {
+pub fn ext_ack_message(flags: u16, payload: &[u8]) -> Option<String> {
     if flags & NLM_F_ACK_TLVS == 0 {
         return None;
     }

@@ -37,6 +37,7 @@ pub mod r#false;
 pub mod find;
 pub mod fold;
 pub mod free;
+pub mod fw;
 pub mod getty;
 pub mod grep;
 pub mod gunzip;
@@ -322,6 +323,11 @@ pub static APPLETS: &[Applet] = &[
         name: "free",
         main: free::main,
         usage: free::USAGE,
+    },
+    Applet {
+        name: "fw",
+        main: fw::main,
+        usage: fw::USAGE,
     },
     Applet {
         name: "getty",
