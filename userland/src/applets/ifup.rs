@@ -71,17 +71,29 @@ struct Setup {
 }
 
 /// Parses the command line and reads the configuration, or returns the
-/// exit status.
-fn setup(args: &[OsString], short: &str, long: &[(&str, char)]) -> Result<Setup, i32> {
+/// exit status. With `optional`, a missing default file is an empty
+/// configuration: taking down what the state file lists, or showing it,
+/// does not need one.
+fn setup(
+    args: &[OsString],
+    short: &str,
+    long: &[(&str, char)],
+    optional: bool,
+) -> Result<Setup, i32> {
     let applet = applet_name(args);
     let parsed = getopt(args, short, long, true).map_err(|Exit(code)| code)?;
     let file = parsed
         .value('i')
         .map_or_else(|| PathBuf::from(DEFAULT_FILE), PathBuf::from);
-    let config = interfaces::load(&file).map_err(|e| {
-        error_msg(applet, &e.to_string());
-        1
-    })?;
+    let missing = optional && !parsed.has('i') && !file.exists();
+    let config = if missing {
+        Config::default()
+    } else {
+        interfaces::load(&file).map_err(|e| {
+            error_msg(applet, &e.to_string());
+            1
+        })?
+    };
     let state_file = parsed
         .value('S')
         .map_or_else(|| PathBuf::from(STATE_FILE), PathBuf::from);
@@ -161,7 +173,7 @@ fn operands(p: &Parsed) -> Vec<String> {
 /// `ifup`'s entry point.
 pub fn main(args: Vec<OsString>) -> i32 {
     let applet = "ifup";
-    let s = match setup(&args, "anvfi:S:", LONG) {
+    let s = match setup(&args, "anvfi:S:", LONG, false) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -260,7 +272,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
 /// `ifdown`'s entry point.
 pub fn ifdown_main(args: Vec<OsString>) -> i32 {
     let applet = "ifdown";
-    let s = match setup(&args, "anvfi:S:", LONG) {
+    let s = match setup(&args, "anvfi:S:", LONG, true) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -341,7 +353,8 @@ pub fn ifquery_main(args: Vec<OsString>) -> i32 {
         ("interfaces", 'i'),
         ("state-file", 'S'),
     ];
-    let s = match setup(&args, "Lasi:S:", long) {
+    let optional = args.iter().any(|a| a == "-s" || a == "--state");
+    let s = match setup(&args, "Lasi:S:", long, optional) {
         Ok(s) => s,
         Err(code) => return code,
     };
