@@ -17,9 +17,13 @@ use std::process::Command;
 use crate::ifstate::Undo;
 use crate::interfaces::{Cidr, Config, Iface, Method, Phase, VidRange};
 use crate::netlink::{self, mac_text, LinkChange, Netlink};
+use netlink_packet_route::AddressFamily;
 
 /// The shell hooks run with.
 const SHELL: &str = "/bin/sh";
+
+/// `PATH` for hooks when ifup has none.
+const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /// The DHCP client `inet dhcp` runs unless `dhcp-program` names another.
 pub const UDHCPC: &str = "/sbin/udhcpc";
@@ -78,8 +82,11 @@ pub enum Step {
     CreateVlan(String, String, u16),
     /// Run a hook command.
     Hook(Phase, String),
-    /// Change a link; the second device is the bridge for `master`.
+    /// Change a link.
     Link(String, LinkStep),
+    /// Set a VLAN's raw device up, which `ifdown` leaves up: other VLANs
+    /// may share it.
+    RawUp(String),
     /// Add (`true`) or remove an address.
     Addr(String, Cidr, bool),
     /// Add (`true`) or remove the default route via a gateway with a metric.
@@ -91,7 +98,8 @@ pub enum Step {
     Sysctl(PathBuf, &'static str),
     /// Start the DHCP client (the program) on a device.
     Dhcp(String, String),
-    /// Stop the DHCP client whose pid is in the file.
+    /// Stop the DHCP client whose pid is in the file and remove the IPv4
+    /// addresses it configured, as BusyBox's ifdown does.
     StopDhcp(String, PathBuf),
     /// Delete a link.
     DelLink(String),
@@ -122,7 +130,9 @@ impl fmt::Display for Step {
                 write!(f, "ip link add link {raw} name {n} type vlan id {id}")
             }
             Step::Hook(_, cmd) => write!(f, "{cmd}"),
-            Step::Link(d, LinkStep::Up(true)) => write!(f, "ip link set {d} up"),
+            Step::Link(d, LinkStep::Up(true)) | Step::RawUp(d) => {
+                write!(f, "ip link set {d} up")
+            }
             Step::Link(d, LinkStep::Up(false)) => write!(f, "ip link set {d} down"),
             Step::Link(d, LinkStep::Mtu(m)) => write!(f, "ip link set {d} mtu {m}"),
             Step::Link(d, LinkStep::Address(a)) => {
@@ -169,8 +179,12 @@ impl fmt::Display for Step {
             Step::Dhcp(d, program) => {
                 write!(f, "{program} -b -p {} -i {d}", dhcp_pidfile(d).display())
             }
-            Step::StopDhcp(_, pidfile) => {
-                write!(f, "kill $(cat {})", pidfile.display())
+            Step::StopDhcp(d, pidfile) => {
+                write!(
+                    f,
+                    "kill $(cat {}); ip -4 addr flush dev {d}",
+                    pidfile.display()
+                )
             }
             Step::DelLink(d) => write!(f, "ip link del {d}"),
         }
@@ -218,7 +232,7 @@ pub fn up_steps(config: &Config, iface: &Iface) -> Vec<Step> {
         if config.get(raw).is_none() {
             // A VLAN passes nothing while its raw device is down; that
             // device may carry other VLANs, so it is not taken down again.
-            steps.push(Step::Link(raw.clone(), LinkStep::Up(true)));
+            steps.push(Step::RawUp(raw.clone()));
         }
         steps.push(Step::CreateVlan(name.clone(), raw.clone(), *id));
     }
@@ -294,10 +308,6 @@ pub fn up_steps(config: &Config, iface: &Iface) -> Vec<Step> {
 pub fn assumed_undo(config: &Config, iface: &Iface) -> Vec<Undo> {
     up_steps(config, iface)
         .iter()
-        .filter(|s| {
-            // The raw device of a VLAN is not taken down (see up_steps).
-            !matches!(s, Step::Link(d, LinkStep::Up(true)) if iface.vlan.as_ref().is_some_and(|v| &v.0 == d))
-        })
         .filter_map(Step::undo)
         .collect()
 }
@@ -327,6 +337,7 @@ fn hooks(steps: &mut Vec<Step>, iface: &Iface, phase: Phase) {
 
 /// The environment of an interface's hooks, as ifupdown gives it.
 pub struct HookEnv {
+    name: String,
     vars: BTreeMap<String, String>,
 }
 
@@ -343,7 +354,15 @@ impl HookEnv {
         let addrfam = iface.map(Iface::addrfam).unwrap_or_else(|| "inet".into());
         vars.insert("ADDRFAM".into(), addrfam);
         vars.insert("VERBOSE".into(), if verbose { "1" } else { "0" }.into());
-        HookEnv { vars }
+        // Started by init, ifup may have no PATH at all; hooks name
+        // programs as a shell user would.
+        if std::env::var_os("PATH").is_none() {
+            vars.insert("PATH".into(), DEFAULT_PATH.into());
+        }
+        HookEnv {
+            name: name.to_string(),
+            vars,
+        }
     }
 }
 
@@ -432,7 +451,7 @@ impl Runner {
             return Ok(step.undo());
         }
         if self.opts.verbose {
-            eprintln!("{}: {step}", self.applet);
+            eprintln!("{}: {}: {step}", self.applet, env.name);
         }
         let kernel = |e: netlink::Error| Error::Netlink(step.to_string(), e);
         // Going down, what is gone already needs no removing.
@@ -465,6 +484,12 @@ impl Runner {
                 if !status.success() {
                     return Err(Error::Command(cmd.clone(), exit_text(status)));
                 }
+            }
+            Step::RawUp(dev) => {
+                let index = self.index(dev)?;
+                self.nl()?
+                    .set_link(index, &LinkChange::Up(true))
+                    .map_err(kernel)?;
             }
             Step::Link(dev, change) => {
                 let index = match self.index(dev) {
@@ -536,7 +561,15 @@ impl Runner {
                     return Err(Error::Command(step.to_string(), exit_text(status)));
                 }
             }
-            Step::StopDhcp(_, pidfile) => stop_pidfile(pidfile)?,
+            Step::StopDhcp(dev, pidfile) => {
+                stop_pidfile(pidfile)?;
+                let index = match self.index(dev) {
+                    Err(Error::NoDevice(_)) => return Ok(None),
+                    r => r?,
+                };
+                let flush = self.nl()?.flush_addresses(index, AddressFamily::Inet);
+                tolerate(flush)?;
+            }
             Step::DelLink(dev) => {
                 let index = match self.index(dev) {
                     Err(Error::NoDevice(_)) => return Ok(None),
@@ -578,11 +611,34 @@ fn stop_pidfile(pidfile: &Path) -> Result<(), Error> {
     };
     use nix::sys::signal::{kill, Signal};
     match kill(nix::unistd::Pid::from_raw(pid), Signal::SIGTERM) {
-        Ok(()) | Err(nix::errno::Errno::ESRCH) => Ok(()),
-        Err(e) => Err(Error::Io(
-            format!("kill {pid}"),
-            io::Error::from_raw_os_error(e as i32),
-        )),
+        Ok(()) => {}
+        Err(nix::errno::Errno::ESRCH) => return Ok(()),
+        Err(e) => {
+            return Err(Error::Io(
+                format!("kill {pid}"),
+                io::Error::from_raw_os_error(e as i32),
+            ))
+        }
+    }
+    // Give the client a second to release its lease and exit before its
+    // addresses go: removed under a running client, they could come back.
+    for _ in 0..20 {
+        if !running(pid) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    Ok(())
+}
+
+/// Whether process `pid` exists and has not yet exited (a zombie has).
+fn running(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the command name's closing parenthesis.
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z')),
+        Err(_) => false,
     }
 }
 
@@ -654,6 +710,9 @@ mod tests {
              iface p0\n\tbridge-pvid 5\n",
         );
         let v = c.get("v0.10").expect("vlan");
+        // The raw device is brought up but, perhaps shared, never down.
+        let undo: Vec<Undo> = up_steps(&c, v).iter().filter_map(Step::undo).collect();
+        assert!(!undo.contains(&Undo::Up("v0".into())), "{undo:?}");
         assert_eq!(
             lines(&up_steps(&c, v)),
             [
@@ -668,7 +727,7 @@ mod tests {
         assert_eq!(
             lines(&down_steps(Some(v), &assumed_undo(&c, v))),
             [
-                "kill $(cat /run/udhcpc.v0.10.pid)",
+                "kill $(cat /run/udhcpc.v0.10.pid); ip -4 addr flush dev v0.10",
                 "ip link set v0.10 down",
                 "ip link del v0.10",
             ]

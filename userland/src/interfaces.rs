@@ -1094,7 +1094,9 @@ mod tests {
 
     #[test]
     fn use_and_unknown_options() {
-        let c = parse("iface e\n\tuse link dhcp\n\twireless-essid home\n").expect("parse");
+        let c = parse("allow-auto e\niface e\n\tuse link dhcp\n\twireless-essid home\n")
+            .expect("parse");
+        assert_eq!(c.auto(), ["e"]);
         let e = c.get("e").expect("e");
         assert_eq!(e.uses, ["link", "dhcp"]);
         assert_eq!(e.env()["IF_WIRELESS_ESSID"], "home");

@@ -299,6 +299,29 @@ impl Netlink {
         self.change(RouteNetlinkMessage::NewLink(msg), NLM_F_CREATE | NLM_F_EXCL)
     }
 
+    /// Removes every address of `family` from link `index` (`ip -4 addr
+    /// flush dev DEV`), newest first so that secondaries go before their
+    /// primary; one already gone with its primary is skipped.
+    pub fn flush_addresses(&mut self, index: u32, family: AddressFamily) -> Result<(), Error> {
+        let mut mine: Vec<AddressMessage> = self
+            .dump(RouteNetlinkMessage::GetAddress(AddressMessage::default()))?
+            .into_iter()
+            .filter_map(|m| match m {
+                RouteNetlinkMessage::NewAddress(a) => Some(a),
+                _ => None,
+            })
+            .filter(|a| a.header.index == index && a.header.family == family)
+            .collect();
+        mine.reverse();
+        for a in mine {
+            match self.change(RouteNetlinkMessage::DelAddress(a), 0) {
+                Err(e) if e.errno() == Some(libc_eaddrnotavail()) => {}
+                r => r?,
+            }
+        }
+        Ok(())
+    }
+
     /// Deletes link `index`.
     pub fn del_link(&mut self, index: u32) -> Result<(), Error> {
         let mut msg = LinkMessage::default();
@@ -411,6 +434,11 @@ impl Netlink {
         msg.attributes.push(LinkAttribute::AfSpecBridge(spec));
         self.change(RouteNetlinkMessage::SetLink(msg), 0)
     }
+}
+
+/// EADDRNOTAVAIL: the address to remove is not there.
+fn libc_eaddrnotavail() -> i32 {
+    nix::errno::Errno::EADDRNOTAVAIL as i32
 }
 
 /// The address family of `ip`.

@@ -93,6 +93,7 @@ iface br0 inet static
 	address 10.2.0.1/24
 iface br0 inet6 static
 	address fd00:2::1/64
+	gateway fd00:2::fe
 "#;
 
 /// The veth pairs the configurations use; IPv6 addresses skip duplicate
@@ -117,7 +118,7 @@ fn static_bridge_and_hooks_up_twice_then_down() {
 echo @@up; "$IBOX" ifup -a -i interfaces 2>&1; echo "rc $?"
 echo @@state; cat /run/ifstate
 echo @@addr; $IP -o addr show | sed 's/ *\\.*valid_lft.*//' | awk '{{print $2, $3, $4}}'
-echo @@route; $IP route show default; $IP -6 route show dev br0 | grep fd00
+echo @@route; $IP route show default; $IP -6 route show dev br0 | grep fd00; $IP -6 route show default
 echo @@links; for l in lo v1 v2 v3 br0; do $IP -o -d link show $l; done
 echo @@again; "$IBOX" ifup -a -i interfaces 2>&1; echo "rc $?"
 echo @@state2; cat /run/ifstate
@@ -137,7 +138,7 @@ echo @@end
         "lo=lo up=lo\n\
          v1=v1 up=v1 addr=v1,10.1.0.1/24 route=v1,10.1.0.254,10\n\
          br0=br0 created=br0 master=v2 up=v2 master=v3 up=v3 up=br0 \
-         addr=br0,10.2.0.1/24 addr=br0,fd00:2::1/64\n"
+         addr=br0,10.2.0.1/24 addr=br0,fd00:2::1/64 route=br0,fd00:2::fe,0\n"
     );
     let addr = section(&out, "addr");
     for want in [
@@ -154,6 +155,7 @@ echo @@end
         "{route}"
     );
     assert!(route.contains("fd00:2::/64"), "{route}");
+    assert!(route.contains("default via fd00:2::fe dev br0"), "{route}");
     let links: Vec<&str> = section(&out, "links").lines().collect();
     assert_eq!(links.len(), 5, "{links:?}");
     assert!(links[0].contains("<LOOPBACK,UP,LOWER_UP>"), "{}", links[0]);
@@ -243,13 +245,17 @@ fn dhcp_runs_the_client_and_ifdown_stops_it() {
         return;
     }
     let dir = scratch("dhcp");
-    // A udhcpc stand-in: records its arguments and, as udhcpc -b does,
-    // leaves a process behind whose pid it writes to the -p file.
+    // A udhcpc stand-in: records its arguments, configures an address as
+    // a lease would and, as udhcpc -b does, leaves a process behind whose
+    // pid it writes to the -p file.
     let fake = dir.path("udhcpc");
     std::fs::write(
         &fake,
         "#!/bin/sh\necho \"$@\" > \"$DIR/args\"\nsleep 30 &\n\
-         while [ $# -gt 0 ]; do [ \"$1\" = -p ] && echo $! > \"$2\"; shift; done\nexit 0\n",
+         while [ $# -gt 0 ]; do case \"$1\" in\n\
+         -p) echo $! > \"$2\";;\n\
+         -i) \"$IP\" addr add 10.9.0.5/24 dev \"$2\";;\n\
+         esac; shift; done\nexit 0\n",
     )
     .expect("write");
     std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755))
@@ -267,19 +273,21 @@ fn dhcp_runs_the_client_and_ifdown_stops_it() {
         r#"$IP link add d0 type veth peer name d1
 "$IBOX" ifup d0 -i interfaces || exit 1
 echo @@up; cat "$DIR/args"; pid=$(cat /run/udhcpc.d0.pid); kill -0 $pid && echo alive
-$IP -o link show d0 | grep -c ',UP'; cat /run/ifstate
+$IP -o link show d0 | grep -c ',UP'; $IP -o addr show dev d0 | grep -c 10.9.0.5; cat /run/ifstate
 "$IBOX" ifdown d0 -i interfaces || exit 2
 sleep 0.2
 echo @@down; st=$(awk '{print $3}' /proc/$pid/stat 2>/dev/null)
 { [ -z "$st" ] || [ "$st" = Z ]; } && echo gone
+$IP -o addr show dev d0 | grep -c 10.9.0.5
 echo @@end"#,
     );
     assert_eq!(status, 0, "{out}\n{err}");
     assert_eq!(
         section(&out, "up"),
-        "-b -p /run/udhcpc.d0.pid -i d0\nalive\n1\nd0=d0 up=d0 dhcp=d0,/run/udhcpc.d0.pid\n"
+        "-b -p /run/udhcpc.d0.pid -i d0\nalive\n1\n1\nd0=d0 up=d0 dhcp=d0,/run/udhcpc.d0.pid\n"
     );
-    assert_eq!(section(&out, "down"), "gone\n");
+    // The client is gone and so is the address it configured.
+    assert_eq!(section(&out, "down"), "gone\n0\n");
 }
 
 #[test]
