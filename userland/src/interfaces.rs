@@ -911,17 +911,33 @@ fn glob(base: &Path, pattern: &str) -> Result<Vec<PathBuf>, String> {
     Ok(out)
 }
 
-/// `*` and `?` matching.
+/// `*` and `?` matching, backtracking only to the last `*` so that no
+/// pattern takes more than quadratic time.
 fn wildcard(pattern: &[u8], text: &[u8]) -> bool {
-    match (pattern.first(), text.first()) {
-        (None, None) => true,
-        (Some(b'*'), _) => {
-            wildcard(&pattern[1..], text) || (!text.is_empty() && wildcard(pattern, &text[1..]))
+    let (mut p, mut t) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        match pattern.get(p) {
+            Some(b'*') => {
+                star = Some((p, t));
+                p += 1;
+            }
+            Some(&c) if c == b'?' || c == text[t] => {
+                p += 1;
+                t += 1;
+            }
+            _ => match star {
+                // Let the last `*` take one more byte and retry from there.
+                Some((sp, st)) => {
+                    star = Some((sp, st + 1));
+                    p = sp + 1;
+                    t = st + 1;
+                }
+                None => return false,
+            },
         }
-        (Some(b'?'), Some(_)) => wildcard(&pattern[1..], &text[1..]),
-        (Some(p), Some(t)) if p == t => wildcard(&pattern[1..], &text[1..]),
-        _ => false,
     }
+    pattern[p..].iter().all(|&c| c == b'*')
 }
 
 /// `source-directory`: the files in `dir` whose names are letters, digits,
@@ -1206,6 +1222,17 @@ mod tests {
             error("mapping eth0\n"),
             format!("{f}:1: mapping is not supported")
         );
+    }
+
+    #[test]
+    fn wildcards() {
+        assert!(wildcard(b"*.cfg", b"a.cfg"));
+        assert!(wildcard(b"*", b""));
+        assert!(wildcard(b"a?c*", b"abcdef"));
+        assert!(!wildcard(b"*.cfg", b"a.cfgx"));
+        assert!(!wildcard(b"a?c", b"ac"));
+        assert!(wildcard(b"*a*a*a*a*b", b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaab"));
+        assert!(!wildcard(b"*a*a*a*a*b", &[b'a'; 200]));
     }
 
     #[test]
