@@ -273,7 +273,10 @@ pub fn up_steps(config: &Config, iface: &Iface) -> Vec<Step> {
         ));
     }
     let methods: Vec<Method> = iface.methods.iter().map(|m| m.1).collect();
-    if methods.contains(&Method::Auto) {
+    // `use dhcp` and `use ipv6-ra` ask for ifupdown-ng's executors by
+    // name, whatever the stanza's method.
+    let uses = |e: &str| iface.uses.iter().any(|u| u == e);
+    if methods.contains(&Method::Auto) || uses("ipv6-ra") {
         // Set before the link comes up, so that the first router
         // advertisement is already taken.
         steps.push(Step::Sysctl(ipv6_conf(name, "accept_ra"), "1"));
@@ -291,7 +294,7 @@ pub fn up_steps(config: &Config, iface: &Iface) -> Vec<Step> {
             true,
         ));
     }
-    if methods.contains(&Method::Dhcp) {
+    if methods.contains(&Method::Dhcp) || uses("dhcp") {
         let program = match iface.dhcp_program.as_deref() {
             None | Some("udhcpc") => UDHCPC.to_string(),
             Some(p) => p.to_string(),
@@ -742,6 +745,21 @@ mod tests {
                  bridge vlan add vid 5 dev p0 pvid untagged master",
                 "bridge vlan add vid 10 dev br0 self; bridge vlan add vid 20-30 dev br0 self",
                 "ip link set br0 up",
+            ]
+        );
+    }
+
+    #[test]
+    fn executors_named_by_use() {
+        let c = config("iface e inet manual\n\tuse dhcp ipv6-ra\n");
+        let e = c.get("e").expect("e");
+        assert_eq!(
+            lines(&up_steps(&c, e)),
+            [
+                "echo 1 > /proc/sys/net/ipv6/conf/e/accept_ra",
+                "echo 1 > /proc/sys/net/ipv6/conf/e/autoconf",
+                "ip link set e up",
+                "/sbin/udhcpc -b -p /run/udhcpc.e.pid -i e",
             ]
         );
     }

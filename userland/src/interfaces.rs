@@ -526,9 +526,10 @@ fn vid_ranges(text: &str) -> Option<Vec<VidRange>> {
     (!out.is_empty()).then_some(out)
 }
 
-/// The executors `use` may name: ifupdown-ng's, those this ifup has.
+/// The executors `use` may name: those of ifupdown-ng's that this ifup
+/// has (`link`, `static` and `loopback` are what every stanza gets).
 const EXECUTORS: &[&str] = &[
-    "link", "static", "dhcp", "bridge", "vlan", "loopback", "ipv6-ra", "forward",
+    "link", "static", "dhcp", "bridge", "vlan", "loopback", "ipv6-ra",
 ];
 
 /// A stanza being read, with the addresses still waiting for `netmask`.
