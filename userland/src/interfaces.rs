@@ -1,5 +1,5 @@
 //! `/etc/network/interfaces` as Alpine's ifupdown-ng reads it: `auto`,
-//! `allow-hotplug`, `iface` stanzas with indented options, `source` and
+//! `allow-CLASS`, `iface` stanzas with indented options, `source` and
 //! `source-directory`, `#` comments and `\` line continuations.
 //!
 //! Everything is checked here, before `ifup` changes anything, so that a
@@ -233,8 +233,9 @@ pub struct Iface {
     pub name: String,
     /// Listed in `auto` (or `allow-auto`): brought up by `ifup -a`.
     pub auto: bool,
-    /// Listed in `allow-hotplug`.
-    pub hotplug: bool,
+    /// The classes of the `allow-CLASS` lines that list it (`hotplug`),
+    /// for `ifup --allow=CLASS`.
+    pub allow: Vec<String>,
     /// The stanzas' families and methods.
     pub methods: Vec<(Family, Method)>,
     /// Addresses to add (with `netmask` applied).
@@ -276,6 +277,15 @@ pub struct Iface {
 }
 
 impl Iface {
+    /// Whether an `allow-CLASS` line lists it (`auto` for `auto` lines).
+    pub fn allowed(&self, class: &str) -> bool {
+        if class == "auto" {
+            self.auto
+        } else {
+            self.allow.iter().any(|c| c == class)
+        }
+    }
+
     /// Whether this interface is a bridge `ifup` creates.
     pub fn is_bridge(&self) -> bool {
         self.bridge_ports.is_some() || self.uses.iter().any(|u| u == "bridge")
@@ -598,17 +608,26 @@ impl Parser {
             let rest: Vec<&str> = words.collect();
             let err = |kind| Self::error(path, line, kind);
             match key {
-                "auto" | "allow-auto" | "allow-hotplug" => {
+                "auto" | "allow-auto" => {
                     self.end_stanza();
                     if rest.is_empty() {
                         return Err(err(ErrorKind::MissingValue(key.into())));
                     }
                     for name in rest {
                         let i = self.slot(name, path, line)?;
-                        if key == "allow-hotplug" {
-                            self.ifaces[i].hotplug = true;
-                        } else {
-                            self.ifaces[i].auto = true;
+                        self.ifaces[i].auto = true;
+                    }
+                }
+                k if k.len() > "allow-".len() && k.starts_with("allow-") => {
+                    self.end_stanza();
+                    if rest.is_empty() {
+                        return Err(err(ErrorKind::MissingValue(key.into())));
+                    }
+                    let class = &k["allow-".len()..];
+                    for name in rest {
+                        let i = self.slot(name, path, line)?;
+                        if !self.ifaces[i].allow.iter().any(|c| c == class) {
+                            self.ifaces[i].allow.push(class.to_string());
                         }
                     }
                 }
@@ -1048,7 +1067,8 @@ mod tests {
         assert_eq!(env["IF_HWADDRESS"], "ether 02:00:00:00:00:01");
         assert!(!env.contains_key("IF_UP"));
         let e1 = c.get("eth1").expect("eth1");
-        assert!(e1.hotplug && !e1.auto);
+        assert!(e1.allowed("hotplug") && !e1.auto && !e1.allowed("auto"));
+        assert!(c.get("eth0").expect("eth0").allowed("auto"));
         assert_eq!(e1.method(), Method::Dhcp);
         assert_eq!(e1.dhcp_program.as_deref(), Some("/tmp/fake"));
         assert_eq!(c.get("eth2").expect("eth2").method(), Method::Auto);

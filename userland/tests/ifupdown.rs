@@ -403,6 +403,16 @@ fn no_act_prints_the_steps_in_dependency_order() {
     assert_eq!(common::stdout(&o), "requires: br0\nup: echo hi\n");
     let o = common::ibox(&["ifquery", "-L", "-i", file]);
     assert_eq!(common::stdout(&o), "top\nbr0\np1\n");
+    // --allow=CLASS: only interfaces of an allow-CLASS line.
+    let hot = dir.path("hotplug");
+    std::fs::write(&hot, "auto a0\nallow-hotplug h0\niface a0\niface h0\n").expect("write");
+    let hot = hot.to_str().expect("utf-8 path");
+    let o = common::ibox(&["ifup", "-n", "-a", "--allow=hotplug", "-i", hot]);
+    assert_eq!(common::stdout(&o), "ip link set h0 up\n");
+    let o = common::ibox(&["ifup", "-n", "--allow", "hotplug", "-i", hot, "a0", "h0"]);
+    assert_eq!(common::stdout(&o), "ip link set h0 up\n");
+    let o = common::ibox(&["ifup", "-n", "-a", "-i", hot]);
+    assert_eq!(common::stdout(&o), "ip link set a0 up\n");
     let o = common::ibox(&["ifup", "-n", "-i", file, "nosuch"]);
     common::assert_fails(&o, "ifup: unknown interface nosuch");
     let o = common::ibox(&["ifup", "-i", file]);

@@ -7,6 +7,14 @@
 //! file and line instead of leaving the network half-configured. An
 //! interface whose bringing-up fails is rolled back and the ones that
 //! depend on it are skipped; the others still come up, and the status is 1.
+//!
+//! Where this differs from ifupdown-ng: `dhcp-program` takes `udhcpc` (the
+//! default, `/sbin/udhcpc`) or the absolute path of a program that takes
+//! udhcpc's arguments, rather than a choice of clients; `inet6 dhcp`,
+//! `mapping` and `template` are not there; `--allow=CLASS` is
+//! Debian's (`ifup --allow=hotplug IF` from a hotplug handler acts only on
+//! an `allow-hotplug` interface); `-S FILE` moves the state file as
+//! ifupdown-ng's does.
 
 use std::ffi::OsString;
 use std::fs::OpenOptions;
@@ -20,19 +28,20 @@ use crate::ifupdown::{self, HookEnv, Options, Runner};
 use crate::interfaces::{self, Config, DEFAULT_FILE};
 
 /// Usage text of `ifup`.
-pub const USAGE: &str = "[-anvf] [-i FILE] [-S FILE] [IFACE...]
+pub const USAGE: &str = "[-anvf] [--allow=CLASS] [-i FILE] [-S FILE] [IFACE...]
 
 Bring network interfaces up
 
-	-a	All interfaces marked auto
+	-a	All interfaces marked auto (with --allow, those in allow-CLASS)
 	-n	Print what would be done, do nothing
 	-v	Print each step as it is done
 	-f	Force: even if the state file says it is up
 	-i FILE	Read FILE instead of /etc/network/interfaces
-	-S FILE	Keep the state in FILE instead of /run/ifstate";
+	-S FILE	Keep the state in FILE instead of /run/ifstate
+	--allow=CLASS	Only interfaces listed in allow-CLASS";
 
 /// Usage text of `ifdown`.
-pub const IFDOWN_USAGE: &str = "[-anvf] [-i FILE] [-S FILE] [IFACE...]
+pub const IFDOWN_USAGE: &str = "[-anvf] [--allow=CLASS] [-i FILE] [-S FILE] [IFACE...]
 
 Take network interfaces down
 
@@ -41,7 +50,8 @@ Take network interfaces down
 	-v	Print each step as it is done
 	-f	Force: even if the state file says it is down
 	-i FILE	Read FILE instead of /etc/network/interfaces
-	-S FILE	Keep the state in FILE instead of /run/ifstate";
+	-S FILE	Keep the state in FILE instead of /run/ifstate
+	--allow=CLASS	Only interfaces listed in allow-CLASS";
 
 /// Usage text of `ifquery`.
 pub const IFQUERY_USAGE: &str = "[-L [-a]] [-s] [-i FILE] [-S FILE] [IFACE...]
@@ -60,6 +70,7 @@ const LONG: &[(&str, char)] = &[
     ("force", 'f'),
     ("interfaces", 'i'),
     ("state-file", 'S'),
+    ("allow", 'A'),
 ];
 
 /// What every command starts from: its options, the configuration and
@@ -173,20 +184,33 @@ fn operands(p: &Parsed) -> Vec<String> {
 /// `ifup`'s entry point.
 pub fn main(args: Vec<OsString>) -> i32 {
     let applet = "ifup";
-    let s = match setup(&args, "anvfi:S:", LONG, false) {
+    let s = match setup(&args, "anvfi:S:A:", LONG, false) {
         Ok(s) => s,
         Err(code) => return code,
     };
     let p = &s.parsed;
-    let mut targets = if p.has('a') {
-        s.config.auto()
-    } else {
-        Vec::new()
+    let class = p.value('A').map(|c| lossy(c).into_owned());
+    let mut targets: Vec<String> = match (&class, p.has('a')) {
+        (Some(c), true) => s
+            .config
+            .ifaces
+            .iter()
+            .filter(|i| i.allowed(c))
+            .map(|i| i.name.clone())
+            .collect(),
+        (None, true) => s.config.auto(),
+        (_, false) => Vec::new(),
     };
-    targets.extend(operands(p));
-    if targets.is_empty() && !p.has('a') {
+    if targets.is_empty() && !p.has('a') && p.operands.is_empty() {
         return usage_error(applet, "no interface given");
     }
+    // Named interfaces outside the class are skipped quietly, as
+    // Debian's ifup does: a hotplug handler names every new device.
+    targets.extend(
+        operands(p)
+            .into_iter()
+            .filter(|n| class.as_ref().is_none_or(|c| allowed(&s.config, n, c))),
+    );
     for t in &targets {
         if s.config.get(t).is_none() {
             error_msg(applet, &format!("unknown interface {t}"));
@@ -269,10 +293,15 @@ pub fn main(args: Vec<OsString>) -> i32 {
     status
 }
 
+/// Whether interface `name` is in `allow-CLASS` (unknown ones are not).
+fn allowed(config: &Config, name: &str, class: &str) -> bool {
+    config.get(name).is_some_and(|i| i.allowed(class))
+}
+
 /// `ifdown`'s entry point.
 pub fn ifdown_main(args: Vec<OsString>) -> i32 {
     let applet = "ifdown";
-    let s = match setup(&args, "anvfi:S:", LONG, true) {
+    let s = match setup(&args, "anvfi:S:A:", LONG, true) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -295,9 +324,13 @@ pub fn ifdown_main(args: Vec<OsString>) -> i32 {
     } else {
         Vec::new()
     };
-    targets.extend(operands(p));
-    if targets.is_empty() && !p.has('a') {
+    if targets.is_empty() && !p.has('a') && p.operands.is_empty() {
         return usage_error(applet, "no interface given");
+    }
+    targets.extend(operands(p));
+    if let Some(c) = p.value('A') {
+        let c = lossy(c);
+        targets.retain(|n| allowed(&s.config, n, &c));
     }
     for t in &targets {
         if s.config.get(t).is_none() && !state.contains(t) {
