@@ -7,7 +7,8 @@
 //!
 //! Tests print a note and pass when namespaces cannot be made (not root,
 //! no `unshare`), and the VLAN part is skipped with a note when the kernel
-//! has no 802.1Q support.
+//! has no 802.1Q support, as is the VLAN-aware bridge part when its
+//! bridges cannot filter VLANs.
 
 mod common;
 
@@ -16,6 +17,7 @@ use std::path::Path;
 use std::process::Command;
 
 const IPROUTE2_IP: &str = "/usr/sbin/ip";
+const IPROUTE2_BRIDGE: &str = "/usr/sbin/bridge";
 
 /// Whether fresh network and mount namespaces can be made here, with
 /// iproute2 there to set up veth pairs and check the result.
@@ -36,8 +38,8 @@ fn netns_available() -> bool {
 }
 
 /// Runs `script` with `sh` in new network and mount namespaces with an
-/// empty /run, in `dir`; `$IBOX` is the binary under test, `$IP`
-/// iproute2's, `$DIR` the scratch directory. Returns stdout, stderr and
+/// empty /run, in `dir`; `$IBOX` is the binary under test, `$IP` and
+/// `$BRIDGE` iproute2's, `$DIR` the scratch directory. Returns stdout, stderr and
 /// the status.
 fn in_netns(dir: &Path, script: &str) -> (String, String, i32) {
     let script = format!("mount -t tmpfs tmpfs /run || exit 99\nset -u\n{script}");
@@ -46,6 +48,7 @@ fn in_netns(dir: &Path, script: &str) -> (String, String, i32) {
         .current_dir(dir)
         .env("IBOX", IBOX)
         .env("IP", IPROUTE2_IP)
+        .env("BRIDGE", IPROUTE2_BRIDGE)
         .env("DIR", dir)
         .output()
         .expect("run unshare");
@@ -237,6 +240,63 @@ echo @@end"#,
     );
     // The VLANs are gone; the raw device, perhaps shared, stays up.
     assert_eq!(section(&out, "down"), "1\n1\n");
+}
+
+#[test]
+fn vlan_aware_bridge() {
+    if !netns_available() {
+        return;
+    }
+    let dir = scratch("vlan-aware");
+    let (_, _, status) = in_netns(
+        &dir,
+        "$IP link add br9 type bridge vlan_filtering 1 2>/dev/null && [ -x \"$BRIDGE\" ]",
+    );
+    if status != 0 {
+        eprintln!("note: skipping: this kernel's bridges cannot filter VLANs");
+        return;
+    }
+    std::fs::write(
+        dir.path("interfaces"),
+        "auto br0\niface br0\n\tbridge-ports v0 v2\n\tbridge-vlan-aware yes\n\
+         \tbridge-vids 10 20-21\n\
+         iface v2 inet manual\n\tbridge-vids 30\n\tbridge-pvid 5\n",
+    )
+    .expect("write");
+    let (out, err, status) = in_netns(
+        &dir,
+        r#"$IP link add v0 type veth peer name v1
+$IP link add v2 type veth peer name v3
+"$IBOX" ifup -a -i interfaces || exit 1
+echo @@filtering; $IP -d link show br0 | grep -o 'vlan_filtering 1'
+echo @@v0; $BRIDGE vlan show dev v0
+echo @@v2; $BRIDGE vlan show dev v2
+echo @@br0; $BRIDGE vlan show dev br0
+"$IBOX" ifdown -a -i interfaces || exit 2
+echo @@down; $IP -o link show | grep -c br0
+echo @@end"#,
+    );
+    assert_eq!(status, 0, "{out}\n{err}");
+    assert_eq!(section(&out, "filtering"), "vlan_filtering 1\n");
+    // Words, since iproute2's column layout varies between versions.
+    let words = |name: &str| -> String {
+        section(&out, name)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let v0 = words("v0");
+    for vid in ["10", "20", "21"] {
+        assert!(v0.split(' ').any(|w| w == vid), "vid {vid} on v0: {v0}");
+    }
+    let v2 = words("v2");
+    assert!(v2.split(' ').any(|w| w == "30"), "{v2}");
+    assert!(v2.contains("5 PVID Egress Untagged"), "{v2}");
+    let br0 = words("br0");
+    for vid in ["10", "20", "21"] {
+        assert!(br0.split(' ').any(|w| w == vid), "vid {vid} on br0: {br0}");
+    }
+    assert_eq!(section(&out, "down"), "0\n");
 }
 
 #[test]
