@@ -401,14 +401,11 @@ impl Runner {
     }
 
     fn nl(&mut self) -> Result<&mut Netlink, Error> {
-        if self.nl.is_none() {
-            let nl = Netlink::open().map_err(|e| Error::Netlink("open".into(), e))?;
-            self.nl = Some(nl);
-        }
-        match self.nl.as_mut() {
-            Some(nl) => Ok(nl),
-            None => Err(Error::NoDevice("rtnetlink".into())),
-        }
+        let nl = match self.nl.take() {
+            Some(nl) => nl,
+            None => Netlink::open().map_err(|e| Error::Netlink("open".into(), e))?,
+        };
+        Ok(self.nl.insert(nl))
     }
 
     fn index(&mut self, dev: &str) -> Result<u32, Error> {
