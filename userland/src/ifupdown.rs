@@ -44,8 +44,10 @@ fn ipv6_conf(dev: &str, key: &str) -> PathBuf {
 pub enum Error {
     /// The kernel refused a change: the step and its answer.
     Netlink(String, netlink::Error),
-    /// A device the step needs does not exist.
+    /// A device a step needs does not exist.
     NoDevice(String),
+    /// The same, with the step that needed it.
+    Missing(String, String),
     /// A hook or the DHCP client exited unsuccessfully: the command and
     /// how it ended.
     Command(String, String),
@@ -58,6 +60,7 @@ impl fmt::Display for Error {
         match self {
             Error::Netlink(step, e) => write!(f, "{step}: {e}"),
             Error::NoDevice(d) => write!(f, "Cannot find device \"{d}\""),
+            Error::Missing(step, d) => write!(f, "{step}: Cannot find device \"{d}\""),
             Error::Command(cmd, how) => write!(f, "'{cmd}' {how}"),
             Error::Io(what, e) => write!(f, "{what}: {}", crate::common::strerror(e)),
         }
@@ -444,7 +447,8 @@ impl Runner {
             .collect()
     }
 
-    /// Runs one step: what it leaves to undo, if anything.
+    /// Runs one step: what it leaves to undo, if anything. A missing
+    /// device is reported with the step that needed it.
     fn run(&mut self, step: &Step, env: &HookEnv, up: bool) -> Result<Option<Undo>, Error> {
         if self.opts.no_act {
             println!("{step}");
@@ -453,6 +457,13 @@ impl Runner {
         if self.opts.verbose {
             eprintln!("{}: {}: {step}", self.applet, env.name);
         }
+        self.apply(step, env, up).map_err(|e| match e {
+            Error::NoDevice(d) => Error::Missing(step.to_string(), d),
+            e => e,
+        })
+    }
+
+    fn apply(&mut self, step: &Step, env: &HookEnv, up: bool) -> Result<Option<Undo>, Error> {
         let kernel = |e: netlink::Error| Error::Netlink(step.to_string(), e);
         // Going down, what is gone already needs no removing.
         let tolerate = |r: Result<(), netlink::Error>| match r {

@@ -381,7 +381,8 @@ fn a_failing_interface_is_rolled_back_and_its_dependents_skipped() {
         dir.path("interfaces"),
         "auto ok0\niface ok0\n\taddress 10.3.0.1/24\n\
          auto br0\niface br0\n\tbridge-ports v2\n\taddress 10.4.0.1/24\n\tpost-up false\n\
-         auto top\niface top inet manual\n\trequires br0\n",
+         auto top\niface top inet manual\n\trequires br0\n\
+         auto gone\niface gone\n\tbridge-ports nosuch\n",
     )
     .expect("write");
     let (out, err, status) = in_netns(
@@ -391,16 +392,18 @@ $IP link add v2 type veth peer name v2p
 echo @@up; "$IBOX" ifup -a -i interfaces 2>&1; echo "rc $?"
 echo @@after; cat /run/ifstate; $IP -o link show | grep -c br0
 $IP -o link show v2 | grep -c ',UP'; $IP -o addr show | grep -c 10.4.0.1
+$IP -o link show | grep -c gone
 echo @@end"#,
     );
     assert_eq!(status, 0, "{out}\n{err}");
     assert_eq!(
         section(&out, "up"),
-        "ifup: br0: 'false' exited with status 1\nifup: top: skipped: br0 failed\nrc 1\n"
+        "ifup: br0: 'false' exited with status 1\nifup: top: skipped: br0 failed\n\
+         ifup: gone: ip link set nosuch master gone: Cannot find device \"nosuch\"\nrc 1\n"
     );
     assert_eq!(
         section(&out, "after"),
-        "ok0=ok0 up=ok0 addr=ok0,10.3.0.1/24\n0\n0\n0\n"
+        "ok0=ok0 up=ok0 addr=ok0,10.3.0.1/24\n0\n0\n0\n0\n"
     );
 }
 
