@@ -407,6 +407,44 @@ echo @@end"#,
     );
 }
 
+/// `-f`: ifdown undoes what the configuration says ifup would have done
+/// when the state file does not know the interface, and ifup runs again
+/// over an interface already up, keeping what is already there.
+#[test]
+fn force_works_without_the_state() {
+    if !netns_available() {
+        return;
+    }
+    let dir = scratch("force");
+    std::fs::write(
+        dir.path("interfaces"),
+        "iface br0\n\tbridge-ports v0\n\taddress 10.6.0.1/24\n",
+    )
+    .expect("write");
+    let (out, err, status) = in_netns(
+        &dir,
+        r#"$IP link add v0 type veth peer name v1
+"$IBOX" ifup br0 -i interfaces || exit 1
+"$IBOX" ifup -f br0 -i interfaces || exit 2
+echo @@state; cat /run/ifstate
+rm /run/ifstate
+echo @@down; "$IBOX" ifdown br0 -i interfaces 2>&1; $IP -o link show | grep -c ': br0:'
+"$IBOX" ifdown -f br0 -i interfaces || exit 3
+echo @@forced; $IP -o link show | grep -c ': br0:'; $IP -o link show v0 | grep -c ',UP'
+echo @@end"#,
+    );
+    assert_eq!(status, 0, "{out}\n{err}");
+    assert_eq!(
+        section(&out, "state"),
+        "br0=br0 created=br0 master=v0 up=v0 up=br0 addr=br0,10.6.0.1/24\n"
+    );
+    assert_eq!(
+        section(&out, "down"),
+        "ifdown: interface br0 not configured\n1\n"
+    );
+    assert_eq!(section(&out, "forced"), "0\n0\n");
+}
+
 #[test]
 fn configuration_errors_change_nothing() {
     if !netns_available() {
