@@ -1,17 +1,25 @@
-//! The rtnetlink conversation shared by `ip` and `bridge`: one socket, a
+//! The rtnetlink conversation shared by `ip`, `bridge` and `ifup`: one socket, a
 //! request at a time, answers read until the kernel says it is done. The
 //! message layouts are netlink-packet-route's; this module only frames the
 //! exchange and turns the kernel's errors into iproute2's wording.
 
 use std::fmt;
 use std::io;
+use std::net::IpAddr;
 
 use netlink_packet_core::{
     NetlinkHeader, NetlinkMessage, NetlinkPayload, NlasIterator, NLM_F_ACK, NLM_F_DUMP,
     NLM_F_REQUEST,
 };
-use netlink_packet_route::link::{LinkAttribute, LinkMessage};
-use netlink_packet_route::RouteNetlinkMessage;
+use netlink_packet_route::address::{AddressAttribute, AddressMessage, AddressScope};
+use netlink_packet_route::link::{
+    AfSpecBridge, BridgeFlag, BridgeVlanInfo, BridgeVlanInfoFlags, InfoBridge, InfoData, InfoKind,
+    InfoVlan, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
+};
+use netlink_packet_route::route::{
+    RouteAddress, RouteAttribute, RouteMessage, RouteProtocol, RouteScope, RouteType,
+};
+use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 use netlink_sys::{protocols::NETLINK_ROUTE, Socket, SocketAddr};
 
 pub use netlink_packet_core::{NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE};
@@ -208,6 +216,237 @@ impl Netlink {
                 _ => None,
             })
             .collect())
+    }
+}
+
+/// One change to an existing link, as [`Netlink::set_link`] applies it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkChange {
+    /// Administratively up (`true`) or down.
+    Up(bool),
+    /// The MTU.
+    Mtu(u32),
+    /// The hardware address.
+    Address(Vec<u8>),
+    /// Enslaved to the bridge with this index; 0 releases it.
+    Controller(u32),
+}
+
+/// Typed requests for programs that configure the network themselves
+/// (`ifup`), rather than translating a command line as `ip` does.
+impl Netlink {
+    /// The index of the link called `name`, if there is one.
+    pub fn link_index(&mut self, name: &str) -> Result<Option<u32>, Error> {
+        Ok(self
+            .links()?
+            .iter()
+            .find(|l| link_name(l) == Some(name))
+            .map(|l| l.header.index))
+    }
+
+    /// Applies `change` to link `index` (RTM_NEWLINK on an existing link,
+    /// as iproute2's `ip link set` sends it).
+    pub fn set_link(&mut self, index: u32, change: &LinkChange) -> Result<(), Error> {
+        let mut msg = LinkMessage::default();
+        msg.header.index = index;
+        match change {
+            LinkChange::Up(up) => {
+                if *up {
+                    msg.header.flags |= LinkFlags::Up;
+                }
+                msg.header.change_mask |= LinkFlags::Up;
+            }
+            LinkChange::Mtu(m) => msg.attributes.push(LinkAttribute::Mtu(*m)),
+            LinkChange::Address(a) => msg.attributes.push(LinkAttribute::Address(a.clone())),
+            LinkChange::Controller(c) => msg.attributes.push(LinkAttribute::Controller(*c)),
+        }
+        self.change(RouteNetlinkMessage::NewLink(msg), 0)
+    }
+
+    /// Creates a bridge; `vlan_filtering` only when asked, since kernels
+    /// without VLAN filtering refuse the attribute even when it is off.
+    pub fn add_bridge(&mut self, name: &str, vlan_filtering: bool) -> Result<(), Error> {
+        let mut info = vec![LinkInfo::Kind(InfoKind::Bridge)];
+        if vlan_filtering {
+            info.push(LinkInfo::Data(InfoData::Bridge(vec![
+                InfoBridge::VlanFiltering(true),
+            ])));
+        }
+        self.add_link(name, None, info)
+    }
+
+    /// Creates VLAN `id` on the link with index `raw`.
+    pub fn add_vlan(&mut self, name: &str, raw: u32, id: u16) -> Result<(), Error> {
+        let info = vec![
+            LinkInfo::Kind(InfoKind::Vlan),
+            LinkInfo::Data(InfoData::Vlan(vec![InfoVlan::Id(id)])),
+        ];
+        self.add_link(name, Some(raw), info)
+    }
+
+    fn add_link(
+        &mut self,
+        name: &str,
+        parent: Option<u32>,
+        info: Vec<LinkInfo>,
+    ) -> Result<(), Error> {
+        let mut msg = LinkMessage::default();
+        msg.attributes.push(LinkAttribute::IfName(name.to_string()));
+        if let Some(p) = parent {
+            msg.attributes.push(LinkAttribute::Link(p));
+        }
+        msg.attributes.push(LinkAttribute::LinkInfo(info));
+        self.change(RouteNetlinkMessage::NewLink(msg), NLM_F_CREATE | NLM_F_EXCL)
+    }
+
+    /// Removes every address of `family` from link `index` (`ip -4 addr
+    /// flush dev DEV`), newest first so that secondaries go before their
+    /// primary; one already gone with its primary is skipped.
+    pub fn flush_addresses(&mut self, index: u32, family: AddressFamily) -> Result<(), Error> {
+        let mut mine: Vec<AddressMessage> = self
+            .dump(RouteNetlinkMessage::GetAddress(AddressMessage::default()))?
+            .into_iter()
+            .filter_map(|m| match m {
+                RouteNetlinkMessage::NewAddress(a) => Some(a),
+                _ => None,
+            })
+            .filter(|a| a.header.index == index && a.header.family == family)
+            .collect();
+        mine.reverse();
+        for a in mine {
+            match self.change(RouteNetlinkMessage::DelAddress(a), 0) {
+                Err(e) if e.errno() == Some(libc_eaddrnotavail()) => {}
+                r => r?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes link `index`.
+    pub fn del_link(&mut self, index: u32) -> Result<(), Error> {
+        let mut msg = LinkMessage::default();
+        msg.header.index = index;
+        self.change(RouteNetlinkMessage::DelLink(msg), 0)
+    }
+
+    /// Adds or removes `ip/len` on link `index`. An IPv4 address gets the
+    /// subnet's broadcast address, as `ip addr add ... broadcast +` and
+    /// ifupdown give it.
+    pub fn address(&mut self, add: bool, index: u32, ip: IpAddr, len: u8) -> Result<(), Error> {
+        let mut msg = AddressMessage::default();
+        msg.header.family = family_of(&ip);
+        msg.header.prefix_len = len;
+        msg.header.index = index;
+        let host = match ip {
+            IpAddr::V4(v4) => v4.is_loopback(),
+            IpAddr::V6(v6) => v6.is_loopback(),
+        };
+        msg.header.scope = if host {
+            AddressScope::Host
+        } else {
+            AddressScope::Universe
+        };
+        msg.attributes.push(AddressAttribute::Local(ip));
+        msg.attributes.push(AddressAttribute::Address(ip));
+        if let (true, IpAddr::V4(v4)) = (add, ip) {
+            if len < 31 {
+                let host_mask = u32::MAX >> len;
+                let b = std::net::Ipv4Addr::from(u32::from(v4) | host_mask);
+                msg.attributes.push(AddressAttribute::Broadcast(b));
+            }
+        }
+        let message = if add {
+            RouteNetlinkMessage::NewAddress(msg)
+        } else {
+            RouteNetlinkMessage::DelAddress(msg)
+        };
+        self.change(message, if add { NLM_F_CREATE | NLM_F_EXCL } else { 0 })
+    }
+
+    /// Adds or removes the default route via `gateway` out of link
+    /// `index` in the main table, with `metric` (0 when none).
+    pub fn default_route(
+        &mut self,
+        add: bool,
+        index: u32,
+        gateway: IpAddr,
+        metric: u32,
+    ) -> Result<(), Error> {
+        let mut msg = RouteMessage::default();
+        msg.header.address_family = family_of(&gateway);
+        msg.header.table = 254;
+        if add {
+            msg.header.protocol = RouteProtocol::Boot;
+            msg.header.kind = RouteType::Unicast;
+            msg.header.scope = RouteScope::Universe;
+        } else {
+            msg.header.scope = RouteScope::NoWhere;
+        }
+        msg.attributes
+            .push(RouteAttribute::Gateway(RouteAddress::from(gateway)));
+        msg.attributes.push(RouteAttribute::Oif(index));
+        if metric != 0 {
+            msg.attributes.push(RouteAttribute::Priority(metric));
+        }
+        let message = if add {
+            RouteNetlinkMessage::NewRoute(msg)
+        } else {
+            RouteNetlinkMessage::DelRoute(msg)
+        };
+        self.change(message, if add { NLM_F_CREATE | NLM_F_EXCL } else { 0 })
+    }
+
+    /// Adds VLANs `lo..=hi` to bridge port `index` (or, with `on_bridge`,
+    /// to the bridge device itself, `bridge vlan add ... self`); `pvid`
+    /// makes it the port's untagged native VLAN.
+    pub fn bridge_vlan(
+        &mut self,
+        index: u32,
+        (lo, hi): (u16, u16),
+        pvid: bool,
+        on_bridge: bool,
+    ) -> Result<(), Error> {
+        let mut msg = LinkMessage::default();
+        msg.header.interface_family = AddressFamily::Bridge;
+        msg.header.index = index;
+        let flags = if pvid {
+            BridgeVlanInfoFlags::Pvid | BridgeVlanInfoFlags::Untagged
+        } else {
+            BridgeVlanInfoFlags::empty()
+        };
+        let mut spec = vec![AfSpecBridge::Flags(if on_bridge {
+            BridgeFlag::LowerDev
+        } else {
+            BridgeFlag::Controller
+        })];
+        if lo == hi {
+            spec.push(AfSpecBridge::VlanInfo(BridgeVlanInfo { flags, vid: lo }));
+        } else {
+            spec.push(AfSpecBridge::VlanInfo(BridgeVlanInfo {
+                flags: flags | BridgeVlanInfoFlags::RangeBegin,
+                vid: lo,
+            }));
+            spec.push(AfSpecBridge::VlanInfo(BridgeVlanInfo {
+                flags: flags | BridgeVlanInfoFlags::RangeEnd,
+                vid: hi,
+            }));
+        }
+        msg.attributes.push(LinkAttribute::AfSpecBridge(spec));
+        self.change(RouteNetlinkMessage::SetLink(msg), 0)
+    }
+}
+
+/// EADDRNOTAVAIL: the address to remove is not there.
+fn libc_eaddrnotavail() -> i32 {
+    nix::errno::Errno::EADDRNOTAVAIL as i32
+}
+
+/// The address family of `ip`.
+fn family_of(ip: &IpAddr) -> AddressFamily {
+    if ip.is_ipv4() {
+        AddressFamily::Inet
+    } else {
+        AddressFamily::Inet6
     }
 }
 

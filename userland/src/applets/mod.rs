@@ -47,6 +47,7 @@ pub mod hexdump;
 pub mod hostname;
 pub mod httpd;
 pub mod id;
+pub mod ifup;
 pub mod init;
 pub mod insmod;
 pub mod install;
@@ -378,6 +379,21 @@ pub static APPLETS: &[Applet] = &[
         name: "id",
         main: id::main,
         usage: id::USAGE,
+    },
+    Applet {
+        name: "ifdown",
+        main: ifup::ifdown_main,
+        usage: ifup::IFDOWN_USAGE,
+    },
+    Applet {
+        name: "ifquery",
+        main: ifup::ifquery_main,
+        usage: ifup::IFQUERY_USAGE,
+    },
+    Applet {
+        name: "ifup",
+        main: ifup::main,
+        usage: ifup::USAGE,
     },
     Applet {
         name: "init",
