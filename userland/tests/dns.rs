@@ -83,6 +83,20 @@ fn zone(q: &Question) -> (u8, Vec<Record>, Vec<Record>) {
             };
             (0, vec![mx], vec![])
         }
+        // Twenty 100-byte strings: more than dnsd's 1232-byte EDNS0 size,
+        // so the fake upstream truncates and dnsd must ask over TCP.
+        ("huge.example.com", rtype::TXT) => {
+            let txt = (0..20u8)
+                .map(|i| Record {
+                    name: n.clone(),
+                    rtype: rtype::TXT,
+                    class: CLASS_IN,
+                    ttl: 300,
+                    data: RData::Txt(vec![vec![b'a' + i; 100]]),
+                })
+                .collect();
+            (0, txt, vec![])
+        }
         // Ten 100-byte strings: more than 512 bytes, less than 1232.
         ("big.example.com", rtype::TXT) => {
             let txt = (0..10u8)
@@ -114,7 +128,16 @@ struct Upstream {
 
 impl Upstream {
     fn start() -> Upstream {
-        let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+        // UDP and TCP on the same port, as a real server listens.
+        let (sock, tcp) = (0..20)
+            .find_map(|_| {
+                let u = UdpSocket::bind("127.0.0.1:0").unwrap();
+                let port = u.local_addr().unwrap().port();
+                let t = std::net::TcpListener::bind(("127.0.0.1", port)).ok()?;
+                Some((u, t))
+            })
+            .expect("a free port");
+        tcp.set_nonblocking(true).unwrap();
         sock.set_read_timeout(Some(Duration::from_millis(50)))
             .unwrap();
         let addr = sock.local_addr().unwrap();
@@ -125,6 +148,10 @@ impl Upstream {
             let spoofer = UdpSocket::bind("127.0.0.1:0").unwrap();
             let mut buf = [0u8; 4096];
             while !s.load(Ordering::Relaxed) {
+                if let Ok((mut conn, _)) = tcp.accept() {
+                    c.fetch_add(1, Ordering::Relaxed);
+                    serve_tcp(&mut conn);
+                }
                 let Ok((n, from)) = sock.recv_from(&mut buf) else {
                     continue;
                 };
@@ -158,7 +185,9 @@ impl Upstream {
                     spoofer.send_to(&forged.encode().unwrap(), from).unwrap();
                     std::thread::sleep(Duration::from_millis(20));
                 }
-                sock.send_to(&reply.encode().unwrap(), from).unwrap();
+                let limit = q.udp_limit();
+                sock.send_to(&reply.encode_within(limit).unwrap(), from)
+                    .unwrap();
             }
         });
         Upstream {
@@ -181,6 +210,43 @@ impl Drop for Upstream {
             let _ = t.join();
         }
     }
+}
+
+/// Answers one length-prefixed query on a TCP connection from [`zone`].
+fn serve_tcp(conn: &mut TcpStream) {
+    conn.set_nonblocking(false).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    let mut len = [0u8; 2];
+    if conn.read_exact(&mut len).is_err() {
+        return;
+    }
+    let mut q = vec![0u8; u16::from_be_bytes(len) as usize];
+    if conn.read_exact(&mut q).is_err() {
+        return;
+    }
+    let Ok(q) = Message::parse(&q) else { return };
+    let Some(question) = q.questions.first() else {
+        return;
+    };
+    let (code, answers, authorities) = zone(question);
+    let reply = Message {
+        header: Header {
+            id: q.header.id,
+            qr: true,
+            aa: true,
+            rcode: code,
+            ..Header::default()
+        },
+        questions: q.questions.clone(),
+        answers,
+        authorities,
+        additionals: Vec::new(),
+    }
+    .encode()
+    .unwrap();
+    let mut framed = (reply.len() as u16).to_be_bytes().to_vec();
+    framed.extend_from_slice(&reply);
+    let _ = conn.write_all(&framed);
 }
 
 /// A running `ibox dnsd -f` on 127.0.0.1, killed when dropped.
@@ -351,6 +417,20 @@ fn forwards_and_caches() {
 }
 
 #[test]
+fn hangup_clears_the_cache() {
+    let up = Upstream::start();
+    let d = Dnsd::start(&["-u", &upstream_arg(&up)]);
+    query(d.port, "www.example.com", rtype::A);
+    query(d.port, "www.example.com", rtype::A);
+    assert_eq!(up.count(), 1);
+    let pid = nix::unistd::Pid::from_raw(d.child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGHUP).unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    query(d.port, "www.example.com", rtype::A);
+    assert_eq!(up.count(), 2);
+}
+
+#[test]
 fn ttl_expiry() {
     let up = Upstream::start();
     let d = Dnsd::start(&["-u", &upstream_arg(&up)]);
@@ -447,6 +527,11 @@ fn large_answers_over_tcp() {
     assert!(!r.header.tc);
     assert_eq!(r.answers.len(), 10);
     assert_eq!(up.count(), 1);
+    // Too large for the upstream's UDP answer too: dnsd asks it over TCP
+    // (one UDP and one TCP query reach it).
+    let r = query_tcp(d.port, "huge.example.com", rtype::TXT);
+    assert_eq!(r.answers.len(), 20);
+    assert_eq!(up.count(), 3);
     // TCP for a name not yet cached, forwarded while the client waits.
     let r = query_tcp(d.port, "www.example.com", rtype::A);
     assert_eq!(addrs(&r), ["192.0.2.1"]);
@@ -598,6 +683,17 @@ fn nslookup_prints_like_busybox() {
             assert_eq!(out, bb, "{case:?}");
             assert_eq!(code, bb_code, "{case:?}");
         }
+    }
+    // SERVER with its port.
+    let server = format!("127.0.0.1:{}", d.port);
+    let (out, code) = nslookup(&ours, &["box.lan", &server]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with(&format!("Server:\t\t{server}\nAddress:\t{server}\n")));
+    if std::path::Path::new(BUSYBOX).exists() {
+        assert_eq!(
+            nslookup(&[BUSYBOX, "nslookup"], &["box.lan", &server]),
+            (out, code)
+        );
     }
     let (out, code) = nslookup(&ours, &[&port, "box.lan", "127.0.0.1"]);
     assert_eq!(code, 0);

@@ -101,10 +101,12 @@ pub fn main(args: Vec<OsString>) -> i32 {
             return EXIT_FAILURE;
         }
     };
-    let (server_text, server_ip) = match &o.server {
-        Some(s) => match s.parse::<IpAddr>() {
-            Ok(ip) => (s.clone(), ip),
-            Err(_) => {
+    // SERVER is an address, or address and port as BusyBox also takes.
+    let (server_text, server) = match &o.server {
+        Some(s) => match (s.parse::<IpAddr>(), s.parse::<SocketAddr>()) {
+            (Ok(ip), _) => (s.clone(), SocketAddr::new(ip, o.port)),
+            (_, Ok(sa)) => (s.clone(), sa),
+            _ => {
                 error_msg("nslookup", &format!("bad address '{s}'"));
                 return EXIT_FAILURE;
             }
@@ -115,10 +117,9 @@ pub fn main(args: Vec<OsString>) -> i32 {
                 .into_iter()
                 .next()
                 .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
-            (ip.to_string(), ip)
+            (ip.to_string(), SocketAddr::new(ip, o.port))
         }
     };
-    let server = SocketAddr::new(server_ip, o.port);
     let questions = match questions(&o) {
         Some(q) => q,
         None => {

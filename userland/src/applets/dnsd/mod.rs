@@ -176,9 +176,12 @@ fn config(p: &crate::common::Parsed) -> Result<Config, StartError> {
             .filter(|&s| !upstream::is_self(s, listen))
             .collect();
     }
+    // Relative paths are made absolute: the daemon changes to / when it
+    // detaches.
+    let cwd = std::env::current_dir().unwrap_or_default();
     let mut hosts = vec![PathBuf::from(ETC_HOSTS)];
     hosts.extend(p.opts.iter().filter_map(|(c, v)| match (c, v) {
-        ('H', Some(v)) => Some(PathBuf::from(v)),
+        ('H', Some(v)) => Some(cwd.join(v)),
         _ => None,
     }));
     let domain = match value('d') {
@@ -242,6 +245,19 @@ impl Answer {
             ..Answer::default()
         }
     }
+}
+
+/// Which sockets poll found ready.
+struct Ready {
+    /// The UDP listener has datagrams.
+    udp: bool,
+    /// The TCP listener has connections to accept.
+    tcp: bool,
+    /// The IPv4 and IPv6 upstream sockets have replies.
+    up4: bool,
+    up6: bool,
+    /// Each TCP client's events, in `conns` order.
+    conns: Vec<PollFlags>,
 }
 
 /// One TCP client connection.
@@ -331,14 +347,14 @@ impl Server {
                 self.cache.clear();
                 self.hosts.refresh();
             }
-            let (udp_in, tcp_in, up4_in, up6_in, conn_events) = match self.wait() {
+            let ready = match self.wait() {
                 Ok(r) => r,
                 Err(e) => {
                     error_msg("dnsd", &format!("poll: {}", e.desc()));
                     return 1;
                 }
             };
-            if udp_in {
+            if ready.udp {
                 for _ in 0..BURST {
                     let Ok((n, from)) = self.udp.recv_from(&mut buf) else {
                         break;
@@ -347,11 +363,11 @@ impl Server {
                     self.handle_query(&data, Client::Udp(from));
                 }
             }
-            if tcp_in {
+            if ready.tcp {
                 self.accept();
             }
-            for (ready, v6) in [(up4_in, false), (up6_in, true)] {
-                if !ready {
+            for (readable, v6) in [(ready.up4, false), (ready.up6, true)] {
+                if !readable {
                     continue;
                 }
                 for _ in 0..BURST {
@@ -367,15 +383,13 @@ impl Server {
                     self.handle_reply(&data, from);
                 }
             }
-            self.serve_conns(&conn_events);
+            self.serve_conns(&ready.conns);
             self.expire();
         }
     }
 
-    /// Polls every socket until one is ready or a deadline comes; returns
-    /// which are readable, and the revents of each TCP client.
-    #[allow(clippy::type_complexity)]
-    fn wait(&self) -> Result<(bool, bool, bool, bool, Vec<PollFlags>), nix::errno::Errno> {
+    /// Polls every socket until one is ready or a deadline comes.
+    fn wait(&self) -> Result<Ready, nix::errno::Errno> {
         let now = Instant::now();
         let next = self
             .pending
@@ -409,13 +423,13 @@ impl Server {
         match poll(&mut fds, timeout) {
             Ok(_) => {}
             Err(nix::errno::Errno::EINTR) => {
-                return Ok((
-                    false,
-                    false,
-                    false,
-                    false,
-                    vec![PollFlags::empty(); self.conns.len()],
-                ))
+                return Ok(Ready {
+                    udp: false,
+                    tcp: false,
+                    up4: false,
+                    up6: false,
+                    conns: vec![PollFlags::empty(); self.conns.len()],
+                })
             }
             Err(e) => return Err(e),
         }
@@ -423,16 +437,16 @@ impl Server {
             f.revents()
                 .is_some_and(|r| r.intersects(PollFlags::POLLIN | PollFlags::POLLERR))
         };
-        Ok((
-            ready(&fds[0]),
-            ready(&fds[1]),
-            ready(&fds[2]),
-            ready(&fds[3]),
-            fds[4..]
+        Ok(Ready {
+            udp: ready(&fds[0]),
+            tcp: ready(&fds[1]),
+            up4: ready(&fds[2]),
+            up6: ready(&fds[3]),
+            conns: fds[4..]
                 .iter()
                 .map(|f| f.revents().unwrap_or(PollFlags::empty()))
                 .collect(),
-        ))
+        })
     }
 
     /// Answers one query from a client.
