@@ -3,9 +3,14 @@
 //! included) with authority, and forwards every other question to the
 //! upstream servers, caching what they say for as long as they allow.
 //!
-//! One thread polls every socket: the UDP and TCP listeners, the upstream
-//! sockets and the TCP clients. Nothing blocks except the TCP retry of an
-//! upstream answer too large for UDP.
+//! One thread polls every socket: the UDP and TCP listeners, one socket per
+//! question waiting upstream and the TCP clients. Nothing blocks except the
+//! TCP retry of an upstream answer too large for UDP.
+//!
+//! A forged upstream answer must match a random 16-bit id, come to a fresh
+//! random source port (a socket per question, connected to the server so
+//! that the kernel drops datagrams from anywhere else), and repeat the
+//! question (RFC 5452).
 
 mod cache;
 mod hosts;
@@ -47,9 +52,10 @@ const TCP_IDLE: Duration = Duration::from_secs(10);
 /// At most this many TCP clients at once; more are refused.
 const MAX_TCP_CLIENTS: usize = 32;
 
-/// At most this many questions waiting for upstream; more are dropped
-/// (their clients ask again), so a flood cannot grow memory.
-const MAX_PENDING: usize = 1024;
+/// At most this many questions waiting for upstream, each with a socket of
+/// its own; more are dropped (their clients ask again), so a flood cannot
+/// grow memory or run out of file descriptors.
+const MAX_PENDING: usize = 256;
 
 /// The UDP payload size offered upstream and to EDNS0 clients: the size
 /// that avoids IP fragmentation (DNS flag day 2020).
@@ -215,8 +221,11 @@ struct Pending {
     query: Message,
     /// The question as sent upstream: the reply must repeat it.
     question: Question,
-    /// The query as sent upstream, without its id.
+    /// The query as sent upstream, its id the key of `Server::pending`.
     upstream_query: Message,
+    /// The socket it went out on, connected to the upstream; None if it
+    /// could not be opened (the deadline then moves on).
+    sock: Option<UdpSocket>,
     /// Index of the upstream asked last.
     upstream: usize,
     /// How many times it has been sent.
@@ -253,9 +262,8 @@ struct Ready {
     udp: bool,
     /// The TCP listener has connections to accept.
     tcp: bool,
-    /// The IPv4 and IPv6 upstream sockets have replies.
-    up4: bool,
-    up6: bool,
+    /// Ids of the pending questions whose sockets have replies.
+    replies: Vec<u16>,
     /// Each TCP client's events, in `conns` order.
     conns: Vec<PollFlags>,
 }
@@ -277,8 +285,6 @@ struct Conn {
 struct Server {
     udp: UdpSocket,
     tcp: TcpListener,
-    up4: Option<UdpSocket>,
-    up6: Option<UdpSocket>,
     upstreams: Vec<SocketAddr>,
     /// The upstream that answered last: asked first next time.
     preferred: usize,
@@ -292,41 +298,19 @@ struct Server {
 }
 
 impl Server {
-    /// Binds the listening sockets and one upstream socket per address
-    /// family in use (its port chosen at random by the kernel).
+    /// Binds the listening sockets.
     fn start(cfg: &Config) -> Result<Server, StartError> {
         let udp = UdpSocket::bind(cfg.listen)
             .map_err(|e| StartError::Socket("bind UDP", cfg.listen, e))?;
         let tcp = TcpListener::bind(cfg.listen)
             .map_err(|e| StartError::Socket("bind TCP", cfg.listen, e))?;
-        let mut up4 = None;
-        let mut up6 = None;
-        for u in &cfg.upstreams {
-            let (slot, any) = match u {
-                SocketAddr::V4(_) => (&mut up4, IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
-                SocketAddr::V6(_) => (&mut up6, IpAddr::V6(Ipv6Addr::UNSPECIFIED)),
-            };
-            if slot.is_none() {
-                let addr = SocketAddr::new(any, 0);
-                let s = UdpSocket::bind(addr)
-                    .map_err(|e| StartError::Socket("bind upstream socket", addr, e))?;
-                *slot = Some(s);
-            }
-        }
-        for s in [Some(&udp), up4.as_ref(), up6.as_ref()]
-            .into_iter()
-            .flatten()
-        {
-            s.set_nonblocking(true)
-                .map_err(|e| StartError::Socket("set up", cfg.listen, e))?;
-        }
+        udp.set_nonblocking(true)
+            .map_err(|e| StartError::Socket("set up", cfg.listen, e))?;
         tcp.set_nonblocking(true)
             .map_err(|e| StartError::Socket("set up", cfg.listen, e))?;
         Ok(Server {
             udp,
             tcp,
-            up4,
-            up6,
             upstreams: cfg.upstreams.clone(),
             preferred: 0,
             pending: HashMap::new(),
@@ -366,21 +350,14 @@ impl Server {
             if ready.tcp {
                 self.accept();
             }
-            for (readable, v6) in [(ready.up4, false), (ready.up6, true)] {
-                if !readable {
-                    continue;
-                }
+            for id in ready.replies {
                 for _ in 0..BURST {
-                    let sock = if v6 {
-                        self.up6.as_ref()
-                    } else {
-                        self.up4.as_ref()
-                    };
+                    let sock = self.pending.get(&id).and_then(|p| p.sock.as_ref());
                     let Some(Ok((n, from))) = sock.map(|s| s.recv_from(&mut buf)) else {
                         break;
                     };
                     let data = buf[..n].to_vec();
-                    self.handle_reply(&data, from);
+                    self.handle_reply(&data, from, id);
                 }
             }
             self.serve_conns(&ready.conns);
@@ -404,20 +381,20 @@ impl Server {
             PollFd::new(self.udp.as_fd(), PollFlags::POLLIN),
             PollFd::new(self.tcp.as_fd(), PollFlags::POLLIN),
         ];
-        // A missing upstream socket polls the UDP socket again with no
-        // events, keeping the indexes fixed.
-        for s in [&self.up4, &self.up6] {
-            fds.push(match s {
-                Some(s) => PollFd::new(s.as_fd(), PollFlags::POLLIN),
-                None => PollFd::new(self.udp.as_fd(), PollFlags::empty()),
-            });
-        }
         for c in &self.conns {
             let mut ev = PollFlags::POLLIN;
             if !c.output.is_empty() {
                 ev |= PollFlags::POLLOUT;
             }
             fds.push(PollFd::new(c.stream.as_fd(), ev));
+        }
+        let waiting: Vec<(u16, &UdpSocket)> = self
+            .pending
+            .iter()
+            .filter_map(|(&id, p)| Some((id, p.sock.as_ref()?)))
+            .collect();
+        for (_, sock) in &waiting {
+            fds.push(PollFd::new(sock.as_fd(), PollFlags::POLLIN));
         }
         let timeout = PollTimeout::try_from(ms).unwrap_or(PollTimeout::NONE);
         match poll(&mut fds, timeout) {
@@ -426,8 +403,7 @@ impl Server {
                 return Ok(Ready {
                     udp: false,
                     tcp: false,
-                    up4: false,
-                    up6: false,
+                    replies: Vec::new(),
                     conns: vec![PollFlags::empty(); self.conns.len()],
                 })
             }
@@ -437,12 +413,17 @@ impl Server {
             f.revents()
                 .is_some_and(|r| r.intersects(PollFlags::POLLIN | PollFlags::POLLERR))
         };
+        let (conns, replies) = fds[2..].split_at(self.conns.len());
         Ok(Ready {
             udp: ready(&fds[0]),
             tcp: ready(&fds[1]),
-            up4: ready(&fds[2]),
-            up6: ready(&fds[3]),
-            conns: fds[4..]
+            replies: waiting
+                .iter()
+                .zip(replies)
+                .filter(|(_, f)| ready(f))
+                .map(|((id, _), _)| *id)
+                .collect(),
+            conns: conns
                 .iter()
                 .map(|f| f.revents().unwrap_or(PollFlags::empty()))
                 .collect(),
@@ -558,12 +539,14 @@ impl Server {
             upstream_query,
             upstream,
             tries: 0,
+            sock: None,
             deadline: Instant::now(),
         };
         self.send_upstream(p);
     }
 
-    /// Sends `p` to its upstream with a fresh random id and waits for it.
+    /// Sends `p` to its upstream with a fresh random id from a new socket
+    /// (a fresh random port), and waits for it.
     fn send_upstream(&mut self, mut p: Pending) {
         let id = loop {
             let id = self.rng.next_u16();
@@ -575,31 +558,35 @@ impl Server {
         p.tries += 1;
         p.deadline = Instant::now() + UPSTREAM_TIMEOUT;
         let server = self.upstreams[p.upstream];
-        let sock = match server {
-            SocketAddr::V4(_) => self.up4.as_ref(),
-            SocketAddr::V6(_) => self.up6.as_ref(),
-        };
-        if let (Some(sock), Ok(bytes)) = (sock, p.upstream_query.encode()) {
-            // A send error (no route) is handled like a lost datagram: the
-            // deadline moves on to the next server.
-            let _ = sock.send_to(&bytes, server);
-        }
+        // Any failure here (no descriptors left, no route) is handled like
+        // a lost datagram: the deadline moves on to the next server.
+        p.sock = p.upstream_query.encode().ok().and_then(|bytes| {
+            let any = match server {
+                SocketAddr::V4(_) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+                SocketAddr::V6(_) => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+            };
+            let sock = UdpSocket::bind(SocketAddr::new(any, 0)).ok()?;
+            sock.set_nonblocking(true).ok()?;
+            sock.connect(server).ok()?;
+            sock.send(&bytes).ok()?;
+            Some(sock)
+        });
         self.log(|| format!("forwarded {} to {}", p.question.name, server));
         self.pending.insert(id, p);
     }
 
-    /// Takes an upstream reply: it must come from the server asked, carry
-    /// the id of a pending query and repeat its question; anything else is
-    /// dropped as a possible spoof.
-    fn handle_reply(&mut self, data: &[u8], from: SocketAddr) {
+    /// Takes a reply that came on the socket of pending query `id`: it
+    /// must come from the server asked, carry the query's id and repeat its
+    /// question; anything else is dropped as a possible spoof.
+    fn handle_reply(&mut self, data: &[u8], from: SocketAddr, id: u16) {
         let Ok(mut reply) = Message::parse(data) else {
             return;
         };
-        let id = reply.header.id;
         let Some(p) = self.pending.get(&id) else {
             return;
         };
         let matches = reply.header.qr
+            && reply.header.id == id
             && from == self.upstreams[p.upstream]
             && matches!(reply.questions.as_slice(), [q] if q.name.eq_ignore_case(&p.question.name)
                 && q.qtype == p.question.qtype && q.qclass == p.question.qclass);
