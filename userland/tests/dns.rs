@@ -721,6 +721,17 @@ fn nslookup_timeout() {
 }
 
 #[test]
+fn registered_with_usage() {
+    let list = stdout(&ibox(&["--list"]));
+    for name in ["dnsd", "nslookup"] {
+        assert!(list.lines().any(|l| l == name), "{name} missing");
+        let o = ibox(&[name, "--help"]);
+        assert!(stdout(&o).starts_with(&format!("Usage: {name} ")), "{name}");
+        assert_eq!(o.status.code(), Some(0));
+    }
+}
+
+#[test]
 fn usage_errors() {
     let o = ibox(&["nslookup"]);
     assert_eq!(o.status.code(), Some(1));
