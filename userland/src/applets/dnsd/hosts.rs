@@ -3,6 +3,7 @@
 //! changes so that a new lease is found by name at once.
 
 use ibex_dns::{rtype, Name, Question, RData, Record, CLASS_IN};
+use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
@@ -38,6 +39,12 @@ struct File {
 pub struct Hosts {
     files: Vec<File>,
     domain: Option<Name>,
+    /// Every name's addresses, files and lines in order: rebuilt when a
+    /// file changes, so that a large (ad-blocking) hosts file costs one
+    /// hash lookup per query, not a scan.
+    by_name: HashMap<Name, Vec<IpAddr>>,
+    /// Every address's first name, for PTR.
+    by_addr: HashMap<IpAddr, Name>,
 }
 
 impl Hosts {
@@ -55,6 +62,8 @@ impl Hosts {
                 })
                 .collect(),
             domain: domain.map(|d| d.lowercase()),
+            by_name: HashMap::new(),
+            by_addr: HashMap::new(),
         }
     }
 
@@ -62,6 +71,7 @@ impl Hosts {
     /// (a file replaced by rename has a new inode). A missing or unreadable
     /// file holds no names.
     pub fn refresh(&mut self) {
+        let mut changed = false;
         for f in &mut self.files {
             let stamp = std::fs::metadata(&f.path)
                 .ok()
@@ -71,9 +81,30 @@ impl Hosts {
             }
             f.loaded = true;
             f.stamp = stamp;
+            changed = true;
             f.entries = std::fs::read(&f.path)
                 .map(|text| parse(&text))
                 .unwrap_or_default();
+        }
+        if changed {
+            self.index();
+        }
+    }
+
+    /// Rebuilds the maps from the files' entries.
+    fn index(&mut self) {
+        self.by_name.clear();
+        self.by_addr.clear();
+        for (addr, names) in self.files.iter().flat_map(|f| f.entries.iter()) {
+            for n in names {
+                let addrs = self.by_name.entry(n.clone()).or_default();
+                if !addrs.contains(addr) {
+                    addrs.push(*addr);
+                }
+            }
+            if let Some(first) = names.first() {
+                self.by_addr.entry(*addr).or_insert_with(|| first.clone());
+            }
         }
     }
 
@@ -89,14 +120,11 @@ impl Hosts {
         // "box" and "box.lan" are the same host when the domain is "lan".
         let short = self.domain.as_ref().and_then(|d| name.strip_suffix(d));
         let addrs: Vec<IpAddr> = self
-            .entries()
-            .filter(|(_, names)| {
-                names
-                    .iter()
-                    .any(|n| *n == name || short.as_ref() == Some(n))
-            })
-            .map(|(addr, _)| *addr)
-            .collect();
+            .by_name
+            .get(&name)
+            .or_else(|| short.as_ref().and_then(|s| self.by_name.get(s)))
+            .cloned()
+            .unwrap_or_default();
         if addrs.is_empty() {
             // Unknown names of the local domain, and names without a dot,
             // stay here (dnsmasq's local=/lan/ and domain-needed).
@@ -124,10 +152,7 @@ impl Hosts {
     /// the local domain when it has no dot of its own. Unknown addresses
     /// go upstream.
     fn lookup_address(&self, q: &Question, addr: IpAddr) -> Option<Local> {
-        let first = self
-            .entries()
-            .find(|(a, names)| *a == addr && !names.is_empty())
-            .and_then(|(_, names)| names.first())?;
+        let first = self.by_addr.get(&addr)?;
         if q.qtype != rtype::PTR && q.qtype != rtype::ANY {
             return Some(Local::NoData);
         }
@@ -140,11 +165,6 @@ impl Hosts {
             rtype::PTR,
             RData::Ptr(target),
         )]))
-    }
-
-    /// Every entry of every file, files in the order given.
-    fn entries(&self) -> impl Iterator<Item = &(IpAddr, Vec<Name>)> {
-        self.files.iter().flat_map(|f| f.entries.iter())
     }
 }
 
@@ -244,6 +264,7 @@ mod tests {
             entries: parse(text),
             loaded: true,
         });
+        h.index();
         h
     }
 
