@@ -9,6 +9,9 @@
 //! forms; every other type, EDNS0's OPT included, is kept as raw bytes and
 //! written back unchanged.
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 mod error;
 mod message;
 mod name;

@@ -313,3 +313,50 @@ fn print_record(out: &mut impl Write, r: &ibex_dns::Record) {
         RData::Raw(_) => return,
     };
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<OsString> {
+        list.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn options_and_questions() {
+        let o = parse_args(&args(&[
+            "nslookup",
+            "-q=MX",
+            "-po=5353",
+            "example.org",
+            "::1",
+        ]))
+        .unwrap();
+        assert_eq!(o.qtype, Some(rtype::MX));
+        assert_eq!(o.port, 5353);
+        assert_eq!(o.server.as_deref(), Some("::1"));
+        assert_eq!(questions(&o).unwrap().len(), 1);
+        let o = parse_args(&args(&["nslookup", "example.org"])).unwrap();
+        let qs = questions(&o).unwrap();
+        assert_eq!(
+            qs.iter().map(|q| q.qtype).collect::<Vec<_>>(),
+            [rtype::A, rtype::AAAA]
+        );
+        let o = parse_args(&args(&["nslookup", "192.0.2.1"])).unwrap();
+        let qs = questions(&o).unwrap();
+        assert_eq!(qs[0].name.to_string(), "1.2.0.192.in-addr.arpa");
+        assert_eq!(qs[0].qtype, rtype::PTR);
+        assert!(matches!(
+            parse_args(&args(&["nslookup", "-type=bogus", "x"])),
+            Err(ArgError::Invalid(_))
+        ));
+        assert!(matches!(
+            parse_args(&args(&["nslookup"])),
+            Err(ArgError::Usage)
+        ));
+        assert!(matches!(
+            parse_args(&args(&["nslookup", "a", "b", "c"])),
+            Err(ArgError::Usage)
+        ));
+    }
+}
