@@ -29,6 +29,7 @@ pub mod df;
 pub mod diff;
 pub mod dirname;
 pub mod dmesg;
+pub mod dnsd;
 pub mod du;
 pub mod echo;
 pub mod env;
@@ -74,6 +75,7 @@ pub mod mv;
 pub mod nice;
 pub mod nl;
 pub mod nohup;
+pub mod nslookup;
 pub mod od;
 pub mod passwd;
 pub mod paste;
@@ -274,6 +276,11 @@ pub static APPLETS: &[Applet] = &[
         name: "dmesg",
         main: dmesg::main,
         usage: dmesg::USAGE,
+    },
+    Applet {
+        name: "dnsd",
+        main: dnsd::main,
+        usage: dnsd::USAGE,
     },
     Applet {
         name: "du",
@@ -524,6 +531,11 @@ pub static APPLETS: &[Applet] = &[
         name: "nohup",
         main: nohup::main,
         usage: nohup::USAGE,
+    },
+    Applet {
+        name: "nslookup",
+        main: nslookup::main,
+        usage: nslookup::USAGE,
     },
     Applet {
         name: "od",
