@@ -99,6 +99,9 @@ impl std::fmt::Display for StartError {
 struct Config {
     listen: SocketAddr,
     upstreams: Vec<SocketAddr>,
+    /// The upstreams come from /etc/resolv.conf (no `-u`), which is
+    /// followed as it changes.
+    follow_resolv_conf: bool,
     cache: usize,
     hosts: Vec<PathBuf>,
     domain: Option<Name>,
@@ -130,7 +133,14 @@ pub fn main(args: Vec<OsString>) -> i32 {
         }
     };
     if cfg.upstreams.is_empty() {
-        error_msg("dnsd", "no upstream servers: answering local names only");
+        error_msg(
+            "dnsd",
+            if cfg.follow_resolv_conf {
+                "no upstream servers yet: answering local names until /etc/resolv.conf names some"
+            } else {
+                "no upstream servers: answering local names only"
+            },
+        );
     }
     if !cfg.foreground {
         // Sockets are bound first, so that a busy port is reported to the
@@ -148,6 +158,23 @@ pub fn main(args: Vec<OsString>) -> i32 {
     // SAFETY: the handler only stores to an atomic.
     let _ = unsafe { nix::sys::signal::sigaction(nix::sys::signal::Signal::SIGHUP, &act) };
     server.run()
+}
+
+/// The name servers /etc/resolv.conf lists, except dnsd itself.
+fn resolv_conf_upstreams(listen: SocketAddr) -> Vec<SocketAddr> {
+    let conf = std::fs::read_to_string(RESOLV_CONF).unwrap_or_default();
+    upstream::resolv_conf_servers(&conf)
+        .into_iter()
+        .map(|ip| SocketAddr::new(ip, upstream::PORT))
+        .filter(|&s| !upstream::is_self(s, listen))
+        .collect()
+}
+
+/// What identifies a version of a file: modification time, size, inode.
+fn file_stamp(path: &str) -> Option<(std::time::SystemTime, u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.modified().ok()?, m.len(), m.ino()))
 }
 
 /// Reads the options into a [`Config`].
@@ -174,13 +201,9 @@ fn config(p: &crate::common::Parsed) -> Result<Config, StartError> {
             upstreams.push(upstream::parse_server(&v).ok_or_else(|| bad('u', &v))?);
         }
     }
-    if upstreams.is_empty() {
-        let conf = std::fs::read_to_string(RESOLV_CONF).unwrap_or_default();
-        upstreams = upstream::resolv_conf_servers(&conf)
-            .into_iter()
-            .map(|ip| SocketAddr::new(ip, upstream::PORT))
-            .filter(|&s| !upstream::is_self(s, listen))
-            .collect();
+    let follow_resolv_conf = upstreams.is_empty();
+    if follow_resolv_conf {
+        upstreams = resolv_conf_upstreams(listen);
     }
     // Relative paths are made absolute: the daemon changes to / when it
     // detaches.
@@ -197,6 +220,7 @@ fn config(p: &crate::common::Parsed) -> Result<Config, StartError> {
     Ok(Config {
         listen,
         upstreams,
+        follow_resolv_conf,
         cache,
         hosts,
         domain: domain.filter(|d| !d.is_root()),
@@ -286,6 +310,11 @@ struct Server {
     udp: UdpSocket,
     tcp: TcpListener,
     upstreams: Vec<SocketAddr>,
+    /// Where the upstreams come from when they follow /etc/resolv.conf (a
+    /// router's WAN lease writes it after dnsd has started): the listening
+    /// address to leave out and the version of the file they were read
+    /// from.
+    resolv_conf: Option<(SocketAddr, Option<(std::time::SystemTime, u64, u64)>)>,
     /// The upstream that answered last: asked first next time.
     preferred: usize,
     pending: HashMap<u16, Pending>,
@@ -312,6 +341,9 @@ impl Server {
             udp,
             tcp,
             upstreams: cfg.upstreams.clone(),
+            resolv_conf: cfg
+                .follow_resolv_conf
+                .then(|| (cfg.listen, file_stamp(RESOLV_CONF))),
             preferred: 0,
             pending: HashMap::new(),
             conns: Vec::new(),
@@ -502,8 +534,27 @@ impl Server {
         self.forward(client, query, question);
     }
 
+    /// Reads the upstreams again if /etc/resolv.conf changed since they
+    /// were read. Only between questions: a waiting question refers to its
+    /// server by position in the list.
+    fn follow_resolv_conf(&mut self) {
+        let Some((listen, stamp)) = self.resolv_conf else {
+            return;
+        };
+        let now = file_stamp(RESOLV_CONF);
+        if now == stamp || !self.pending.is_empty() {
+            return;
+        }
+        self.upstreams = resolv_conf_upstreams(listen);
+        self.preferred = 0;
+        self.resolv_conf = Some((listen, now));
+        let list = self.upstreams.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        self.log(|| format!("upstreams from {RESOLV_CONF}: {}", list.join(" ")));
+    }
+
     /// Sends a new question upstream, to the preferred server.
     fn forward(&mut self, client: Client, query: Message, question: Question) {
+        self.follow_resolv_conf();
         if self.upstreams.is_empty() {
             self.respond(client, &query, Answer::code(rcode::SERVFAIL));
             return;
