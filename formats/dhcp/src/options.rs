@@ -348,7 +348,7 @@ impl RawOptions {
                     .map_err(|_| bad())
             };
             let addrs = |v: &[u8]| -> Result<Vec<Ipv4Addr>, ParseError> {
-                if v.len() % 4 != 0 {
+                if !v.chunks_exact(4).remainder().is_empty() {
                     return Err(bad());
                 }
                 Ok(v.chunks_exact(4)
