@@ -112,6 +112,8 @@ pub mod tr;
 pub mod r#true;
 pub mod truncate;
 pub mod umount;
+pub mod udhcpc;
+pub mod udhcpd;
 pub mod uname;
 pub mod uniq;
 pub mod uptime;
@@ -721,6 +723,16 @@ pub static APPLETS: &[Applet] = &[
         name: "truncate",
         main: truncate::main,
         usage: truncate::USAGE,
+    },
+    Applet {
+        name: "udhcpc",
+        main: udhcpc::main,
+        usage: udhcpc::USAGE,
+    },
+    Applet {
+        name: "udhcpd",
+        main: udhcpd::main,
+        usage: udhcpd::USAGE,
     },
     Applet {
         name: "umount",
