@@ -85,7 +85,9 @@ impl Interface {
         // sockaddr_in (family AF_INET for IPv4 addresses).
         let sa = unsafe { req.ifr_ifru.ifru_addr };
         let d = sa.sa_data;
-        Ok(Ipv4Addr::new(d[2] as u8, d[3] as u8, d[4] as u8, d[5] as u8))
+        Ok(Ipv4Addr::new(
+            d[2] as u8, d[3] as u8, d[4] as u8, d[5] as u8,
+        ))
     }
 }
 

@@ -118,10 +118,7 @@ fn option_value(code: u8, text: &str) -> Option<Vec<u8>> {
         12 | 15 | 56 | 66 | 67 => Some(text.as_bytes().to_vec()),
         51 => text.parse::<u32>().ok().map(|n| n.to_be_bytes().to_vec()),
         26 => text.parse::<u16>().ok().map(|n| n.to_be_bytes().to_vec()),
-        1 | 28 | 50 | 54 => text
-            .parse::<Ipv4Addr>()
-            .ok()
-            .map(|a| a.octets().to_vec()),
+        1 | 28 | 50 | 54 => text.parse::<Ipv4Addr>().ok().map(|a| a.octets().to_vec()),
         _ => {
             let hex: Vec<u8> = text.bytes().filter(|b| *b != b':').collect();
             if hex.len() & 1 == 1 {
@@ -238,10 +235,7 @@ enum State {
     /// Broadcasting DISCOVERs.
     Selecting,
     /// Asked for an offered address.
-    Requesting {
-        offered: Ipv4Addr,
-        server: Ipv4Addr,
-    },
+    Requesting { offered: Ipv4Addr, server: Ipv4Addr },
     /// Holding a lease until T1.
     Bound,
     /// Asking the lease's server, by unicast, to extend it.
@@ -807,7 +801,10 @@ fn script_env(m: &Message) -> Vec<(String, OsString)> {
         put("boot_file", env_text(&m.file));
     }
     for (code, v) in m.options.items() {
-        let name = OPTION_NAMES.iter().find(|(_, c)| *c == code).map(|(n, _)| *n);
+        let name = OPTION_NAMES
+            .iter()
+            .find(|(_, c)| *c == code)
+            .map(|(n, _)| *n);
         let value: Option<OsString> = match code {
             1 | 3 | 6 | 28 | 42 | 54 if v.len() >= 4 => Some(addr_list(&v).into()),
             51 => <[u8; 4]>::try_from(v.as_slice())

@@ -111,8 +111,7 @@ pub fn parse_mac(text: &str) -> Option<[u8; 6]> {
 }
 
 fn addr(text: &str) -> Result<Ipv4Addr, String> {
-    text.parse()
-        .map_err(|_| format!("bad IP address '{text}'"))
+    text.parse().map_err(|_| format!("bad IP address '{text}'"))
 }
 
 fn number(text: &str) -> Result<u32, String> {

@@ -117,7 +117,10 @@ pub fn hosts_path(lease_file: &Path) -> PathBuf {
 /// Writes the lease file and its hosts file, each atomically.
 pub fn save(lease_file: &Path, leases: &[Lease], now: u64) -> io::Result<()> {
     dhcpnet::write_atomic(lease_file, format(leases).as_bytes())?;
-    dhcpnet::write_atomic(&hosts_path(lease_file), format_hosts(leases, now).as_bytes())
+    dhcpnet::write_atomic(
+        &hosts_path(lease_file),
+        format_hosts(leases, now).as_bytes(),
+    )
 }
 
 #[cfg(test)]
@@ -149,7 +152,10 @@ mod tests {
 
     #[test]
     fn hostnames_are_cleaned() {
-        assert_eq!(clean_hostname(b"my host;rm -rf"), Some("myhostrm-rf".into()));
+        assert_eq!(
+            clean_hostname(b"my host;rm -rf"),
+            Some("myhostrm-rf".into())
+        );
         assert_eq!(clean_hostname(b"\0\n"), None);
     }
 }

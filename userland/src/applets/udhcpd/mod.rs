@@ -346,6 +346,11 @@ impl Server {
         let t = req.options.message_type?;
         let mut mac = [0u8; 6];
         mac.copy_from_slice(&req.chaddr[..6]);
+        if mac == NOBODY {
+            // All zeroes marks held-back addresses; no client has it.
+            error_msg(APPLET, "request without a client MAC, dropped");
+            return None;
+        }
         let mac_text = crate::netlink::mac_text(&mac);
         let now = dhcpnet::unix_now();
         let hostname = req
@@ -386,7 +391,10 @@ impl Server {
                     .options
                     .requested_ip
                     .or((!req.ciaddr.is_unspecified()).then_some(req.ciaddr))?;
-                let ours = self.leases.iter().any(|l| l.mac == mac && l.ip == requested);
+                let ours = self
+                    .leases
+                    .iter()
+                    .any(|l| l.mac == mac && l.ip == requested);
                 let allowed = match self.static_ip(&mac) {
                     Some(s) => s == requested,
                     None => ours || self.free_for(requested, &mac, now),
