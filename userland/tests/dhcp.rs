@@ -16,7 +16,7 @@ mod common;
 use common::{scratch, Scratch, IBOX};
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant};
 
 const BUSYBOX: &str = "/bin/busybox";
@@ -213,6 +213,19 @@ impl Net {
         self.cmd(Side::Client, &args).output().expect("udhcpc")
     }
 
+    /// Whether `ip` leaves v1 within 10 s (the script logs the event
+    /// before it acts).
+    fn address_gone(&self, ip: &str) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if !self.client_addresses().contains(&format!("inet {ip}/")) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
+    }
+
     fn client_addresses(&self) -> String {
         common::stdout(&self.sh(Side::Client, "ip -4 addr show dev v1; ip -4 route"))
     }
@@ -242,6 +255,55 @@ impl Drop for Net {
             let _ = c.kill();
             let _ = c.wait();
         }
+    }
+}
+
+/// A client started by a test, killed if the test fails before it ends.
+struct Running(Child);
+
+impl Running {
+    /// Starts ibox's udhcpc on v1 with `extra` options, its messages in
+    /// `client.log`.
+    fn client(net: &Net, extra: &[&str]) -> Running {
+        let script = net.dir.path("script");
+        let log = File::create(net.dir.path("client.log")).expect("log");
+        let mut args = vec![
+            IBOX,
+            "udhcpc",
+            "-i",
+            "v1",
+            "-s",
+            script.to_str().expect("utf-8 path"),
+            "-f",
+            "-T",
+            "1",
+        ];
+        args.extend(extra);
+        Running(
+            net.cmd(Side::Client, &args)
+                .stderr(log)
+                .spawn()
+                .expect("udhcpc"),
+        )
+    }
+
+    fn signal(&self, s: &str) {
+        let _ = Command::new("kill")
+            .args([s, &self.0.id().to_string()])
+            .status();
+    }
+
+    /// Sends SIGTERM and returns the exit status.
+    fn stop(mut self) -> Option<i32> {
+        self.signal("-TERM");
+        self.0.wait().ok().and_then(|s| s.code())
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 
@@ -374,24 +436,11 @@ fn short_lease_is_renewed() {
     };
     let conf = net.conf("opt lease 10\nmin_lease 1\n");
     net.start_server(&[IBOX, "udhcpd"], &conf, "server.log");
-    let script = net.dir.path("script");
-    let script = script.to_str().expect("utf-8 path");
     // T1 is 5 s: after 8 s the client has renewed once.
-    let client = net
-        .cmd(
-            Side::Client,
-            &[IBOX, "udhcpc", "-i", "v1", "-s", script, "-f", "-T", "1"],
-        )
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("udhcpc");
+    let client = Running::client(&net, &[]);
     std::thread::sleep(Duration::from_secs(8));
-    let _ = Command::new("kill")
-        .args(["-TERM", &client.id().to_string()])
-        .status();
-    let o = client.wait_with_output().expect("udhcpc");
-    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
-    let err = common::stderr(&o);
+    assert_eq!(client.stop(), Some(0));
+    let err = read(&net.dir.path("client.log"));
     assert!(err.contains("sending renew to server 10.9.0.1"), "{err}");
     let events = read(&net.dir.path("events"));
     assert!(
@@ -470,4 +519,91 @@ fn config_errors_name_file_and_line() {
     let o = common::ibox(&["udhcpd", "-f", conf.to_str().expect("utf-8 path")]);
     assert_eq!(o.status.code(), Some(1));
     assert!(common::stderr(&o).contains(":1: unknown keyword 'frobnicate'"));
+}
+
+/// Waits until `path` contains `needle` `times` times, at most 15 s.
+fn wait_count(path: &Path, needle: &str, times: usize) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while Instant::now() < deadline {
+        if read(path).matches(needle).count() >= times {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
+
+/// Waits until `path` contains `needle`, at most 15 s.
+fn wait_for(path: &Path, needle: &str) -> bool {
+    wait_count(path, needle, 1)
+}
+
+#[test]
+fn signals_release_and_renew() {
+    let Some(mut net) = Net::new("signals") else {
+        return;
+    };
+    let conf = net.conf("opt lease 600\n");
+    net.start_server(&[IBOX, "udhcpd"], &conf, "server.log");
+    let client = Running::client(&net, &["-R"]);
+    let signal = |s: &str| client.signal(s);
+    let events = net.dir.path("events");
+    let server_log = net.dir.path("server.log");
+    assert!(wait_for(&events, "bound 10.9.0.10"), "{}", read(&events));
+    // SIGUSR2: release, the script deconfigures, the server frees it.
+    signal("-USR2");
+    assert!(
+        wait_for(&server_log, "released 10.9.0.10"),
+        "{}",
+        read(&server_log)
+    );
+    assert!(wait_count(&events, "deconfig", 2), "{}", read(&events));
+    assert!(net.address_gone("10.9.0.10"));
+    // SIGUSR1 from the released state: a new lease.
+    signal("-USR1");
+    assert!(
+        wait_count(&events, "bound 10.9.0.10", 2),
+        "{}",
+        read(&events)
+    );
+    // SIGUSR1 while bound: a renewal (a third ACK without an offer).
+    std::thread::sleep(Duration::from_millis(500));
+    signal("-USR1");
+    assert!(wait_for(&events, "renew 10.9.0.10"), "{}", read(&events));
+    // SIGTERM with -R: released on the way out.
+    assert_eq!(client.stop(), Some(0));
+    let log = read(&server_log);
+    assert_eq!(log.matches("released 10.9.0.10").count(), 2, "{log}");
+    assert!(net.address_gone("10.9.0.10"));
+}
+
+#[test]
+fn unanswered_renewal_rebinds_then_expires() {
+    let Some(mut net) = Net::new("expiry") else {
+        return;
+    };
+    let conf = net.conf("opt lease 10\nmin_lease 1\n");
+    net.start_server(&[IBOX, "udhcpd"], &conf, "server.log");
+    let client = Running::client(&net, &[]);
+    let events = net.dir.path("events");
+    assert!(wait_for(&events, "bound 10.9.0.10"), "{}", read(&events));
+    // No server: renewing at 5 s, rebinding at 7 s, expiry at 10 s.
+    net.stop_servers();
+    assert!(wait_count(&events, "deconfig", 2), "{}", read(&events));
+    let log = read(&net.dir.path("client.log"));
+    assert!(
+        log.contains("sending renew to server 10.9.0.1")
+            && log.contains("broadcasting renew")
+            && log.contains("lease lost, entering init state"),
+        "{log}"
+    );
+    assert!(net.address_gone("10.9.0.10"));
+    // Back to discovering: a server that comes back gives the lease again.
+    net.start_server(&[IBOX, "udhcpd"], &conf, "server2.log");
+    assert!(
+        wait_count(&events, "bound 10.9.0.10", 2),
+        "{}",
+        read(&events)
+    );
+    assert_eq!(client.stop(), Some(0));
 }
