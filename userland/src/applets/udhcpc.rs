@@ -22,7 +22,7 @@ use crate::common::{self, error_msg, getopt, lossy, usage_error, EXIT_FAILURE};
 use crate::dhcpnet::{self, Interface, PacketSocket, Signals};
 
 /// Usage text.
-pub const USAGE: &str = "[-fbnqRCB] [-i IFACE] [-s PROG] [-p PIDFILE] [-t N] [-T SEC] [-A SEC]
+pub const USAGE: &str = "[-fbnqoRCB] [-i IFACE] [-s PROG] [-p PIDFILE] [-t N] [-T SEC] [-A SEC]
 \t[-r IP] [-x OPT:VAL]... [-O OPT]... [-V VENDOR] [-H HOSTNAME]
 
 \t-i IFACE\tInterface to use (default eth0)
@@ -134,7 +134,7 @@ fn option_value(code: u8, text: &str) -> Option<Vec<u8>> {
 fn parse_args(args: &[OsString]) -> Result<Config, i32> {
     let p = getopt(
         args,
-        "i:s:p:fbnqRCBSat:T:A:r:x:O:V:H:h:F:",
+        "i:s:p:fbnqoRCBSat:T:A:r:x:O:V:H:h:F:",
         &[
             ("interface", 'i'),
             ("script", 's'),
@@ -183,7 +183,12 @@ fn parse_args(args: &[OsString]) -> Result<Config, i32> {
         timeout: Duration::from_secs(u64::from(number('T', 3)?.max(1))),
         tryagain: Duration::from_secs(u64::from(number('A', 20)?.max(1))),
         request_ip: None,
-        requests: DEFAULT_REQUESTS.to_vec(),
+        // -o: ask only for what -O names.
+        requests: if p.has('o') {
+            Vec::new()
+        } else {
+            DEFAULT_REQUESTS.to_vec()
+        },
         extra: Vec::new(),
         vendor: b"udhcp ibox".to_vec(),
     };
@@ -433,7 +438,8 @@ impl Client {
             t,
             MessageType::Discover | MessageType::Request | MessageType::Inform
         ) {
-            o.parameter_request_list = Some(self.cfg.requests.clone());
+            o.parameter_request_list =
+                (!self.cfg.requests.is_empty()).then(|| self.cfg.requests.clone());
             o.max_message_size = Some(576);
             o.vendor_class = Some(self.cfg.vendor.clone());
             for (c, v) in &self.cfg.extra {
@@ -758,6 +764,7 @@ fn set_option(o: &mut ibex_dhcp::Options, c: u8, v: &[u8]) {
         12 => o.hostname = Some(v.to_vec()),
         15 => o.domain_name = Some(v.to_vec()),
         50 => o.requested_ip = <[u8; 4]>::try_from(v).ok().map(Ipv4Addr::from),
+        51 => o.lease_time = <[u8; 4]>::try_from(v).ok().map(u32::from_be_bytes),
         60 => o.vendor_class = Some(v.to_vec()),
         61 => o.client_id = Some(v.to_vec()),
         _ if !ibex_dhcp::is_known_option(c) => {
