@@ -331,10 +331,18 @@ fn ibox_client_gets_a_lease_from_ibox_server() {
     let Some(mut net) = Net::new("lease") else {
         return;
     };
-    let conf = net.conf("opt lease 600\n");
+    let conf = net.conf("opt lease 600\nopt staticroutes 10.99.0.0/16 10.9.0.1\n");
     net.start_server(&[IBOX, "udhcpd"], &conf, "server.log");
-    let o = net.lease(&[IBOX, "udhcpc"], &["-x", "hostname:boxy"]);
+    let o = net.lease(
+        &[IBOX, "udhcpc"],
+        &["-x", "hostname:boxy", "-O", "staticroutes"],
+    );
     assert_bound(&net, &o, "10.9.0.10");
+    let routes = net.client_addresses();
+    assert!(
+        routes.contains("10.99.0.0/16 via 10.9.0.1 dev v1"),
+        "{routes}"
+    );
     // BusyBox's script protocol: deconfig first, then bound with the lease.
     let events = read(&net.dir.path("events"));
     assert!(
@@ -606,4 +614,19 @@ fn unanswered_renewal_rebinds_then_expires() {
         read(&events)
     );
     assert_eq!(client.stop(), Some(0));
+}
+
+#[test]
+fn no_server_means_leasefail() {
+    let Some(net) = Net::new("leasefail") else {
+        return;
+    };
+    // -n: exit 1 after -t discovers without an answer.
+    let o = net.lease(&[IBOX, "udhcpc"], &["-t", "2"]);
+    assert_eq!(o.status.code(), Some(1), "{}", common::stderr(&o));
+    let err = common::stderr(&o);
+    assert_eq!(err.matches("broadcasting discover").count(), 2, "{err}");
+    assert!(err.contains("no lease, failing"), "{err}");
+    let events = read(&net.dir.path("events"));
+    assert_eq!(events, "deconfig   \nleasefail   \n");
 }

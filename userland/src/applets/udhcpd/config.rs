@@ -146,6 +146,30 @@ fn option(cfg: &mut Config, words: &[&str]) -> Result<(), String> {
         "domain" => o.domain_name = Some(text),
         "hostname" => o.hostname = Some(text),
         "lease" => cfg.lease = number(values[0])?,
+        // BusyBox's form: `opt staticroutes NET/LEN ROUTER [NET/LEN ROUTER]...`.
+        "staticroutes" => {
+            if values.len() % 2 == 1 {
+                return Err("staticroutes needs NET/LEN ROUTER pairs".into());
+            }
+            for pair in values.chunks(2) {
+                let (net, len) = pair[0]
+                    .split_once('/')
+                    .ok_or_else(|| format!("bad network '{}'", pair[0]))?;
+                let prefix_len: u8 = len
+                    .parse()
+                    .ok()
+                    .filter(|l| *l <= 32)
+                    .ok_or_else(|| format!("bad prefix length '{len}'"))?;
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(prefix_len))
+                    .unwrap_or(0);
+                o.static_routes.push(ibex_dhcp::StaticRoute {
+                    destination: Ipv4Addr::from(u32::from(addr(net)?) & mask),
+                    prefix_len,
+                    router: addr(pair[1])?,
+                });
+            }
+        }
         _ => return Err(format!("unknown option '{name}'")),
     }
     Ok(())
