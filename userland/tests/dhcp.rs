@@ -630,3 +630,30 @@ fn no_server_means_leasefail() {
     let events = read(&net.dir.path("events"));
     assert_eq!(events, "deconfig   \nleasefail   \n");
 }
+
+#[test]
+fn refused_renewal_gets_nak_and_starts_over() {
+    let Some(mut net) = Net::new("nak") else {
+        return;
+    };
+    let conf = net.conf("opt lease 600\n");
+    net.start_server(&[IBOX, "udhcpd"], &conf, "server.log");
+    let client = Running::client(&net, &[]);
+    let events = net.dir.path("events");
+    assert!(wait_for(&events, "bound 10.9.0.10"), "{}", read(&events));
+    // The server forgets the lease and now reserves the address for
+    // another machine: the renewal is refused.
+    net.stop_servers();
+    std::fs::remove_file(net.dir.path("leases")).expect("lease file");
+    let text = read(&conf) + "static_lease 02:00:00:00:00:99 10.9.0.10\n";
+    std::fs::write(&conf, text).expect("conf");
+    net.start_server(&[IBOX, "udhcpd"], &conf, "server2.log");
+    client.signal("-USR1");
+    assert!(wait_for(&events, "bound 10.9.0.11"), "{}", read(&events));
+    let events = read(&events);
+    let nak = events.find("nak").expect("nak event");
+    assert!(events[nak..].contains("deconfig"), "{events}");
+    assert!(read(&net.dir.path("server2.log")).contains("sending NAK"));
+    assert!(net.address_gone("10.9.0.10"));
+    assert_eq!(client.stop(), Some(0));
+}
