@@ -20,6 +20,7 @@ mod awk;
 mod calendar;
 mod common;
 mod control;
+mod dhcpnet;
 mod digest;
 mod firewall;
 mod fsutil;

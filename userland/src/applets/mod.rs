@@ -116,6 +116,8 @@ pub mod touch;
 pub mod tr;
 pub mod r#true;
 pub mod truncate;
+pub mod udhcpc;
+pub mod udhcpd;
 pub mod umount;
 pub mod uname;
 pub mod uniq;
@@ -761,6 +763,16 @@ pub static APPLETS: &[Applet] = &[
         name: "truncate",
         main: truncate::main,
         usage: truncate::USAGE,
+    },
+    Applet {
+        name: "udhcpc",
+        main: udhcpc::main,
+        usage: udhcpc::USAGE,
+    },
+    Applet {
+        name: "udhcpd",
+        main: udhcpd::main,
+        usage: udhcpd::USAGE,
     },
     Applet {
         name: "umount",
