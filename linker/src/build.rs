@@ -19,6 +19,9 @@ const SBIN_APPLETS: &[&str] = &[
     "reboot", "syslogd", "udhcpc", "udhcpd",
 ];
 
+/// The script `udhcpc` runs on lease events, installed with it.
+const UDHCPC_SCRIPT: &[u8] = include_bytes!("../../userland/share/udhcpc/default.script");
+
 /// What to build.
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
@@ -382,6 +385,17 @@ pub fn root_filesystem(
             image.name, board.name
         )),
     )?;
+    // udhcpc's hook, which configures what a lease says (BusyBox's path).
+    if wanted.iter().any(|a| a == "udhcpc") {
+        tree.add_dir_all("usr/share/udhcpc", 0o755)?;
+        tree.add(
+            "usr/share/udhcpc/default.script",
+            Node::File {
+                mode: 0o755,
+                data: UDHCPC_SCRIPT.to_vec(),
+            },
+        )?;
+    }
     // What `ibox sysupgrade` checks a system image's board against.
     tree.add("etc/ibex/board", etc(&format!("{}\n", board.name)))?;
     // Where `ibox lbu` saves the configuration and init restores it from:
