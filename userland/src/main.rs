@@ -22,9 +22,11 @@ mod common;
 mod control;
 mod digest;
 mod fsutil;
+mod icmp;
 mod netlink;
 mod procfs;
 mod regex;
+mod resolve;
 mod text;
 mod vi;
 
