@@ -23,7 +23,6 @@ const ATF_COM: u32 = 0x02;
 const ATF_PERM: u32 = 0x04;
 const ATF_PUBL: u32 = 0x08;
 const ATF_NETMASK: u32 = 0x20;
-const ATF_DONTPUB: u32 = 0x40;
 const ATF_MAGIC: u32 = 0x80;
 
 /// Entry point.
@@ -131,7 +130,8 @@ fn display(
         if flags & ATF_MAGIC != 0 {
             out.push_str("AUTO ");
         }
-        if flags & ATF_DONTPUB == 0 {
+        // BusyBox pads with a second space when no flag word was written.
+        if flags & (ATF_NETMASK | ATF_PERM | ATF_PUBL | ATF_MAGIC) == 0 {
             out.push(' ');
         }
         out.push_str(&format!("on {dev}\n"));
@@ -251,9 +251,20 @@ fn delete(operands: &[String], device: Option<&str>) -> i32 {
         Ok(r) => r,
         Err(code) => return code,
     };
-    if rest.iter().any(|w| w == "pub") {
-        req.arp_flags = ATF_PUBL as libc::c_int;
+    // Without "pub", BusyBox deletes the private entry and, if there is
+    // none, the published one; its messages follow that order.
+    let only_pub = rest.iter().any(|w| w == "pub");
+    if !only_pub {
+        match ioctl(libc::SIOCDARP, &mut req) {
+            Ok(()) => return 0,
+            Err(e) if e.raw_os_error() == Some(libc::ENXIO) => {}
+            Err(e) => {
+                perror("arp", "SIOCDARP(priv)", &e);
+                return 1;
+            }
+        }
     }
+    req.arp_flags = ATF_PUBL as libc::c_int;
     match ioctl(libc::SIOCDARP, &mut req) {
         Ok(()) => 0,
         Err(e) if e.raw_os_error() == Some(libc::ENXIO) => {
@@ -261,7 +272,7 @@ fn delete(operands: &[String], device: Option<&str>) -> i32 {
             1
         }
         Err(e) => {
-            perror("arp", "SIOCDARP(priv)", &e);
+            perror("arp", "SIOCDARP(pub)", &e);
             1
         }
     }
@@ -277,11 +288,11 @@ mod tests {
     fn lines_like_busybox() {
         assert_eq!(
             display(TABLE, true, None, None, false),
-            "? (192.0.2.1) at 02:fc:00:00:00:05 [ether]  on eth0\n? (192.0.2.55) at <incomplete>  on eth0\n? (10.0.0.9) at 02:00:00:00:00:09 [ether] PERM  on br0\n"
+            "? (192.0.2.1) at 02:fc:00:00:00:05 [ether]  on eth0\n? (192.0.2.55) at <incomplete>  on eth0\n? (10.0.0.9) at 02:00:00:00:00:09 [ether] PERM on br0\n"
         );
         assert_eq!(
             display(TABLE, true, None, Some("br0"), false),
-            "? (10.0.0.9) at 02:00:00:00:00:09 [ether] PERM  on br0\n"
+            "? (10.0.0.9) at 02:00:00:00:00:09 [ether] PERM on br0\n"
         );
         assert_eq!(
             display(TABLE, true, Some("10.1.1.1".parse().unwrap()), None, false),

@@ -32,6 +32,10 @@ struct Options {
     family: Family,
 }
 
+/// Below this payload size BusyBox has no room for its time stamp and
+/// shows no times.
+const TIMESTAMP_LEN: usize = 4;
+
 /// The largest payload: an IPv4 datagram's limit minus the headers.
 const MAX_SIZE: usize = 65535 - 20 - 8;
 
@@ -103,8 +107,9 @@ impl Stats {
         self.sum += us;
     }
 
-    /// BusyBox's closing lines.
-    fn summary(&self, host: &str) -> String {
+    /// BusyBox's closing lines; the round trips only when `timed` (the
+    /// payload had room for a time stamp, as BusyBox requires).
+    fn summary(&self, host: &str, timed: bool) -> String {
         let mut s = format!(
             "\n--- {host} ping statistics ---\n{} packets transmitted, {} packets received, ",
             self.transmitted, self.received
@@ -116,7 +121,7 @@ impl Stats {
             .checked_div(self.transmitted)
             .unwrap_or(0);
         s.push_str(&format!("{loss}% packet loss\n"));
-        if self.received > 0 {
+        if self.received > 0 && timed {
             let n = u128::from(self.received + self.duplicates);
             s.push_str(&format!(
                 "round-trip min/avg/max = {}/{}/{} ms\n",
@@ -163,13 +168,6 @@ pub fn main(args: Vec<OsString>) -> i32 {
             return 1;
         }
     };
-    let socket = match icmp::Socket::echo(addr.is_ipv6()) {
-        Ok(s) => s,
-        Err(e) => {
-            perror(applet, "socket", &e);
-            return 1;
-        }
-    };
     // SAFETY: the handler only stores into an atomic.
     let _ = unsafe {
         nix::sys::signal::signal(
@@ -177,15 +175,35 @@ pub fn main(args: Vec<OsString>) -> i32 {
             nix::sys::signal::SigHandler::Handler(note_interrupt),
         )
     };
+    // BusyBox names the host before it finds out it may not ping it.
     println!("PING {host} ({addr}): {} data bytes", o.size);
-    let stats = run(&socket, addr, &o);
-    print!("{}", stats.summary(&host));
-    i32::from(stats.received == 0)
+    let socket = match icmp::Socket::echo(addr.is_ipv6()) {
+        Ok(s) => s,
+        Err(e) if matches!(e.raw_os_error(), Some(nix::libc::EPERM | nix::libc::EACCES)) => {
+            error_msg(applet, "permission denied (are you root?)");
+            return 1;
+        }
+        Err(e) => {
+            perror(applet, "socket", &e);
+            return 1;
+        }
+    };
+    match run(&socket, addr, &o) {
+        Ok(stats) => {
+            print!("{}", stats.summary(&host, o.size >= TIMESTAMP_LEN));
+            i32::from(stats.received == 0)
+        }
+        Err(e) => {
+            // A failed send ends BusyBox's ping at once, without statistics.
+            perror(applet, "sendto", &e);
+            1
+        }
+    }
 }
 
 /// Sends and receives until the count, the deadline or an interrupt says
 /// to stop.
-fn run(socket: &icmp::Socket, addr: IpAddr, o: &Options) -> Stats {
+fn run(socket: &icmp::Socket, addr: IpAddr, o: &Options) -> std::io::Result<Stats> {
     let v6 = addr.is_ipv6();
     let id = (std::process::id() & 0xffff) as u16;
     let payload = vec![0xffu8; o.size];
@@ -211,9 +229,7 @@ fn run(socket: &icmp::Socket, addr: IpAddr, o: &Options) -> Stats {
             let seq = (stats.transmitted & 0xffff) as u16;
             let message = icmp::echo_request(v6, id, seq, &payload);
             sent[usize::from(seq)] = Some((Instant::now(), false));
-            if let Err(e) = socket.send_to(&message, addr) {
-                perror("ping", "sendto", &e);
-            }
+            socket.send_to(&message, addr)?;
             stats.transmitted += 1;
             next_send += o.interval;
             if o.count > 0 && stats.transmitted >= o.count {
@@ -271,7 +287,7 @@ fn run(socket: &icmp::Socket, addr: IpAddr, o: &Options) -> Stats {
         stats.note(us);
         if !o.quiet {
             let ttl = got.ttl.map(u32::from).unwrap_or(0);
-            let time = if o.size >= 4 {
+            let time = if o.size >= TIMESTAMP_LEN {
                 format!(" time={} ms", millis(us))
             } else {
                 String::new()
@@ -284,7 +300,7 @@ fn run(socket: &icmp::Socket, addr: IpAddr, o: &Options) -> Stats {
             );
         }
     }
-    stats
+    Ok(stats)
 }
 
 #[cfg(test)]
@@ -302,7 +318,7 @@ mod tests {
         s.note(104);
         s.received = 2;
         assert_eq!(
-            s.summary("h"),
+            s.summary("h", true),
             "\n--- h ping statistics ---\n2 packets transmitted, 2 packets received, 0% packet loss\nround-trip min/avg/max = 0.075/0.089/0.104 ms\n"
         );
         let none = Stats {
@@ -310,7 +326,7 @@ mod tests {
             ..Stats::default()
         };
         assert!(none
-            .summary("h")
+            .summary("h", true)
             .ends_with("3 packets transmitted, 0 packets received, 100% packet loss\n"));
         assert_eq!(millis(1_234_567), "1234.567");
     }
