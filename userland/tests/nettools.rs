@@ -769,3 +769,102 @@ fn traceroute_to_localhost_is_one_hop() {
         assert_eq!(ib.status.code(), bb.status.code(), "{args:?}");
     }
 }
+
+// ---------------------------------------------------------------- resolver
+
+/// Set in the environment of the test binary when it is run again as the
+/// fake DNS server of [`names_resolve_through_resolv_conf`].
+const DNS_HELPER: &str = "IBOX_NETTOOLS_DNS_HELPER";
+
+/// Not a test on its own: the fake nameserver, run inside the namespace by
+/// `names_resolve_through_resolv_conf`. It answers A queries for
+/// `box.test` with 10.1.2.3, other names with NXDOMAIN, and stops after a
+/// few seconds.
+#[test]
+#[ignore]
+fn dns_server_helper() {
+    if std::env::var_os(DNS_HELPER).is_none() {
+        return;
+    }
+    let socket = UdpSocket::bind("127.0.0.1:53").expect("bind :53");
+    socket
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .expect("timeout");
+    let until = Instant::now() + Duration::from_secs(8);
+    let mut buf = [0u8; 512];
+    while Instant::now() < until {
+        let Ok((n, from)) = socket.recv_from(&mut buf) else {
+            continue;
+        };
+        let query = &buf[..n];
+        // The question: labels from offset 12, then type and class.
+        let mut at = 12;
+        let mut labels = Vec::new();
+        while at < n && query[at] != 0 {
+            let len = query[at] as usize;
+            labels.push(String::from_utf8_lossy(&query[at + 1..at + 1 + len]).into_owned());
+            at += 1 + len;
+        }
+        let end = at + 5;
+        let qtype = u16::from_be_bytes([query[at + 1], query[at + 2]]);
+        let known = labels.join(".") == "box.test";
+        let mut reply = query[..2].to_vec();
+        let rcode = if known { 0x80 } else { 0x83 };
+        let answers = u8::from(known && qtype == 1);
+        reply.extend_from_slice(&[0x81, rcode, 0, 1, 0, answers, 0, 0, 0, 0]);
+        reply.extend_from_slice(&query[12..end]);
+        if answers == 1 {
+            reply.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 1, 2, 3]);
+        }
+        socket.send_to(&reply, from).expect("answer");
+    }
+}
+
+#[test]
+fn names_resolve_through_resolv_conf() {
+    if !netns_available() {
+        return;
+    }
+    let probe = Command::new("unshare")
+        .args(["-n", "-m", "true"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !probe {
+        eprintln!("note: skipping: `unshare -m` is not permitted here");
+        return;
+    }
+    let dir = common::scratch("resolver");
+    let conf = dir.path("resolv.conf");
+    std::fs::write(&conf, "nameserver 127.0.0.1\n").expect("resolv.conf");
+    let me = std::env::current_exe().expect("test binary");
+    // A mount namespace of its own, so that only this run sees the
+    // replaced /etc/resolv.conf.
+    let script = format!(
+        "ip link set lo up\n\
+         mount --bind '{}' /etc/resolv.conf || exit 0\n\
+         '{}' --ignored --exact dns_server_helper >/dev/null 2>&1 & helper=$!; sleep 0.5\n\
+         \"$IBOX\" nc -w 1 box.test 9 2>&1; echo \"rc $?\"\n\
+         \"$IBOX\" ping -c 1 -W 1 no-such.test 2>&1; echo \"rc $?\"\n\
+         \"$IBOX\" wget -q http://box.test:9/ 2>&1; echo \"rc $?\"\n\
+         kill $helper",
+        conf.display(),
+        me.display()
+    );
+    let o = Command::new("unshare")
+        .args(["-n", "-m", "sh", "-c", &script])
+        .env("IBOX", IBOX)
+        .env(DNS_HELPER, "1")
+        .output()
+        .expect("unshare");
+    let out = common::stdout(&o);
+    if out.is_empty() {
+        eprintln!("note: skipping: cannot bind-mount /etc/resolv.conf here");
+        return;
+    }
+    assert_eq!(
+        out,
+        "nc: can't connect to remote host (10.1.2.3): Network is unreachable\nrc 1\n\
+         ping: bad address 'no-such.test'\nrc 1\n\
+         wget: can't connect to remote host (10.1.2.3): Network is unreachable\nrc 1\n"
+    );
+}
