@@ -266,6 +266,33 @@ fn nc_client_relays_both_ways_and_half_closes() {
 }
 
 #[test]
+fn nc_client_binds_the_local_port_it_is_given() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("listen");
+    let port = listener.local_addr().expect("addr").port();
+    let local = free_port();
+    let server = std::thread::spawn(move || {
+        let (mut s, peer) = listener.accept().expect("accept");
+        let mut got = Vec::new();
+        s.read_to_end(&mut got).expect("read");
+        (peer.port(), got)
+    });
+    let o = common::ibox_stdin(
+        &[
+            "nc",
+            "-w",
+            "5",
+            "-p",
+            &local.to_string(),
+            "127.0.0.1",
+            &port.to_string(),
+        ],
+        b"x",
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+    assert_eq!(server.join().expect("server"), (local, b"x".to_vec()));
+}
+
+#[test]
 fn nc_listens_and_relays() {
     let port = free_port();
     let mut child = common::ibox_cmd(&["nc", "-l", "-p", &port.to_string()])

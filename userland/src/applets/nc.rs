@@ -195,17 +195,64 @@ fn connect(
         s.connect(addr).map_err(refused)?;
         return Ok(Conn::Udp(s, Vec::new()));
     }
-    if local_port.is_some() {
-        // std cannot bind before connecting; -p on a client is rare enough
-        // to refuse plainly rather than ignore.
-        return Err(Error::Message("-p with HOST PORT is not supported".into()));
-    }
-    let s = match timeout {
-        Some(t) => TcpStream::connect_timeout(&addr, t),
-        None => TcpStream::connect(addr),
+    let s = match (local_port, timeout) {
+        (Some(port), _) => connect_from(port, addr, timeout),
+        (None, Some(t)) => TcpStream::connect_timeout(&addr, t),
+        (None, None) => TcpStream::connect(addr),
     }
     .map_err(refused)?;
     Ok(Conn::Tcp(s))
+}
+
+/// Connects to `addr` from local port `port` (`-p`), which std cannot do:
+/// the socket is made and bound here, then handed to std. With a timeout
+/// the connect is non-blocking and waited for with poll(2).
+fn connect_from(port: u16, addr: SocketAddr, timeout: Option<Duration>) -> io::Result<TcpStream> {
+    let (domain, local): (i32, SocketAddr) = match addr {
+        SocketAddr::V4(_) => (libc::AF_INET, (Ipv4Addr::UNSPECIFIED, port).into()),
+        SocketAddr::V6(_) => (libc::AF_INET6, (Ipv6Addr::UNSPECIFIED, port).into()),
+    };
+    // SAFETY: socket(2) takes no pointers.
+    let fd = unsafe { libc::socket(domain, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: fd is a new descriptor that nothing else owns.
+    let stream = TcpStream::from(unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) });
+    // A port just used by an earlier nc may linger in TIME_WAIT.
+    crate::icmp::set_int_option(&stream, libc::SOL_SOCKET, libc::SO_REUSEADDR, 1)?;
+    let (storage, len) = crate::icmp::sockaddr(local);
+    // SAFETY: storage is a valid socket address of length len.
+    if unsafe { libc::bind(fd, (&storage as *const libc::sockaddr_storage).cast(), len) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    stream.set_nonblocking(timeout.is_some())?;
+    let (storage, len) = crate::icmp::sockaddr(addr);
+    // SAFETY: as above.
+    let r = unsafe { libc::connect(fd, (&storage as *const libc::sockaddr_storage).cast(), len) };
+    if r < 0 {
+        let e = io::Error::last_os_error();
+        if e.raw_os_error() != Some(libc::EINPROGRESS) {
+            return Err(e);
+        }
+        let ms = timeout.map_or(-1, |t| i32::try_from(t.as_millis()).unwrap_or(i32::MAX));
+        let mut pfd = libc::pollfd {
+            fd,
+            events: libc::POLLOUT,
+            revents: 0,
+        };
+        // SAFETY: one pollfd, valid for the call.
+        match unsafe { libc::poll(&mut pfd, 1, ms) } {
+            0 => return Err(io::Error::from_raw_os_error(libc::ETIMEDOUT)),
+            n if n < 0 => return Err(io::Error::last_os_error()),
+            _ => {}
+        }
+        if let Some(e) = stream.take_error()? {
+            return Err(e);
+        }
+    }
+    stream.set_nonblocking(false)?;
+    Ok(stream)
 }
 
 /// Replaces nc with PROG, the connection as its standard input and output.
