@@ -663,6 +663,7 @@ fn netstat_matches_busybox() {
         sleep 3 | \"$IBOX\" nc -u -l -p 5353 >/dev/null & l2=$!\n\
         sleep 0.3\n\
         sleep 3 | \"$IBOX\" nc 127.0.0.1 2222 >/dev/null & c1=$!\n\
+        \"$IBOX\" ping -q -w 3 127.0.0.1 >/dev/null & r1=$!\n\
         sleep 0.3";
     // The UDP listener waits for a datagram forever: end them all after.
     let commands = [
@@ -675,9 +676,11 @@ fn netstat_matches_busybox() {
         "netstat -rn",
         "netstat -r",
         "netstat -axn",
+        "netstat -wan",
+        "netstat -wa",
     ];
     let pairs = compare_in_netns(
-        &format!("{setup}\ntrap 'kill $l1 $l2 $c1 2>/dev/null' EXIT"),
+        &format!("{setup}\ntrap 'kill $l1 $l2 $c1 $r1 2>/dev/null' EXIT"),
         &commands,
         same,
     );

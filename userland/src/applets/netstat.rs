@@ -1,6 +1,6 @@
-//! `netstat [-ral] [-tux] [-np]`: sockets from /proc/net/{tcp,tcp6,udp,
-//! udp6,unix} and the IPv4 routing table from /proc/net/route, in BusyBox's
-//! columns. Names come from /etc/hosts and /etc/services only (see
+//! `netstat [-ral] [-tuwx] [-np]`: sockets from /proc/net/{tcp,tcp6,
+//! udp,udp6,raw,raw6,unix} and the IPv4 routing table from /proc/net/route,
+//! in BusyBox's columns. Names come from /etc/hosts and /etc/services only (see
 //! resolve.rs), so listing never waits on the network.
 
 use std::collections::HashMap;
@@ -12,7 +12,7 @@ use crate::common::{getopt, Exit};
 use crate::procfs;
 use crate::resolve;
 
-pub const USAGE: &str = "[-ral] [-tux] [-np]\n\nDisplay networking information\n\n\t-r\tRouting table\n\t-a\tAll sockets\n\t-l\tListening sockets\n\t\tElse: connected sockets\n\t-t\tTCP sockets\n\t-u\tUDP sockets\n\t-x\tUnix sockets\n\t\tElse: all socket types\n\t-n\tDon't resolve names\n\t-p\tShow PID/program name for sockets";
+pub const USAGE: &str = "[-ral] [-tuwx] [-np]\n\nDisplay networking information\n\n\t-r\tRouting table\n\t-a\tAll sockets\n\t-l\tListening sockets\n\t\tElse: connected sockets\n\t-t\tTCP sockets\n\t-u\tUDP sockets\n\t-w\tRaw sockets\n\t-x\tUnix sockets\n\t\tElse: all socket types\n\t-n\tDon't resolve names\n\t-p\tShow PID/program name for sockets";
 
 /// Width of the address columns.
 const ADDR_WIDTH: usize = 23;
@@ -31,7 +31,7 @@ struct Filter {
 
 /// Entry point.
 pub fn main(args: Vec<OsString>) -> i32 {
-    let p = match getopt(&args, "raltuxnp", &[], true) {
+    let p = match getopt(&args, "raltuwxnp", &[], true) {
         Ok(p) => p,
         Err(Exit(code)) => return code,
     };
@@ -47,7 +47,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
         numeric: p.has('n'),
         programs: p.has('p').then(programs),
     };
-    let all = !(p.has('t') || p.has('u') || p.has('x'));
+    let all = !(p.has('t') || p.has('u') || p.has('w') || p.has('x'));
     let read = |name: &str| std::fs::read_to_string(procfs::system_file(name)).unwrap_or_default();
     let which = match (filter.listening, filter.connected) {
         (true, true) => "servers and established",
@@ -59,7 +59,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
     } else {
         ""
     };
-    if all || p.has('t') || p.has('u') {
+    if all || p.has('t') || p.has('u') || p.has('w') {
         out.extend_from_slice(
             format!(
                 "Active Internet connections ({which})\nProto Recv-Q Send-Q {:<w$} {:<w$} State       {banner}\n",
@@ -76,6 +76,10 @@ pub fn main(args: Vec<OsString>) -> i32 {
         if all || p.has('u') {
             inet(&mut out, &read("net/udp"), "udp", &filter);
             inet(&mut out, &read("net/udp6"), "udp", &filter);
+        }
+        if all || p.has('w') {
+            inet(&mut out, &read("net/raw"), "raw", &filter);
+            inet(&mut out, &read("net/raw6"), "raw", &filter);
         }
     }
     if all || p.has('x') {
@@ -170,8 +174,15 @@ fn inet(out: &mut Vec<u8>, table: &str, proto: &str, f: &Filter) {
         let (txq, rxq) = w[4].split_once(':').unwrap_or(("0", "0"));
         let txq = u64::from_str_radix(txq, 16).unwrap_or(0) as u32;
         let rxq = u64::from_str_radix(rxq, 16).unwrap_or(0) as u32;
+        let raw_state;
         let (state_text, connected) = if proto == "tcp" {
             (tcp_state(state), state != 10)
+        } else if proto == "raw" {
+            // BusyBox fills a raw socket's State column with its protocol
+            // number (the "port" of its local address), not the kernel's
+            // state; shown the same so that scripts see the same columns.
+            raw_state = lport.to_string();
+            (raw_state.as_str(), !raddr.is_unspecified())
         } else {
             // UDP has no listening state: bound but unconnected is a server.
             let text = match state {
