@@ -380,7 +380,10 @@ pub fn get(url: &str, limit: u64) -> Result<Vec<u8>, Error> {
         return Err(Error::TooLarge(limit));
     }
     let mut body = Vec::new();
-    response.body.take(limit + 1).read_to_end(&mut body)?;
+    response
+        .body
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut body)?;
     if body.len() as u64 > limit {
         return Err(Error::TooLarge(limit));
     }

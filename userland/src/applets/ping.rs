@@ -2,6 +2,7 @@
 //! echo requests with BusyBox's output and statistics; exit 0 if any reply
 //! came back. `ping6` is `ping -6`.
 
+use std::collections::HashMap;
 use std::ffi::OsString;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -35,6 +36,9 @@ struct Options {
 /// Below this payload size BusyBox has no room for its time stamp and
 /// shows no times.
 const TIMESTAMP_LEN: usize = 4;
+
+/// How many recent echoes are remembered for matching replies.
+const REMEMBERED: usize = 1024;
 
 /// The largest payload: an IPv4 datagram's limit minus the headers.
 const MAX_SIZE: usize = 65535 - 20 - 8;
@@ -207,9 +211,9 @@ fn run(socket: &icmp::Socket, addr: IpAddr, o: &Options) -> std::io::Result<Stat
     let v6 = addr.is_ipv6();
     let id = (std::process::id() & 0xffff) as u16;
     let payload = vec![0xffu8; o.size];
-    // Send time of each sequence number still expected, and whether it was
-    // answered (for "(DUP!)").
-    let mut sent: Vec<Option<(Instant, bool)>> = vec![None; 65536];
+    // Send time of each recent sequence number and whether it was answered
+    // (for "(DUP!)"); older ones are forgotten so that a long run stays small.
+    let mut sent: HashMap<u16, (Instant, bool)> = HashMap::new();
     let mut stats = Stats::default();
     let start = Instant::now();
     let deadline = o.deadline.map(|d| start + d);
@@ -228,7 +232,11 @@ fn run(socket: &icmp::Socket, addr: IpAddr, o: &Options) -> std::io::Result<Stat
         if last_wait.is_none() && now >= next_send {
             let seq = (stats.transmitted & 0xffff) as u16;
             let message = icmp::echo_request(v6, id, seq, &payload);
-            sent[usize::from(seq)] = Some((Instant::now(), false));
+            if sent.len() >= REMEMBERED {
+                let oldest = seq.wrapping_sub(REMEMBERED as u16);
+                sent.retain(|&s, _| s.wrapping_sub(oldest) < REMEMBERED as u16);
+            }
+            sent.insert(seq, (Instant::now(), false));
             socket.send_to(&message, addr)?;
             stats.transmitted += 1;
             next_send += o.interval;
@@ -274,7 +282,7 @@ fn run(socket: &icmp::Socket, addr: IpAddr, o: &Options) -> std::io::Result<Stat
             continue;
         }
         let seq = u16::from_be_bytes([msg[6], msg[7]]);
-        let Some((when, answered)) = sent[usize::from(seq)] else {
+        let Some(&(when, answered)) = sent.get(&seq) else {
             continue;
         };
         let us = arrived.duration_since(when).as_micros();
@@ -282,7 +290,7 @@ fn run(socket: &icmp::Socket, addr: IpAddr, o: &Options) -> std::io::Result<Stat
             stats.duplicates += 1;
         } else {
             stats.received += 1;
-            sent[usize::from(seq)] = Some((when, true));
+            sent.insert(seq, (when, true));
         }
         stats.note(us);
         if !o.quiet {
