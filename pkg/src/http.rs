@@ -1,127 +1,391 @@
-//! A small HTTP/1.1 client: `GET` over plain TCP, enough to fetch signed
-//! files from a repository. No TLS on purpose: what comes over it is
-//! checked by signature, not trusted for its transport.
+//! A small HTTP/1.1 client: `GET` (and `HEAD`) over plain TCP, enough to
+//! fetch signed files from a repository and to be `ibox wget`. No TLS on
+//! purpose: what `pkg` fetches is checked by signature, not trusted for its
+//! transport.
+//!
+//! The pieces are separate so that callers can choose: [`Url::parse`],
+//! [`request`] on a stream the caller connected (wget resolves names and
+//! follows redirects itself, with its own messages), and [`Body`], which
+//! decodes Content-Length and chunked framing and reports a body cut short
+//! as an error instead of handing out a truncated file. [`get`] ties them
+//! together for `pkg` and `sysupgrade`.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::fmt;
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
+
+/// Why a URL, a request or a response failed.
+#[derive(Debug)]
+pub enum Error {
+    /// The URL is not `http://host[:port][/path]` (the text says why).
+    BadUrl(String),
+    /// The connection failed while sending or receiving.
+    Io(io::Error),
+    /// The peer did not answer with an HTTP/1.x status line.
+    NotHttp,
+    /// The headers ended before the blank line, or were malformed.
+    BadHeaders(&'static str),
+    /// The server answered with a status other than the one wanted: the
+    /// whole status line ("HTTP/1.1 404 Not Found").
+    Status(String),
+    /// The body is larger than the caller allowed.
+    TooLarge(u64),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::BadUrl(m) => f.write_str(m),
+            Error::Io(e) => write!(f, "{e}"),
+            Error::NotHttp => f.write_str("not an HTTP response"),
+            Error::BadHeaders(m) => f.write_str(m),
+            Error::Status(line) => write!(f, "HTTP {line}"),
+            Error::TooLarge(limit) => write!(f, "response larger than {limit} bytes"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<io::Error> for Error {
+    fn from(e: io::Error) -> Error {
+        Error::Io(e)
+    }
+}
 
 /// A parsed `http://` URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Url {
-    /// Host name or address.
+    /// Host name or address (an IPv6 literal without its brackets).
     pub host: String,
     /// Port (80 by default).
     pub port: u16,
-    /// Path with its leading `/`.
+    /// Path with its leading `/`, query included.
     pub path: String,
 }
 
 impl Url {
-    /// Parses `http://host[:port]/path`.
-    pub fn parse(url: &str) -> Result<Url, String> {
+    /// Parses `http://host[:port]/path` (`[v6addr]` allowed as host; a
+    /// `#fragment` is dropped, as it is never sent).
+    pub fn parse(url: &str) -> Result<Url, Error> {
+        let bad = |why: &str| Error::BadUrl(format!("'{url}': {why}"));
         let rest = url
             .strip_prefix("http://")
-            .ok_or_else(|| format!("'{url}': not an http:// URL"))?;
-        let (authority, path) = match rest.find('/') {
-            Some(at) => (&rest[..at], &rest[at..]),
-            None => (rest, "/"),
+            .ok_or_else(|| bad("not an http:// URL"))?;
+        let rest = rest.split('#').next().unwrap_or(rest);
+        let (authority, path) = match rest.find(['/', '?']) {
+            Some(at) if rest[at..].starts_with('?') => (&rest[..at], format!("/{}", &rest[at..])),
+            Some(at) => (&rest[..at], rest[at..].to_string()),
+            None => (rest, "/".to_string()),
         };
-        let (host, port) = match authority.rsplit_once(':') {
-            Some((h, p)) => (
-                h,
-                p.parse::<u16>()
-                    .map_err(|_| format!("'{url}': bad port '{p}'"))?,
-            ),
-            None => (authority, 80),
+        // User information is not supported; drop it rather than send it.
+        let authority = authority.rsplit('@').next().unwrap_or(authority);
+        let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+            let (host, after) = v6.split_once(']').ok_or_else(|| bad("bad URL"))?;
+            match after.strip_prefix(':') {
+                Some(p) => (host, p),
+                None if after.is_empty() => (host, ""),
+                None => return Err(bad("bad URL")),
+            }
+        } else {
+            match authority.rsplit_once(':') {
+                Some((h, p)) => (h, p),
+                None => (authority, ""),
+            }
+        };
+        let port = if port.is_empty() {
+            80
+        } else {
+            port.parse::<u16>()
+                .map_err(|_| bad(&format!("bad port '{port}'")))?
         };
         if host.is_empty() || path.contains(char::is_whitespace) {
-            return Err(format!("'{url}': bad URL"));
+            return Err(bad("bad URL"));
         }
         Ok(Url {
             host: host.to_string(),
             port,
-            path: path.to_string(),
+            path,
         })
+    }
+
+    /// The value of the Host header: the host, bracketed if IPv6, with the
+    /// port when it is not 80.
+    pub fn host_header(&self) -> String {
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        if self.port == 80 {
+            host
+        } else {
+            format!("{host}:{}", self.port)
+        }
+    }
+
+    /// Resolves `location` (a redirect target) against this URL: absolute
+    /// `http://` URLs, absolute paths and relative paths.
+    pub fn join(&self, location: &str) -> Result<Url, Error> {
+        if location.contains("://") {
+            return Url::parse(location);
+        }
+        let path = if location.starts_with('/') {
+            location.to_string()
+        } else {
+            let dir = match self.path.split('?').next().and_then(|p| p.rfind('/')) {
+                Some(slash) => &self.path[..=slash],
+                None => "/",
+            };
+            format!("{dir}{location}")
+        };
+        Url::parse(&format!("http://{}{path}", self.host_header()))
     }
 }
 
-/// Fetches `url`, refusing bodies longer than `limit` bytes.
-pub fn get(url: &str, limit: u64) -> Result<Vec<u8>, String> {
-    let u = Url::parse(url)?;
-    let io = |e: std::io::Error| e.to_string();
-    let stream = TcpStream::connect((u.host.as_str(), u.port)).map_err(io)?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .map_err(io)?;
-    let mut writer = stream.try_clone().map_err(io)?;
-    write!(
-        writer,
-        "GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: ibox-pkg\r\nConnection: close\r\n\r\n",
-        u.path, u.host
-    )
-    .map_err(io)?;
-    let mut reader = BufReader::new(stream);
-    let mut status = String::new();
-    reader.read_line(&mut status).map_err(io)?;
-    let code = status.split_whitespace().nth(1).unwrap_or("");
-    if !status.starts_with("HTTP/1.") {
-        return Err("not an HTTP response".into());
-    }
-    if code != "200" {
-        return Err(format!("HTTP {}", status.trim_end()));
-    }
-    let mut length: Option<u64> = None;
-    let mut chunked = false;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).map_err(io)? == 0 {
-            return Err("connection closed in the headers".into());
+/// What to ask for.
+#[derive(Debug, Clone)]
+pub struct Request<'a> {
+    /// `GET` or `HEAD`.
+    pub method: &'a str,
+    /// The User-Agent header.
+    pub user_agent: &'a str,
+    /// Ask only for the bytes from this offset on (`Range: bytes=N-`).
+    pub range_from: Option<u64>,
+}
+
+impl Default for Request<'_> {
+    fn default() -> Self {
+        Request {
+            method: "GET",
+            user_agent: "ibox-pkg",
+            range_from: None,
         }
-        let line = line.trim_end();
+    }
+}
+
+/// A response whose headers have been read; the body follows in `body`.
+pub struct Response<R> {
+    /// The status line without its line ending ("HTTP/1.1 200 OK").
+    pub status_line: String,
+    /// The status code.
+    pub code: u16,
+    /// Header lines in order, as (name, value) with the value trimmed.
+    pub headers: Vec<(String, String)>,
+    /// The decoded body.
+    pub body: Body<R>,
+}
+
+impl<R> Response<R> {
+    /// The first header called `name` (any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// How the body's end is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Framing {
+    /// This many bytes remain (Content-Length).
+    Length(u64),
+    /// Chunked: bytes left in the current chunk, `None` before a size line.
+    Chunked(Option<u64>),
+    /// The body runs until the server closes the connection.
+    UntilClose,
+    /// Everything has been read.
+    Done,
+}
+
+/// A response body: reads yield the decoded bytes and end (`Ok(0)`) only
+/// where the framing says the body ends. A connection that closes before
+/// that is an `UnexpectedEof` error, so a caller never mistakes a cut-short
+/// download for a complete one.
+pub struct Body<R> {
+    reader: R,
+    framing: Framing,
+}
+
+impl<R> Body<R> {
+    /// The number of body bytes still expected, when the server said.
+    pub fn remaining(&self) -> Option<u64> {
+        match self.framing {
+            Framing::Length(n) => Some(n),
+            Framing::Done => Some(0),
+            _ => None,
+        }
+    }
+}
+
+fn cut_short() -> io::Error {
+    io::Error::new(io::ErrorKind::UnexpectedEof, "connection closed early")
+}
+
+fn bad_data(what: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, what.to_string())
+}
+
+/// Reads one line, failing on a connection closed before it ended.
+fn read_line<R: BufRead>(reader: &mut R) -> io::Result<String> {
+    let mut line = Vec::new();
+    // A line longer than this is not HTTP; stop before it eats memory.
+    let n = reader.take(8192).read_until(b'\n', &mut line)?;
+    if n == 0 || !line.ends_with(b"\n") {
+        return Err(cut_short());
+    }
+    Ok(String::from_utf8_lossy(&line).trim_end().to_string())
+}
+
+impl<R: BufRead> Read for Body<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            match self.framing {
+                Framing::Done => return Ok(0),
+                Framing::UntilClose => {
+                    let n = self.reader.read(buf)?;
+                    if n == 0 {
+                        self.framing = Framing::Done;
+                    }
+                    return Ok(n);
+                }
+                Framing::Length(0) => self.framing = Framing::Done,
+                Framing::Length(left) => {
+                    let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+                    let n = self.reader.read(&mut buf[..want])?;
+                    if n == 0 && want > 0 {
+                        return Err(cut_short());
+                    }
+                    self.framing = Framing::Length(left - n as u64);
+                    return Ok(n);
+                }
+                Framing::Chunked(None) => {
+                    let line = read_line(&mut self.reader)?;
+                    let size = line.split(';').next().unwrap_or("").trim();
+                    let size =
+                        u64::from_str_radix(size, 16).map_err(|_| bad_data("bad chunk size"))?;
+                    if size == 0 {
+                        // Trailers end at an empty line.
+                        while !read_line(&mut self.reader)?.is_empty() {}
+                        self.framing = Framing::Done;
+                    } else {
+                        self.framing = Framing::Chunked(Some(size));
+                    }
+                }
+                Framing::Chunked(Some(0)) => {
+                    if !read_line(&mut self.reader)?.is_empty() {
+                        return Err(bad_data("bad chunk end"));
+                    }
+                    self.framing = Framing::Chunked(None);
+                }
+                Framing::Chunked(Some(left)) => {
+                    let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+                    let n = self.reader.read(&mut buf[..want])?;
+                    if n == 0 && want > 0 {
+                        return Err(cut_short());
+                    }
+                    self.framing = Framing::Chunked(Some(left - n as u64));
+                    return Ok(n);
+                }
+            }
+        }
+    }
+}
+
+/// Sends `req` for `url` on `stream` (already connected) and reads the
+/// status line and headers. Any status is returned: the caller decides
+/// what is an error and whether to follow a redirect.
+pub fn request<S: Read + Write>(
+    mut stream: S,
+    url: &Url,
+    req: &Request<'_>,
+) -> Result<Response<BufReader<S>>, Error> {
+    let mut head = format!(
+        "{} {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: {}\r\nConnection: close\r\n",
+        req.method,
+        url.path,
+        url.host_header(),
+        req.user_agent
+    );
+    if let Some(from) = req.range_from {
+        head.push_str(&format!("Range: bytes={from}-\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes())?;
+    stream.flush()?;
+    let mut reader = BufReader::new(stream);
+    let status_line = read_line(&mut reader)?;
+    if !status_line.starts_with("HTTP/1.") {
+        return Err(Error::NotHttp);
+    }
+    let code = status_line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse::<u16>().ok())
+        .ok_or(Error::NotHttp)?;
+    let mut headers = Vec::new();
+    loop {
+        let line = read_line(&mut reader)
+            .map_err(|_| Error::BadHeaders("connection closed in the headers"))?;
         if line.is_empty() {
             break;
         }
+        if headers.len() > 200 {
+            return Err(Error::BadHeaders("too many headers"));
+        }
         if let Some((name, value)) = line.split_once(':') {
-            let value = value.trim();
-            if name.eq_ignore_ascii_case("content-length") {
-                length = Some(value.parse().map_err(|_| "bad Content-Length")?);
-            } else if name.eq_ignore_ascii_case("transfer-encoding") {
-                chunked = value.eq_ignore_ascii_case("chunked");
-            }
+            headers.push((name.trim().to_string(), value.trim().to_string()));
         }
     }
-    let too_big = || format!("response larger than {limit} bytes");
-    let mut body = Vec::new();
-    if chunked {
-        loop {
-            let mut size = String::new();
-            reader.read_line(&mut size).map_err(io)?;
-            let size = size.trim().split(';').next().unwrap_or("");
-            let n = u64::from_str_radix(size, 16).map_err(|_| "bad chunk size")?;
-            if n == 0 {
-                break;
-            }
-            if body.len() as u64 + n > limit {
-                return Err(too_big());
-            }
-            let start = body.len();
-            body.resize(start + n as usize, 0);
-            reader.read_exact(&mut body[start..]).map_err(io)?;
-            let mut crlf = [0; 2];
-            reader.read_exact(&mut crlf).map_err(io)?;
-        }
-    } else if let Some(n) = length {
-        if n > limit {
-            return Err(too_big());
-        }
-        body.resize(n as usize, 0);
-        reader.read_exact(&mut body).map_err(io)?;
+    let find = |name: &str| {
+        headers
+            .iter()
+            .find(|(n, _): &&(String, String)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    };
+    let no_body = req.method == "HEAD" || code == 204 || code == 304 || (100..200).contains(&code);
+    let framing = if no_body {
+        Framing::Done
+    } else if find("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
+        Framing::Chunked(None)
+    } else if let Some(len) = find("content-length") {
+        Framing::Length(
+            len.parse()
+                .map_err(|_| Error::BadHeaders("bad Content-Length"))?,
+        )
     } else {
-        reader.take(limit + 1).read_to_end(&mut body).map_err(io)?;
-        if body.len() as u64 > limit {
-            return Err(too_big());
-        }
+        Framing::UntilClose
+    };
+    Ok(Response {
+        status_line,
+        code,
+        headers,
+        body: Body { reader, framing },
+    })
+}
+
+/// Fetches `url`, refusing bodies longer than `limit` bytes and any status
+/// but 200.
+pub fn get(url: &str, limit: u64) -> Result<Vec<u8>, Error> {
+    let u = Url::parse(url)?;
+    let stream = TcpStream::connect((u.host.as_str(), u.port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let response = request(stream, &u, &Request::default())?;
+    if response.code != 200 {
+        return Err(Error::Status(response.status_line));
+    }
+    if response.body.remaining().is_some_and(|n| n > limit) {
+        return Err(Error::TooLarge(limit));
+    }
+    let mut body = Vec::new();
+    response
+        .body
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut body)?;
+    if body.len() as u64 > limit {
+        return Err(Error::TooLarge(limit));
     }
     Ok(body)
 }
@@ -144,5 +408,77 @@ mod tests {
         assert!(Url::parse("https://example.org/").is_err());
         assert!(Url::parse("http://:80/").is_err());
         assert!(Url::parse("http://h:x/").is_err());
+        let v6 = Url::parse("http://[::1]:81/a?b#c").unwrap();
+        assert_eq!((v6.host.as_str(), v6.port), ("::1", 81));
+        assert_eq!(v6.path, "/a?b");
+        assert_eq!(v6.host_header(), "[::1]:81");
+        assert_eq!(Url::parse("http://h?q=1").unwrap().path, "/?q=1");
+    }
+
+    #[test]
+    fn joins_redirects() {
+        let base = Url::parse("http://h:8/a/b?x").unwrap();
+        assert_eq!(base.join("c").unwrap().path, "/a/c");
+        assert_eq!(base.join("/d").unwrap().path, "/d");
+        let other = base.join("http://o/e").unwrap();
+        assert_eq!((other.host.as_str(), other.port), ("o", 80));
+    }
+
+    /// A fake connection: what the server says, and what was sent.
+    struct Fake {
+        answer: io::Cursor<Vec<u8>>,
+        sent: Vec<u8>,
+    }
+
+    impl Read for Fake {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.answer.read(buf)
+        }
+    }
+
+    impl Write for Fake {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.sent.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn fetch(answer: &str) -> Result<(u16, Vec<u8>), Error> {
+        let fake = Fake {
+            answer: io::Cursor::new(answer.as_bytes().to_vec()),
+            sent: Vec::new(),
+        };
+        let url = Url::parse("http://h/x").unwrap();
+        let mut r = request(fake, &url, &Request::default())?;
+        let mut body = Vec::new();
+        r.body.read_to_end(&mut body)?;
+        Ok((r.code, body))
+    }
+
+    #[test]
+    fn decodes_bodies() {
+        let (code, body) = fetch("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabcdef").unwrap();
+        assert_eq!((code, body.as_slice()), (200, &b"abc"[..]));
+        let (_, body) = fetch(
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x\r\nabc\r\n2\r\nde\r\n0\r\n\r\n",
+        )
+        .unwrap();
+        assert_eq!(body, b"abcde");
+        let (_, body) = fetch("HTTP/1.0 200 OK\r\n\r\nall of it").unwrap();
+        assert_eq!(body, b"all of it");
+    }
+
+    #[test]
+    fn short_bodies_are_errors() {
+        assert!(matches!(
+            fetch("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"),
+            Err(Error::Io(e)) if e.kind() == io::ErrorKind::UnexpectedEof
+        ));
+        assert!(fetch("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab").is_err());
+        assert!(fetch("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n").is_err());
+        assert!(matches!(fetch("SSH-2.0\r\n\r\n"), Err(Error::NotHttp)));
     }
 }

@@ -50,7 +50,8 @@ impl Location {
     /// Parses one line of the repositories file.
     pub fn parse(line: &str) -> Result<Location, String> {
         if line.starts_with("http://") {
-            http::Url::parse(&format!("{}/x", line.trim_end_matches('/')))?;
+            http::Url::parse(&format!("{}/x", line.trim_end_matches('/')))
+                .map_err(|e| e.to_string())?;
             Ok(Location::Http(line.trim_end_matches('/').to_string()))
         } else if line.starts_with('/') {
             Ok(Location::Dir(PathBuf::from(line)))

@@ -24,6 +24,7 @@ mod dhcpnet;
 mod digest;
 mod firewall;
 mod fsutil;
+mod icmp;
 mod ifstate;
 mod ifupdown;
 mod interfaces;
@@ -31,6 +32,7 @@ mod netlink;
 mod nftables;
 mod procfs;
 mod regex;
+mod resolve;
 mod text;
 mod vi;
 

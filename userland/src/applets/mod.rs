@@ -5,6 +5,7 @@ use std::ffi::OsString;
 
 pub mod addgroup;
 pub mod adduser;
+pub mod arp;
 pub mod awk;
 pub mod base64;
 pub mod basename;
@@ -72,6 +73,8 @@ pub mod mktemp;
 pub mod modprobe;
 pub mod mount;
 pub mod mv;
+pub mod nc;
+pub mod netstat;
 pub mod nice;
 pub mod nl;
 pub mod nohup;
@@ -81,6 +84,7 @@ pub mod passwd;
 pub mod paste;
 pub mod pgrep;
 pub mod pidof;
+pub mod ping;
 pub mod pkg;
 pub mod poweroff;
 pub mod printf;
@@ -114,6 +118,7 @@ pub mod test;
 pub mod timeout;
 pub mod touch;
 pub mod tr;
+pub mod traceroute;
 pub mod r#true;
 pub mod truncate;
 pub mod udhcpc;
@@ -125,6 +130,7 @@ pub mod uptime;
 pub mod vi;
 pub mod watch;
 pub mod wc;
+pub mod wget;
 pub mod which;
 pub mod whoami;
 pub mod xargs;
@@ -158,6 +164,11 @@ pub static APPLETS: &[Applet] = &[
         name: "adduser",
         main: adduser::main,
         usage: adduser::USAGE,
+    },
+    Applet {
+        name: "arp",
+        main: arp::main,
+        usage: arp::USAGE,
     },
     Applet {
         name: "awk",
@@ -520,6 +531,16 @@ pub static APPLETS: &[Applet] = &[
         usage: mv::USAGE,
     },
     Applet {
+        name: "nc",
+        main: nc::main,
+        usage: nc::USAGE,
+    },
+    Applet {
+        name: "netstat",
+        main: netstat::main,
+        usage: netstat::USAGE,
+    },
+    Applet {
         name: "nice",
         main: nice::main,
         usage: nice::USAGE,
@@ -563,6 +584,16 @@ pub static APPLETS: &[Applet] = &[
         name: "pidof",
         main: pidof::main,
         usage: pidof::USAGE,
+    },
+    Applet {
+        name: "ping",
+        main: ping::main,
+        usage: ping::USAGE,
+    },
+    Applet {
+        name: "ping6",
+        main: ping::main,
+        usage: ping::USAGE,
     },
     Applet {
         name: "pkg",
@@ -755,6 +786,11 @@ pub static APPLETS: &[Applet] = &[
         usage: tr::USAGE,
     },
     Applet {
+        name: "traceroute",
+        main: traceroute::main,
+        usage: traceroute::USAGE,
+    },
+    Applet {
         name: "true",
         main: r#true::main,
         usage: r#true::USAGE,
@@ -808,6 +844,11 @@ pub static APPLETS: &[Applet] = &[
         name: "wc",
         main: wc::main,
         usage: wc::USAGE,
+    },
+    Applet {
+        name: "wget",
+        main: wget::main,
+        usage: wget::USAGE,
     },
     Applet {
         name: "which",
