@@ -13,7 +13,7 @@ use ibex_tests::{build_image, default_image, Cable, Vm};
 /// most `tries` times); returns its last output.
 fn eventually(vm: &mut Vm, check: &str, tries: u32) -> String {
     vm.ok(&format!(
-        "i=0; until {check}; do i=$((i+1)); [ $i -ge {tries} ] && break; sleep 1; done; {check}"
+        "i=0; until {check} >/dev/null 2>&1; do i=$((i+1)); [ $i -ge {tries} ] && break; sleep 1; done; {check}"
     ))
 }
 

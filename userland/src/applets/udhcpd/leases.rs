@@ -114,8 +114,13 @@ pub fn hosts_path(lease_file: &Path) -> PathBuf {
     PathBuf::from(p)
 }
 
-/// Writes the lease file and its hosts file, each atomically.
+/// Writes the lease file and its hosts file, each atomically. Its
+/// directory is made first if missing: on a system running from RAM,
+/// /var/lib starts empty at every boot.
 pub fn save(lease_file: &Path, leases: &[Lease], now: u64) -> io::Result<()> {
+    if let Some(dir) = lease_file.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
     dhcpnet::write_atomic(lease_file, format(leases).as_bytes())?;
     dhcpnet::write_atomic(
         &hosts_path(lease_file),
