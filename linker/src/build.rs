@@ -126,6 +126,16 @@ fn prepare(root: &Path, opts: &BuildOptions) -> Result<Prepared, Error> {
             },
         )?;
     }
+    if let Some(path) = &image.tuf_root {
+        tree.add_dir_all(ibex_tuf::DEVICE_DIR, 0o755)?;
+        tree.add(
+            &format!("{}/root.json", ibex_tuf::DEVICE_DIR),
+            Node::File {
+                mode: 0o644,
+                data: tuf_root(&root.join(path))?,
+            },
+        )?;
+    }
     // Last: it describes everything the image put in /etc.
     crate::etc_manifest::add(&mut tree)?;
     Ok(Prepared {
@@ -140,6 +150,21 @@ fn prepare(root: &Path, opts: &BuildOptions) -> Result<Prepared, Error> {
 /// made on first use as the package build does.
 pub fn dev_public_key(root: &Path) -> Result<PathBuf, Error> {
     crate::pkg::dev_key(root).map(|(_, public)| public)
+}
+
+/// A TUF root file for an image to carry, checked first: an image that
+/// trusts a damaged root could never update through its repository.
+fn tuf_root(path: &Path) -> Result<Vec<u8>, Error> {
+    use ibex_tuf::metadata::{Envelope, Root};
+    use ibex_tuf::Role;
+    let bytes = fs::read(path).map_err(Error::io(path))?;
+    let check = || -> Result<(), ibex_tuf::Error> {
+        let env = Envelope::parse(Role::Root, &bytes)?;
+        let root: Root = env.decode(Role::Root)?;
+        env.verify(Role::Root, &root.role_keys(Role::Root)?)
+    };
+    check().map_err(|e| Error::Invalid(format!("tuf_root {}: {e}", path.display())))?;
+    Ok(bytes)
 }
 
 /// Builds the OCI image layout of an image (see [`crate::oci`]): no

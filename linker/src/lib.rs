@@ -16,6 +16,7 @@ pub mod kernel_edit;
 pub mod oci;
 pub mod pkg;
 pub mod qemu;
+pub mod release;
 pub mod services;
 
 use std::fmt;

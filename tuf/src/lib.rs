@@ -24,6 +24,12 @@ pub mod metadata;
 pub mod repo;
 pub mod time;
 
+/// Where a device keeps its trusted root (`root.json`, carried by its
+/// image and replaced when the repository rotates root keys) and the
+/// versions it trusted last (`state.json`), relative to `/`: under /etc
+/// so that `lbu commit` saves them with the configuration.
+pub const DEVICE_DIR: &str = "etc/ibex/tuf";
+
 pub use client::{Client, Limits, State, Verified};
 pub use error::{Error, Role};
 pub use metadata::TargetInfo;

@@ -4,7 +4,7 @@
 use crate::error::{Error, Role};
 use crate::{cjson, hex, time};
 use ed25519_compact::{PublicKey, Signature};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -265,7 +265,7 @@ pub struct Snapshot {
 common!(Snapshot);
 
 /// A target as the targets role describes it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct TargetInfo {
     /// Length in bytes.
     pub length: u64,
@@ -273,7 +273,7 @@ pub struct TargetInfo {
     pub hashes: BTreeMap<String, String>,
     /// What the repository says about it (`ibex release`: board, version,
     /// build_id).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom: Option<Value>,
 }
 

@@ -21,6 +21,7 @@ mod calendar;
 mod common;
 mod control;
 mod digest;
+mod fleet;
 mod fsutil;
 mod netlink;
 mod procfs;
