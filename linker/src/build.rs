@@ -649,4 +649,30 @@ mod tests {
         assert!(!m.items.contains_key("/etc/ibex/etc.manifest"));
         assert!(!m.items.keys().any(|p| !p.starts_with("/etc")));
     }
+
+    #[test]
+    fn tuf_root_must_be_a_self_signed_root() {
+        use ibex_tuf::repo::{self, Key, RoleSpec};
+        use ibex_tuf::Role;
+        let scratch = std::env::temp_dir().join(format!("ibex-linker-tuf-{}", std::process::id()));
+        fs::create_dir_all(&scratch).unwrap();
+        let key = Key::from_seed([5; 32]);
+        let refs = [&key];
+        let specs =
+            [Role::Root, Role::Targets, Role::Snapshot, Role::Timestamp].map(|role| RoleSpec {
+                role,
+                keys: &refs,
+                threshold: 1,
+            });
+        let good = repo::sign(&repo::root(1, 2_000_000_000, true, &specs), &[&key]).unwrap();
+        let path = scratch.join("root.json");
+        fs::write(&path, &good).unwrap();
+        assert_eq!(tuf_root(&path).unwrap(), good);
+        let unsigned = repo::sign(&repo::root(1, 2_000_000_000, true, &specs), &[]).unwrap();
+        fs::write(&path, unsigned).unwrap();
+        assert!(tuf_root(&path).is_err());
+        fs::write(&path, "{}").unwrap();
+        assert!(tuf_root(&path).is_err());
+        fs::remove_dir_all(&scratch).unwrap();
+    }
 }

@@ -14,6 +14,7 @@
 //! REPO/N.snapshot.json             the targets version
 //! REPO/timestamp.json              the snapshot version, re-signed often
 //! REPO/targets/BOARD/VERSION/SHA256.sysupgrade.ibx
+//! REPO/targets/SHA256.BOARD/VERSION/sysupgrade.ibx   the same, for tough
 //! ```
 //!
 //! The metadata is written with `ibex_tuf::repo` rather than the `tough`
@@ -165,7 +166,21 @@ pub fn release(opts: &ReleaseOptions, image: Option<&[u8]>) -> Result<Released, 
             .join(&header.board)
             .join(&header.version);
         fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
-        write_atomic(&dir.join(format!("{sha}.sysupgrade.ibx")), image)?;
+        let file = dir.join(format!("{sha}.sysupgrade.ibx"));
+        write_atomic(&file, image)?;
+        // Also where tough's client looks (`SHA256.NAME`, the whole name
+        // prefixed), so tough-based tools can mirror the repository; a
+        // hard link costs no space.
+        let tough_dir = opts
+            .repo
+            .join("targets")
+            .join(format!("{sha}.{}", header.board))
+            .join(&header.version);
+        fs::create_dir_all(&tough_dir).map_err(Error::io(&tough_dir))?;
+        let tough_file = tough_dir.join("sysupgrade.ibx");
+        if !tough_file.exists() && fs::hard_link(&file, &tough_file).is_err() {
+            write_atomic(&tough_file, image)?;
+        }
         targets.insert(name.clone(), entry);
         added = Some(name);
     }
@@ -376,6 +391,11 @@ mod tests {
         let path = v.target_path(name).unwrap();
         v.verify_target(name, &fs::read(opts.repo.join(path)).unwrap())
             .unwrap();
+        // And where tough's client would look.
+        for path in v.target_paths(name).unwrap() {
+            v.verify_target(name, &fs::read(opts.repo.join(path)).unwrap())
+                .unwrap();
+        }
         assert_eq!(v.targets.len(), 2);
 
         // A week later everything but the root has expired; a release with

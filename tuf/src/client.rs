@@ -110,6 +110,21 @@ impl Verified {
         Ok(format!("targets/{dir}{}.{base}", hex::encode(&sha)))
     }
 
+    /// Where a target may be fetched from, in the order to try:
+    /// [`Verified::target_path`], then, with consistent snapshots and a
+    /// name with directories, `targets/SHA256.DIR/BASENAME`, which is where
+    /// `tough` (the reference Rust implementation) puts it. Either is safe:
+    /// the bytes are checked against the metadata whatever the path.
+    pub fn target_paths(&self, name: &str) -> Result<Vec<String>, Error> {
+        let mut paths = vec![self.target_path(name)?];
+        if self.consistent_snapshot && name.contains('/') {
+            if let Some(sha) = self.target(name)?.sha256() {
+                paths.push(format!("targets/{}.{name}", hex::encode(&sha)));
+            }
+        }
+        Ok(paths)
+    }
+
     /// Checks downloaded target bytes against the metadata's length and
     /// SHA-256.
     pub fn verify_target(&self, name: &str, bytes: &[u8]) -> Result<(), Error> {

@@ -142,9 +142,19 @@ pub fn download(base: &str, verified: &Verified, name: &str) -> Result<Vec<u8>, 
             info.length
         ));
     }
-    let path = verified.target_path(name).map_err(|e| e.to_string())?;
-    let bytes = ibex_pkg::http::get(&join(base, &path), info.length)
-        .map_err(|e| format!("{}: {e}", join(base, &path)))?;
+    let mut failed = Vec::new();
+    let mut found = None;
+    for path in verified.target_paths(name).map_err(|e| e.to_string())? {
+        let url = join(base, &path);
+        match ibex_pkg::http::get(&url, info.length) {
+            Ok(bytes) => {
+                found = Some(bytes);
+                break;
+            }
+            Err(e) => failed.push(format!("{url}: {e}")),
+        }
+    }
+    let bytes = found.ok_or_else(|| failed.join("; "))?;
     verified
         .verify_target(name, &bytes)
         .map_err(|e| format!("{name}: refused: {e}"))?;

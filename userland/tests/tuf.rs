@@ -331,3 +331,38 @@ fn check_without_a_trusted_root_is_an_error() {
         text(&o.stderr)
     );
 }
+
+#[test]
+fn check_usage_errors_are_not_up_to_date() {
+    let o = common::ibox(&["sysupgrade", "--check"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn from_repo_checks_the_downloaded_image_against_the_metadata() {
+    let s = Scratch::new("download");
+    let repo = Repo::new();
+    repo.publish(1, &[("qemu-x86_64", "1.1")], now() + DAY);
+    let sysroot = device(&s, &repo, "1.0");
+    let name = "targets/qemu-x86_64/1.1/sysupgrade.ibx";
+    let good = repo.get(name);
+    let mut bad = good.clone();
+    bad[0] ^= 1;
+    repo.put(name, bad);
+    let o = sysupgrade(&sysroot, &["-T", "--from-repo", &repo.url()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("qemu-x86_64/1.1/sysupgrade.ibx: refused: qemu-x86_64/1.1/sysupgrade.ibx: SHA-256 does not match"),
+        "{}",
+        text(&o.stderr)
+    );
+    // The right bytes pass TUF and reach the image's own checks, which this
+    // test's fake image does not pass (on a host without /etc/ibex/keys,
+    // or as not a system image).
+    repo.put(name, good);
+    let o = sysupgrade(&sysroot, &["-T", "--from-repo", &repo.url()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(err.contains("metadata verified"), "{err}");
+    assert!(!err.contains("SHA-256"), "{err}");
+}

@@ -19,6 +19,7 @@ use ibex_slots::{Disk, Trial};
 use std::ffi::OsString;
 use std::fs;
 use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 pub const USAGE: &str = "[-T] [-n] [--no-reboot] FILE|URL\n   or: sysupgrade [-T] [-n] [--no-reboot] --from-repo URL\n   or: sysupgrade --check URL\n   or: sysupgrade --status\n\nWrite a signed system image into the other A/B slot and reboot into it once;\nthe new system is kept only if its critical services come up\n\n\t-T\t\tVerify the image only, write nothing\n\t-n\t\tDo not keep the saved configuration: forget what `lbu commit`\n\t\t\tsaved on the data partition (kept by default: upgrades\n\t\t\tnever write the data partition)\n\t--no-reboot\tWrite and arrange the trial boot, but do not reboot\n\t--status\tShow the slots, the pending trial and the last upgrade's outcome\n\t--check URL\tPrint the newest release for this board in the TUF\n\t\t\trepository at URL that is newer than the running one;\n\t\t\texit 0 if there is one, 1 if up to date, 2 on error\n\t--from-repo URL\tUpgrade to that release: verified through TUF from the\n\t\t\troot in /etc/ibex/tuf, then as an image file is";
@@ -44,6 +45,13 @@ pub fn main(args: Vec<OsString>) -> i32 {
         true,
     ) {
         Ok(p) => p,
+        // `--check` exits 1 for "up to date": a usage error must not look
+        // like one to a script.
+        Err(Exit(code))
+            if code != 0 && args.iter().any(|a| a.as_bytes().starts_with(b"--check")) =>
+        {
+            return 2
+        }
         Err(Exit(code)) => return code,
     };
     if p.has('s') {
