@@ -264,13 +264,17 @@ fn run_release(root: &std::path::Path, args: ReleaseArgs) -> Result<ExitCode, Er
     if let Some(t) = &done.target {
         eprintln!("ibex: published {t}");
     }
+    let expiry = if args.expires_days > 0 {
+        format!("expiring in {} day(s)", args.expires_days)
+    } else {
+        "already expired (--expires-days)".to_string()
+    };
     eprintln!(
-        "ibex: {}: targets version {}, snapshot {}, timestamp {}, expiring in {} day(s)",
+        "ibex: {}: targets version {}, snapshot {}, timestamp {}, {expiry}",
         args.repo.display(),
         done.state.targets,
         done.state.snapshot,
         done.state.timestamp,
-        args.expires_days
     );
     Ok(ExitCode::SUCCESS)
 }
