@@ -133,6 +133,16 @@ fn prepare(root: &Path, opts: &BuildOptions) -> Result<Prepared, Error> {
             },
         )?;
     }
+    if let Some(path) = &image.tuf_root {
+        tree.add_dir_all(ibex_tuf::DEVICE_DIR, 0o755)?;
+        tree.add(
+            &format!("{}/root.json", ibex_tuf::DEVICE_DIR),
+            Node::File {
+                mode: 0o644,
+                data: tuf_root(&root.join(path))?,
+            },
+        )?;
+    }
     // Last: it describes everything the image put in /etc.
     crate::etc_manifest::add(&mut tree)?;
     Ok(Prepared {
@@ -147,6 +157,21 @@ fn prepare(root: &Path, opts: &BuildOptions) -> Result<Prepared, Error> {
 /// made on first use as the package build does.
 pub fn dev_public_key(root: &Path) -> Result<PathBuf, Error> {
     crate::pkg::dev_key(root).map(|(_, public)| public)
+}
+
+/// A TUF root file for an image to carry, checked first: an image that
+/// trusts a damaged root could never update through its repository.
+fn tuf_root(path: &Path) -> Result<Vec<u8>, Error> {
+    use ibex_tuf::metadata::{Envelope, Root};
+    use ibex_tuf::Role;
+    let bytes = fs::read(path).map_err(Error::io(path))?;
+    let check = || -> Result<(), ibex_tuf::Error> {
+        let env = Envelope::parse(Role::Root, &bytes)?;
+        let root: Root = env.decode(Role::Root)?;
+        env.verify(Role::Root, &root.role_keys(Role::Root)?)
+    };
+    check().map_err(|e| Error::Invalid(format!("tuf_root {}: {e}", path.display())))?;
+    Ok(bytes)
 }
 
 /// Builds the OCI image layout of an image (see [`crate::oci`]): no
@@ -644,5 +669,31 @@ mod tests {
         assert!(m.items.contains_key("/etc/lbu/lbu.conf"));
         assert!(!m.items.contains_key("/etc/ibex/etc.manifest"));
         assert!(!m.items.keys().any(|p| !p.starts_with("/etc")));
+    }
+
+    #[test]
+    fn tuf_root_must_be_a_self_signed_root() {
+        use ibex_tuf::repo::{self, Key, RoleSpec};
+        use ibex_tuf::Role;
+        let scratch = std::env::temp_dir().join(format!("ibex-linker-tuf-{}", std::process::id()));
+        fs::create_dir_all(&scratch).unwrap();
+        let key = Key::from_seed([5; 32]);
+        let refs = [&key];
+        let specs =
+            [Role::Root, Role::Targets, Role::Snapshot, Role::Timestamp].map(|role| RoleSpec {
+                role,
+                keys: &refs,
+                threshold: 1,
+            });
+        let good = repo::sign(&repo::root(1, 2_000_000_000, true, &specs), &[&key]).unwrap();
+        let path = scratch.join("root.json");
+        fs::write(&path, &good).unwrap();
+        assert_eq!(tuf_root(&path).unwrap(), good);
+        let unsigned = repo::sign(&repo::root(1, 2_000_000_000, true, &specs), &[]).unwrap();
+        fs::write(&path, unsigned).unwrap();
+        assert!(tuf_root(&path).is_err());
+        fs::write(&path, "{}").unwrap();
+        assert!(tuf_root(&path).is_err());
+        fs::remove_dir_all(&scratch).unwrap();
     }
 }

@@ -194,6 +194,12 @@ pub struct Image {
     /// `packages` trusts it anyway).
     #[serde(default)]
     pub trust_dev_key: bool,
+    /// A TUF repository's root (`ibex release` writes `REPO/root.json`),
+    /// relative to the checkout: the image carries it as
+    /// `/etc/ibex/tuf/root.json`, so `ibox sysupgrade --check/--from-repo`
+    /// trusts that repository.
+    #[serde(default)]
+    pub tuf_root: Option<PathBuf>,
     /// How a trial boot after `ibox sysupgrade` is confirmed.
     #[serde(default)]
     pub upgrade: UpgradeDef,

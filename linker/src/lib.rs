@@ -17,6 +17,7 @@ pub mod oci;
 pub mod overlay;
 pub mod pkg;
 pub mod qemu;
+pub mod release;
 pub mod services;
 
 use std::fmt;

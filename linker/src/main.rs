@@ -66,6 +66,39 @@ enum Cmd {
     /// Packages: keys, building from recipes, repository indexes.
     #[command(subcommand)]
     Pkg(PkgCmd),
+    /// Publish a signed system image in a TUF repository for
+    /// `ibox sysupgrade --check/--from-repo` (created on first use, with
+    /// its keys); with no image, renew the metadata's expiry.
+    Release(ReleaseArgs),
+}
+
+#[derive(clap::Args)]
+struct ReleaseArgs {
+    /// The repository directory, served as is by any static HTTP server.
+    #[arg(long)]
+    repo: PathBuf,
+    /// Directory of the role keys, made on first use [default:
+    /// target/tuf-keys, for DEVELOPMENT only: keep a fleet's keys offline].
+    #[arg(long)]
+    keys: Option<PathBuf>,
+    /// Build this board's disk image and publish its sysupgrade.ibx.
+    #[arg(long, conflicts_with = "file")]
+    board: Option<String>,
+    /// Image definition to build [default: default].
+    #[arg(long, conflicts_with = "file")]
+    image: Option<String>,
+    /// Release version to build [default: Ibex's version].
+    #[arg(long, conflicts_with = "file")]
+    release: Option<String>,
+    /// Days until targets, snapshot and timestamp expire (0 or less:
+    /// already expired, for tests).
+    #[arg(long, default_value_t = 30, allow_negative_numbers = true)]
+    expires_days: i64,
+    /// Days until the root expires, when this run creates it.
+    #[arg(long, default_value_t = 365)]
+    root_expires_days: i64,
+    /// A signed system image to publish instead of building one.
+    file: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -183,6 +216,67 @@ fn options(t: &Target) -> BuildOptions {
         verbose: !t.quiet,
         release: t.release.clone(),
     }
+}
+
+fn run_release(root: &std::path::Path, args: ReleaseArgs) -> Result<ExitCode, Error> {
+    use ibex_linker::release::{release, ReleaseOptions};
+    let image = if let Some(file) = &args.file {
+        Some(std::fs::read(file).map_err(Error::io(file))?)
+    } else if args.board.is_some() || args.image.is_some() || args.release.is_some() {
+        let target = Target {
+            board: args.board.clone().unwrap_or_else(|| "qemu-x86_64".into()),
+            image: args.image.clone().unwrap_or_else(|| "default".into()),
+            out: None,
+            quiet: false,
+            format: Format::Disk,
+            release: args.release.clone(),
+        };
+        check_rust_target(root, &target.board)?;
+        let built = ibex_linker::disk::build_disk(root, &options(&target))?;
+        Some(std::fs::read(&built.sysupgrade).map_err(Error::io(&built.sysupgrade))?)
+    } else {
+        None
+    };
+    let keys = args
+        .keys
+        .clone()
+        .unwrap_or_else(|| root.join("target/tuf-keys"));
+    let opts = ReleaseOptions {
+        repo: args.repo.clone(),
+        keys: keys.clone(),
+        expires_days: args.expires_days,
+        root_expires_days: args.root_expires_days,
+        now: ibex_linker::release::now(),
+    };
+    let done = release(&opts, image.as_deref())?;
+    if done.created {
+        eprintln!(
+            "ibex: created TUF repository {} with keys in {}{}",
+            args.repo.display(),
+            keys.display(),
+            if args.keys.is_none() {
+                " (DEVELOPMENT keys: keep a fleet's keys offline)"
+            } else {
+                ""
+            }
+        );
+    }
+    if let Some(t) = &done.target {
+        eprintln!("ibex: published {t}");
+    }
+    let expiry = if args.expires_days > 0 {
+        format!("expiring in {} day(s)", args.expires_days)
+    } else {
+        "already expired (--expires-days)".to_string()
+    };
+    eprintln!(
+        "ibex: {}: targets version {}, snapshot {}, timestamp {}, {expiry}",
+        args.repo.display(),
+        done.state.targets,
+        done.state.snapshot,
+        done.state.timestamp,
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run(cli: Cli) -> Result<ExitCode, Error> {
@@ -314,6 +408,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Pkg(cmd) => run_pkg(&root, cmd),
+        Cmd::Release(args) => run_release(&root, args),
         Cmd::List => {
             println!(
                 "boards: {}",

@@ -23,6 +23,7 @@ mod control;
 mod dhcpnet;
 mod digest;
 mod firewall;
+mod fleet;
 mod fsutil;
 mod icmp;
 mod ifstate;

@@ -4,6 +4,10 @@
 //! services come up, and otherwise the firmware comes back to this slot
 //! (see the `ibex_slots` crate for the mechanism).
 //!
+//! `sysupgrade --check URL` and `--from-repo URL` find the image in a
+//! fleet's TUF repository instead (written by `ibex release`), verified
+//! from the root in /etc/ibex/tuf (see [`crate::fleet`]).
+//!
 //! Nothing is written unless the whole file checks out first: header,
 //! signature by a key in /etc/ibex/keys, board, size, CRC32 and SHA-256.
 //! The slot is written in 1 MiB steps with progress, synced, read back
@@ -15,9 +19,10 @@ use ibex_slots::{Disk, Trial};
 use std::ffi::OsString;
 use std::fs;
 use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-pub const USAGE: &str = "[-T] [-n] [--no-reboot] FILE|URL\n   or: sysupgrade --status\n\nWrite a signed system image into the other A/B slot and reboot into it once;\nthe new system is kept only if its critical services come up\n\n\t-T\t\tVerify the image only, write nothing\n\t-n\t\tDo not keep the saved configuration: forget what `lbu commit`\n\t\t\tsaved on the data partition (kept by default: upgrades\n\t\t\tnever write the data partition)\n\t--no-reboot\tWrite and arrange the trial boot, but do not reboot\n\t--status\tShow the slots, the pending trial and the last upgrade's outcome";
+pub const USAGE: &str = "[-T] [-n] [--no-reboot] FILE|URL\n   or: sysupgrade [-T] [-n] [--no-reboot] --from-repo URL\n   or: sysupgrade --check URL\n   or: sysupgrade --status\n\nWrite a signed system image into the other A/B slot and reboot into it once;\nthe new system is kept only if its critical services come up\n\n\t-T\t\tVerify the image only, write nothing\n\t-n\t\tDo not keep the saved configuration: forget what `lbu commit`\n\t\t\tsaved on the data partition (kept by default: upgrades\n\t\t\tnever write the data partition)\n\t--no-reboot\tWrite and arrange the trial boot, but do not reboot\n\t--status\tShow the slots, the pending trial and the last upgrade's outcome\n\t--check URL\tPrint the newest release for this board in the TUF\n\t\t\trepository at URL that is newer than the running one;\n\t\t\texit 0 if there is one, 1 if up to date, 2 on error\n\t--from-repo URL\tUpgrade to that release: verified through TUF from the\n\t\t\troot in /etc/ibex/tuf, then as an image file is";
 
 const NAME: &str = "sysupgrade";
 /// Largest system image accepted.
@@ -29,21 +34,46 @@ const CHUNK: usize = 1 << 20;
 pub fn main(args: Vec<OsString>) -> i32 {
     let p = match getopt(
         &args,
-        "Tnrs",
-        &[("test", 'T'), ("no-reboot", 'r'), ("status", 's')],
+        "TnrsC:F:",
+        &[
+            ("test", 'T'),
+            ("no-reboot", 'r'),
+            ("status", 's'),
+            ("check", 'C'),
+            ("from-repo", 'F'),
+        ],
         true,
     ) {
         Ok(p) => p,
+        // `--check` exits 1 for "up to date": a usage error must not look
+        // like one to a script.
+        Err(Exit(code))
+            if code != 0 && args.iter().any(|a| a.as_bytes().starts_with(b"--check")) =>
+        {
+            return 2
+        }
         Err(Exit(code)) => return code,
     };
     if p.has('s') {
         return status();
     }
-    let [source] = &p.operands[..] else {
-        return crate::common::usage_error(NAME, "give one system image file or URL");
+    if let Some(url) = p.value('C') {
+        return check(&url.to_string_lossy());
+    }
+    let result = if let Some(url) = p.value('F') {
+        if !p.operands.is_empty() {
+            return crate::common::usage_error(NAME, "--from-repo takes no image file");
+        }
+        from_repo(&url.to_string_lossy(), p.has('T'), !p.has('r'), p.has('n'))
+    } else {
+        let [source] = &p.operands[..] else {
+            return crate::common::usage_error(NAME, "give one system image file or URL");
+        };
+        let source = source.to_string_lossy().into_owned();
+        read_image(&source)
+            .and_then(|file| upgrade(&source, file, None, p.has('T'), !p.has('r'), p.has('n')))
     };
-    let source = source.to_string_lossy().into_owned();
-    match upgrade(&source, p.has('T'), !p.has('r'), p.has('n')) {
+    match result {
         Ok(()) => 0,
         Err(msg) => {
             error_msg(NAME, &msg);
@@ -52,8 +82,66 @@ pub fn main(args: Vec<OsString>) -> i32 {
     }
 }
 
-fn upgrade(source: &str, test_only: bool, reboot: bool, forget: bool) -> Result<(), String> {
-    let file = read_image(source)?;
+/// `--check URL`: exit status 0 when a newer release for this board is in
+/// the repository (printed as `VERSION TARGET`), 1 when this system is up
+/// to date, 2 when the repository cannot be verified.
+fn check(url: &str) -> i32 {
+    let paths = crate::fleet::Paths::system();
+    let verified = match crate::fleet::verify(url, &paths) {
+        Ok(v) => v,
+        Err(msg) => {
+            error_msg(NAME, &msg);
+            return 2;
+        }
+    };
+    let running = paths.running_version();
+    match crate::fleet::newest(&verified, &paths.board(), &running) {
+        Some(r) => {
+            println!("{} {}", r.version, r.name);
+            0
+        }
+        None => {
+            eprintln!("{NAME}: up to date (Ibex {running})");
+            1
+        }
+    }
+}
+
+/// `--from-repo URL`: the newest release for this board, verified through
+/// TUF, then through the same checks and writing as an image file.
+fn from_repo(url: &str, test_only: bool, reboot: bool, forget: bool) -> Result<(), String> {
+    let paths = crate::fleet::Paths::system();
+    let verified = crate::fleet::verify(url, &paths)?;
+    let running = paths.running_version();
+    let Some(release) = crate::fleet::newest(&verified, &paths.board(), &running) else {
+        eprintln!("{NAME}: up to date (Ibex {running}): nothing to do");
+        return Ok(());
+    };
+    eprintln!(
+        "{NAME}: {url}: Ibex {} ({}), metadata verified",
+        release.version, release.name
+    );
+    let file = crate::fleet::download(url, &verified, &release.name)?;
+    upgrade(
+        &release.name,
+        file,
+        Some(&release.version),
+        test_only,
+        reboot,
+        forget,
+    )
+}
+
+/// Verifies `file` (from `source`) and writes it into the other slot;
+/// `version`, when the repository named one, must be the image's own.
+fn upgrade(
+    source: &str,
+    file: Vec<u8>,
+    version: Option<&str>,
+    test_only: bool,
+    reboot: bool,
+    forget: bool,
+) -> Result<(), String> {
     let keys = ibex_pkg::repo::trusted_keys(Path::new("/")).map_err(|e| e.to_string())?;
     if keys.is_empty() {
         return Err("no trusted keys in /etc/ibex/keys: cannot verify the image".into());
@@ -66,6 +154,13 @@ fn upgrade(source: &str, test_only: bool, reboot: bool, forget: bool) -> Result<
             "{source}: refused: the image is for board '{}', this system is '{}'",
             header.board,
             board.trim()
+        ));
+    }
+    if version.is_some_and(|v| v != header.version) {
+        return Err(format!(
+            "{source}: refused: the repository calls it {}, the image says {}",
+            version.unwrap_or_default(),
+            header.version
         ));
     }
     if header.kind != PayloadKind::EfiSlot {

@@ -548,7 +548,11 @@ impl Server {
         self.upstreams = resolv_conf_upstreams(listen);
         self.preferred = 0;
         self.resolv_conf = Some((listen, now));
-        let list = self.upstreams.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let list = self
+            .upstreams
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>();
         self.log(|| format!("upstreams from {RESOLV_CONF}: {}", list.join(" ")));
     }
 
