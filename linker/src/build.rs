@@ -96,7 +96,8 @@ fn prepare(root: &Path, opts: &BuildOptions) -> Result<Prepared, Error> {
         "building device binaries for {}",
         board.rust_target
     ));
-    let bins = build_device_binaries(root, &board.rust_target)?;
+    let applets = crate::applets::Selection::for_image(root, &image.name, &image.applets)?;
+    let bins = build_device_binaries(root, &board.rust_target, &applets)?;
 
     let mut tree = root_filesystem(&board, &image, &bins, opts.release())?;
     if !image.packages.is_empty() {
@@ -229,12 +230,17 @@ pub struct DeviceBinaries {
 }
 
 /// Builds `ibox` (init included) as static PIE for `rust_target` with the size
-/// profile, in a target directory of their own (`target/device`) so that
-/// their flags never reach host builds and a surrounding `cargo test` does
-/// not hold their lock.
-pub fn build_device_binaries(root: &Path, rust_target: &str) -> Result<DeviceBinaries, Error> {
+/// profile and the `applets` an image wants, in a target directory of their
+/// own (`target/device`, or `target/device-HASH` for a subset of the
+/// applets) so that their flags never reach host builds and a surrounding
+/// `cargo test` does not hold their lock.
+pub fn build_device_binaries(
+    root: &Path,
+    rust_target: &str,
+    applets: &crate::applets::Selection,
+) -> Result<DeviceBinaries, Error> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let target_dir = root.join("target/device");
+    let target_dir = applets.target_dir(&root.join("target"));
     let flags_var = format!(
         "CARGO_TARGET_{}_RUSTFLAGS",
         rust_target.to_uppercase().replace(['-', '.'], "_")
@@ -254,6 +260,7 @@ pub fn build_device_binaries(root: &Path, rust_target: &str) -> Result<DeviceBin
         // ibex-init comes in as a library of ibox; its own `init` binary
         // is for its tests only.
         .args(["-p", "ibex-userland"])
+        .args(applets.cargo_args())
         .env(flags_var, "-C target-feature=+crt-static")
         // Settings of an outer cargo (when run from `cargo test`) must not
         // leak into the device build.
