@@ -557,17 +557,46 @@ mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
 
-    /// The container image's root filesystem with a stand-in ibox (a script
-    /// that lists three applets, `init` among them).
-    fn container_tree(scratch: &Path) -> cpio::Tree {
+    /// The container image's root filesystem with a stand-in ibox: a
+    /// script whose `--list` names `applets`.
+    fn container_tree_listing(scratch: &Path, applets: &[String]) -> Result<cpio::Tree, Error> {
         let root = crate::project_root().unwrap();
         let board = Board::load(&root, "qemu-x86_64").unwrap();
         let image = Image::load(&root, "container").unwrap();
         fs::create_dir_all(scratch).unwrap();
         let ibox = scratch.join("ibox");
-        fs::write(&ibox, "#!/bin/sh\nprintf 'cat\\ninit\\nsh\\n'\n").unwrap();
+        let mut script = String::from("#!/bin/sh\ncat <<'EOF'\n");
+        for applet in applets {
+            script.push_str(applet);
+            script.push('\n');
+        }
+        script.push_str("EOF\n");
+        fs::write(&ibox, script).unwrap();
         fs::set_permissions(&ibox, fs::Permissions::from_mode(0o755)).unwrap();
-        root_filesystem(&board, &image, &DeviceBinaries { ibox }, "0.1.0").unwrap()
+        root_filesystem(&board, &image, &DeviceBinaries { ibox }, "0.1.0")
+    }
+
+    /// The container image's root filesystem with a stand-in ibox that has
+    /// the image's applets and `init`, as the one built for it does.
+    fn container_tree(scratch: &Path) -> cpio::Tree {
+        let root = crate::project_root().unwrap();
+        let mut applets = Image::load(&root, "container").unwrap().applets;
+        applets.push("init".into());
+        container_tree_listing(scratch, &applets).unwrap()
+    }
+
+    /// The image's list is checked against what the built ibox has.
+    #[test]
+    fn an_applet_the_built_ibox_lacks_is_refused() {
+        let scratch =
+            std::env::temp_dir().join(format!("ibex-linker-lacks-{}", std::process::id()));
+        let listed = ["cat", "init", "sh"].map(String::from);
+        let err = container_tree_listing(&scratch, &listed).unwrap_err();
+        let _ = fs::remove_dir_all(&scratch);
+        assert!(
+            err.to_string().contains("which ibox does not have"),
+            "{err}"
+        );
     }
 
     #[test]
