@@ -241,10 +241,6 @@ pub fn build_device_binaries(
 ) -> Result<DeviceBinaries, Error> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let target_dir = applets.target_dir(&root.join("target"));
-    let flags_var = format!(
-        "CARGO_TARGET_{}_RUSTFLAGS",
-        rust_target.to_uppercase().replace(['-', '.'], "_")
-    );
     let mut cmd = Command::new(cargo);
     cmd.current_dir(root)
         .args([
@@ -261,11 +257,14 @@ pub fn build_device_binaries(
         // is for its tests only.
         .args(["-p", "ibex-userland"])
         .args(applets.cargo_args())
-        .env(flags_var, "-C target-feature=+crt-static")
-        // Settings of an outer cargo (when run from `cargo test`) must not
-        // leak into the device build.
+        // With `--target`, these reach the device crates only, not build
+        // scripts; and they take precedence over an outer cargo's
+        // (`cargo test`) flags of any kind, which must not leak in.
+        .env(
+            "CARGO_ENCODED_RUSTFLAGS",
+            device_rustflags(root, rust_target).join("\x1f"),
+        )
         .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
         .env_remove("CARGO_TARGET_DIR")
         .env_remove("CARGO_BUILD_TARGET")
         .env_remove("CARGO_MAKEFLAGS");
@@ -281,6 +280,34 @@ pub fn build_device_binaries(
     Ok(DeviceBinaries {
         ibox: out.join("ibox"),
     })
+}
+
+/// The compiler flags of the device build: static glibc, and on x86_64
+/// no unwind tables.
+///
+/// `profile.device` aborts on panic, so nothing unwinds: `.eh_frame` and
+/// its index are about 300 KB that nothing reads, a ninth of the
+/// container's ibox. `-C force-unwind-tables=no` does not remove them (the
+/// standard library and glibc come compiled with theirs), so the link
+/// discards the section (`userland/no-eh-frame.ld`). What is lost is the
+/// backtrace under `RUST_BACKTRACE`: a panic still prints its message and
+/// aborts, and the stripped binary had no symbols to name frames with.
+/// Only x86_64 gets it, the target it was tried on (as DT_RELR in
+/// `userland/build.rs`); the other boards' cross linkers are untried.
+pub fn device_rustflags(root: &Path, rust_target: &str) -> Vec<String> {
+    let mut flags: Vec<String> = ["-C", "target-feature=+crt-static"]
+        .map(String::from)
+        .into();
+    if rust_target == "x86_64-unknown-linux-gnu" {
+        let script = root.join("userland/no-eh-frame.ld");
+        flags.extend([
+            "-C".into(),
+            "link-arg=-Wl,--no-eh-frame-hdr".into(),
+            "-C".into(),
+            format!("link-arg=-Wl,-T,{}", script.display()),
+        ]);
+    }
+    flags
 }
 
 /// Lays out the root filesystem of `image` on `board`.
@@ -583,6 +610,20 @@ mod tests {
         let mut applets = Image::load(&root, "container").unwrap().applets;
         applets.push("init".into());
         container_tree_listing(scratch, &applets).unwrap()
+    }
+
+    #[test]
+    fn device_flags_drop_unwind_tables_on_x86_64_only() {
+        let root = crate::project_root().unwrap();
+        let x86 = device_rustflags(&root, "x86_64-unknown-linux-gnu");
+        assert!(x86.contains(&"target-feature=+crt-static".to_string()));
+        let script = x86
+            .iter()
+            .find_map(|f| f.strip_prefix("link-arg=-Wl,-T,"))
+            .expect("a link script");
+        assert!(Path::new(script).is_file(), "{script}");
+        let arm = device_rustflags(&root, "aarch64-unknown-linux-gnu");
+        assert_eq!(arm, ["-C", "target-feature=+crt-static"]);
     }
 
     /// The image's list is checked against what the built ibox has.
