@@ -103,7 +103,8 @@ fn prepare(root: &Path, opts: &BuildOptions) -> Result<Prepared, Error> {
         "building device binaries for {}",
         board.rust_target
     ));
-    let bins = build_device_binaries(root, &board.rust_target)?;
+    let applets = crate::applets::Selection::for_image(root, &image.name, &image.applets)?;
+    let bins = build_device_binaries(root, &board.rust_target, &applets)?;
 
     let mut tree = root_filesystem(&board, &image, &bins, opts.release())?;
     if !image.packages.is_empty() {
@@ -261,16 +262,17 @@ pub struct DeviceBinaries {
 }
 
 /// Builds `ibox` (init included) as static PIE for `rust_target` with the size
-/// profile, in a target directory of their own (`target/device`) so that
-/// their flags never reach host builds and a surrounding `cargo test` does
-/// not hold their lock.
-pub fn build_device_binaries(root: &Path, rust_target: &str) -> Result<DeviceBinaries, Error> {
+/// profile and the `applets` an image wants, in a target directory of their
+/// own (`target/device`, or `target/device-HASH` for a subset of the
+/// applets) so that their flags never reach host builds and a surrounding
+/// `cargo test` does not hold their lock.
+pub fn build_device_binaries(
+    root: &Path,
+    rust_target: &str,
+    applets: &crate::applets::Selection,
+) -> Result<DeviceBinaries, Error> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let target_dir = root.join("target/device");
-    let flags_var = format!(
-        "CARGO_TARGET_{}_RUSTFLAGS",
-        rust_target.to_uppercase().replace(['-', '.'], "_")
-    );
+    let target_dir = applets.target_dir(&root.join("target"));
     let mut cmd = Command::new(cargo);
     cmd.current_dir(root)
         .args([
@@ -286,11 +288,15 @@ pub fn build_device_binaries(root: &Path, rust_target: &str) -> Result<DeviceBin
         // ibex-init comes in as a library of ibox; its own `init` binary
         // is for its tests only.
         .args(["-p", "ibex-userland"])
-        .env(flags_var, "-C target-feature=+crt-static")
-        // Settings of an outer cargo (when run from `cargo test`) must not
-        // leak into the device build.
+        .args(applets.cargo_args())
+        // With `--target`, these reach the device crates only, not build
+        // scripts; and they take precedence over an outer cargo's
+        // (`cargo test`) flags of any kind, which must not leak in.
+        .env(
+            "CARGO_ENCODED_RUSTFLAGS",
+            device_rustflags(root, rust_target).join("\x1f"),
+        )
         .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
         .env_remove("CARGO_TARGET_DIR")
         .env_remove("CARGO_BUILD_TARGET")
         .env_remove("CARGO_MAKEFLAGS");
@@ -306,6 +312,34 @@ pub fn build_device_binaries(root: &Path, rust_target: &str) -> Result<DeviceBin
     Ok(DeviceBinaries {
         ibox: out.join("ibox"),
     })
+}
+
+/// The compiler flags of the device build: static glibc, and on x86_64
+/// no unwind tables.
+///
+/// `profile.device` aborts on panic, so nothing unwinds: `.eh_frame` and
+/// its index are about 300 KB that nothing reads, a ninth of the
+/// container's ibox. `-C force-unwind-tables=no` does not remove them (the
+/// standard library and glibc come compiled with theirs), so the link
+/// discards the section (`userland/no-eh-frame.ld`). What is lost is the
+/// backtrace under `RUST_BACKTRACE`: a panic still prints its message and
+/// aborts, and the stripped binary had no symbols to name frames with.
+/// Only x86_64 gets it, the target it was tried on (as DT_RELR in
+/// `userland/build.rs`); the other boards' cross linkers are untried.
+pub fn device_rustflags(root: &Path, rust_target: &str) -> Vec<String> {
+    let mut flags: Vec<String> = ["-C", "target-feature=+crt-static"]
+        .map(String::from)
+        .into();
+    if rust_target == "x86_64-unknown-linux-gnu" {
+        let script = root.join("userland/no-eh-frame.ld");
+        flags.extend([
+            "-C".into(),
+            "link-arg=-Wl,--no-eh-frame-hdr".into(),
+            "-C".into(),
+            format!("link-arg=-Wl,-T,{}", script.display()),
+        ]);
+    }
+    flags
 }
 
 /// Lays out the root filesystem of `image` on `board`.
@@ -596,17 +630,60 @@ mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
 
-    /// The container image's root filesystem with a stand-in ibox (a script
-    /// that lists three applets, `init` among them).
-    fn container_tree(scratch: &Path) -> cpio::Tree {
+    /// The container image's root filesystem with a stand-in ibox: a
+    /// script whose `--list` names `applets`.
+    fn container_tree_listing(scratch: &Path, applets: &[String]) -> Result<cpio::Tree, Error> {
         let root = crate::project_root().unwrap();
         let board = Board::load(&root, "qemu-x86_64").unwrap();
         let image = Image::load(&root, "container").unwrap();
         fs::create_dir_all(scratch).unwrap();
         let ibox = scratch.join("ibox");
-        fs::write(&ibox, "#!/bin/sh\nprintf 'cat\\ninit\\nsh\\n'\n").unwrap();
+        let mut script = String::from("#!/bin/sh\ncat <<'EOF'\n");
+        for applet in applets {
+            script.push_str(applet);
+            script.push('\n');
+        }
+        script.push_str("EOF\n");
+        fs::write(&ibox, script).unwrap();
         fs::set_permissions(&ibox, fs::Permissions::from_mode(0o755)).unwrap();
-        root_filesystem(&board, &image, &DeviceBinaries { ibox }, "0.1.0").unwrap()
+        root_filesystem(&board, &image, &DeviceBinaries { ibox }, "0.1.0")
+    }
+
+    /// The container image's root filesystem with a stand-in ibox that has
+    /// the image's applets and `init`, as the one built for it does.
+    fn container_tree(scratch: &Path) -> cpio::Tree {
+        let root = crate::project_root().unwrap();
+        let mut applets = Image::load(&root, "container").unwrap().applets;
+        applets.push("init".into());
+        container_tree_listing(scratch, &applets).unwrap()
+    }
+
+    #[test]
+    fn device_flags_drop_unwind_tables_on_x86_64_only() {
+        let root = crate::project_root().unwrap();
+        let x86 = device_rustflags(&root, "x86_64-unknown-linux-gnu");
+        assert!(x86.contains(&"target-feature=+crt-static".to_string()));
+        let script = x86
+            .iter()
+            .find_map(|f| f.strip_prefix("link-arg=-Wl,-T,"))
+            .expect("a link script");
+        assert!(Path::new(script).is_file(), "{script}");
+        let arm = device_rustflags(&root, "aarch64-unknown-linux-gnu");
+        assert_eq!(arm, ["-C", "target-feature=+crt-static"]);
+    }
+
+    /// The image's list is checked against what the built ibox has.
+    #[test]
+    fn an_applet_the_built_ibox_lacks_is_refused() {
+        let scratch =
+            std::env::temp_dir().join(format!("ibex-linker-lacks-{}", std::process::id()));
+        let listed = ["cat", "init", "sh"].map(String::from);
+        let err = container_tree_listing(&scratch, &listed).unwrap_err();
+        let _ = fs::remove_dir_all(&scratch);
+        assert!(
+            err.to_string().contains("which ibox does not have"),
+            "{err}"
+        );
     }
 
     #[test]

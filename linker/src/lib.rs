@@ -5,6 +5,7 @@
 //! over this library; the integration tests use the library directly.
 
 pub mod accounts;
+pub mod applets;
 pub mod build;
 pub mod cpio;
 pub mod definitions;
@@ -38,6 +39,8 @@ pub enum Error {
     Tool(String),
     /// The definitions are individually fine but do not fit together.
     Invalid(String),
+    /// An image's applets are not all ibox's.
+    Applets(applets::AppletError),
 }
 
 impl fmt::Display for Error {
@@ -46,6 +49,7 @@ impl fmt::Display for Error {
             Error::Definition(e) => e.fmt(f),
             Error::Kernel(e) => e.fmt(f),
             Error::Cpio(e) => e.fmt(f),
+            Error::Applets(e) => e.fmt(f),
             Error::Io(path, e) => write!(f, "{}: {e}", path.display()),
             Error::Tool(msg) | Error::Invalid(msg) => f.write_str(msg),
         }
@@ -63,6 +67,12 @@ impl From<definitions::DefinitionError> for Error {
 impl From<ibex_kernel::Error> for Error {
     fn from(e: ibex_kernel::Error) -> Self {
         Error::Kernel(e)
+    }
+}
+
+impl From<applets::AppletError> for Error {
+    fn from(e: applets::AppletError) -> Self {
+        Error::Applets(e)
     }
 }
 

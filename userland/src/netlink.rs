@@ -3,6 +3,7 @@
 //! message layouts are netlink-packet-route's; this module only frames the
 //! exchange and turns the kernel's errors into iproute2's wording.
 
+pub use crate::mac::{mac_text, parse_mac};
 use std::fmt;
 use std::io;
 use std::net::IpAddr;
@@ -480,33 +481,6 @@ pub fn link_name(link: &LinkMessage) -> Option<&str> {
         LinkAttribute::IfName(n) => Some(n.as_str()),
         _ => None,
     })
-}
-
-/// Formats a hardware address as colon-separated hex.
-pub fn mac_text(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len() * 3);
-    for (i, b) in bytes.iter().enumerate() {
-        if i > 0 {
-            s.push(':');
-        }
-        s.push_str(&format!("{b:02x}"));
-    }
-    s
-}
-
-/// Parses a colon-separated hex hardware address.
-pub fn parse_mac(text: &str) -> Option<Vec<u8>> {
-    let bytes: Option<Vec<u8>> = text
-        .split(':')
-        .map(|p| {
-            if p.is_empty() || p.len() > 2 {
-                None
-            } else {
-                u8::from_str_radix(p, 16).ok()
-            }
-        })
-        .collect();
-    bytes.filter(|b| !b.is_empty())
 }
 
 #[cfg(test)]

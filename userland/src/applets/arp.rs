@@ -208,7 +208,7 @@ fn set(operands: &[String], device: Option<&str>) -> i32 {
         Ok(ip) => ip,
         Err(code) => return code,
     };
-    let Some(mac) = crate::netlink::parse_mac(hw).filter(|m| m.len() == 6) else {
+    let Some(mac) = crate::mac::parse_mac(hw).filter(|m| m.len() == 6) else {
         error_msg("arp", &format!("invalid hardware address '{hw}'"));
         return 1;
     };

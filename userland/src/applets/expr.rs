@@ -3,7 +3,7 @@
 //! empty nor 0, 1 if it is, 2 for an invalid expression, 3 for other errors.
 
 use crate::common::error_msg;
-use std::ffi::{CString, OsString};
+use std::ffi::OsString;
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 
@@ -263,38 +263,35 @@ fn arith(l: &Value, r: &Value, op: u8) -> Result<Value, Error> {
 /// With a `\(...\)` group the result is the group's text (empty if no
 /// match), else the length of the match.
 fn regex_match(s: &[u8], re: &[u8]) -> Result<Value, Error> {
-    use nix::libc::{regcomp, regex_t, regexec, regfree, regmatch_t};
-    let (Ok(cs), Ok(cre)) = (CString::new(s), CString::new(re)) else {
-        return Err(syntax());
-    };
-    // SAFETY: regex_t is plain data, initialised by regcomp before use and
-    // freed once; the C strings outlive the calls and the match array has
-    // the length passed.
-    unsafe {
-        let mut compiled: regex_t = std::mem::zeroed();
-        if regcomp(&mut compiled, cre.as_ptr(), 0) != 0 {
-            return Err((
+    // ibox's own engine rather than glibc's regcomp, which would bring
+    // about 70 KB of glibc (its regex and locale tables) into every ibox.
+    let compiled = crate::regex::Regex::with_options(re, &crate::regex::Options::default())
+        .map_err(|_| {
+            (
                 format!(
                     "invalid regular expression '{}'",
                     String::from_utf8_lossy(re)
                 ),
                 2,
-            ));
-        }
-        let mut m: [regmatch_t; 2] = std::mem::zeroed();
-        let found = regexec(&compiled, cs.as_ptr(), 2, m.as_mut_ptr(), 0) == 0 && m[0].rm_so == 0;
-        let groups = count_groups(re);
-        regfree(&mut compiled);
-        if groups > 0 {
-            if found && m[1].rm_so >= 0 {
-                return Ok(Value::Str(
-                    s[m[1].rm_so as usize..m[1].rm_eo as usize].to_vec(),
-                ));
-            }
-            return Ok(Value::Str(Vec::new()));
-        }
-        Ok(Value::Int(if found { m[0].rm_eo as i64 } else { 0 }))
+            )
+        })?;
+    // The leftmost-longest match, which counts only if it starts at 0.
+    let m = compiled
+        .captures_at(s, 0)
+        .filter(|m| matches!(m.first(), Some(Some((0, _)))));
+    if count_groups(re) > 0 {
+        return Ok(Value::Str(
+            m.and_then(|m| m.get(1).copied().flatten())
+                .map(|(a, b)| s[a..b].to_vec())
+                .unwrap_or_default(),
+        ));
     }
+    Ok(Value::Int(
+        match m.and_then(|m| m.first().copied().flatten()) {
+            Some((_, end)) => end as i64,
+            None => 0,
+        },
+    ))
 }
 
 /// Number of `\(` groups in a basic regular expression (bracket

@@ -1,140 +1,292 @@
 //! The registration table: every applet is one module here and one row in
 //! [`APPLETS`], kept sorted by name.
+//!
+//! Each applet can be left out of the binary at compile time, so that an
+//! image carries only the applets it lists (`ibex build` builds ibox with
+//! `--no-default-features --features ...` for an image that does not say
+//! `"*"`). A module is compiled when its feature is on, and each row is
+//! there when the feature named after the row's own name is on (`[` goes
+//! with `test`): an applet left out is then no entry point, so the linker
+//! drops its code and whatever only it calls.
+//!
+//! Adding an applet `foo` in `foo.rs`:
+//!
+//! - here, `#[cfg(feature = "foo")] pub mod foo;` among the modules and
+//!   `#[cfg(feature = "foo")] applet!("foo", foo),` at its place in
+//!   [`APPLETS`] (`cargo fmt` puts each attribute on a line of its own);
+//! - in `userland/Cargo.toml`, `foo = []` under `[features]` and `"foo"`
+//!   in `all`. When foo calls into another applet's module, or needs an
+//!   optional crate, its feature lists them: `foo = ["sh", "dep:crate"]`.
+//!   A second name for the same code (`egrep` for `grep`) is a row of its
+//!   own and a feature that turns the module's on: `egrep = ["grep"]`.
 
 use std::ffi::OsString;
 
+#[cfg(feature = "addgroup")]
 pub mod addgroup;
+#[cfg(feature = "adduser")]
 pub mod adduser;
+#[cfg(feature = "arp")]
 pub mod arp;
+#[cfg(feature = "awk")]
 pub mod awk;
+#[cfg(feature = "base64")]
 pub mod base64;
+#[cfg(feature = "basename")]
 pub mod basename;
+#[cfg(feature = "blkid")]
 pub mod blkid;
+#[cfg(feature = "bridge")]
 pub mod bridge;
+#[cfg(feature = "cat")]
 pub mod cat;
+#[cfg(feature = "chgrp")]
 pub mod chgrp;
+#[cfg(feature = "chmod")]
 pub mod chmod;
+#[cfg(feature = "chown")]
 pub mod chown;
+#[cfg(feature = "chroot")]
 pub mod chroot;
+#[cfg(feature = "cksum")]
 pub mod cksum;
+#[cfg(feature = "cmp")]
 pub mod cmp;
+#[cfg(feature = "comm")]
 pub mod comm;
+#[cfg(feature = "cp")]
 pub mod cp;
+#[cfg(feature = "cpio")]
 pub mod cpio;
+#[cfg(feature = "cut")]
 pub mod cut;
+#[cfg(feature = "date")]
 pub mod date;
+#[cfg(feature = "dd")]
 pub mod dd;
+#[cfg(feature = "delgroup")]
 pub mod delgroup;
+#[cfg(feature = "deluser")]
 pub mod deluser;
+#[cfg(feature = "df")]
 pub mod df;
+#[cfg(feature = "diff")]
 pub mod diff;
+#[cfg(feature = "dirname")]
 pub mod dirname;
+#[cfg(feature = "dmesg")]
 pub mod dmesg;
+#[cfg(feature = "dnsd")]
 pub mod dnsd;
+#[cfg(feature = "du")]
 pub mod du;
+#[cfg(feature = "echo")]
 pub mod echo;
+#[cfg(feature = "env")]
 pub mod env;
+#[cfg(feature = "expr")]
 pub mod expr;
+#[cfg(feature = "false")]
 pub mod r#false;
+#[cfg(feature = "find")]
 pub mod find;
+#[cfg(feature = "fold")]
 pub mod fold;
+#[cfg(feature = "free")]
 pub mod free;
+#[cfg(feature = "fw")]
 pub mod fw;
+#[cfg(feature = "getty")]
 pub mod getty;
+#[cfg(feature = "grep")]
 pub mod grep;
+#[cfg(feature = "gunzip")]
 pub mod gunzip;
+#[cfg(feature = "gzip")]
 pub mod gzip;
+#[cfg(feature = "head")]
 pub mod head;
+#[cfg(feature = "hexdump")]
 pub mod hexdump;
+#[cfg(feature = "hostname")]
 pub mod hostname;
+#[cfg(feature = "httpd")]
 pub mod httpd;
+#[cfg(feature = "id")]
 pub mod id;
+#[cfg(feature = "ifup")]
 pub mod ifup;
+#[cfg(feature = "init")]
 pub mod init;
+#[cfg(feature = "insmod")]
 pub mod insmod;
+#[cfg(feature = "install")]
 pub mod install;
+#[cfg(feature = "ip")]
 pub mod ip;
+#[cfg(feature = "kill")]
 pub mod kill;
+#[cfg(feature = "killall")]
 pub mod killall;
+#[cfg(feature = "lbu")]
 pub mod lbu;
+#[cfg(feature = "ln")]
 pub mod ln;
+#[cfg(feature = "logger")]
 pub mod logger;
+#[cfg(feature = "login")]
 pub mod login;
+#[cfg(feature = "logread")]
 pub mod logread;
+#[cfg(feature = "losetup")]
 pub mod losetup;
+#[cfg(feature = "ls")]
 pub mod ls;
+#[cfg(feature = "lsmod")]
 pub mod lsmod;
+#[cfg(feature = "md5sum")]
 pub mod md5sum;
+#[cfg(feature = "mdev")]
 pub mod mdev;
+#[cfg(feature = "mkdir")]
 pub mod mkdir;
+#[cfg(feature = "mkfifo")]
 pub mod mkfifo;
+#[cfg(feature = "mknod")]
 pub mod mknod;
+#[cfg(feature = "mktemp")]
 pub mod mktemp;
+#[cfg(feature = "modprobe")]
 pub mod modprobe;
+#[cfg(feature = "mount")]
 pub mod mount;
+#[cfg(feature = "mv")]
 pub mod mv;
+#[cfg(feature = "nc")]
 pub mod nc;
+#[cfg(feature = "netstat")]
 pub mod netstat;
+#[cfg(feature = "nice")]
 pub mod nice;
+#[cfg(feature = "nl")]
 pub mod nl;
+#[cfg(feature = "nohup")]
 pub mod nohup;
+#[cfg(feature = "nslookup")]
 pub mod nslookup;
+#[cfg(feature = "od")]
 pub mod od;
+#[cfg(feature = "passwd")]
 pub mod passwd;
+#[cfg(feature = "paste")]
 pub mod paste;
+#[cfg(feature = "pgrep")]
 pub mod pgrep;
+#[cfg(feature = "pidof")]
 pub mod pidof;
+#[cfg(feature = "ping")]
 pub mod ping;
+#[cfg(feature = "pkg")]
 pub mod pkg;
+#[cfg(feature = "poweroff")]
 pub mod poweroff;
+#[cfg(feature = "printf")]
 pub mod printf;
+#[cfg(feature = "ps")]
 pub mod ps;
+#[cfg(feature = "pwd")]
 pub mod pwd;
+#[cfg(feature = "readlink")]
 pub mod readlink;
+#[cfg(feature = "realpath")]
 pub mod realpath;
+#[cfg(feature = "rev")]
 pub mod rev;
+#[cfg(feature = "rm")]
 pub mod rm;
+#[cfg(feature = "rmdir")]
 pub mod rmdir;
+#[cfg(feature = "rmmod")]
 pub mod rmmod;
+#[cfg(feature = "sed")]
 pub mod sed;
+#[cfg(feature = "seq")]
 pub mod seq;
+#[cfg(feature = "sh")]
 pub mod sh;
+#[cfg(feature = "sleep")]
 pub mod sleep;
+#[cfg(feature = "sort")]
 pub mod sort;
+#[cfg(feature = "split")]
 pub mod split;
+#[cfg(feature = "stat")]
 pub mod stat;
+#[cfg(feature = "strings")]
 pub mod strings;
+#[cfg(feature = "su")]
 pub mod su;
+#[cfg(feature = "svc")]
 pub mod svc;
+#[cfg(feature = "switch_root")]
 pub mod switch_root;
+#[cfg(feature = "sync")]
 pub mod sync;
+#[cfg(feature = "sysctl")]
 pub mod sysctl;
+#[cfg(feature = "sysupgrade")]
 pub mod sysupgrade;
+#[cfg(feature = "tac")]
 pub mod tac;
+#[cfg(feature = "tail")]
 pub mod tail;
+#[cfg(feature = "tar")]
 pub mod tar;
+#[cfg(feature = "tee")]
 pub mod tee;
+#[cfg(feature = "test")]
 pub mod test;
+#[cfg(feature = "timeout")]
 pub mod timeout;
+#[cfg(feature = "touch")]
 pub mod touch;
+#[cfg(feature = "tr")]
 pub mod tr;
+#[cfg(feature = "traceroute")]
 pub mod traceroute;
+#[cfg(feature = "true")]
 pub mod r#true;
+#[cfg(feature = "truncate")]
 pub mod truncate;
+#[cfg(feature = "udhcpc")]
 pub mod udhcpc;
+#[cfg(feature = "udhcpd")]
 pub mod udhcpd;
+#[cfg(feature = "umount")]
 pub mod umount;
+#[cfg(feature = "uname")]
 pub mod uname;
+#[cfg(feature = "uniq")]
 pub mod uniq;
+#[cfg(feature = "uptime")]
 pub mod uptime;
+#[cfg(feature = "vi")]
 pub mod vi;
+#[cfg(feature = "watch")]
 pub mod watch;
+#[cfg(feature = "wc")]
 pub mod wc;
+#[cfg(feature = "wget")]
 pub mod wget;
+#[cfg(feature = "which")]
 pub mod which;
+#[cfg(feature = "whoami")]
 pub mod whoami;
+#[cfg(feature = "xargs")]
 pub mod xargs;
+#[cfg(feature = "yes")]
 pub mod yes;
+#[cfg(feature = "zcat")]
 pub mod zcat;
 
 /// One program inside `ibox`.
@@ -148,733 +300,322 @@ pub struct Applet {
     pub usage: &'static str,
 }
 
-/// All applets, sorted by name.
+/// A row of [`APPLETS`]: the applet `$name` is `$module::main`, with
+/// `$module::USAGE` as its usage text.
+macro_rules! applet {
+    ($name:literal, $module:ident) => {
+        Applet {
+            name: $name,
+            main: $module::main,
+            usage: $module::USAGE,
+        }
+    };
+}
+
+/// All applets this build has (see the module's comment), sorted by name.
 pub static APPLETS: &[Applet] = &[
-    Applet {
-        name: "[",
-        main: test::main,
-        usage: test::USAGE,
-    },
-    Applet {
-        name: "addgroup",
-        main: addgroup::main,
-        usage: addgroup::USAGE,
-    },
-    Applet {
-        name: "adduser",
-        main: adduser::main,
-        usage: adduser::USAGE,
-    },
-    Applet {
-        name: "arp",
-        main: arp::main,
-        usage: arp::USAGE,
-    },
-    Applet {
-        name: "awk",
-        main: awk::main,
-        usage: awk::USAGE,
-    },
-    Applet {
-        name: "base64",
-        main: base64::main,
-        usage: base64::USAGE,
-    },
-    Applet {
-        name: "basename",
-        main: basename::main,
-        usage: basename::USAGE,
-    },
-    Applet {
-        name: "blkid",
-        main: blkid::main,
-        usage: blkid::USAGE,
-    },
-    Applet {
-        name: "bridge",
-        main: bridge::main,
-        usage: bridge::USAGE,
-    },
-    Applet {
-        name: "cat",
-        main: cat::main,
-        usage: cat::USAGE,
-    },
-    Applet {
-        name: "chgrp",
-        main: chgrp::main,
-        usage: chgrp::USAGE,
-    },
-    Applet {
-        name: "chmod",
-        main: chmod::main,
-        usage: chmod::USAGE,
-    },
-    Applet {
-        name: "chown",
-        main: chown::main,
-        usage: chown::USAGE,
-    },
-    Applet {
-        name: "chroot",
-        main: chroot::main,
-        usage: chroot::USAGE,
-    },
-    Applet {
-        name: "cksum",
-        main: cksum::main,
-        usage: cksum::USAGE,
-    },
-    Applet {
-        name: "cmp",
-        main: cmp::main,
-        usage: cmp::USAGE,
-    },
-    Applet {
-        name: "comm",
-        main: comm::main,
-        usage: comm::USAGE,
-    },
-    Applet {
-        name: "cp",
-        main: cp::main,
-        usage: cp::USAGE,
-    },
-    Applet {
-        name: "cpio",
-        main: cpio::main,
-        usage: cpio::USAGE,
-    },
-    Applet {
-        name: "cut",
-        main: cut::main,
-        usage: cut::USAGE,
-    },
-    Applet {
-        name: "date",
-        main: date::main,
-        usage: date::USAGE,
-    },
-    Applet {
-        name: "dd",
-        main: dd::main,
-        usage: dd::USAGE,
-    },
-    Applet {
-        name: "delgroup",
-        main: delgroup::main,
-        usage: delgroup::USAGE,
-    },
-    Applet {
-        name: "deluser",
-        main: deluser::main,
-        usage: deluser::USAGE,
-    },
-    Applet {
-        name: "df",
-        main: df::main,
-        usage: df::USAGE,
-    },
-    Applet {
-        name: "diff",
-        main: diff::main,
-        usage: diff::USAGE,
-    },
-    Applet {
-        name: "dirname",
-        main: dirname::main,
-        usage: dirname::USAGE,
-    },
-    Applet {
-        name: "dmesg",
-        main: dmesg::main,
-        usage: dmesg::USAGE,
-    },
-    Applet {
-        name: "dnsd",
-        main: dnsd::main,
-        usage: dnsd::USAGE,
-    },
-    Applet {
-        name: "du",
-        main: du::main,
-        usage: du::USAGE,
-    },
-    Applet {
-        name: "echo",
-        main: echo::main,
-        usage: echo::USAGE,
-    },
-    Applet {
-        name: "egrep",
-        main: grep::main,
-        usage: grep::USAGE,
-    },
-    Applet {
-        name: "env",
-        main: env::main,
-        usage: env::USAGE,
-    },
-    Applet {
-        name: "expr",
-        main: expr::main,
-        usage: expr::USAGE,
-    },
-    Applet {
-        name: "false",
-        main: r#false::main,
-        usage: r#false::USAGE,
-    },
-    Applet {
-        name: "fgrep",
-        main: grep::main,
-        usage: grep::USAGE,
-    },
-    Applet {
-        name: "find",
-        main: find::main,
-        usage: find::USAGE,
-    },
-    Applet {
-        name: "fold",
-        main: fold::main,
-        usage: fold::USAGE,
-    },
-    Applet {
-        name: "free",
-        main: free::main,
-        usage: free::USAGE,
-    },
-    Applet {
-        name: "fw",
-        main: fw::main,
-        usage: fw::USAGE,
-    },
-    Applet {
-        name: "getty",
-        main: getty::main,
-        usage: getty::USAGE,
-    },
-    Applet {
-        name: "grep",
-        main: grep::main,
-        usage: grep::USAGE,
-    },
-    Applet {
-        name: "gunzip",
-        main: gunzip::main,
-        usage: gunzip::USAGE,
-    },
-    Applet {
-        name: "gzip",
-        main: gzip::main,
-        usage: gzip::USAGE,
-    },
-    Applet {
-        name: "halt",
-        main: poweroff::main,
-        usage: poweroff::USAGE,
-    },
-    Applet {
-        name: "head",
-        main: head::main,
-        usage: head::USAGE,
-    },
-    Applet {
-        name: "hexdump",
-        main: hexdump::main,
-        usage: hexdump::USAGE,
-    },
-    Applet {
-        name: "hostname",
-        main: hostname::main,
-        usage: hostname::USAGE,
-    },
-    Applet {
-        name: "httpd",
-        main: httpd::main,
-        usage: httpd::USAGE,
-    },
-    Applet {
-        name: "id",
-        main: id::main,
-        usage: id::USAGE,
-    },
+    #[cfg(feature = "test")]
+    applet!("[", test),
+    #[cfg(feature = "addgroup")]
+    applet!("addgroup", addgroup),
+    #[cfg(feature = "adduser")]
+    applet!("adduser", adduser),
+    #[cfg(feature = "arp")]
+    applet!("arp", arp),
+    #[cfg(feature = "awk")]
+    applet!("awk", awk),
+    #[cfg(feature = "base64")]
+    applet!("base64", base64),
+    #[cfg(feature = "basename")]
+    applet!("basename", basename),
+    #[cfg(feature = "blkid")]
+    applet!("blkid", blkid),
+    #[cfg(feature = "bridge")]
+    applet!("bridge", bridge),
+    #[cfg(feature = "cat")]
+    applet!("cat", cat),
+    #[cfg(feature = "chgrp")]
+    applet!("chgrp", chgrp),
+    #[cfg(feature = "chmod")]
+    applet!("chmod", chmod),
+    #[cfg(feature = "chown")]
+    applet!("chown", chown),
+    #[cfg(feature = "chroot")]
+    applet!("chroot", chroot),
+    #[cfg(feature = "cksum")]
+    applet!("cksum", cksum),
+    #[cfg(feature = "cmp")]
+    applet!("cmp", cmp),
+    #[cfg(feature = "comm")]
+    applet!("comm", comm),
+    #[cfg(feature = "cp")]
+    applet!("cp", cp),
+    #[cfg(feature = "cpio")]
+    applet!("cpio", cpio),
+    #[cfg(feature = "cut")]
+    applet!("cut", cut),
+    #[cfg(feature = "date")]
+    applet!("date", date),
+    #[cfg(feature = "dd")]
+    applet!("dd", dd),
+    #[cfg(feature = "delgroup")]
+    applet!("delgroup", delgroup),
+    #[cfg(feature = "deluser")]
+    applet!("deluser", deluser),
+    #[cfg(feature = "df")]
+    applet!("df", df),
+    #[cfg(feature = "diff")]
+    applet!("diff", diff),
+    #[cfg(feature = "dirname")]
+    applet!("dirname", dirname),
+    #[cfg(feature = "dmesg")]
+    applet!("dmesg", dmesg),
+    #[cfg(feature = "dnsd")]
+    applet!("dnsd", dnsd),
+    #[cfg(feature = "du")]
+    applet!("du", du),
+    #[cfg(feature = "echo")]
+    applet!("echo", echo),
+    #[cfg(feature = "egrep")]
+    applet!("egrep", grep),
+    #[cfg(feature = "env")]
+    applet!("env", env),
+    #[cfg(feature = "expr")]
+    applet!("expr", expr),
+    #[cfg(feature = "false")]
+    applet!("false", r#false),
+    #[cfg(feature = "fgrep")]
+    applet!("fgrep", grep),
+    #[cfg(feature = "find")]
+    applet!("find", find),
+    #[cfg(feature = "fold")]
+    applet!("fold", fold),
+    #[cfg(feature = "free")]
+    applet!("free", free),
+    #[cfg(feature = "fw")]
+    applet!("fw", fw),
+    #[cfg(feature = "getty")]
+    applet!("getty", getty),
+    #[cfg(feature = "grep")]
+    applet!("grep", grep),
+    #[cfg(feature = "gunzip")]
+    applet!("gunzip", gunzip),
+    #[cfg(feature = "gzip")]
+    applet!("gzip", gzip),
+    #[cfg(feature = "halt")]
+    applet!("halt", poweroff),
+    #[cfg(feature = "head")]
+    applet!("head", head),
+    #[cfg(feature = "hexdump")]
+    applet!("hexdump", hexdump),
+    #[cfg(feature = "hostname")]
+    applet!("hostname", hostname),
+    #[cfg(feature = "httpd")]
+    applet!("httpd", httpd),
+    #[cfg(feature = "id")]
+    applet!("id", id),
+    #[cfg(feature = "ifdown")]
     Applet {
         name: "ifdown",
         main: ifup::ifdown_main,
         usage: ifup::IFDOWN_USAGE,
     },
+    #[cfg(feature = "ifquery")]
     Applet {
         name: "ifquery",
         main: ifup::ifquery_main,
         usage: ifup::IFQUERY_USAGE,
     },
-    Applet {
-        name: "ifup",
-        main: ifup::main,
-        usage: ifup::USAGE,
-    },
-    Applet {
-        name: "init",
-        main: init::main,
-        usage: init::USAGE,
-    },
-    Applet {
-        name: "insmod",
-        main: insmod::main,
-        usage: insmod::USAGE,
-    },
-    Applet {
-        name: "install",
-        main: install::main,
-        usage: install::USAGE,
-    },
-    Applet {
-        name: "ip",
-        main: ip::main,
-        usage: ip::USAGE,
-    },
-    Applet {
-        name: "kill",
-        main: kill::main,
-        usage: kill::USAGE,
-    },
-    Applet {
-        name: "killall",
-        main: killall::main,
-        usage: killall::USAGE,
-    },
-    Applet {
-        name: "lbu",
-        main: lbu::main,
-        usage: lbu::USAGE,
-    },
-    Applet {
-        name: "ln",
-        main: ln::main,
-        usage: ln::USAGE,
-    },
-    Applet {
-        name: "logger",
-        main: logger::main,
-        usage: logger::USAGE,
-    },
-    Applet {
-        name: "login",
-        main: login::main,
-        usage: login::USAGE,
-    },
-    Applet {
-        name: "logread",
-        main: logread::main,
-        usage: logread::USAGE,
-    },
-    Applet {
-        name: "losetup",
-        main: losetup::main,
-        usage: losetup::USAGE,
-    },
-    Applet {
-        name: "ls",
-        main: ls::main,
-        usage: ls::USAGE,
-    },
-    Applet {
-        name: "lsmod",
-        main: lsmod::main,
-        usage: lsmod::USAGE,
-    },
-    Applet {
-        name: "md5sum",
-        main: md5sum::main,
-        usage: md5sum::USAGE,
-    },
-    Applet {
-        name: "mdev",
-        main: mdev::main,
-        usage: mdev::USAGE,
-    },
-    Applet {
-        name: "mkdir",
-        main: mkdir::main,
-        usage: mkdir::USAGE,
-    },
-    Applet {
-        name: "mkfifo",
-        main: mkfifo::main,
-        usage: mkfifo::USAGE,
-    },
-    Applet {
-        name: "mknod",
-        main: mknod::main,
-        usage: mknod::USAGE,
-    },
-    Applet {
-        name: "mktemp",
-        main: mktemp::main,
-        usage: mktemp::USAGE,
-    },
-    Applet {
-        name: "modprobe",
-        main: modprobe::main,
-        usage: modprobe::USAGE,
-    },
-    Applet {
-        name: "mount",
-        main: mount::main,
-        usage: mount::USAGE,
-    },
-    Applet {
-        name: "mv",
-        main: mv::main,
-        usage: mv::USAGE,
-    },
-    Applet {
-        name: "nc",
-        main: nc::main,
-        usage: nc::USAGE,
-    },
-    Applet {
-        name: "netstat",
-        main: netstat::main,
-        usage: netstat::USAGE,
-    },
-    Applet {
-        name: "nice",
-        main: nice::main,
-        usage: nice::USAGE,
-    },
-    Applet {
-        name: "nl",
-        main: nl::main,
-        usage: nl::USAGE,
-    },
-    Applet {
-        name: "nohup",
-        main: nohup::main,
-        usage: nohup::USAGE,
-    },
-    Applet {
-        name: "nslookup",
-        main: nslookup::main,
-        usage: nslookup::USAGE,
-    },
-    Applet {
-        name: "od",
-        main: od::main,
-        usage: od::USAGE,
-    },
-    Applet {
-        name: "passwd",
-        main: passwd::main,
-        usage: passwd::USAGE,
-    },
-    Applet {
-        name: "paste",
-        main: paste::main,
-        usage: paste::USAGE,
-    },
-    Applet {
-        name: "pgrep",
-        main: pgrep::main,
-        usage: pgrep::USAGE,
-    },
-    Applet {
-        name: "pidof",
-        main: pidof::main,
-        usage: pidof::USAGE,
-    },
-    Applet {
-        name: "ping",
-        main: ping::main,
-        usage: ping::USAGE,
-    },
-    Applet {
-        name: "ping6",
-        main: ping::main,
-        usage: ping::USAGE,
-    },
-    Applet {
-        name: "pkg",
-        main: pkg::main,
-        usage: pkg::USAGE,
-    },
+    #[cfg(feature = "ifup")]
+    applet!("ifup", ifup),
+    #[cfg(feature = "init")]
+    applet!("init", init),
+    #[cfg(feature = "insmod")]
+    applet!("insmod", insmod),
+    #[cfg(feature = "install")]
+    applet!("install", install),
+    #[cfg(feature = "ip")]
+    applet!("ip", ip),
+    #[cfg(feature = "kill")]
+    applet!("kill", kill),
+    #[cfg(feature = "killall")]
+    applet!("killall", killall),
+    #[cfg(feature = "lbu")]
+    applet!("lbu", lbu),
+    #[cfg(feature = "ln")]
+    applet!("ln", ln),
+    #[cfg(feature = "logger")]
+    applet!("logger", logger),
+    #[cfg(feature = "login")]
+    applet!("login", login),
+    #[cfg(feature = "logread")]
+    applet!("logread", logread),
+    #[cfg(feature = "losetup")]
+    applet!("losetup", losetup),
+    #[cfg(feature = "ls")]
+    applet!("ls", ls),
+    #[cfg(feature = "lsmod")]
+    applet!("lsmod", lsmod),
+    #[cfg(feature = "md5sum")]
+    applet!("md5sum", md5sum),
+    #[cfg(feature = "mdev")]
+    applet!("mdev", mdev),
+    #[cfg(feature = "mkdir")]
+    applet!("mkdir", mkdir),
+    #[cfg(feature = "mkfifo")]
+    applet!("mkfifo", mkfifo),
+    #[cfg(feature = "mknod")]
+    applet!("mknod", mknod),
+    #[cfg(feature = "mktemp")]
+    applet!("mktemp", mktemp),
+    #[cfg(feature = "modprobe")]
+    applet!("modprobe", modprobe),
+    #[cfg(feature = "mount")]
+    applet!("mount", mount),
+    #[cfg(feature = "mv")]
+    applet!("mv", mv),
+    #[cfg(feature = "nc")]
+    applet!("nc", nc),
+    #[cfg(feature = "netstat")]
+    applet!("netstat", netstat),
+    #[cfg(feature = "nice")]
+    applet!("nice", nice),
+    #[cfg(feature = "nl")]
+    applet!("nl", nl),
+    #[cfg(feature = "nohup")]
+    applet!("nohup", nohup),
+    #[cfg(feature = "nslookup")]
+    applet!("nslookup", nslookup),
+    #[cfg(feature = "od")]
+    applet!("od", od),
+    #[cfg(feature = "passwd")]
+    applet!("passwd", passwd),
+    #[cfg(feature = "paste")]
+    applet!("paste", paste),
+    #[cfg(feature = "pgrep")]
+    applet!("pgrep", pgrep),
+    #[cfg(feature = "pidof")]
+    applet!("pidof", pidof),
+    #[cfg(feature = "ping")]
+    applet!("ping", ping),
+    #[cfg(feature = "ping6")]
+    applet!("ping6", ping),
+    #[cfg(feature = "pkg")]
+    applet!("pkg", pkg),
+    #[cfg(feature = "pkill")]
     Applet {
         name: "pkill",
         main: pgrep::pkill_main,
         usage: pgrep::PKILL_USAGE,
     },
-    Applet {
-        name: "poweroff",
-        main: poweroff::main,
-        usage: poweroff::USAGE,
-    },
-    Applet {
-        name: "printf",
-        main: printf::main,
-        usage: printf::USAGE,
-    },
-    Applet {
-        name: "ps",
-        main: ps::main,
-        usage: ps::USAGE,
-    },
-    Applet {
-        name: "pwd",
-        main: pwd::main,
-        usage: pwd::USAGE,
-    },
-    Applet {
-        name: "readlink",
-        main: readlink::main,
-        usage: readlink::USAGE,
-    },
-    Applet {
-        name: "realpath",
-        main: realpath::main,
-        usage: realpath::USAGE,
-    },
-    Applet {
-        name: "reboot",
-        main: poweroff::main,
-        usage: poweroff::USAGE,
-    },
-    Applet {
-        name: "rev",
-        main: rev::main,
-        usage: rev::USAGE,
-    },
-    Applet {
-        name: "rm",
-        main: rm::main,
-        usage: rm::USAGE,
-    },
-    Applet {
-        name: "rmdir",
-        main: rmdir::main,
-        usage: rmdir::USAGE,
-    },
-    Applet {
-        name: "rmmod",
-        main: rmmod::main,
-        usage: rmmod::USAGE,
-    },
-    Applet {
-        name: "sed",
-        main: sed::main,
-        usage: sed::USAGE,
-    },
-    Applet {
-        name: "seq",
-        main: seq::main,
-        usage: seq::USAGE,
-    },
-    Applet {
-        name: "sh",
-        main: sh::main,
-        usage: sh::USAGE,
-    },
-    Applet {
-        name: "sha1sum",
-        main: md5sum::main,
-        usage: md5sum::USAGE,
-    },
-    Applet {
-        name: "sha256sum",
-        main: md5sum::main,
-        usage: md5sum::USAGE,
-    },
-    Applet {
-        name: "sha512sum",
-        main: md5sum::main,
-        usage: md5sum::USAGE,
-    },
-    Applet {
-        name: "sleep",
-        main: sleep::main,
-        usage: sleep::USAGE,
-    },
-    Applet {
-        name: "sort",
-        main: sort::main,
-        usage: sort::USAGE,
-    },
-    Applet {
-        name: "split",
-        main: split::main,
-        usage: split::USAGE,
-    },
-    Applet {
-        name: "stat",
-        main: stat::main,
-        usage: stat::USAGE,
-    },
-    Applet {
-        name: "strings",
-        main: strings::main,
-        usage: strings::USAGE,
-    },
-    Applet {
-        name: "su",
-        main: su::main,
-        usage: su::USAGE,
-    },
-    Applet {
-        name: "svc",
-        main: svc::main,
-        usage: svc::USAGE,
-    },
-    Applet {
-        name: "switch_root",
-        main: switch_root::main,
-        usage: switch_root::USAGE,
-    },
-    Applet {
-        name: "sync",
-        main: sync::main,
-        usage: sync::USAGE,
-    },
-    Applet {
-        name: "sysctl",
-        main: sysctl::main,
-        usage: sysctl::USAGE,
-    },
-    Applet {
-        name: "sysupgrade",
-        main: sysupgrade::main,
-        usage: sysupgrade::USAGE,
-    },
-    Applet {
-        name: "tac",
-        main: tac::main,
-        usage: tac::USAGE,
-    },
-    Applet {
-        name: "tail",
-        main: tail::main,
-        usage: tail::USAGE,
-    },
-    Applet {
-        name: "tar",
-        main: tar::main,
-        usage: tar::USAGE,
-    },
-    Applet {
-        name: "tee",
-        main: tee::main,
-        usage: tee::USAGE,
-    },
-    Applet {
-        name: "test",
-        main: test::main,
-        usage: test::USAGE,
-    },
-    Applet {
-        name: "timeout",
-        main: timeout::main,
-        usage: timeout::USAGE,
-    },
-    Applet {
-        name: "touch",
-        main: touch::main,
-        usage: touch::USAGE,
-    },
-    Applet {
-        name: "tr",
-        main: tr::main,
-        usage: tr::USAGE,
-    },
-    Applet {
-        name: "traceroute",
-        main: traceroute::main,
-        usage: traceroute::USAGE,
-    },
-    Applet {
-        name: "true",
-        main: r#true::main,
-        usage: r#true::USAGE,
-    },
-    Applet {
-        name: "truncate",
-        main: truncate::main,
-        usage: truncate::USAGE,
-    },
-    Applet {
-        name: "udhcpc",
-        main: udhcpc::main,
-        usage: udhcpc::USAGE,
-    },
-    Applet {
-        name: "udhcpd",
-        main: udhcpd::main,
-        usage: udhcpd::USAGE,
-    },
-    Applet {
-        name: "umount",
-        main: umount::main,
-        usage: umount::USAGE,
-    },
-    Applet {
-        name: "uname",
-        main: uname::main,
-        usage: uname::USAGE,
-    },
-    Applet {
-        name: "uniq",
-        main: uniq::main,
-        usage: uniq::USAGE,
-    },
-    Applet {
-        name: "uptime",
-        main: uptime::main,
-        usage: uptime::USAGE,
-    },
-    Applet {
-        name: "vi",
-        main: vi::main,
-        usage: vi::USAGE,
-    },
-    Applet {
-        name: "watch",
-        main: watch::main,
-        usage: watch::USAGE,
-    },
-    Applet {
-        name: "wc",
-        main: wc::main,
-        usage: wc::USAGE,
-    },
-    Applet {
-        name: "wget",
-        main: wget::main,
-        usage: wget::USAGE,
-    },
-    Applet {
-        name: "which",
-        main: which::main,
-        usage: which::USAGE,
-    },
-    Applet {
-        name: "whoami",
-        main: whoami::main,
-        usage: whoami::USAGE,
-    },
-    Applet {
-        name: "xargs",
-        main: xargs::main,
-        usage: xargs::USAGE,
-    },
-    Applet {
-        name: "yes",
-        main: yes::main,
-        usage: yes::USAGE,
-    },
-    Applet {
-        name: "zcat",
-        main: zcat::main,
-        usage: zcat::USAGE,
-    },
+    #[cfg(feature = "poweroff")]
+    applet!("poweroff", poweroff),
+    #[cfg(feature = "printf")]
+    applet!("printf", printf),
+    #[cfg(feature = "ps")]
+    applet!("ps", ps),
+    #[cfg(feature = "pwd")]
+    applet!("pwd", pwd),
+    #[cfg(feature = "readlink")]
+    applet!("readlink", readlink),
+    #[cfg(feature = "realpath")]
+    applet!("realpath", realpath),
+    #[cfg(feature = "reboot")]
+    applet!("reboot", poweroff),
+    #[cfg(feature = "rev")]
+    applet!("rev", rev),
+    #[cfg(feature = "rm")]
+    applet!("rm", rm),
+    #[cfg(feature = "rmdir")]
+    applet!("rmdir", rmdir),
+    #[cfg(feature = "rmmod")]
+    applet!("rmmod", rmmod),
+    #[cfg(feature = "sed")]
+    applet!("sed", sed),
+    #[cfg(feature = "seq")]
+    applet!("seq", seq),
+    #[cfg(feature = "sh")]
+    applet!("sh", sh),
+    #[cfg(feature = "sha1sum")]
+    applet!("sha1sum", md5sum),
+    #[cfg(feature = "sha256sum")]
+    applet!("sha256sum", md5sum),
+    #[cfg(feature = "sha512sum")]
+    applet!("sha512sum", md5sum),
+    #[cfg(feature = "sleep")]
+    applet!("sleep", sleep),
+    #[cfg(feature = "sort")]
+    applet!("sort", sort),
+    #[cfg(feature = "split")]
+    applet!("split", split),
+    #[cfg(feature = "stat")]
+    applet!("stat", stat),
+    #[cfg(feature = "strings")]
+    applet!("strings", strings),
+    #[cfg(feature = "su")]
+    applet!("su", su),
+    #[cfg(feature = "svc")]
+    applet!("svc", svc),
+    #[cfg(feature = "switch_root")]
+    applet!("switch_root", switch_root),
+    #[cfg(feature = "sync")]
+    applet!("sync", sync),
+    #[cfg(feature = "sysctl")]
+    applet!("sysctl", sysctl),
+    #[cfg(feature = "sysupgrade")]
+    applet!("sysupgrade", sysupgrade),
+    #[cfg(feature = "tac")]
+    applet!("tac", tac),
+    #[cfg(feature = "tail")]
+    applet!("tail", tail),
+    #[cfg(feature = "tar")]
+    applet!("tar", tar),
+    #[cfg(feature = "tee")]
+    applet!("tee", tee),
+    #[cfg(feature = "test")]
+    applet!("test", test),
+    #[cfg(feature = "timeout")]
+    applet!("timeout", timeout),
+    #[cfg(feature = "touch")]
+    applet!("touch", touch),
+    #[cfg(feature = "tr")]
+    applet!("tr", tr),
+    #[cfg(feature = "traceroute")]
+    applet!("traceroute", traceroute),
+    #[cfg(feature = "true")]
+    applet!("true", r#true),
+    #[cfg(feature = "truncate")]
+    applet!("truncate", truncate),
+    #[cfg(feature = "udhcpc")]
+    applet!("udhcpc", udhcpc),
+    #[cfg(feature = "udhcpd")]
+    applet!("udhcpd", udhcpd),
+    #[cfg(feature = "umount")]
+    applet!("umount", umount),
+    #[cfg(feature = "uname")]
+    applet!("uname", uname),
+    #[cfg(feature = "uniq")]
+    applet!("uniq", uniq),
+    #[cfg(feature = "uptime")]
+    applet!("uptime", uptime),
+    #[cfg(feature = "vi")]
+    applet!("vi", vi),
+    #[cfg(feature = "watch")]
+    applet!("watch", watch),
+    #[cfg(feature = "wc")]
+    applet!("wc", wc),
+    #[cfg(feature = "wget")]
+    applet!("wget", wget),
+    #[cfg(feature = "which")]
+    applet!("which", which),
+    #[cfg(feature = "whoami")]
+    applet!("whoami", whoami),
+    #[cfg(feature = "xargs")]
+    applet!("xargs", xargs),
+    #[cfg(feature = "yes")]
+    applet!("yes", yes),
+    #[cfg(feature = "zcat")]
+    applet!("zcat", zcat),
 ];
 
 /// Looks an applet up by name.
@@ -887,6 +628,40 @@ pub fn find(name: &[u8]) -> Option<&'static Applet> {
 
 #[cfg(test)]
 mod tests {
+    /// `userland/Cargo.toml`'s `[features]` table.
+    fn features() -> toml::Table {
+        let manifest: toml::Table = include_str!("../../Cargo.toml").parse().unwrap();
+        manifest["features"].as_table().unwrap().clone()
+    }
+
+    /// The linker finds an applet's feature by the applet's name, and
+    /// `all` (the default) must bring every applet in.
+    #[test]
+    fn every_applet_has_a_feature_in_all() {
+        let features = features();
+        let all: Vec<&str> = features["all"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        for applet in super::APPLETS {
+            let feature = if applet.name == "[" {
+                "test"
+            } else {
+                applet.name
+            };
+            assert!(features.contains_key(feature), "no feature {feature}");
+            assert!(all.contains(&feature), "{feature} is not in all");
+        }
+        for name in features.keys() {
+            if name != "all" && name != "default" {
+                assert!(all.contains(&name.as_str()), "{name} is not in all");
+                assert!(super::find(name.as_bytes()).is_some(), "{name}: no applet");
+            }
+        }
+    }
+
     #[test]
     fn table_is_sorted_and_unique() {
         for pair in super::APPLETS.windows(2) {

@@ -286,16 +286,17 @@ impl Shell {
     /// `~` is `$HOME`; `~user` is that user's home directory. When neither
     /// is known the text stays as written.
     fn tilde(&self, user: &[u8]) -> Vec<u8> {
-        use std::os::unix::ffi::OsStrExt;
         if user.is_empty() {
             if let Some(home) = self.vars.get(b"HOME") {
                 return home.to_vec();
             }
-        } else if let Ok(Some(u)) = std::str::from_utf8(user)
-            .map_err(|_| ())
-            .and_then(|name| nix::unistd::User::from_name(name).map_err(|_| ()))
+        } else if let Some(u) = crate::accounts::Database::load("/etc/passwd")
+            .ok()
+            .and_then(|db| crate::accounts::passwd::by_name(&db, user))
         {
-            return u.dir.as_os_str().as_bytes().to_vec();
+            // Read by ibox itself, not glibc's getpwnam_r, whose
+            // name-service switch would be in every ibox.
+            return u.home;
         }
         let mut s = vec![b'~'];
         s.extend_from_slice(user);

@@ -811,25 +811,22 @@ fn user(sh: &Shell) -> Vec<u8> {
     if let Some(u) = sh.vars.get(b"USER").filter(|u| !u.is_empty()) {
         return u.to_vec();
     }
-    nix::unistd::User::from_uid(nix::unistd::geteuid())
+    // /etc/passwd read by ibox itself, as the account applets do: glibc's
+    // getpwuid_r would bring its name-service switch into every ibox.
+    crate::accounts::Database::load("/etc/passwd")
         .ok()
-        .flatten()
-        .map(|u| u.name.into_bytes())
+        .and_then(|db| crate::accounts::passwd::by_uid(&db, nix::unistd::geteuid().as_raw()))
+        .map(|u| u.name)
         .unwrap_or_default()
 }
 
-/// The local time as `HH:MM:SS`, for `\t`.
+/// The time as `HH:MM:SS`, for `\t`: in UTC, as everything in ibox
+/// (`crate::calendar`; images carry no time zone data). glibc's
+/// `localtime_r` would also bring its time zone file reader and `sscanf`,
+/// about 60 KB, into every ibox.
 fn clock() -> String {
-    // SAFETY: `time` with a null pointer only returns the time;
-    // `localtime_r` fills the `tm` passed and returns null on failure.
-    unsafe {
-        let now = nix::libc::time(std::ptr::null_mut());
-        let mut tm: nix::libc::tm = std::mem::zeroed();
-        if nix::libc::localtime_r(&now, &mut tm).is_null() {
-            return String::new();
-        }
-        format!("{:02}:{:02}:{:02}", tm.tm_hour, tm.tm_min, tm.tm_sec)
-    }
+    let t = crate::calendar::now().rem_euclid(86400);
+    format!("{:02}:{:02}:{:02}", t / 3600, t % 3600 / 60, t % 60)
 }
 
 #[cfg(test)]

@@ -106,7 +106,7 @@ impl fmt::Display for ConfigError {
 
 /// Parses a MAC address `aa:bb:cc:dd:ee:ff`.
 pub fn parse_mac(text: &str) -> Option<[u8; 6]> {
-    let v = crate::netlink::parse_mac(text)?;
+    let v = crate::mac::parse_mac(text)?;
     <[u8; 6]>::try_from(v.as_slice()).ok()
 }
 

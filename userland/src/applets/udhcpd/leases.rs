@@ -82,7 +82,7 @@ pub fn format(leases: &[Lease]) -> String {
     for l in leases {
         out.push_str(&format!(
             "{} {} {}",
-            crate::netlink::mac_text(&l.mac),
+            crate::mac::mac_text(&l.mac),
             l.ip,
             l.expires
         ));

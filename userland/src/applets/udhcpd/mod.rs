@@ -351,7 +351,7 @@ impl Server {
             error_msg(APPLET, "request without a client MAC, dropped");
             return None;
         }
-        let mac_text = crate::netlink::mac_text(&mac);
+        let mac_text = crate::mac::mac_text(&mac);
         let now = dhcpnet::unix_now();
         let hostname = req
             .options
