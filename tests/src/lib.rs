@@ -373,7 +373,7 @@ pub enum Nic {
 
 impl Nic {
     /// QEMU arguments for this card as the guest's `index`th.
-    fn qemu_args(&self, index: usize) -> Vec<String> {
+    pub fn qemu_args(&self, index: usize) -> Vec<String> {
         let id = format!("net{index}");
         let (netdev, mac_tail) = match *self {
             Nic::Cable { local, remote } => (
