@@ -306,26 +306,10 @@ fn octal(field: &mut [u8], value: u64) {
     field[digits] = 0;
 }
 
-/// Seconds since the epoch as an RFC 3339 UTC time.
+/// Seconds since the epoch as an RFC 3339 UTC time (the format TUF's
+/// metadata uses too, hence one implementation in `ibex-tuf`).
 pub fn rfc3339(secs: u64) -> String {
-    let days = (secs / 86400) as i64;
-    let rem = secs % 86400;
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
+    ibex_tuf::time::format(i64::try_from(secs).unwrap_or(i64::MAX))
 }
 
 #[cfg(test)]

@@ -112,14 +112,30 @@ impl Vm {
     /// (the guest names them eth0, eth1… in that order) and waits for the
     /// console shell's prompt.
     pub fn boot_wired(built: &Built, nics: &[Nic]) -> Vm {
-        let mut cmd = qemu::command(built, qemu::Console::Piped).expect("QEMU command");
-        for (index, nic) in nics.iter().enumerate() {
-            cmd.args(nic.qemu_args(index));
-        }
+        Vm::boot_command(wired_command(built, nics))
+    }
+
+    /// Starts a QEMU command (see [`qemu::command`]) and waits for the
+    /// console shell's prompt.
+    pub fn boot_command(cmd: std::process::Command) -> Vm {
         let mut vm = Vm::start(cmd);
         vm.wait_for("# ", BOOT_TIMEOUT);
         vm.plain_shell();
         vm
+    }
+
+    /// After a reboot: waits for each of `markers` in turn (the last one
+    /// printed by the system that comes up), then for its console shell,
+    /// and makes it plain.
+    pub fn shell_after(&mut self, markers: &[&str]) {
+        for marker in markers {
+            self.wait_for(marker, BOOT_TIMEOUT);
+        }
+        // The shell may have shown its prompt before the last marker: ask
+        // for another.
+        self.send("");
+        self.wait_for("# ", BOOT_TIMEOUT);
+        self.plain_shell();
     }
 
     /// Replaces the console shell at its prompt with one told the terminal
@@ -317,6 +333,16 @@ pub fn minimal_initramfs(init: Option<&[u8]>) -> Vec<u8> {
         .unwrap();
     }
     tree.write(0).expect("writing the initramfs")
+}
+
+/// The QEMU command that boots `built` with the network cards `nics`
+/// (eth0, eth1… in that order), for a test to add to before starting it.
+pub fn wired_command(built: &Built, nics: &[Nic]) -> std::process::Command {
+    let mut cmd = qemu::command(built, qemu::Console::Piped).expect("QEMU command");
+    for (index, nic) in nics.iter().enumerate() {
+        cmd.args(nic.qemu_args(index));
+    }
+    cmd
 }
 
 /// One Ethernet cable between two guests: QEMU's `dgram` network back-end

@@ -71,17 +71,6 @@ fn options(out: &Path, expires_days: i64) -> ReleaseOptions {
     }
 }
 
-/// Waits for each of `markers` in turn, then for the console shell of the
-/// system that came up, and makes it plain.
-fn shell_after(vm: &mut Vm, markers: &[&str]) {
-    for marker in markers {
-        vm.wait_for(marker, BOOT_TIMEOUT);
-    }
-    vm.send("");
-    vm.wait_for("# ", BOOT_TIMEOUT);
-    vm.plain_shell();
-}
-
 #[test]
 fn a_guest_upgrades_from_a_tuf_repository_and_refuses_bad_metadata() {
     let out = root().join("target/fleet-tests");
@@ -157,10 +146,7 @@ fn a_guest_upgrades_from_a_tuf_repository_and_refuses_bad_metadata() {
     vm.send(&format!("sysupgrade --from-repo {url}"));
     vm.wait_for("metadata verified", Duration::from_secs(120));
     vm.wait_for("writing slot b", Duration::from_secs(120));
-    shell_after(
-        &mut vm,
-        &["reboot: now", "Ibex init", "upgrade: good: slot b"],
-    );
+    vm.shell_after(&["reboot: now", "Ibex init", "upgrade: good: slot b"]);
     assert_eq!(vm.ok(". /etc/os-release; echo $VERSION_ID"), V2);
     vm.ok("ip link set lo up && ip addr add 10.0.2.15/24 dev eth0 && ip link set eth0 up");
     vm.ok("ip route add default via 10.0.2.2");

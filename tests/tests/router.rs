@@ -5,9 +5,9 @@
 //! consoles: the router's WAN lease, the client's LAN lease, a name resolved
 //! through the router, a page fetched through its NAT (upstream logs the
 //! router's address, not the client's), inbound connections dropped unless
-//! a port forward is declared.
+//! a port forward is declared. The router runs in 64 MB of RAM.
 
-use ibex_tests::{build_image, default_image, Cable, Vm};
+use ibex_tests::{build_image, default_image, wired_command, Cable, Vm};
 
 /// Runs `check` in the guest's shell once a second until it succeeds (at
 /// most `tries` times); returns its last output.
@@ -24,7 +24,10 @@ fn client_behind_the_router_reaches_upstream_through_nat() {
     let wan = Cable::new();
     let lan = Cable::new();
     let mut upstream = Vm::boot_wired(&upstream_image, &[wan.end(0)]);
-    let mut router = Vm::boot_wired(&router_image, &[wan.end(1), lan.end(0)]);
+    // The router runs in 64 MB of RAM, as small routers have.
+    let mut router_cmd = wired_command(&router_image, &[wan.end(1), lan.end(0)]);
+    router_cmd.args(["-m", "64"]);
+    let mut router = Vm::boot_command(router_cmd);
     let mut client = Vm::boot_wired(default_image(), &[lan.end(1)]);
 
     // The router's WAN address comes from upstream's pool.
@@ -34,6 +37,15 @@ fn client_behind_the_router_reaches_upstream_through_nat() {
         60,
     );
     let wan_ip = wan_addr.trim_start_matches("inet ").to_string();
+    let memory = router.ok("free -k");
+    println!("router: memory in use after boot, 64 MB machine:\n{memory}");
+    let total_kib: u64 = memory
+        .lines()
+        .find(|l| l.starts_with("Mem:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|t| t.parse().ok())
+        .expect("free's Mem: line");
+    assert!(total_kib < 64 * 1024, "{memory}");
     assert!(wan_ip.starts_with("10.0.0.1"), "{wan_ip}");
     let lease = upstream.ok("cat /var/lib/udhcpd/udhcpd.leases.hosts; echo; ls /var/lib/udhcpd");
     assert!(lease.contains("udhcpd.leases"), "{lease}");

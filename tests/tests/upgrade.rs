@@ -120,19 +120,6 @@ fn boot(dir: &Path, extra: &[PathBuf]) -> Vm {
     vm
 }
 
-/// Waits for each of `markers` in turn (the last one printed by the
-/// system that comes up), then for its console shell, and makes it plain.
-fn shell_after(vm: &mut Vm, markers: &[&str]) {
-    for marker in markers {
-        vm.wait_for(marker, BOOT_TIMEOUT);
-    }
-    // The shell may have shown its prompt before the last marker: ask for
-    // another.
-    vm.send("");
-    vm.wait_for("# ", BOOT_TIMEOUT);
-    vm.plain_shell();
-}
-
 fn release(vm: &mut Vm) -> String {
     vm.ok(". /etc/os-release; echo $VERSION_ID")
 }
@@ -163,10 +150,7 @@ fn upgrade_is_kept_and_a_broken_one_rolls_back_by_itself() {
     vm.wait_for("writing slot b", Duration::from_secs(60));
     let written = vm.wait_for("rebooting", Duration::from_secs(60));
     println!("upgrade: sysupgrade said: {}", written.trim());
-    shell_after(
-        &mut vm,
-        &["reboot: now", "Ibex init", "upgrade: good: slot b"],
-    );
+    vm.shell_after(&["reboot: now", "Ibex init", "upgrade: good: slot b"]);
     println!(
         "upgrade: sysupgrade to the new system's shell in {:.1} s",
         started.elapsed().as_secs_f64()
@@ -180,7 +164,7 @@ fn upgrade_is_kept_and_a_broken_one_rolls_back_by_itself() {
 
     // It stays across a reboot.
     vm.send("reboot");
-    shell_after(&mut vm, &["reboot: now", "Ibex init"]);
+    vm.shell_after(&["reboot: now", "Ibex init"]);
     assert_eq!(release(&mut vm), V2);
 
     // A broken release: its critical service never comes up; its init
@@ -189,14 +173,11 @@ fn upgrade_is_kept_and_a_broken_one_rolls_back_by_itself() {
     let started = std::time::Instant::now();
     vm.send("sysupgrade /dev/vdc");
     vm.wait_for("writing slot a", Duration::from_secs(60));
-    shell_after(
-        &mut vm,
-        &[
-            "trial boot of slot a",
-            "upgrade: failed: slot a",
-            "Ibex init",
-        ],
-    );
+    vm.shell_after(&[
+        "trial boot of slot a",
+        "upgrade: failed: slot a",
+        "Ibex init",
+    ]);
     println!(
         "upgrade: broken release rolled back, old system's shell {:.1} s after sysupgrade",
         started.elapsed().as_secs_f64()
@@ -267,7 +248,7 @@ fn bad_images_are_refused_and_a_power_cut_keeps_the_old_system() {
     // built-in command line) and the firmware comes back to slot A, whose
     // init records the failed trial.
     vm.send("sysupgrade /dev/vde");
-    shell_after(&mut vm, &["writing slot b", "Kernel panic", "Ibex init"]);
+    vm.shell_after(&["writing slot b", "Kernel panic", "Ibex init"]);
     assert_eq!(release(&mut vm), V1);
     let status = vm.ok("sysupgrade --status");
     assert!(status.contains("running: slot a"), "{status}");

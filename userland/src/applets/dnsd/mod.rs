@@ -171,7 +171,10 @@ fn resolv_conf_upstreams(listen: SocketAddr) -> Vec<SocketAddr> {
 }
 
 /// What identifies a version of a file: modification time, size, inode.
-fn file_stamp(path: &str) -> Option<(std::time::SystemTime, u64, u64)> {
+type FileStamp = (std::time::SystemTime, u64, u64);
+
+/// The [`FileStamp`] of `path`, if it can be read.
+fn file_stamp(path: &str) -> Option<FileStamp> {
     use std::os::unix::fs::MetadataExt;
     let m = std::fs::metadata(path).ok()?;
     Some((m.modified().ok()?, m.len(), m.ino()))
@@ -314,7 +317,7 @@ struct Server {
     /// router's WAN lease writes it after dnsd has started): the listening
     /// address to leave out and the version of the file they were read
     /// from.
-    resolv_conf: Option<(SocketAddr, Option<(std::time::SystemTime, u64, u64)>)>,
+    resolv_conf: Option<(SocketAddr, Option<FileStamp>)>,
     /// The upstream that answered last: asked first next time.
     preferred: usize,
     pending: HashMap<u16, Pending>,
