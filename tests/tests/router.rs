@@ -5,7 +5,9 @@
 //! consoles: the router's WAN lease, the client's LAN lease, a name resolved
 //! through the router, a page fetched through its NAT (upstream logs the
 //! router's address, not the client's), inbound connections dropped unless
-//! a port forward is declared. The router runs in 64 MB of RAM.
+//! a port forward is declared; garbage sent at its DHCP and DNS servers
+//! does not stop them, and a broken firewall file leaves the running rules
+//! in place. The router runs in 64 MB of RAM.
 
 use ibex_tests::{build_image, default_image, wired_command, Cable, Vm};
 
@@ -62,6 +64,46 @@ fn client_behind_the_router_reaches_upstream_through_nat() {
     // A name of upstream's zone, resolved through the router's dnsd.
     let answer = client.ok("nslookup www.example.net");
     assert!(answer.contains("10.0.0.1"), "{answer}");
+
+    // Garbage at the router's DHCP and DNS servers (as a broken or hostile
+    // client sends): they drop it and go on serving.
+    client.ok(
+        "for i in 1 2 3 4 5; do head -c 512 /dev/urandom | nc -u -w 1 192.168.1.1 67; \
+         head -c 100 /dev/urandom | nc -u -w 1 192.168.1.1 53; done; true",
+    );
+    let answer = client.ok("nslookup www.example.net");
+    assert!(answer.contains("10.0.0.1"), "dnsd after garbage: {answer}");
+    client.ok("udhcpc -i eth0 -n -q -t 10 -T 2");
+    router.ok("pidof udhcpd && pidof dnsd");
+
+    // A broken firewall file is refused with its line, and the running
+    // rules stay as they were.
+    // Counters move with traffic; the rules themselves must not.
+    let rules = |vm: &mut Vm| -> String {
+        vm.ok("fw show")
+            .split_whitespace()
+            .scan(false, |skip, w| {
+                let keep = !*skip && w != "counter";
+                *skip = matches!(w, "packets" | "bytes");
+                Some(if keep && !matches!(w, "packets" | "bytes") {
+                    w
+                } else {
+                    ""
+                })
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let before = rules(&mut router);
+    router.ok("cp /etc/firewall.conf /tmp/broken.conf && echo 'rule oops { zone nowhere; accept; }' >> /tmp/broken.conf");
+    let refused = router.run("fw reload -c /tmp/broken.conf");
+    assert_eq!(refused.status, 1, "{}", refused.text);
+    assert!(
+        refused.text.contains("/tmp/broken.conf:"),
+        "{}",
+        refused.text
+    );
+    assert_eq!(rules(&mut router), before);
 
     // A page fetched from upstream through the router's NAT: upstream sees
     // the router's WAN address, never the client's.
