@@ -42,7 +42,12 @@ fn the_nas_mounts_its_disk_from_fstab_and_serves_it_on_the_lan() {
          i=$((i+1)); [ $i -ge 60 ] && break; sleep 1; done; \
          ip -4 -o addr show dev eth0 | grep -o 'inet 10\\.0\\.0\\.[0-9]*'",
     );
-    let nas_ip = addr.trim_start_matches("inet ");
+    // init's messages about the services may share the console with it.
+    let nas_ip = addr
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("inet "))
+        .next_back()
+        .expect("the NAS's address");
     let page = upstream.ok(&format!("wget -q -O - http://{nas_ip}/share/hello.txt"));
     assert_eq!(page, "hello from the data disk");
 }
