@@ -239,7 +239,8 @@ impl Vm {
             .expect("writing to the console");
     }
 
-    /// Runs `command` in the console shell and returns its output and status.
+    /// Runs `command` in the console shell and returns its output (without
+    /// init's own console lines) and status.
     /// The command is followed by `echo @@DONE$?@@`: the terminal echoes the
     /// typed `$?` literally, so only the shell's own output can match the
     /// marker with a number in it.
@@ -252,8 +253,14 @@ impl Vm {
         self.wait_for("# ", COMMAND_TIMEOUT);
         // The output starts after the newline that ends the echoed line.
         let text = text.strip_prefix('\n').unwrap_or(&text);
+        // init reports services starting and stopping on the same console:
+        // its lines are not the command's output.
+        let text: Vec<&str> = text
+            .split('\n')
+            .filter(|line| !line.starts_with("init: "))
+            .collect();
         Output {
-            text: text.trim_end_matches('\n').to_string(),
+            text: text.join("\n").trim_end_matches('\n').to_string(),
             status: status.trim().parse().unwrap_or(-1),
         }
     }

@@ -9,25 +9,12 @@ use std::time::{Duration, Instant};
 
 const PATIENCE: Duration = Duration::from_secs(300);
 
-/// Runs `command` and returns its output without init's own console
-/// messages, which can land in the middle of it.
-fn ok(vm: &mut Vm, command: &str) -> String {
-    own(&vm.ok(command))
-}
-
-fn own(text: &str) -> String {
-    text.lines()
-        .filter(|l| !l.starts_with("init: "))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 /// Runs `command` until its output satisfies `done`, or panics.
 fn eventually(vm: &mut Vm, command: &str, done: impl Fn(&str, i32) -> bool) -> String {
     let deadline = Instant::now() + PATIENCE;
     loop {
         let out = vm.run(command);
-        let text = own(&out.text);
+        let text = out.text.clone();
         if done(&text, out.status) {
             return text;
         }
@@ -62,7 +49,7 @@ fn when(log: &str, service: &str, text: &str) -> u64 {
 }
 
 fn pid_of(vm: &mut Vm, service: &str) -> String {
-    let status = ok(vm, &format!("svc status {service}"));
+    let status = vm.ok(&format!("svc status {service}"));
     status
         .split("(pid ")
         .nth(1)
@@ -102,7 +89,7 @@ fn init_supervises_every_kind_of_service() {
     eventually(&mut vm, "svc status crasher", |_, code| code == 32);
     let status = vm.run("svc status crasher");
     assert!(
-        own(&status.text).starts_with("crasher: failed"),
+        status.text.starts_with("crasher: failed"),
         "{}",
         status.text
     );
@@ -111,7 +98,7 @@ fn init_supervises_every_kind_of_service() {
         "{}",
         status.text
     );
-    let log = ok(&mut vm, "logread crasher");
+    let log = vm.ok("logread crasher");
     let starts: Vec<u64> = log
         .lines()
         .filter(|l| l.ends_with("crasher: crashing"))
@@ -136,22 +123,19 @@ fn init_supervises_every_kind_of_service() {
         "{}",
         after.text
     );
-    assert!(!ok(&mut vm, "logread").contains("should never run"));
+    assert!(!vm.ok("logread").contains("should never run"));
 
     // Logs: written to /var/log with time stamps, rotated to two old files.
     eventually(&mut vm, "logread chatty", |t, _| t.contains("chatty done"));
     assert_eq!(
-        ok(
-            &mut vm,
-            "ls /var/log | while read f; do case $f in chatty*) echo $f;; esac; done"
-        ),
+        vm.ok("ls /var/log | while read f; do case $f in chatty*) echo $f;; esac; done"),
         "chatty.log\nchatty.log.1\nchatty.log.2"
     );
-    let newest = ok(&mut vm, "cat /var/log/chatty.log");
+    let newest = vm.ok("cat /var/log/chatty.log");
     assert!(newest.ends_with("Z chatty done"), "{newest}");
 
     // svc: list, stop, start, restart, unknown names.
-    let list = ok(&mut vm, "svc list");
+    let list = vm.ok("svc list");
     assert!(list.starts_with("SERVICE"), "{list}");
     for name in ["joined", "crasher", "limited", "stubborn", "setup"] {
         assert!(
@@ -159,17 +143,14 @@ fn init_supervises_every_kind_of_service() {
             "{name} missing:\n{list}"
         );
     }
-    assert_eq!(
-        ok(&mut vm, "svc status setup").split(' ').nth(1),
-        Some("done")
-    );
-    let stop = ok(&mut vm, "svc stop joined");
+    assert_eq!(vm.ok("svc status setup").split(' ').nth(1), Some("done"));
+    let stop = vm.ok("svc stop joined");
     assert!(stop.starts_with("joined: stopped"), "{stop}");
     assert_eq!(vm.run("svc status joined").status, 3);
-    let start = ok(&mut vm, "svc start joined");
+    let start = vm.ok("svc start joined");
     assert!(start.starts_with("joined: started (pid"), "{start}");
     let before = pid_of(&mut vm, "joined");
-    ok(&mut vm, "svc restart joined");
+    vm.ok("svc restart joined");
     assert_ne!(pid_of(&mut vm, "joined"), before);
     let unknown = vm.run("svc status nosuch");
     assert_eq!(unknown.status, 1);
@@ -180,41 +161,35 @@ fn init_supervises_every_kind_of_service() {
     );
 
     // A non-root client is refused (the socket is root's alone).
-    let refused = ok(&mut vm, "logread refused");
+    let refused = vm.ok("logread refused");
     assert!(refused.contains("Permission denied"), "{refused}");
     assert_eq!(
-        ok(&mut vm, "ls -l /run/ibex/control.sock").get(..10),
+        vm.ok("ls -l /run/ibex/control.sock").get(..10),
         Some("srw-------")
     );
 
     // Identity, rlimits and cgroup limits of `limited`.
     let pid = pid_of(&mut vm, "limited");
-    let status = ok(&mut vm, &format!("cat /proc/{pid}/status"));
+    let status = vm.ok(&format!("cat /proc/{pid}/status"));
     assert!(
         status.lines().any(|l| l.starts_with("Uid:\t65534\t65534")),
         "{status}"
     );
-    let limits = ok(&mut vm, &format!("cat /proc/{pid}/limits"));
+    let limits = vm.ok(&format!("cat /proc/{pid}/limits"));
     assert!(
         limits
             .lines()
             .any(|l| l.starts_with("Max open files") && l.contains(" 64 ")),
         "{limits}"
     );
-    assert_eq!(
-        ok(&mut vm, "cat /sys/fs/cgroup/limited/memory.max"),
-        "33554432"
-    );
-    assert_eq!(ok(&mut vm, "cat /sys/fs/cgroup/limited/pids.max"), "16");
-    assert_eq!(
-        ok(&mut vm, "cat /sys/fs/cgroup/limited/cpu.max"),
-        "50000 100000"
-    );
-    assert_eq!(ok(&mut vm, "cat /sys/fs/cgroup/limited/cgroup.procs"), pid);
+    assert_eq!(vm.ok("cat /sys/fs/cgroup/limited/memory.max"), "33554432");
+    assert_eq!(vm.ok("cat /sys/fs/cgroup/limited/pids.max"), "16");
+    assert_eq!(vm.ok("cat /sys/fs/cgroup/limited/cpu.max"), "50000 100000");
+    assert_eq!(vm.ok("cat /sys/fs/cgroup/limited/cgroup.procs"), pid);
 
     // kill -9 of a service is survived and the service comes back.
     let victim = pid_of(&mut vm, "joined");
-    ok(&mut vm, &format!("kill -9 {victim}"));
+    vm.ok(&format!("kill -9 {victim}"));
     eventually(&mut vm, "svc status joined", |t, code| {
         code == 0 && !t.contains(&format!("(pid {victim})"))
     });

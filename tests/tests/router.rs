@@ -131,4 +131,14 @@ fn client_behind_the_router_reaches_upstream_through_nat() {
     ));
     let page = upstream.ok(&format!("wget -q -T 10 -O - http://{wan_ip}:8080/"));
     assert_eq!(page, "client page");
+
+    // No service of either image had to be restarted (a daemon that forks
+    // away from its supervisor shows up here as one restart after another).
+    for (name, vm) in [("upstream", &upstream), ("router", &router)] {
+        let console = vm.transcript();
+        assert!(
+            !console.contains("restarting in"),
+            "{name} restarted a service:\n{console}"
+        );
+    }
 }
