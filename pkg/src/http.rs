@@ -1,7 +1,8 @@
-//! A small HTTP/1.1 client: `GET` (and `HEAD`) over plain TCP, enough to
-//! fetch signed files from a repository and to be `ibox wget`. No TLS on
-//! purpose: what `pkg` fetches is checked by signature, not trusted for its
-//! transport.
+//! A small HTTP/1.1 client: `GET` (and `HEAD`) over TCP, enough to fetch
+//! signed files from a repository and to be `ibox wget`. HTTPS comes with
+//! the `tls` feature ([`crate::tls`], rustls): `wget` needs it, while what
+//! `pkg` fetches is checked by signature, not trusted for its transport, so
+//! builds without `wget` leave the TLS stack out.
 //!
 //! The pieces are separate so that callers can choose: [`Url::parse`],
 //! [`request`] on a stream the caller connected (wget resolves names and
@@ -18,8 +19,13 @@ use std::time::Duration;
 /// Why a URL, a request or a response failed.
 #[derive(Debug)]
 pub enum Error {
-    /// The URL is not `http://host[:port][/path]` (the text says why).
+    /// The URL is not `http[s]://host[:port][/path]` (the text says why).
     BadUrl(String),
+    /// An `https://` URL, and this build has no TLS.
+    NoTls,
+    /// The TLS handshake failed: the peer's certificate was not trusted, or
+    /// the peer does not speak TLS (the text is rustls's reason).
+    Tls(String),
     /// The connection failed while sending or receiving.
     Io(io::Error),
     /// The peer did not answer with an HTTP/1.x status line.
@@ -37,6 +43,8 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::BadUrl(m) => f.write_str(m),
+            Error::NoTls => f.write_str("HTTPS is not supported by this build (no TLS)"),
+            Error::Tls(m) => write!(f, "TLS: {m}"),
             Error::Io(e) => write!(f, "{e}"),
             Error::NotHttp => f.write_str("not an HTTP response"),
             Error::BadHeaders(m) => f.write_str(m),
@@ -54,25 +62,58 @@ impl From<io::Error> for Error {
     }
 }
 
-/// A parsed `http://` URL.
+/// How a URL's bytes travel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    /// `http://`: plain TCP, port 80 by default.
+    Http,
+    /// `https://`: TLS over TCP, port 443 by default.
+    Https,
+}
+
+impl Scheme {
+    /// The scheme's name as a URL starts with it ("http").
+    pub fn name(self) -> &'static str {
+        match self {
+            Scheme::Http => "http",
+            Scheme::Https => "https",
+        }
+    }
+
+    /// The port used when a URL names none.
+    pub fn default_port(self) -> u16 {
+        match self {
+            Scheme::Http => 80,
+            Scheme::Https => 443,
+        }
+    }
+}
+
+/// A parsed `http://` or `https://` URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Url {
+    /// Plain or TLS.
+    pub scheme: Scheme,
     /// Host name or address (an IPv6 literal without its brackets).
     pub host: String,
-    /// Port (80 by default).
+    /// Port (the scheme's by default).
     pub port: u16,
     /// Path with its leading `/`, query included.
     pub path: String,
 }
 
 impl Url {
-    /// Parses `http://host[:port]/path` (`[v6addr]` allowed as host; a
+    /// Parses `http[s]://host[:port]/path` (`[v6addr]` allowed as host; a
     /// `#fragment` is dropped, as it is never sent).
     pub fn parse(url: &str) -> Result<Url, Error> {
         let bad = |why: &str| Error::BadUrl(format!("'{url}': {why}"));
-        let rest = url
-            .strip_prefix("http://")
-            .ok_or_else(|| bad("not an http:// URL"))?;
+        let (scheme, rest) = if let Some(rest) = url.strip_prefix("http://") {
+            (Scheme::Http, rest)
+        } else if let Some(rest) = url.strip_prefix("https://") {
+            (Scheme::Https, rest)
+        } else {
+            return Err(bad("not an http:// or https:// URL"));
+        };
         let rest = rest.split('#').next().unwrap_or(rest);
         let (authority, path) = match rest.find(['/', '?']) {
             Some(at) if rest[at..].starts_with('?') => (&rest[..at], format!("/{}", &rest[at..])),
@@ -95,7 +136,7 @@ impl Url {
             }
         };
         let port = if port.is_empty() {
-            80
+            scheme.default_port()
         } else {
             port.parse::<u16>()
                 .map_err(|_| bad(&format!("bad port '{port}'")))?
@@ -104,6 +145,7 @@ impl Url {
             return Err(bad("bad URL"));
         }
         Ok(Url {
+            scheme,
             host: host.to_string(),
             port,
             path,
@@ -111,14 +153,14 @@ impl Url {
     }
 
     /// The value of the Host header: the host, bracketed if IPv6, with the
-    /// port when it is not 80.
+    /// port when it is not the scheme's.
     pub fn host_header(&self) -> String {
         let host = if self.host.contains(':') {
             format!("[{}]", self.host)
         } else {
             self.host.clone()
         };
-        if self.port == 80 {
+        if self.port == self.scheme.default_port() {
             host
         } else {
             format!("{host}:{}", self.port)
@@ -126,7 +168,7 @@ impl Url {
     }
 
     /// Resolves `location` (a redirect target) against this URL: absolute
-    /// `http://` URLs, absolute paths and relative paths.
+    /// URLs, absolute paths and relative paths (which keep the scheme).
     pub fn join(&self, location: &str) -> Result<Url, Error> {
         if location.contains("://") {
             return Url::parse(location);
@@ -140,7 +182,11 @@ impl Url {
             };
             format!("{dir}{location}")
         };
-        Url::parse(&format!("http://{}{path}", self.host_header()))
+        Url::parse(&format!(
+            "{}://{}{path}",
+            self.scheme.name(),
+            self.host_header()
+        ))
     }
 }
 
@@ -366,12 +412,92 @@ pub fn request<S: Read + Write>(
     })
 }
 
+/// Which servers an `https://` connection believes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trust {
+    /// Certificates that chain to a root in this PEM file, for the URL's
+    /// host name.
+    Roots(std::path::PathBuf),
+    /// Any certificate at all (`wget --no-check-certificate`): the traffic
+    /// is encrypted but the peer is whoever answered.
+    AnyCertificate,
+}
+
+impl Default for Trust {
+    /// `$SSL_CERT_FILE`, else the CA bundle where Alpine and Debian keep it.
+    fn default() -> Trust {
+        Trust::Roots(
+            std::env::var_os("SSL_CERT_FILE")
+                .map(Into::into)
+                .unwrap_or_else(|| "/etc/ssl/certs/ca-certificates.crt".into()),
+        )
+    }
+}
+
+/// A connection to a URL's server: plain TCP, or TLS over it.
+pub enum Connection {
+    /// `http://`.
+    Plain(TcpStream),
+    /// `https://`, handshake done.
+    #[cfg(feature = "tls")]
+    Tls(Box<crate::tls::Stream<TcpStream>>),
+}
+
+impl Connection {
+    /// Makes `tcp` (connected to `url`'s host) the connection `url` asks
+    /// for: as it is for `http://`, after a TLS handshake that `trust`
+    /// accepts for `https://`.
+    pub fn open(tcp: TcpStream, url: &Url, trust: &Trust) -> Result<Connection, Error> {
+        match url.scheme {
+            Scheme::Http => Ok(Connection::Plain(tcp)),
+            #[cfg(feature = "tls")]
+            Scheme::Https => Ok(Connection::Tls(Box::new(crate::tls::connect(
+                tcp, &url.host, trust,
+            )?))),
+            #[cfg(not(feature = "tls"))]
+            Scheme::Https => {
+                let _ = trust;
+                Err(Error::NoTls)
+            }
+        }
+    }
+}
+
+impl Read for Connection {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Connection::Plain(s) => s.read(buf),
+            #[cfg(feature = "tls")]
+            Connection::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Connection {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Connection::Plain(s) => s.write(buf),
+            #[cfg(feature = "tls")]
+            Connection::Tls(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Connection::Plain(s) => s.flush(),
+            #[cfg(feature = "tls")]
+            Connection::Tls(s) => s.flush(),
+        }
+    }
+}
+
 /// Fetches `url`, refusing bodies longer than `limit` bytes and any status
-/// but 200.
+/// but 200. `https://` URLs are checked against the default [`Trust`].
 pub fn get(url: &str, limit: u64) -> Result<Vec<u8>, Error> {
     let u = Url::parse(url)?;
-    let stream = TcpStream::connect((u.host.as_str(), u.port))?;
-    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let tcp = TcpStream::connect((u.host.as_str(), u.port))?;
+    tcp.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let stream = Connection::open(tcp, &u, &Trust::default())?;
     let response = request(stream, &u, &Request::default())?;
     if response.code != 200 {
         return Err(Error::Status(response.status_line));
@@ -399,13 +525,18 @@ mod tests {
         assert_eq!(
             Url::parse("http://10.0.2.2:8080/repo/INDEX.ibx").unwrap(),
             Url {
+                scheme: Scheme::Http,
                 host: "10.0.2.2".into(),
                 port: 8080,
                 path: "/repo/INDEX.ibx".into()
             }
         );
         assert_eq!(Url::parse("http://example.org").unwrap().port, 80);
-        assert!(Url::parse("https://example.org/").is_err());
+        let tls = Url::parse("https://example.org/").unwrap();
+        assert_eq!((tls.scheme, tls.port), (Scheme::Https, 443));
+        assert_eq!(tls.host_header(), "example.org");
+        assert_eq!(Url::parse("https://h:80/").unwrap().host_header(), "h:80");
+        assert!(Url::parse("ftp://example.org/").is_err());
         assert!(Url::parse("http://:80/").is_err());
         assert!(Url::parse("http://h:x/").is_err());
         let v6 = Url::parse("http://[::1]:81/a?b#c").unwrap();
@@ -422,6 +553,9 @@ mod tests {
         assert_eq!(base.join("/d").unwrap().path, "/d");
         let other = base.join("http://o/e").unwrap();
         assert_eq!((other.host.as_str(), other.port), ("o", 80));
+        let secure = Url::parse("https://s/a/b").unwrap();
+        assert_eq!(secure.join("c").unwrap().scheme, Scheme::Https);
+        assert_eq!(secure.join("http://o/").unwrap().scheme, Scheme::Http);
     }
 
     /// A fake connection: what the server says, and what was sent.

@@ -22,6 +22,8 @@ pub mod db;
 pub mod http;
 pub mod repo;
 pub mod solve;
+#[cfg(feature = "tls")]
+pub mod tls;
 pub mod txn;
 
 use db::{Database, Installed};

@@ -1,7 +1,8 @@
 //! The NAS image on a network: it takes its address from the net-upstream
 //! image's DHCP server, mounts its data disk (an ext4 filesystem made on
-//! the host, attached as a virtio disk) from /etc/fstab at boot, and serves
-//! the share, which the other guest fetches over the cable.
+//! the host, attached as a virtio disk) from /etc/fstab at boot, found by
+//! its label, and serves the share, which the other guest fetches over the
+//! cable.
 
 use ibex_tests::{build_image, root, wired_command, Cable, Vm};
 
@@ -35,8 +36,16 @@ fn the_nas_mounts_its_disk_from_fstab_and_serves_it_on_the_lan() {
         .arg(format!("file={},if=virtio,format=raw", disk.display()));
     let mut nas = Vm::boot_command(nas_cmd);
 
+    // fstab names the disk by its label; mount found the device.
     let mounts = nas.ok("grep ' /srv ' /proc/mounts");
     assert!(mounts.starts_with("/dev/vda /srv ext4"), "{mounts}");
+    let missing = nas.run("mkdir -p /mnt && mount UUID=0000-0000 /mnt");
+    assert_eq!(missing.status, 1, "{}", missing.text);
+    assert!(
+        missing.text.contains("can't find UUID=0000-0000"),
+        "{}",
+        missing.text
+    );
     let addr = nas.ok(
         "i=0; until ip -4 -o addr show dev eth0 | grep -q 'inet 10\\.0\\.0\\.'; do \
          i=$((i+1)); [ $i -ge 60 ] && break; sleep 1; done; \

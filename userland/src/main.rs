@@ -33,6 +33,8 @@ mod digest;
 mod firewall;
 #[cfg(feature = "sysupgrade")]
 mod fleet;
+#[cfg(any(feature = "blkid", feature = "mount"))]
+mod fsprobe;
 mod fsutil;
 #[cfg(any(
     feature = "nc",

@@ -102,18 +102,24 @@ pub struct Netlink {
     buffer: Vec<u8>,
 }
 
+/// A netlink socket of `protocol` (NETLINK_ROUTE here, NETLINK_NETFILTER
+/// for the firewall), bound to a port the kernel picks and connected to
+/// the kernel, asking for extended acks so that errors carry their text.
+pub fn kernel_socket(protocol: isize) -> io::Result<Socket> {
+    let mut socket = Socket::new(protocol)?;
+    socket.bind_auto()?;
+    socket.connect(&SocketAddr::new(0, 0))?;
+    // Older kernels lack these options; errors then just lose their text.
+    let _ = socket.set_ext_ack(true);
+    let _ = socket.set_cap_ack(true);
+    Ok(socket)
+}
+
 impl Netlink {
     /// Opens and binds a route netlink socket, asking for extended acks
     /// (so that errors carry the kernel's text) with capped echoes.
     pub fn open() -> Result<Netlink, Error> {
-        let mut socket = Socket::new(NETLINK_ROUTE).map_err(Error::Socket)?;
-        socket.bind_auto().map_err(Error::Socket)?;
-        socket
-            .connect(&SocketAddr::new(0, 0))
-            .map_err(Error::Socket)?;
-        // Older kernels lack these options; errors then just lose their text.
-        let _ = socket.set_ext_ack(true);
-        let _ = socket.set_cap_ack(true);
+        let socket = kernel_socket(NETLINK_ROUTE).map_err(Error::Socket)?;
         Ok(Netlink {
             socket,
             sequence: 0,
@@ -420,21 +426,29 @@ impl Netlink {
         } else {
             BridgeFlag::Controller
         })];
-        if lo == hi {
-            spec.push(AfSpecBridge::VlanInfo(BridgeVlanInfo { flags, vid: lo }));
-        } else {
-            spec.push(AfSpecBridge::VlanInfo(BridgeVlanInfo {
-                flags: flags | BridgeVlanInfoFlags::RangeBegin,
-                vid: lo,
-            }));
-            spec.push(AfSpecBridge::VlanInfo(BridgeVlanInfo {
-                flags: flags | BridgeVlanInfoFlags::RangeEnd,
-                vid: hi,
-            }));
-        }
+        spec.extend(vlan_range(flags, (lo, hi)));
         msg.attributes.push(LinkAttribute::AfSpecBridge(spec));
         self.change(RouteNetlinkMessage::SetLink(msg), 0)
     }
+}
+
+/// The bridge attributes for the VLANs `lo..=hi` with `flags`: one entry
+/// for one VLAN, else the range's first and last marked as such, as the
+/// kernel reads ranges.
+pub fn vlan_range(flags: BridgeVlanInfoFlags, (lo, hi): (u16, u16)) -> Vec<AfSpecBridge> {
+    if lo == hi {
+        return vec![AfSpecBridge::VlanInfo(BridgeVlanInfo { flags, vid: lo })];
+    }
+    vec![
+        AfSpecBridge::VlanInfo(BridgeVlanInfo {
+            flags: flags | BridgeVlanInfoFlags::RangeBegin,
+            vid: lo,
+        }),
+        AfSpecBridge::VlanInfo(BridgeVlanInfo {
+            flags: flags | BridgeVlanInfoFlags::RangeEnd,
+            vid: hi,
+        }),
+    ]
 }
 
 /// EADDRNOTAVAIL: the address to remove is not there.

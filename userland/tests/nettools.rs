@@ -15,6 +15,7 @@ use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream, UdpSocket};
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const BUSYBOX: &str = "/bin/busybox";
@@ -380,15 +381,15 @@ fn http_server() -> u16 {
     let port = listener.local_addr().expect("addr").port();
     std::thread::spawn(move || {
         for conn in listener.incoming() {
-            let Ok(conn) = conn else { continue };
-            std::thread::spawn(move || serve(conn));
+            let Ok(mut conn) = conn else { continue };
+            std::thread::spawn(move || serve(&mut conn));
         }
     });
     port
 }
 
 /// Answers one request by its path.
-fn serve(mut conn: TcpStream) {
+fn serve(conn: &mut impl ReadWrite) {
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") {
@@ -441,6 +442,69 @@ fn serve(mut conn: TcpStream) {
     let _ = conn.write_all(&reply);
 }
 
+/// A connection [`serve`] can answer on: plain TCP or TLS.
+trait ReadWrite: Read + Write {}
+impl<T: Read + Write> ReadWrite for T {}
+
+/// A certificate authority made for one test, and a server certificate it
+/// signed for `localhost` only.
+struct TestPki {
+    ca_pem: String,
+    server: Arc<rustls::ServerConfig>,
+}
+
+fn test_pki(ca_name: &str) -> TestPki {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+    let ca_key = KeyPair::generate().expect("CA key");
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, ca_name);
+    let ca = ca_params.self_signed(&ca_key).expect("CA certificate");
+    let key = KeyPair::generate().expect("server key");
+    let cert = CertificateParams::new(vec!["localhost".to_string()])
+        .expect("server params")
+        .signed_by(&key, &ca, &ca_key)
+        .expect("server certificate");
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let server = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![cert.der().clone()],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+        )
+        .expect("server config");
+    TestPki {
+        ca_pem: ca.pem(),
+        server: Arc::new(server),
+    }
+}
+
+/// [`http_server`] behind TLS with `config`: its port.
+fn https_server(config: Arc<rustls::ServerConfig>) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("listen");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(tcp) = conn else { continue };
+            let config = config.clone();
+            std::thread::spawn(move || {
+                let Ok(session) = rustls::ServerConnection::new(config) else {
+                    return;
+                };
+                let mut tls = rustls::StreamOwned::new(session, tcp);
+                serve(&mut tls);
+                tls.conn.send_close_notify();
+                let _ = tls.flush();
+            });
+        }
+    });
+    port
+}
+
 /// The names in `dir`, sorted.
 fn listing(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
@@ -449,6 +513,78 @@ fn listing(dir: &Path) -> Vec<String> {
         .collect();
     names.sort();
     names
+}
+
+#[test]
+fn wget_fetches_https_from_servers_it_trusts_only() {
+    let pki = test_pki("Ibex test CA");
+    let port = https_server(pki.server.clone());
+    let dir = common::scratch("wget-https");
+    let ca = dir.join("ca.pem");
+    std::fs::write(&ca, &pki.ca_pem).expect("CA file");
+    let ca_arg = format!("--ca-certificate={}", ca.display());
+    let url = format!("https://localhost:{port}/len.txt");
+    // Trusted through --ca-certificate, and through $SSL_CERT_FILE.
+    let o = common::ibox(&["wget", "-q", "-O", "-", &ca_arg, &url]);
+    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+    assert_eq!(o.stdout, b"0123456789abcdefghij");
+    let o = Command::new(IBOX)
+        .args(["wget", "-q", "-O", "-", &url])
+        .env("SSL_CERT_FILE", &ca)
+        .output()
+        .expect("ibox");
+    assert_eq!(o.stdout, b"0123456789abcdefghij", "{}", common::stderr(&o));
+    // A relative redirect stays on https.
+    let redirect = format!("https://localhost:{port}/redirect");
+    let o = common::ibox(&["wget", "-q", "-O", "-", &ca_arg, &redirect]);
+    assert_eq!(o.stdout, b"0123456789abcdefghij", "{}", common::stderr(&o));
+
+    // Refused: a CA bundle without our CA, a name the certificate is not
+    // for, a bundle that does not exist. Nothing is written.
+    let other = test_pki("Some other CA");
+    let other_ca = dir.join("other.pem");
+    std::fs::write(&other_ca, &other.ca_pem).expect("CA file");
+    let wrong_name = format!("https://127.0.0.1:{port}/len.txt");
+    for (trust, url, why) in [
+        (
+            format!("--ca-certificate={}", other_ca.display()),
+            &url,
+            "UnknownIssuer",
+        ),
+        (ca_arg.clone(), &wrong_name, "not valid for name"),
+        (
+            "--ca-certificate=/nonexistent/ca.pem".to_string(),
+            &url,
+            "can't read CA certificates from /nonexistent/ca.pem",
+        ),
+    ] {
+        let o = common::ibox_in(Some(&dir), &["wget", "-q", "-O", "out", &trust, url], b"");
+        let err = common::stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        assert!(err.starts_with("wget: TLS: ") && err.contains(why), "{err}");
+        assert!(!dir.join("out").exists(), "{err}");
+    }
+    // --no-check-certificate believes any certificate, still over TLS.
+    let o = common::ibox(&[
+        "wget",
+        "-q",
+        "-O",
+        "-",
+        "--no-check-certificate",
+        &wrong_name,
+    ]);
+    assert_eq!(o.stdout, b"0123456789abcdefghij", "{}", common::stderr(&o));
+    // A plain HTTP server is not mistaken for a TLS one.
+    let plain = http_server();
+    let o = common::ibox(&[
+        "wget",
+        "-q",
+        "-T",
+        "3",
+        &ca_arg,
+        &format!("https://localhost:{plain}/len.txt"),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", common::stderr(&o));
 }
 
 #[test]
@@ -533,11 +669,8 @@ fn wget_errors_leave_no_file_and_match_busybox() {
     common::assert_fails(&o, "wget: server returned error: HTTP/1.1 404 Not Found");
     let o = common::ibox(&["wget", "-q", &format!("http://127.0.0.1:{port}/drop")]);
     common::assert_fails(&o, "wget: connection closed prematurely");
-    let o = common::ibox(&["wget", "-q", "https://example.org/"]);
-    common::assert_fails(
-        &o,
-        "wget: 'https://example.org/': HTTPS is not supported (ibox has no TLS)",
-    );
+    let o = common::ibox(&["wget", "-q", "ftp://example.org/"]);
+    common::assert_fails(&o, "wget: unsupported URL scheme 'ftp'");
     if !busybox_available() {
         return;
     }

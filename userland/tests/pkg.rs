@@ -642,47 +642,16 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-/// Serves the files of `dir` over HTTP/1.1 on a loopback port, one
-/// request per connection, until the test ends.
+/// Serves the files of `dir` under `/repo/` over HTTP/1.1 on a loopback
+/// port, chunked, to exercise that decoder too.
 fn serve(dir: PathBuf) -> u16 {
-    use std::io::{BufRead, BufReader, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut line = String::new();
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            if reader.read_line(&mut line).is_err() {
-                continue;
-            }
-            loop {
-                let mut h = String::new();
-                if reader.read_line(&mut h).unwrap_or(0) == 0 || h.trim().is_empty() {
-                    break;
-                }
-            }
-            let path = line.split_whitespace().nth(1).unwrap_or("/");
-            let name = path.trim_start_matches("/repo/");
-            match fs::read(dir.join(name)) {
-                Ok(body) if !name.contains('/') => {
-                    // Chunked, to exercise that decoder too.
-                    let _ = write!(
-                        stream,
-                        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n",
-                        body.len()
-                    );
-                    let _ = stream.write_all(&body);
-                    let _ = stream.write_all(b"\r\n0\r\n\r\n");
-                }
-                _ => {
-                    let _ =
-                        stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
-                }
-            }
+    common::http_server(common::Framing::Chunked, move |path| {
+        let name = path.trim_start_matches("/repo/");
+        if name.contains('/') {
+            return None;
         }
-    });
-    port
+        fs::read(dir.join(name)).ok()
+    })
 }
 
 #[test]

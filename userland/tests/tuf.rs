@@ -120,47 +120,12 @@ impl Repo {
     }
 }
 
-/// Serves `files` under `/fleet/` over HTTP/1.1 on a loopback port, one
-/// request per connection, until the test ends.
+/// Serves `files` under `/fleet/` over HTTP/1.1 on a loopback port.
 fn serve(files: Files) -> u16 {
-    use std::io::{BufRead, BufReader, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut line = String::new();
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            if reader.read_line(&mut line).is_err() {
-                continue;
-            }
-            loop {
-                let mut h = String::new();
-                if reader.read_line(&mut h).unwrap_or(0) == 0 || h.trim().is_empty() {
-                    break;
-                }
-            }
-            let path = line.split_whitespace().nth(1).unwrap_or("/");
-            let body = path
-                .strip_prefix("/fleet/")
-                .and_then(|name| files.lock().unwrap().get(name).cloned());
-            match body {
-                Some(body) => {
-                    let _ = write!(
-                        stream,
-                        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n",
-                        body.len()
-                    );
-                    let _ = stream.write_all(&body);
-                }
-                None => {
-                    let _ =
-                        stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
-                }
-            }
-        }
-    });
-    port
+    common::http_server(common::Framing::Length, move |path| {
+        let name = path.strip_prefix("/fleet/")?;
+        files.lock().ok()?.get(name).cloned()
+    })
 }
 
 /// A device's /etc: board, running release, and the repository's root.

@@ -7,8 +7,7 @@
 use std::ffi::OsString;
 
 use netlink_packet_route::link::{
-    AfSpecBridge, BridgeFlag, BridgeVlanInfo, BridgeVlanInfoFlags, LinkAttribute, LinkExtentMask,
-    LinkMessage,
+    AfSpecBridge, BridgeFlag, BridgeVlanInfoFlags, LinkAttribute, LinkExtentMask, LinkMessage,
 };
 use netlink_packet_route::neighbour::{
     NeighbourAttribute, NeighbourFlags, NeighbourMessage, NeighbourState,
@@ -257,18 +256,7 @@ fn vlan_modify(words: &mut impl Iterator<Item = String>, add: bool) -> Result<()
     } else if master {
         spec.push(AfSpecBridge::Flags(BridgeFlag::Controller));
     }
-    if lo == hi {
-        spec.push(AfSpecBridge::VlanInfo(BridgeVlanInfo { flags, vid: lo }));
-    } else {
-        spec.push(AfSpecBridge::VlanInfo(BridgeVlanInfo {
-            flags: flags | BridgeVlanInfoFlags::RangeBegin,
-            vid: lo,
-        }));
-        spec.push(AfSpecBridge::VlanInfo(BridgeVlanInfo {
-            flags: flags | BridgeVlanInfoFlags::RangeEnd,
-            vid: hi,
-        }));
-    }
+    spec.extend(crate::netlink::vlan_range(flags, (lo, hi)));
     msg.attributes.push(LinkAttribute::AfSpecBridge(spec));
     let message = if add {
         RouteNetlinkMessage::SetLink(msg)
@@ -581,6 +569,7 @@ fn fdb_line(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use netlink_packet_route::link::BridgeVlanInfo;
 
     #[test]
     fn vlan_lines_show_ranges_and_flags() {

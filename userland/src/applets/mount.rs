@@ -1,10 +1,12 @@
 //! `mount [-rw] [-t TYPE] [-o OPTS] DEVICE DIR`, `mount --bind A B`, and
-//! `mount` alone to list what is mounted.
+//! `mount` alone to list what is mounted. DEVICE (here or in fstab) may be
+//! `LABEL=NAME` or `UUID=ID`, found by probing /proc/partitions.
 
 use crate::common::{error_msg, getopt, Exit};
 use nix::mount::{mount, MsFlags};
 use std::ffi::OsString;
 use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
 
 pub const USAGE: &str = "[OPTIONS] [-o OPT] DEVICE NODE\n\nMount a filesystem. Filesystem autodetection requires /proc.\n\n\t-r\tRead-only mount\n\t-w\tRead-write mount (default)\n\t-t FSTYPE[,...]\tFilesystem type(s)\n\t-o OPT\tMount options (ro, rw, nosuid, nodev, noexec, remount, bind, ...)\n\t-a\tMount all filesystems in fstab (not noauto, swap or already mounted)\n\t-T FSTAB\tRead FSTAB instead of /etc/fstab\n\t-f\tFake: do everything but the mount(2) call\n\t-v\tVerbose: show each mount as it is made\n\t-n\tIgnored (there is no /etc/mtab)\n\t--bind\tBind a file or directory\n\t--rbind\tBind a directory and the mounts under it\n\t--move\tRelocate an existing mount point";
 
@@ -227,6 +229,20 @@ fn split_types(arg: Option<String>) -> Vec<String> {
 /// Makes one mount, trying each candidate type; reports failure and returns
 /// the exit status.
 fn perform(req: &Request, mode: &Mode) -> i32 {
+    // `LABEL=` and `UUID=` name the device by the filesystem on it.
+    let source = match &req.source {
+        Some(s) => match crate::fsprobe::Tag::parse(s.as_bytes()) {
+            Some(tag) => match tag.find() {
+                Some(device) => Some(device),
+                None => {
+                    error_msg("mount", &format!("can't find {}", s.to_string_lossy()));
+                    return 1;
+                }
+            },
+            None => Some(s.clone()),
+        },
+        None => None,
+    };
     let types = if !req.types.is_empty() {
         req.types.clone()
     } else if req.flags.intersects(TYPELESS) {
@@ -266,7 +282,7 @@ fn perform(req: &Request, mode: &Mode) -> i32 {
     for fstype in &types {
         // Without a device the type stands in, as in `mount -t proc proc
         // /proc`; a remount or propagation change ignores it anyway.
-        let source = req.source.clone().or_else(|| Some(OsString::from(fstype)));
+        let source = source.clone().or_else(|| Some(OsString::from(fstype)));
         match mount(
             source.as_deref(),
             req.target.as_os_str(),

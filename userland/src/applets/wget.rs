@@ -1,8 +1,11 @@
 //! `wget [-cqS] [--spider] [-O FILE|-] [-T SEC] [-U AGENT] URL...`: HTTP/1.1
-//! downloads over ibex-pkg's client, redirects followed (up to 5). A file
-//! is written under a temporary name and renamed only once the whole body
-//! arrived, so an error never leaves half a file behind. No HTTPS: ibox
-//! has no TLS, and says so instead of fetching in the clear.
+//! and HTTPS downloads over ibex-pkg's client, redirects followed (up to 5).
+//! A file is written under a temporary name and renamed only once the whole
+//! body arrived, so an error never leaves half a file behind. HTTPS servers
+//! must show a certificate that chains to a root in the system's CA bundle
+//! (`$SSL_CERT_FILE`, else /etc/ssl/certs/ca-certificates.crt) or in
+//! `--ca-certificate FILE` (GNU wget's option), for the URL's host name;
+//! `--no-check-certificate` (BusyBox's and GNU's) believes any.
 
 use std::ffi::OsString;
 use std::fs;
@@ -11,12 +14,12 @@ use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use ibex_pkg::http::{self, Request, Url};
+use ibex_pkg::http::{self, Connection, Request, Trust, Url};
 
 use crate::common::{error_msg, getopt, lossy, strerror, usage_error, Exit};
 use crate::resolve::{self, Family};
 
-pub const USAGE: &str = "[-cqS] [--spider] [-O FILE] [-T SEC] [-U AGENT] URL...\n\nRetrieve files via HTTP\n\n\t--spider\tOnly check URL existence: $? is 0 if exists\n\t-c\t\tContinue retrieval of aborted transfer\n\t-q\t\tQuiet\n\t-S    \t\tShow server response\n\t-T SEC\t\tNetwork read timeout is SEC seconds\n\t-O FILE\t\tSave to FILE ('-' for stdout)\n\t-U STR\t\tUse STR for User-Agent header";
+pub const USAGE: &str = "[-cqS] [--spider] [--no-check-certificate] [--ca-certificate FILE] [-O FILE] [-T SEC] [-U AGENT] URL...\n\nRetrieve files via HTTP or HTTPS\n\n\t--spider\tOnly check URL existence: $? is 0 if exists\n\t--no-check-certificate\tDon't validate the server's certificate\n\t--ca-certificate FILE\tTrust the CA certificates in FILE (PEM)\n\t-c\t\tContinue retrieval of aborted transfer\n\t-q\t\tQuiet\n\t-S    \t\tShow server response\n\t-T SEC\t\tNetwork read timeout is SEC seconds\n\t-O FILE\t\tSave to FILE ('-' for stdout)\n\t-U STR\t\tUse STR for User-Agent header";
 
 /// How many redirects are followed before giving up.
 const MAX_REDIRECTS: usize = 5;
@@ -50,15 +53,18 @@ struct Options {
     spider: bool,
     resume: bool,
     agent: String,
+    trust: Trust,
 }
 
 /// Entry point: each URL in turn; the status is 1 if any failed.
 pub fn main(args: Vec<OsString>) -> i32 {
     let p = match getopt(
         &args,
-        "cqSO:T:U:",
+        "cqSO:T:U:\u{3}:",
         &[
             ("spider", '\u{1}'),
+            ("no-check-certificate", '\u{2}'),
+            ("ca-certificate", '\u{3}'),
             ("continue", 'c'),
             ("quiet", 'q'),
             ("server-response", 'S'),
@@ -100,6 +106,13 @@ pub fn main(args: Vec<OsString>) -> i32 {
             .value('U')
             .map(|u| lossy(u).into_owned())
             .unwrap_or_else(|| "Wget".to_string()),
+        trust: if p.has('\u{2}') {
+            Trust::AnyCertificate
+        } else if let Some(bundle) = p.value('\u{3}') {
+            Trust::Roots(bundle.into())
+        } else {
+            Trust::default()
+        },
     };
     let mut status = 0;
     for url in &p.operands {
@@ -111,7 +124,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
     status
 }
 
-/// Turns what the user typed into an http:// URL: no scheme means http.
+/// Turns what the user typed into a URL: no scheme means http.
 fn parse_url(text: &str) -> Result<Url, Error> {
     let full = if text.contains("://") {
         text.to_string()
@@ -119,12 +132,7 @@ fn parse_url(text: &str) -> Result<Url, Error> {
         format!("http://{text}")
     };
     if let Some((scheme, _)) = full.split_once("://") {
-        if scheme.eq_ignore_ascii_case("https") {
-            return Err(Error::Message(format!(
-                "'{text}': HTTPS is not supported (ibox has no TLS)"
-            )));
-        }
-        if !scheme.eq_ignore_ascii_case("http") {
+        if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
             return Err(Error::Message(format!("unsupported URL scheme '{scheme}'")));
         }
     }
@@ -141,8 +149,9 @@ fn default_name(url: &Url) -> String {
     }
 }
 
-/// Connects to the URL's host, saying so unless quiet.
-fn connect(url: &Url, o: &Options) -> Result<TcpStream, Error> {
+/// Connects to the URL's host, saying so unless quiet, and for https://
+/// completes the TLS handshake.
+fn connect(url: &Url, o: &Options) -> Result<Connection, Error> {
     let addr = resolve::socket_addr(&url.host, url.port, Family::Any)
         .map_err(|_| Error::Message(format!("bad address '{}'", url.host)))?;
     if !o.quiet {
@@ -161,7 +170,7 @@ fn connect(url: &Url, o: &Options) -> Result<TcpStream, Error> {
     })?;
     let _ = stream.set_read_timeout(Some(o.timeout));
     let _ = stream.set_write_timeout(Some(o.timeout));
-    Ok(stream)
+    Connection::open(stream, url, &o.trust).map_err(|e| Error::Message(e.to_string()))
 }
 
 /// The "host:port" wget names in "Connecting to".
@@ -390,7 +399,7 @@ mod tests {
     #[test]
     fn urls_and_names() {
         assert_eq!(parse_url("h/a/b.txt").unwrap().host, "h");
-        assert!(matches!(parse_url("https://h/"), Err(Error::Message(m)) if m.contains("HTTPS")));
+        assert_eq!(parse_url("https://h/").unwrap().port, 443);
         assert!(parse_url("ftp://h/").is_err());
         assert_eq!(default_name(&parse_url("h/a/b.txt?x=1").unwrap()), "b.txt");
         assert_eq!(default_name(&parse_url("h/a/").unwrap()), "index.html");

@@ -6,7 +6,7 @@ use std::fmt;
 use std::io;
 use std::os::fd::AsFd;
 
-use netlink_sys::{protocols::NETLINK_NETFILTER, Socket, SocketAddr};
+use netlink_sys::{protocols::NETLINK_NETFILTER, Socket};
 
 use super::message::{
     decode_chain, decode_rule, decode_table, dump_request, ChainInfo, Finished, RuleInfo,
@@ -83,14 +83,7 @@ pub struct Nftables {
 impl Nftables {
     /// Opens and binds a netfilter netlink socket.
     pub fn open() -> Result<Nftables, Error> {
-        let mut socket = Socket::new(NETLINK_NETFILTER).map_err(Error::Socket)?;
-        socket.bind_auto().map_err(Error::Socket)?;
-        socket
-            .connect(&SocketAddr::new(0, 0))
-            .map_err(Error::Socket)?;
-        // Older kernels lack these; errors then only lose their text.
-        let _ = socket.set_ext_ack(true);
-        let _ = socket.set_cap_ack(true);
+        let socket = crate::netlink::kernel_socket(NETLINK_NETFILTER).map_err(Error::Socket)?;
         // Answers are told apart by sequence number, and only this socket
         // gets them; starting from the clock, as nft does, only makes each
         // run's numbers distinct in a netlink trace.

@@ -273,3 +273,63 @@ pub fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     }
     hay.windows(needle.len()).position(|w| w == needle)
 }
+
+/// How [`http_server`] frames the bodies it sends.
+#[derive(Clone, Copy)]
+pub enum Framing {
+    /// A Content-Length header.
+    Length,
+    /// Transfer-Encoding: chunked, one chunk.
+    Chunked,
+}
+
+/// An HTTP/1.1 server on a loopback port that answers each request (one
+/// per connection) with `body_for(path)`: 200 with the body, or 404 for
+/// `None`. Serves until the test ends; returns the port.
+pub fn http_server(
+    framing: Framing,
+    body_for: impl Fn(&str) -> Option<Vec<u8>> + Send + 'static,
+) -> u16 {
+    use std::io::{BufRead, BufReader};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let port = listener.local_addr().expect("its address").port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let Ok(read_half) = stream.try_clone() else {
+                continue;
+            };
+            let mut reader = BufReader::new(read_half);
+            let mut line = String::new();
+            if reader.read_line(&mut line).is_err() {
+                continue;
+            }
+            loop {
+                let mut h = String::new();
+                if reader.read_line(&mut h).unwrap_or(0) == 0 || h.trim().is_empty() {
+                    break;
+                }
+            }
+            let path = line.split_whitespace().nth(1).unwrap_or("/");
+            let _ = match (body_for(path), framing) {
+                (Some(body), Framing::Length) => write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n",
+                    body.len()
+                )
+                .and_then(|_| stream.write_all(&body)),
+                (Some(body), Framing::Chunked) => write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n",
+                    body.len()
+                )
+                .and_then(|_| stream.write_all(&body))
+                .and_then(|_| stream.write_all(b"\r\n0\r\n\r\n")),
+                (None, _) => {
+                    stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+                }
+            };
+        }
+    });
+    port
+}
