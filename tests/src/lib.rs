@@ -276,6 +276,18 @@ impl Vm {
         out.text
     }
 
+    /// The RAM the guest's kernel manages, in KiB (`free -k`'s total):
+    /// what a test checks to show that an image runs in a small machine.
+    pub fn memory_total_kib(&mut self) -> u64 {
+        let memory = self.ok("free -k");
+        memory
+            .lines()
+            .find(|l| l.starts_with("Mem:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|t| t.parse().ok())
+            .unwrap_or_else(|| panic!("no total in free's output:\n{memory}"))
+    }
+
     /// Waits for QEMU to exit by itself (poweroff, reboot) within `timeout`.
     pub fn wait_exit(&mut self, timeout: Duration) -> ExitStatus {
         let deadline = Instant::now() + timeout;

@@ -2,7 +2,7 @@
 //! image's DHCP server, mounts its data disk (an ext4 filesystem made on
 //! the host, attached as a virtio disk) from /etc/fstab at boot, found by
 //! its label, and serves the share, which the other guest fetches over the
-//! cable.
+//! cable. The NAS runs in 64 MB of RAM.
 
 use ibex_tests::{build_image, root, wired_command, Cable, Vm};
 
@@ -33,8 +33,11 @@ fn the_nas_mounts_its_disk_from_fstab_and_serves_it_on_the_lan() {
     let mut nas_cmd = wired_command(&nas_image, &[lan.end(1)]);
     nas_cmd
         .arg("-drive")
-        .arg(format!("file={},if=virtio,format=raw", disk.display()));
+        .arg(format!("file={},if=virtio,format=raw", disk.display()))
+        .args(["-m", "64"]);
     let mut nas = Vm::boot_command(nas_cmd);
+    let total = nas.memory_total_kib();
+    assert!(total < 64 * 1024, "{total} KiB");
 
     // fstab names the disk by its label; mount found the device.
     let mounts = nas.ok("grep ' /srv ' /proc/mounts");

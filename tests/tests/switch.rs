@@ -2,18 +2,23 @@
 //! default image) on its ports, wired with [`Cable`]s. Ports eth0 and eth1
 //! are VLAN 10, eth2 is VLAN 20, all clients in one IP subnet: only the
 //! bridge's VLAN filtering keeps the VLAN 20 client away from the others
-//! and from the switch's management address (br0.10).
+//! and from the switch's management address (br0.10). The switch runs in
+//! 64 MB of RAM.
 
-use ibex_tests::{build_image, default_image, Cable, Vm};
+use ibex_tests::{build_image, default_image, wired_command, Cable, Vm};
 
 #[test]
 fn vlans_separate_clients_on_one_switch() {
     let switch_image = build_image("qemu-x86_64", "switch", None).expect("switch image");
     let cables = [Cable::new(), Cable::new(), Cable::new()];
-    let mut switch = Vm::boot_wired(
+    let mut switch_cmd = wired_command(
         &switch_image,
         &[cables[0].end(0), cables[1].end(0), cables[2].end(0)],
     );
+    switch_cmd.args(["-m", "64"]);
+    let mut switch = Vm::boot_command(switch_cmd);
+    let total = switch.memory_total_kib();
+    assert!(total < 64 * 1024, "{total} KiB");
     let mut clients: Vec<Vm> = cables
         .iter()
         .enumerate()
