@@ -300,6 +300,18 @@ fn ibox_client_and_server_and_known_hosts() {
     assert_eq!(o.status.code(), Some(255));
     assert!(stderr(&o).contains("denied"), "{}", stderr(&o));
 
+    // A password (dbclient's $DROPBEAR_PASSWORD) is refused too.
+    let mut c = Command::new(IBOX);
+    let o = c
+        .args(["ssh", "-p", &port, "127.0.0.1", "true"])
+        .env("HOME", dir.path("home"))
+        .env("DROPBEAR_PASSWORD", "secret")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(255));
+    assert!(server.log().contains("Failed password for "), "{}", server.log());
+
     // A changed host key is refused loudly, -y or not.
     let other = std::fs::read_to_string(dir.path("wrong.pub")).unwrap();
     let forged = format!(

@@ -4,7 +4,8 @@
 //! ~/.ssh/id_ed25519, id_ecdsa, id_rsa), checks the host's key against
 //! ~/.ssh/known_hosts (`-y` records an unknown one; a changed one is always
 //! refused), and exits with the remote command's status, or 255 when the
-//! connection or the login failed.
+//! connection or the login failed. As dropbear's dbclient, it tries the
+//! password in `$DROPBEAR_PASSWORD` after the keys, if that is set.
 
 use crate::common::{error_msg, getopt, lossy, usage_error, Exit};
 use crate::ssh::known_hosts::{self, Verdict};
@@ -275,6 +276,15 @@ async fn session(t: &Target) -> Result<i32, SshError> {
             logged_in = true;
             break;
         }
+    }
+    // dbclient's way of scripting a password login, for servers that
+    // allow them: tried only after every key, and never prompted for.
+    if let (false, Ok(password)) = (logged_in, std::env::var("DROPBEAR_PASSWORD")) {
+        let auth = handle
+            .authenticate_password(&t.user, password)
+            .await
+            .map_err(|e| SshError::Protocol(format!("authentication: {e}")))?;
+        logged_in = auth.success();
     }
     if !logged_in {
         return Err(SshError::AuthFailed(format!("{}@{}", t.user, t.host)));
