@@ -72,7 +72,9 @@ fn a_key_logs_in_from_guest_to_guest_and_nothing_else_does() {
     assert_eq!(login.status, 3, "{}", login.text);
     assert!(login.text.lines().any(|l| l == "hi"), "{}", login.text);
 
-    let wrong = client.run(&format!("ssh -i /tmp/wrong root@{nas_ip} 'echo hi' </dev/null"));
+    let wrong = client.run(&format!(
+        "ssh -i /tmp/wrong root@{nas_ip} 'echo hi' </dev/null"
+    ));
     assert_eq!(wrong.status, 255, "{}", wrong.text);
     assert!(!wrong.text.lines().any(|l| l == "hi"), "{}", wrong.text);
 
@@ -81,7 +83,11 @@ fn a_key_logs_in_from_guest_to_guest_and_nothing_else_does() {
         "DROPBEAR_PASSWORD=secret ssh root@{nas_ip} 'echo hi' </dev/null"
     ));
     assert_eq!(password.status, 255, "{}", password.text);
-    assert!(!password.text.lines().any(|l| l == "hi"), "{}", password.text);
+    assert!(
+        !password.text.lines().any(|l| l == "hi"),
+        "{}",
+        password.text
+    );
 
     let log = nas.ok("cat /var/log/sshd.log");
     assert!(log.contains("Accepted publickey for root"), "{log}");

@@ -310,7 +310,11 @@ fn ibox_client_and_server_and_known_hosts() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(255));
-    assert!(server.log().contains("Failed password for "), "{}", server.log());
+    assert!(
+        server.log().contains("Failed password for "),
+        "{}",
+        server.log()
+    );
 
     // A changed host key is refused loudly, -y or not.
     let other = std::fs::read_to_string(dir.path("wrong.pub")).unwrap();
@@ -415,4 +419,46 @@ fn ibox_client_logs_into_dropbear() {
     assert_eq!(ok.status.code(), Some(6), "{}", stderr(&ok));
     assert_eq!(stdout(&ok), "from dropbear\n");
     assert_eq!(refused.status.code(), Some(255));
+}
+
+#[test]
+fn interactive_shell_on_a_terminal() {
+    let dir = setup("interactive");
+    let server = Server::ibox(&dir, &[]);
+    let (mut pty, slave) = common::Pty::open(24, 80);
+    let mut cmd = Command::new(IBOX);
+    cmd.args(["ssh", "-y", "-i"])
+        .arg(dir.path("key"))
+        .args(["-p", &server.port.to_string(), "127.0.0.1"])
+        .env("HOME", dir.path("home"))
+        .env("TERM", "xterm")
+        .stdin(Stdio::from(slave.try_clone().unwrap()))
+        .stdout(Stdio::from(slave.try_clone().unwrap()))
+        .stderr(Stdio::from(slave));
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+            nix::unistd::setsid()?;
+            if nix::libc::ioctl(0, nix::libc::TIOCSCTTY, 0) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().unwrap();
+    drop(cmd);
+    // The remote side is a terminal too, of the local one's size.
+    pty.send("stty size; echo $((6*7))x\r");
+    pty.expect("24 80");
+    pty.expect("42x");
+    pty.send("exit 5\r");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        pty.pump();
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "ssh did not exit");
+    };
+    assert_eq!(status.code(), Some(5));
 }
