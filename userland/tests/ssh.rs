@@ -451,6 +451,25 @@ fn interactive_shell_on_a_terminal() {
     pty.send("stty size; echo $((6*7))x\r");
     pty.expect("24 80");
     pty.expect("42x");
+    // Resizing the local terminal resizes the remote one.
+    let ws = nix::pty::Winsize {
+        ws_row: 30,
+        ws_col: 100,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: TIOCSWINSZ reads one winsize from the pointer.
+    let r = unsafe {
+        nix::libc::ioctl(
+            std::os::fd::AsRawFd::as_raw_fd(&pty.master),
+            nix::libc::TIOCSWINSZ,
+            &ws,
+        )
+    };
+    assert_eq!(r, 0);
+    std::thread::sleep(Duration::from_millis(200));
+    pty.send("stty size\r");
+    pty.expect("30 100");
     pty.send("exit 5\r");
     let deadline = Instant::now() + Duration::from_secs(20);
     let status = loop {

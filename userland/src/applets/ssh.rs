@@ -318,8 +318,18 @@ async fn session(t: &Target) -> Result<i32, SshError> {
     });
     let mut stdin_open = true;
     let mut code = FAILED;
+    // A resized local terminal resizes the remote one.
+    let mut winch = if t.tty {
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::window_change()).ok()
+    } else {
+        None
+    };
     loop {
         tokio::select! {
+            Some(()) = async { match winch.as_mut() { Some(w) => w.recv().await, None => std::future::pending().await } } => {
+                let (cols, rows) = term_size();
+                let _ = ch.window_change(cols, rows, 0, 0).await;
+            }
             chunk = rx.recv(), if stdin_open => match chunk {
                 Some(data) => ch.data_bytes(data).await.map_err(proto)?,
                 None => {
