@@ -1,7 +1,7 @@
 //! `ssh [-i KEYFILE] [-p PORT] [-l USER] [-y] [-t|-T] [USER@]HOST
 //! [COMMAND...]`: the SSH client, with dropbear's dbclient's and OpenSSH's
 //! basic options. It logs in by public key only (`-i`, else the first of
-//! ~/.ssh/id_ed25519, id_ecdsa, id_rsa), checks the host's key against
+//! ~/.ssh/id_ed25519 and id_ecdsa), checks the host's key against
 //! ~/.ssh/known_hosts (`-y` records an unknown one; a changed one is always
 //! refused), and exits with the remote command's status, or 255 when the
 //! connection or the login failed. As dropbear's dbclient, it tries the
@@ -31,6 +31,7 @@ struct Target {
     host: String,
     port: u16,
     keys: Vec<PathBuf>,
+    explicit_key: bool,
     accept_new: bool,
     tty: bool,
     command: Option<String>,
@@ -59,7 +60,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
     let home = crate::ssh::own_home();
     let keys = match p.value('i') {
         Some(k) => vec![PathBuf::from(k)],
-        None => ["id_ed25519", "id_ecdsa", "id_rsa"]
+        None => ["id_ed25519", "id_ecdsa"]
             .iter()
             .map(|k| home.join(".ssh").join(k))
             .filter(|k| k.exists())
@@ -77,6 +78,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
         host,
         port,
         keys,
+        explicit_key: p.has('i'),
         accept_new: p.has('y'),
         tty,
         command,
@@ -257,7 +259,16 @@ async fn session(t: &Target) -> Result<i32, SshError> {
     };
     let mut logged_in = false;
     for path in &t.keys {
-        let key: PrivateKey = keys::load_private(path)?;
+        // A key named with -i must work; a default one that does not (a
+        // passphrase, a type this build lacks) is only passed over.
+        let key: PrivateKey = match keys::load_private(path) {
+            Ok(k) => k,
+            Err(e) if !t.explicit_key => {
+                error_msg(NAME, &format!("skipping {e}"));
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         let hash = if key.algorithm().is_rsa() {
             handle
                 .best_supported_rsa_hash()

@@ -1,7 +1,8 @@
 //! Key files: OpenSSH's private key format (`-----BEGIN OPENSSH PRIVATE
 //! KEY-----`, what `ssh-keygen` writes and reads) and its one-line public
 //! keys. Only unencrypted ed25519 keys are made here; reading also takes the
-//! other types russh knows (rsa, ecdsa) so existing keys keep working.
+//! ecdsa keys, the other type this build of russh has (RSA is left out,
+//! as it would bring its own big-integer code and is not needed here).
 
 use super::SshError;
 use russh::keys::ssh_key::private::{Ed25519Keypair, KeypairData};
