@@ -65,6 +65,8 @@ mod regex;
     feature = "wget"
 ))]
 mod resolve;
+#[cfg(any(feature = "ssh", feature = "sshd", feature = "ssh-keygen"))]
+mod ssh;
 mod text;
 #[cfg(feature = "vi")]
 mod vi;

@@ -220,6 +220,12 @@ pub mod sleep;
 pub mod sort;
 #[cfg(feature = "split")]
 pub mod split;
+#[cfg(feature = "ssh")]
+pub mod ssh;
+#[cfg(feature = "ssh-keygen")]
+pub mod ssh_keygen;
+#[cfg(feature = "sshd")]
+pub mod sshd;
 #[cfg(feature = "stat")]
 pub mod stat;
 #[cfg(feature = "strings")]
@@ -548,6 +554,12 @@ pub static APPLETS: &[Applet] = &[
     applet!("sort", sort),
     #[cfg(feature = "split")]
     applet!("split", split),
+    #[cfg(feature = "ssh")]
+    applet!("ssh", ssh),
+    #[cfg(feature = "ssh-keygen")]
+    applet!("ssh-keygen", ssh_keygen),
+    #[cfg(feature = "sshd")]
+    applet!("sshd", sshd),
     #[cfg(feature = "stat")]
     applet!("stat", stat),
     #[cfg(feature = "strings")]

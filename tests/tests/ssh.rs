@@ -1,0 +1,97 @@
+//! Issue 10's third scenario: SSH from one guest to another. The NAS image
+//! runs `sshd` (its host key made on first boot); the net-upstream image,
+//! which also hands the NAS its address by DHCP, is the client. A key made
+//! in the client with `ssh-keygen` and installed in the NAS's
+//! /root/.ssh/authorized_keys logs in and runs a command whose output and
+//! exit status come back; another key, and a password (even root's right
+//! one), are refused.
+
+use ibex_tests::{build_image, root, wired_command, Cable, Vm};
+
+#[test]
+fn a_key_logs_in_from_guest_to_guest_and_nothing_else_does() {
+    let dir = root().join("target/ssh-tests");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch directory");
+    // The NAS mounts a data disk at boot; give it an empty one.
+    let disk = dir.join("data.img");
+    let status = std::process::Command::new("mkfs.ext4")
+        .args(["-q", "-F", "-L", "data"])
+        .arg(&disk)
+        .arg("8M")
+        .status()
+        .expect("running mkfs.ext4 (e2fsprogs)");
+    assert!(status.success(), "mkfs.ext4 failed");
+
+    let client_image = build_image("qemu-x86_64", "net-upstream", None).expect("net-upstream");
+    let nas_image = build_image("qemu-x86_64", "nas", None).expect("nas");
+    let lan = Cable::new();
+    let mut client = Vm::boot_wired(&client_image, &[lan.end(0)]);
+    let mut nas_cmd = wired_command(&nas_image, &[lan.end(1)]);
+    nas_cmd
+        .arg("-drive")
+        .arg(format!("file={},if=virtio,format=raw", disk.display()));
+    let mut nas = Vm::boot_command(nas_cmd);
+
+    let addr = nas.ok(
+        "i=0; until ip -4 -o addr show dev eth0 | grep -q 'inet 10\\.0\\.0\\.'; do \
+         i=$((i+1)); [ $i -ge 60 ] && break; sleep 1; done; \
+         ip -4 -o addr show dev eth0 | grep -o 'inet 10\\.0\\.0\\.[0-9]*'",
+    );
+    let nas_ip = addr
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("inet "))
+        .next_back()
+        .expect("the NAS's address")
+        .to_string();
+    // The host key was made on first boot, private to root.
+    let key_mode = nas.ok(
+        "i=0; until [ -s /etc/ssh/ssh_host_ed25519_key ]; do i=$((i+1)); [ $i -ge 30 ] && break; \
+         sleep 1; done; stat -c %a /etc/ssh/ssh_host_ed25519_key",
+    );
+    assert!(key_mode.ends_with("600"), "{key_mode}");
+
+    client.ok("ssh-keygen -q -t ed25519 -N '' -C client -f /tmp/key");
+    client.ok("ssh-keygen -q -t ed25519 -N '' -C other -f /tmp/wrong");
+    let public = client.ok("cat /tmp/key.pub");
+    let public = public
+        .lines()
+        .find(|l| l.starts_with("ssh-ed25519 "))
+        .expect("the client's public key");
+    nas.ok(&format!(
+        "mkdir -p /root/.ssh && chmod 700 /root/.ssh && echo '{public}' > /root/.ssh/authorized_keys \
+         && chmod 600 /root/.ssh/authorized_keys"
+    ));
+    // Root gets a password, so that refusing it means passwords are off,
+    // not that root has none.
+    nas.ok("printf 'secret\\nsecret\\n' | passwd root >/dev/null 2>&1");
+
+    let login = client.run(&format!(
+        "ssh -y -i /tmp/key root@{nas_ip} 'echo hi; exit 3' </dev/null"
+    ));
+    assert_eq!(login.status, 3, "{}", login.text);
+    assert!(login.text.lines().any(|l| l == "hi"), "{}", login.text);
+
+    let wrong = client.run(&format!(
+        "ssh -i /tmp/wrong root@{nas_ip} 'echo hi' </dev/null"
+    ));
+    assert_eq!(wrong.status, 255, "{}", wrong.text);
+    assert!(!wrong.text.lines().any(|l| l == "hi"), "{}", wrong.text);
+
+    // No key at all, root's right password: still refused.
+    let password = client.run(&format!(
+        "DROPBEAR_PASSWORD=secret ssh root@{nas_ip} 'echo hi' </dev/null"
+    ));
+    assert_eq!(password.status, 255, "{}", password.text);
+    assert!(
+        !password.text.lines().any(|l| l == "hi"),
+        "{}",
+        password.text
+    );
+
+    let log = nas.ok("cat /var/log/sshd.log");
+    assert!(log.contains("Accepted publickey for root"), "{log}");
+    assert!(log.contains("Failed publickey for root"), "{log}");
+    assert!(log.contains("Failed password for root"), "{log}");
+    assert!(!log.contains("Accepted password"), "{log}");
+}
