@@ -427,6 +427,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_images_watchdog_timeout_wins_over_the_boards_over_the_default() {
+        let none = WatchdogDef::default();
+        let some = |s| WatchdogDef {
+            timeout_secs: Some(s),
+        };
+        assert_eq!(
+            WatchdogDef::resolve(&none, &none),
+            ibex_plan::DEFAULT_WATCHDOG_SECS
+        );
+        assert_eq!(WatchdogDef::resolve(&some(15), &none), 15);
+        assert_eq!(WatchdogDef::resolve(&some(15), &some(10)), 10);
+        // 0 (the driver's own timeout) is a choice, not an absence.
+        assert_eq!(WatchdogDef::resolve(&some(15), &some(0)), 0);
+        let image: Image = toml::from_str(
+            "name = \"x\"\ndescription = \"\"\nhostname = \"x\"\napplets = []\n[watchdog]\ntimeout_secs = 10\n",
+        )
+        .unwrap();
+        assert_eq!(image.watchdog.timeout_secs, Some(10));
+    }
+
+    #[test]
     fn host_names() {
         assert!(valid_hostname("ibex"));
         assert!(valid_hostname("router-1.lan"));
