@@ -206,7 +206,7 @@ pub fn main(args: Vec<OsString>) -> ! {
         services_dir: packages::dir(),
         trial,
         watchdog: if system {
-            watchdog::Watchdog::open()
+            watchdog::Watchdog::open(plan.watchdog_secs)
         } else {
             None
         },
@@ -242,6 +242,7 @@ impl Init {
                     shutdown::shutdown(
                         &mut self.supervisor,
                         &mut self.logs,
+                        &mut self.watchdog,
                         Action::Reboot,
                         self.mode,
                     );
@@ -371,14 +372,13 @@ impl Init {
                 log!("{}: passing it on to the services", sig.as_str());
                 self.supervisor.signal_running(forward);
             } else if let Some(action) = Action::for_signal(sig) {
-                // A machine told to stay off must not be reset by the
-                // watchdog; a reboot keeps it armed until the reset.
-                if action != Action::Reboot {
-                    if let Some(w) = self.watchdog.take() {
-                        w.disarm();
-                    }
-                }
-                shutdown::shutdown(&mut self.supervisor, &mut self.logs, action, self.mode);
+                shutdown::shutdown(
+                    &mut self.supervisor,
+                    &mut self.logs,
+                    &mut self.watchdog,
+                    action,
+                    self.mode,
+                );
                 return;
             }
         }
@@ -535,6 +535,7 @@ fn load_plan(have_command: bool) -> BootPlan {
             services: Vec::new(),
             main: None,
             confirm: Default::default(),
+            watchdog_secs: ibex_plan::DEFAULT_WATCHDOG_SECS,
         };
     }
     log!("{error}; starting a rescue shell");
@@ -545,5 +546,6 @@ fn load_plan(have_command: bool) -> BootPlan {
         services: vec![shell],
         main: None,
         confirm: Default::default(),
+        watchdog_secs: ibex_plan::DEFAULT_WATCHDOG_SECS,
     }
 }

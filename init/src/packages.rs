@@ -463,12 +463,13 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         assert!(read_dir(&dir).unwrap().is_empty());
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("b.plan"), b"IBXP\x04\x00\xff").unwrap();
+        std::fs::write(dir.join("b.plan"), b"IBXP\x05\x00\xff").unwrap();
         let plan = BootPlan {
             hostname: String::new(),
             services: vec![daemon("a", "1")],
             main: None,
             confirm: Default::default(),
+            watchdog_secs: 0,
         };
         std::fs::write(dir.join("a.plan"), plan.encode()).unwrap();
         std::fs::write(dir.join(".c.plan"), plan.encode()).unwrap();

@@ -4,6 +4,7 @@
 
 use crate::logs::Logs;
 use crate::supervisor::{State, Supervisor, KILL_TIMEOUT};
+use crate::watchdog::Watchdog;
 use crate::Mode;
 use nix::errno::Errno;
 use nix::sys::reboot::{reboot, RebootMode};
@@ -48,9 +49,19 @@ impl Action {
 
 /// Stops everything and carries out `action`. As PID 1 it does not return
 /// unless reboot(2) itself fails; otherwise it exits the process.
-pub fn shutdown(supervisor: &mut Supervisor, logs: &mut Logs, action: Action, mode: Mode) {
+///
+/// The watchdog stays armed and petted while services stop, so that a
+/// shutdown that hangs is still reset; a poweroff or halt disarms it right
+/// before reboot(2), since a machine told to stay off must not be reset.
+pub fn shutdown(
+    supervisor: &mut Supervisor,
+    logs: &mut Logs,
+    watchdog: &mut Option<Watchdog>,
+    action: Action,
+    mode: Mode,
+) {
     crate::log!("{}: stopping all processes", action.name());
-    stop_everything(supervisor, logs, mode);
+    stop_everything(supervisor, logs, watchdog, mode);
     if !mode.pid1 {
         crate::log!("{}: done (not PID 1, exiting)", action.name());
         std::process::exit(0);
@@ -64,6 +75,11 @@ pub fn shutdown(supervisor: &mut Supervisor, logs: &mut Logs, action: Action, mo
         Action::Reboot => RebootMode::RB_AUTOBOOT,
         Action::Halt => RebootMode::RB_HALT_SYSTEM,
     };
+    if action != Action::Reboot {
+        if let Some(w) = watchdog.take() {
+            w.disarm();
+        }
+    }
     let Err(e) = reboot(how);
     crate::log!("reboot(2) failed: {}; staying up", e.desc());
     // Only a failed reboot(2) gets here: keep reaping and serving requests.
@@ -74,20 +90,25 @@ pub fn shutdown(supervisor: &mut Supervisor, logs: &mut Logs, action: Action, mo
 /// its status.
 pub fn exit_container(supervisor: &mut Supervisor, logs: &mut Logs, code: i32, mode: Mode) {
     crate::log!("main service ended: stopping the container with status {code}");
-    stop_everything(supervisor, logs, mode);
+    stop_everything(supervisor, logs, &mut None, mode);
     std::process::exit(code);
 }
 
 /// Services in reverse order, then every other process, then sync.
-fn stop_everything(supervisor: &mut Supervisor, logs: &mut Logs, mode: Mode) {
+fn stop_everything(
+    supervisor: &mut Supervisor,
+    logs: &mut Logs,
+    watchdog: &mut Option<Watchdog>,
+    mode: Mode,
+) {
     supervisor.restarting = false;
-    stop_services(supervisor, logs);
+    stop_services(supervisor, logs, watchdog);
     signal_all(Signal::SIGTERM, mode.pid1);
     signal_all(Signal::SIGCONT, mode.pid1);
-    if !reap_all_within(TERM_TIMEOUT) {
+    if !reap_all_within(TERM_TIMEOUT, watchdog) {
         crate::log!("processes left after {TERM_TIMEOUT:?}: sending SIGKILL");
         signal_all(Signal::SIGKILL, mode.pid1);
-        if !reap_all_within(KILL_TIMEOUT) {
+        if !reap_all_within(KILL_TIMEOUT, watchdog) {
             crate::log!("some processes did not die");
         }
     }
@@ -100,13 +121,14 @@ fn stop_everything(supervisor: &mut Supervisor, logs: &mut Logs, mode: Mode) {
 
 /// Stops the services in reverse dependency order, each with its own stop
 /// signal, and SIGKILLs one that outlives its stop timeout.
-fn stop_services(supervisor: &mut Supervisor, logs: &mut Logs) {
+fn stop_services(supervisor: &mut Supervisor, logs: &mut Logs, watchdog: &mut Option<Watchdog>) {
     for i in (0..supervisor.services.len()).rev() {
         if supervisor.services[i].pid().is_none() {
             continue;
         }
         supervisor.stop(i);
         loop {
+            pet(watchdog);
             supervisor.reap();
             // Sends SIGKILL once the stop timeout has passed.
             supervisor.start_due();
@@ -166,9 +188,10 @@ fn children() -> Vec<Pid> {
 }
 
 /// Reaps children until none is left or `timeout` passes; true if none left.
-fn reap_all_within(timeout: Duration) -> bool {
+fn reap_all_within(timeout: Duration, watchdog: &mut Option<Watchdog>) -> bool {
     let deadline = Instant::now() + timeout;
     loop {
+        pet(watchdog);
         match waitpid(Pid::from_raw(-1), Some(WaitPidFlag::WNOHANG)) {
             Err(Errno::ECHILD) => return true,
             Ok(WaitStatus::StillAlive) => {
@@ -179,5 +202,13 @@ fn reap_all_within(timeout: Duration) -> bool {
             }
             Ok(_) | Err(_) => {}
         }
+    }
+}
+
+/// Pets the watchdog, if there is one, when it is due: shutdown waits in
+/// loops of its own, outside the main loop that pets it otherwise.
+fn pet(watchdog: &mut Option<Watchdog>) {
+    if let Some(w) = watchdog {
+        w.pet();
     }
 }

@@ -49,6 +49,7 @@ fn plan(services: Vec<Service>) -> Vec<u8> {
         services,
         main: None,
         confirm: Default::default(),
+        watchdog_secs: 0,
     }
     .encode()
 }
@@ -168,7 +169,7 @@ fn sigterm_stops_services_and_kills_the_stubborn() {
 #[test]
 fn broken_plan_is_reported_and_survived() {
     let dir = scratch("broken");
-    let init = start_init(&dir, b"IBXP\x04\x00\xff\xff\xff");
+    let init = start_init(&dir, b"IBXP\x05\x00\xff\xff\xff");
     std::thread::sleep(Duration::from_millis(300));
     let (status, log) = stop(init);
     assert!(status.success());
@@ -535,6 +536,7 @@ fn container_mode_exits_with_the_main_services_status() {
         services: vec![helper, main],
         main: Some(1),
         confirm: Default::default(),
+        watchdog_secs: 0,
     };
     let init = start_container(&dir, &bytes.encode());
     let (code, log) = wait_exit(init);
@@ -564,6 +566,7 @@ fn container_mode_passes_sigterm_on() {
         services: vec![main],
         main: Some(0),
         confirm: Default::default(),
+        watchdog_secs: 0,
     };
     let init = start_container(&dir, &plan.encode());
     eventually("the service", || ready.exists());
@@ -721,7 +724,7 @@ fn reload_starts_new_stops_removed_and_restarts_changed_services() {
 fn malformed_files_and_clashing_names_are_skipped() {
     let dir = scratch("packages-skip");
     std::fs::create_dir_all(dir.join("services.d")).unwrap();
-    std::fs::write(dir.join("services.d/bad.plan"), b"IBXP\x04\x00\xff\xff").unwrap();
+    std::fs::write(dir.join("services.d/bad.plan"), b"IBXP\x05\x00\xff\xff").unwrap();
     install(
         &dir,
         "a.plan",
@@ -750,7 +753,7 @@ fn malformed_files_and_clashing_names_are_skipped() {
     assert_eq!(listed(&dir), ["base", "web", "app"]);
     // A reload skips them again and changes nothing; a broken file does
     // not stop what others brought.
-    std::fs::write(dir.join("services.d/a.plan"), b"IBXP\x04\x00").unwrap();
+    std::fs::write(dir.join("services.d/a.plan"), b"IBXP\x05\x00").unwrap();
     install(
         &dir,
         "c.plan",
@@ -865,6 +868,7 @@ fn container_command_is_the_main_service_with_the_containers_stdio() {
         services: vec![sidecar],
         main: None,
         confirm: Default::default(),
+        watchdog_secs: 0,
     };
     let script = "echo \"out $FOO in $(pwd)\"; echo err >&2; exit 5";
     let init = start_command(&dir, Some(&plan.encode()), &["/bin/sh", "-c", script]);

@@ -521,6 +521,7 @@ fn boot_plan(board: &Board, image: &Image, tree: &cpio::Tree) -> Result<BootPlan
         services,
         main,
         confirm,
+        watchdog_secs: crate::definitions::WatchdogDef::resolve(&board.watchdog, &image.watchdog),
     })
 }
 

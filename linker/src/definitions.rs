@@ -31,6 +31,31 @@ pub struct Board {
     /// Where the image goes on the board's flash or disk, in order.
     #[serde(default)]
     pub layout: Option<LayoutDef>,
+    /// The hardware watchdog init arms: its timeout on this board (a
+    /// driver's own limit, as the BCM2835's 15 s, belongs here).
+    #[serde(default)]
+    pub watchdog: WatchdogDef,
+}
+
+/// The `[watchdog]` table of a board or image definition.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WatchdogDef {
+    /// Seconds without init's pet before the watchdog resets the machine;
+    /// 0 leaves the driver's default. The image's value wins over the
+    /// board's, which wins over [`ibex_plan::DEFAULT_WATCHDOG_SECS`].
+    #[serde(default)]
+    pub timeout_secs: Option<u32>,
+}
+
+impl WatchdogDef {
+    /// The timeout the boot plan carries for `image` on `board`.
+    pub fn resolve(board: &WatchdogDef, image: &WatchdogDef) -> u32 {
+        image
+            .timeout_secs
+            .or(board.timeout_secs)
+            .unwrap_or(ibex_plan::DEFAULT_WATCHDOG_SECS)
+    }
 }
 
 /// The storage an image is written to, as a simple table of parts.
@@ -203,6 +228,10 @@ pub struct Image {
     /// How a trial boot after `ibox sysupgrade` is confirmed.
     #[serde(default)]
     pub upgrade: UpgradeDef,
+    /// The hardware watchdog's timeout for this image, over the board's
+    /// (a test image makes it short).
+    #[serde(default)]
+    pub watchdog: WatchdogDef,
     /// Where its service definitions live (`images/<name>/services/`),
     /// filled in by [`Image::load`].
     #[serde(skip)]
@@ -396,6 +425,27 @@ fn valid_hostname(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_images_watchdog_timeout_wins_over_the_boards_over_the_default() {
+        let none = WatchdogDef::default();
+        let some = |s| WatchdogDef {
+            timeout_secs: Some(s),
+        };
+        assert_eq!(
+            WatchdogDef::resolve(&none, &none),
+            ibex_plan::DEFAULT_WATCHDOG_SECS
+        );
+        assert_eq!(WatchdogDef::resolve(&some(15), &none), 15);
+        assert_eq!(WatchdogDef::resolve(&some(15), &some(10)), 10);
+        // 0 (the driver's own timeout) is a choice, not an absence.
+        assert_eq!(WatchdogDef::resolve(&some(15), &some(0)), 0);
+        let image: Image = toml::from_str(
+            "name = \"x\"\ndescription = \"\"\nhostname = \"x\"\napplets = []\n[watchdog]\ntimeout_secs = 10\n",
+        )
+        .unwrap();
+        assert_eq!(image.watchdog.timeout_secs, Some(10));
+    }
 
     #[test]
     fn host_names() {

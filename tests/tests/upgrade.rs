@@ -2,8 +2,10 @@
 //! NAS runs Ibex: `ibox sysupgrade` writes the other slot and boots it
 //! once; the new system stays only if its critical services come up, and a
 //! broken one ends back on the old slot with no one at the console.
-//! Corrupt and wrongly signed images are refused without writing, and a
-//! power cut in the middle of writing a slot leaves the old system booting.
+//! Corrupt and wrongly signed images are refused without writing, a
+//! power cut in the middle of writing a slot leaves the old system booting,
+//! and a release that hangs the machine is reset by the hardware watchdog
+//! (QEMU's i6300esb, which init pets) and rolled back.
 //!
 //! The system images reach the guest as extra read-only disks (`/dev/vdb`
 //! …), padded to whole sectors as a disk is; `sysupgrade` reads as many
@@ -21,13 +23,16 @@ const V1: &str = "1.0.0-test";
 const V2: &str = "2.0.0-test";
 const BAD: &str = "3.0.0-bad";
 const PANIC: &str = "4.0.0-panic";
+const HANG: &str = "5.0.0-hang";
 
-/// The three builds every test here uses: the disk as shipped (v1), the
-/// next release (v2) and a broken one, each built once per test process.
+/// The builds the tests here use: the disk as shipped (v1), the next
+/// release (v2), a broken one and one that hangs, each built once per test
+/// process.
 struct Builds {
     v1: DiskBuilt,
     v2: DiskBuilt,
     bad: DiskBuilt,
+    hang: DiskBuilt,
     /// A system image whose kernel panics at boot (its root filesystem
     /// has no init).
     panic: Vec<u8>,
@@ -52,6 +57,7 @@ fn builds() -> &'static Builds {
             panic: panicking_system_image(&v1, &out.join("panic")),
             v2: build("upgrade-test", V2, "v2"),
             bad: build("upgrade-bad", BAD, "bad"),
+            hang: build("upgrade-hang", HANG, "hang"),
             v1,
         }
     })
@@ -254,6 +260,46 @@ fn bad_images_are_refused_and_a_power_cut_keeps_the_old_system() {
     assert!(status.contains("running: slot a"), "{status}");
     assert!(
         status.contains("last upgrade: failed: slot b (Ibex 4.0.0-panic) did not come up"),
+        "{status}"
+    );
+}
+
+#[test]
+fn a_release_that_hangs_is_reset_by_the_watchdog_and_rolled_back() {
+    let b = builds();
+    let dir = scratch("hang");
+    let hang = padded(
+        &dir.join("hang.img"),
+        &std::fs::read(&b.hang.sysupgrade).unwrap(),
+    );
+    let mut vm = boot(&dir, &[hang]);
+    assert_eq!(release(&mut vm), V1);
+
+    // Its critical service takes the only CPU at SCHED_FIFO 99 before it
+    // is up: init never runs again, so it neither confirms the trial nor
+    // reboots at the deadline (600 s); only the watchdog (10 s in that
+    // image) ends it. The reset goes to the firmware, which has used its
+    // one-shot BootNext and boots slot A again.
+    vm.send("sysupgrade /dev/vdb");
+    vm.wait_for("writing slot b", Duration::from_secs(60));
+    vm.wait_for("trial boot of slot b", BOOT_TIMEOUT);
+    vm.wait_for("init: watchdog: /dev/watchdog, timeout 10s", BOOT_TIMEOUT);
+    vm.wait_for("app: hanging the system", BOOT_TIMEOUT);
+    let hung = std::time::Instant::now();
+    vm.wait_for("Ibex init", BOOT_TIMEOUT);
+    let reset = hung.elapsed();
+    vm.shell_after(&["upgrade: failed: slot b"]);
+    println!(
+        "upgrade: hang to the old system's init {:.1} s (watchdog 10 s), to its shell {:.1} s",
+        reset.as_secs_f64(),
+        hung.elapsed().as_secs_f64()
+    );
+    assert_eq!(release(&mut vm), V1);
+    let status = vm.ok("sysupgrade --status");
+    assert!(status.contains("running: slot a"), "{status}");
+    assert!(status.contains("trial: none"), "{status}");
+    assert!(
+        status.contains("last upgrade: failed: slot b (Ibex 5.0.0-hang) did not come up"),
         "{status}"
     );
 }

@@ -1,6 +1,6 @@
 //! Runs the built `ibox` on the host and checks find, xargs, cmp, diff,
-//! printf, test/[, split, env, id, whoami, which, nice, nohup, timeout,
-//! chroot and date.
+//! printf, test/[, split, env, id, whoami, which, nice, chrt, nohup,
+//! timeout, chroot and date.
 //!
 //! Every test works in a fresh scratch directory of its own (the applet
 //! runs with it as the current directory) and touches nothing outside it.
@@ -1007,6 +1007,54 @@ fn nice_applet() {
     let o = run_in(&d, &["nice", "no-such-cmd-xyz"], b"");
     assert_eq!(o.status.code(), Some(127));
     let o = run_in(&d, &["nice", "sh", "-c", "exit 4"], b"");
+    assert_eq!(o.status.code(), Some(4));
+}
+
+#[test]
+fn chrt_applet() {
+    let d = scratch("chrt");
+    let o = run_in(&d, &["chrt", "-m"], b"");
+    assert!(
+        stdout(&o).contains("SCHED_FIFO min/max priority\t: 1/99"),
+        "{}",
+        stdout(&o)
+    );
+    // Policies any user may take: SCHED_BATCH and SCHED_IDLE at priority 0,
+    // shown by `chrt -p` on the process itself (our chrt, not the host's).
+    let show = format!("{IBOX} chrt -p $$");
+    let o = run_in(&d, &["chrt", "-b", "0", "sh", "-c", &show], b"");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("current scheduling policy: SCHED_BATCH"),
+        "{out}"
+    );
+    assert!(out.contains("current scheduling priority: 0"), "{out}");
+    let o = run_in(&d, &["chrt", "-i", "0", "sh", "-c", &show], b"");
+    assert!(stdout(&o).contains("SCHED_IDLE"), "{}", stdout(&o));
+    // `-p PRIO PID` changes another process and shows before and after.
+    let change = format!("{IBOX} sleep 2 & {IBOX} chrt -b -p 0 $!; kill $!");
+    let o = run_in(&d, &["sh", "-c", &change], b"");
+    let out = stdout(&o);
+    assert!(
+        out.contains("current scheduling policy: SCHED_OTHER"),
+        "{out}"
+    );
+    assert!(out.contains("new scheduling policy: SCHED_BATCH"), "{out}");
+    // Bad input is refused before anything runs.
+    let o = run_in(&d, &["chrt", "-f", "x", "true"], b"");
+    assert_eq!(stderr(&o), "chrt: invalid priority 'x'\n");
+    assert_eq!(o.status.code(), Some(1));
+    let o = run_in(&d, &["chrt", "-o", "5", "true"], b"");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("can't set pid 0's policy"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run_in(&d, &["chrt", "-o", "0", "no-such-cmd-xyz"], b"");
+    assert_eq!(o.status.code(), Some(127));
+    let o = run_in(&d, &["chrt", "-o", "0", "sh", "-c", "exit 4"], b"");
     assert_eq!(o.status.code(), Some(4));
 }
 

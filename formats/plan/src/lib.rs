@@ -8,7 +8,7 @@
 //! ```text
 //! offset size  field
 //! 0      4     magic "IBXP"
-//! 4      2     format version, little endian (currently 4)
+//! 4      2     format version, little endian (currently 5)
 //! 6      ..    postcard encoding of `BootPlan`
 //! ```
 #![no_std]
@@ -30,7 +30,7 @@ pub const SERVICES_DIR: &str = "/etc/ibex/services.d";
 /// First four bytes of every plan file.
 pub const MAGIC: [u8; 4] = *b"IBXP";
 /// The version this code writes and the only one it reads.
-pub const VERSION: u16 = 4;
+pub const VERSION: u16 = 5;
 /// Plans are tiny; anything larger is not a plan and is refused before decoding.
 pub const MAX_LEN: usize = 1 << 20;
 
@@ -50,6 +50,11 @@ pub struct BootPlan {
     /// When a system booted for the first time after `ibox sysupgrade`
     /// counts as working.
     pub confirm: Confirm,
+    /// Seconds the hardware watchdog waits for init's pet before it resets
+    /// the machine (init pets it every third of that); 0 leaves the
+    /// driver's own timeout. A driver that cannot do this many keeps its
+    /// own, which init reads back and pets within.
+    pub watchdog_secs: u32,
 }
 
 /// How init confirms a trial boot of a freshly written system slot: the
@@ -76,6 +81,11 @@ impl Default for Confirm {
 
 /// How long a trial boot has by default to bring its critical services up.
 pub const DEFAULT_CONFIRM_SECS: u32 = 300;
+
+/// The hardware watchdog's timeout when neither board nor image sets one:
+/// long enough for a loaded system's init to come round, short enough that
+/// a hung device is back within a minute.
+pub const DEFAULT_WATCHDOG_SECS: u32 = 30;
 
 /// One supervised process.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
@@ -397,6 +407,7 @@ mod tests {
             services: vec![setup, shell],
             main: None,
             confirm: Default::default(),
+            watchdog_secs: DEFAULT_WATCHDOG_SECS,
         }
     }
 
@@ -480,8 +491,8 @@ mod tests {
 
     proptest! {
         #[test]
-        fn any_plan_round_trips(hostname in ".{0,20}", a in arb_service(0), b in arb_service(1), c in arb_service(2)) {
-            let plan = BootPlan { hostname, services: vec![a, b, c], main: None, confirm: Default::default() };
+        fn any_plan_round_trips(hostname in ".{0,20}", watchdog_secs in any::<u32>(), a in arb_service(0), b in arb_service(1), c in arb_service(2)) {
+            let plan = BootPlan { hostname, services: vec![a, b, c], main: None, confirm: Default::default(), watchdog_secs };
             prop_assert_eq!(BootPlan::decode(&plan.encode()), Ok(plan));
         }
 

@@ -572,6 +572,8 @@ fn compile_services(recipe: &Recipe, entries: &[FileEntry]) -> Result<Vec<u8>, E
         services,
         main: None,
         confirm: Default::default(),
+        // Only the boot plan's counts: init ignores a package's.
+        watchdog_secs: 0,
     }
     .encode())
 }

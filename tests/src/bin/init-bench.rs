@@ -95,6 +95,7 @@ fn plan(args: &[String]) -> Result<(), String> {
         services,
         main: None,
         confirm: Default::default(),
+        watchdog_secs: 0,
     };
     std::fs::write(out, plan.encode()).map_err(|e| format!("{out}: {e}"))
 }

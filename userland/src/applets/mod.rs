@@ -48,6 +48,8 @@ pub mod chmod;
 pub mod chown;
 #[cfg(feature = "chroot")]
 pub mod chroot;
+#[cfg(feature = "chrt")]
+pub mod chrt;
 #[cfg(feature = "cksum")]
 pub mod cksum;
 #[cfg(feature = "cmp")]
@@ -348,6 +350,8 @@ pub static APPLETS: &[Applet] = &[
     applet!("chown", chown),
     #[cfg(feature = "chroot")]
     applet!("chroot", chroot),
+    #[cfg(feature = "chrt")]
+    applet!("chrt", chrt),
     #[cfg(feature = "cksum")]
     applet!("cksum", cksum),
     #[cfg(feature = "cmp")]
