@@ -60,7 +60,9 @@ mod regex;
     feature = "netstat",
     feature = "traceroute",
     feature = "arp",
-    feature = "wget"
+    feature = "wget",
+    feature = "syslogd",
+    feature = "ntpd"
 ))]
 mod resolve;
 mod text;

@@ -128,6 +128,8 @@ pub mod ip;
 pub mod kill;
 #[cfg(feature = "killall")]
 pub mod killall;
+#[cfg(feature = "klogd")]
+pub mod klogd;
 #[cfg(feature = "lbu")]
 pub mod lbu;
 #[cfg(feature = "ln")]
@@ -174,6 +176,8 @@ pub mod nl;
 pub mod nohup;
 #[cfg(feature = "nslookup")]
 pub mod nslookup;
+#[cfg(feature = "ntpd")]
+pub mod ntpd;
 #[cfg(feature = "od")]
 pub mod od;
 #[cfg(feature = "passwd")]
@@ -234,6 +238,8 @@ pub mod switch_root;
 pub mod sync;
 #[cfg(feature = "sysctl")]
 pub mod sysctl;
+#[cfg(feature = "syslogd")]
+pub mod syslogd;
 #[cfg(feature = "sysupgrade")]
 pub mod sysupgrade;
 #[cfg(feature = "tac")]
@@ -440,6 +446,8 @@ pub static APPLETS: &[Applet] = &[
     applet!("kill", kill),
     #[cfg(feature = "killall")]
     applet!("killall", killall),
+    #[cfg(feature = "klogd")]
+    applet!("klogd", klogd),
     #[cfg(feature = "lbu")]
     applet!("lbu", lbu),
     #[cfg(feature = "ln")]
@@ -486,6 +494,8 @@ pub static APPLETS: &[Applet] = &[
     applet!("nohup", nohup),
     #[cfg(feature = "nslookup")]
     applet!("nslookup", nslookup),
+    #[cfg(feature = "ntpd")]
+    applet!("ntpd", ntpd),
     #[cfg(feature = "od")]
     applet!("od", od),
     #[cfg(feature = "passwd")]
@@ -562,6 +572,8 @@ pub static APPLETS: &[Applet] = &[
     applet!("sync", sync),
     #[cfg(feature = "sysctl")]
     applet!("sysctl", sysctl),
+    #[cfg(feature = "syslogd")]
+    applet!("syslogd", syslogd),
     #[cfg(feature = "sysupgrade")]
     applet!("sysupgrade", sysupgrade),
     #[cfg(feature = "tac")]
