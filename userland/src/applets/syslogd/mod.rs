@@ -157,10 +157,19 @@ fn config(p: &crate::common::Parsed) -> Result<Config, StartError> {
         }
     }
     let local = remotes.is_empty() || p.has('L');
+    // Relative paths are made absolute: the daemon changes to / when it
+    // detaches. `-` (standard output) stays as it is.
+    let absolute = |path: String| {
+        let path = PathBuf::from(path);
+        match std::env::current_dir() {
+            Ok(dir) if path.is_relative() && path != std::path::Path::new("-") => dir.join(path),
+            _ => path,
+        }
+    };
     Ok(Config {
         foreground: p.has('n'),
-        socket: PathBuf::from(value('p').unwrap_or_else(|| DEFAULT_SOCKET.into())),
-        file: PathBuf::from(value('O').unwrap_or_else(|| DEFAULT_FILE.into())),
+        socket: absolute(value('p').unwrap_or_else(|| DEFAULT_SOCKET.into())),
+        file: absolute(value('O').unwrap_or_else(|| DEFAULT_FILE.into())),
         limit,
         keep,
         level,
