@@ -15,8 +15,8 @@ use std::process::Command;
 /// Applets that live in /sbin, as on Alpine (scripts and ifupdown call
 /// `/sbin/udhcpc`, `/sbin/ip`); all others go to /bin.
 const SBIN_APPLETS: &[&str] = &[
-    "arp", "bridge", "dnsd", "halt", "ifdown", "ifquery", "ifup", "ip", "klogd", "poweroff",
-    "reboot", "syslogd", "udhcpc", "udhcpd",
+    "arp", "bridge", "dnsd", "halt", "ifdown", "ifquery", "ifup", "ip", "klogd", "ntpd",
+    "poweroff", "reboot", "syslogd", "udhcpc", "udhcpd",
 ];
 
 /// The script `udhcpc` runs on lease events, installed with it.

@@ -7,7 +7,9 @@
 //! router's address, not the client's), inbound connections dropped unless
 //! a port forward is declared; garbage sent at its DHCP and DNS servers
 //! does not stop them, and a broken firewall file leaves the running rules
-//! in place. The router runs in 64 MB of RAM.
+//! in place. The router's system log (syslogd, klogd) is written locally
+//! and forwarded to upstream, and its clock, set back to 2001, is set
+//! again from upstream's ntpd. The router runs in 64 MB of RAM.
 
 use ibex_tests::{build_image, default_image, wired_command, Cable, Vm};
 
@@ -131,6 +133,47 @@ fn client_behind_the_router_reaches_upstream_through_nat() {
     ));
     let page = upstream.ok(&format!("wget -q -T 10 -O - http://{wan_ip}:8080/"));
     assert_eq!(page, "client page");
+
+    // The system log: upstream listens on the syslog port, the router's
+    // syslogd (-L -R 10.0.0.1) writes what logger sends to
+    // /var/log/messages and forwards it there; klogd's kernel lines are in
+    // the file too.
+    upstream.ok("nc -u -l -p 514 > /tmp/remote.log 2>/dev/null & sleep 1");
+    router.ok("sleep 1; logger -t test hello from the router");
+    let remote = eventually(
+        &mut upstream,
+        "grep -o 'router test: hello from the router' /tmp/remote.log",
+        20,
+    );
+    assert_eq!(remote, "router test: hello from the router");
+    let local = router.ok("grep 'test: hello' /var/log/messages");
+    assert!(
+        local.contains(" router user.notice test: hello from the router"),
+        "{local}"
+    );
+    let kernel = router.ok("grep -c ' kern\\.[a-z]* kernel: ' /var/log/messages");
+    assert!(
+        kernel.trim().parse::<u32>().unwrap_or(0) > 10,
+        "kernel lines: {kernel}"
+    );
+
+    // The clock: set back to 2001, then set from upstream's ntpd (-l, the
+    // VM's clock from the host) by a one-shot client.
+    router.ok("date -s '2001-01-01 00:00:00'");
+    assert_eq!(router.ok("date +%Y"), "2001");
+    let set = router.ok("ntpd -n -q -p 10.0.0.1");
+    assert!(set.contains("setting time to"), "{set}");
+    let year = upstream.ok("date +%Y");
+    assert_eq!(router.ok("date +%Y"), year);
+    // Only a query: the offset is now small.
+    let query = router.ok("ntpd -n -q -w -p 10.0.0.1");
+    let offset: f64 = query
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("offset:"))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(f64::MAX);
+    assert!(offset.abs() < 1.0, "{query}");
+    router.ok("pidof syslogd && pidof klogd && pidof ntpd");
 
     // No service of either image had to be restarted (a daemon that forks
     // away from its supervisor shows up here as one restart after another).

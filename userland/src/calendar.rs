@@ -54,9 +54,29 @@ pub fn format_time(secs: i64) -> String {
     )
 }
 
+/// syslog's `Mmm dd hh:mm:ss` (day padded with a space) for `secs` since
+/// the epoch, as syslogd and klogd write it.
+pub fn syslog_stamp(secs: i64) -> String {
+    let (_, m, d) = civil_from_days(secs.div_euclid(86400));
+    let t = secs.rem_euclid(86400);
+    format!(
+        "{} {d:2} {:02}:{:02}:{:02}",
+        MONTH_ABBR[(m as usize).saturating_sub(1) % 12],
+        t / 3600,
+        t % 3600 / 60,
+        t % 60
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn syslog_stamps() {
+        assert_eq!(syslog_stamp(0), "Jan  1 00:00:00");
+        assert_eq!(syslog_stamp(1_000_000_000), "Sep  9 01:46:40");
+    }
 
     #[test]
     fn dates() {

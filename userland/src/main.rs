@@ -62,7 +62,9 @@ mod regex;
     feature = "netstat",
     feature = "traceroute",
     feature = "arp",
-    feature = "wget"
+    feature = "wget",
+    feature = "syslogd",
+    feature = "ntpd"
 ))]
 mod resolve;
 #[cfg(any(feature = "ssh", feature = "sshd", feature = "ssh-keygen"))]

@@ -102,6 +102,31 @@ pub fn socket_addr(host: &str, port: u16, family: Family) -> Result<SocketAddr, 
         .ok_or(Error::NotFound)
 }
 
+/// Splits `HOST[:PORT]` (`[V6]:PORT` for an IPv6 address with a port; a
+/// bare IPv6 address has no port) into the host and the port, `default`
+/// when none is given. None when the port is not a number; the host may be
+/// empty (`:123`), for callers that have a default host.
+pub fn host_port(text: &str, default: u16) -> Option<(String, u16)> {
+    let (host, port) = if let Some(rest) = text.strip_prefix('[') {
+        let (host, after) = rest.split_once(']')?;
+        match after.strip_prefix(':') {
+            Some(p) => (host, Some(p)),
+            None if after.is_empty() => (host, None),
+            None => return None,
+        }
+    } else if text.matches(':').count() == 1 {
+        let (h, p) = text.split_once(':')?;
+        (h, Some(p))
+    } else {
+        (text, None)
+    };
+    let port = match port {
+        Some(p) => p.parse().ok()?,
+        None => default,
+    };
+    Some((host.to_string(), port))
+}
+
 /// The name /etc/hosts gives `addr`, if any (no DNS: see the module text).
 pub fn reverse(addr: IpAddr) -> Option<String> {
     let hosts = std::fs::read_to_string(HOSTS).ok()?;
@@ -322,6 +347,20 @@ fn decode_answer(msg: &[u8], id: u16, qtype: u16) -> Answer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hosts_and_ports() {
+        let hp = |t| host_port(t, 514);
+        assert_eq!(hp("10.0.0.1"), Some(("10.0.0.1".into(), 514)));
+        assert_eq!(hp("logs:1514"), Some(("logs".into(), 1514)));
+        assert_eq!(hp("::1"), Some(("::1".into(), 514)));
+        assert_eq!(hp("[::1]:9"), Some(("::1".into(), 9)));
+        assert_eq!(hp("[::1]"), Some(("::1".into(), 514)));
+        assert_eq!(hp(":123"), Some(("".into(), 123)));
+        assert_eq!(hp("h:port"), None);
+        assert_eq!(hp("h:99999"), None);
+        assert_eq!(hp("[::1]x"), None);
+    }
 
     #[test]
     fn numeric_and_families() {

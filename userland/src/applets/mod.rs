@@ -130,6 +130,8 @@ pub mod ip;
 pub mod kill;
 #[cfg(feature = "killall")]
 pub mod killall;
+#[cfg(feature = "klogd")]
+pub mod klogd;
 #[cfg(feature = "lbu")]
 pub mod lbu;
 #[cfg(feature = "ln")]
@@ -176,6 +178,8 @@ pub mod nl;
 pub mod nohup;
 #[cfg(feature = "nslookup")]
 pub mod nslookup;
+#[cfg(feature = "ntpd")]
+pub mod ntpd;
 #[cfg(feature = "od")]
 pub mod od;
 #[cfg(feature = "passwd")]
@@ -242,6 +246,8 @@ pub mod switch_root;
 pub mod sync;
 #[cfg(feature = "sysctl")]
 pub mod sysctl;
+#[cfg(feature = "syslogd")]
+pub mod syslogd;
 #[cfg(feature = "sysupgrade")]
 pub mod sysupgrade;
 #[cfg(feature = "tac")]
@@ -450,6 +456,8 @@ pub static APPLETS: &[Applet] = &[
     applet!("kill", kill),
     #[cfg(feature = "killall")]
     applet!("killall", killall),
+    #[cfg(feature = "klogd")]
+    applet!("klogd", klogd),
     #[cfg(feature = "lbu")]
     applet!("lbu", lbu),
     #[cfg(feature = "ln")]
@@ -496,6 +504,8 @@ pub static APPLETS: &[Applet] = &[
     applet!("nohup", nohup),
     #[cfg(feature = "nslookup")]
     applet!("nslookup", nslookup),
+    #[cfg(feature = "ntpd")]
+    applet!("ntpd", ntpd),
     #[cfg(feature = "od")]
     applet!("od", od),
     #[cfg(feature = "passwd")]
@@ -578,6 +588,8 @@ pub static APPLETS: &[Applet] = &[
     applet!("sync", sync),
     #[cfg(feature = "sysctl")]
     applet!("sysctl", sysctl),
+    #[cfg(feature = "syslogd")]
+    applet!("syslogd", syslogd),
     #[cfg(feature = "sysupgrade")]
     applet!("sysupgrade", sysupgrade),
     #[cfg(feature = "tac")]
