@@ -5,7 +5,7 @@
 //! files replaced atomically, and going to the background.
 
 use std::ffi::CString;
-use std::io::{self, Write};
+use std::io;
 use std::net::{Ipv4Addr, UdpSocket};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::path::Path;
@@ -349,32 +349,6 @@ pub fn wait_readable(fds: &[RawFd], timeout_ms: i32) -> Vec<bool> {
         return vec![false; fds.len()];
     }
     p.iter().map(|x| x.revents != 0).collect()
-}
-
-/// Replaces `path` with `data` so that readers see the old or the new
-/// file, never part of one, even across a power cut: a temporary file
-/// beside it, synced, renamed over it.
-pub fn write_atomic(path: &Path, data: &[u8]) -> io::Result<()> {
-    let mut tmp = path.as_os_str().to_os_string();
-    tmp.push(".tmp");
-    let tmp = std::path::PathBuf::from(tmp);
-    let mut f = std::fs::File::create(&tmp)?;
-    f.write_all(data)?;
-    f.sync_all()?;
-    drop(f);
-    std::fs::rename(&tmp, path)?;
-    // The rename itself lasts once the directory is synced.
-    if let Some(dir) = path.parent() {
-        let dir = if dir.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            dir
-        };
-        if let Ok(d) = std::fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-    }
-    Ok(())
 }
 
 /// Writes our pid to `path` (when given).

@@ -10,7 +10,6 @@
 
 use ibex_tuf::{Client, State, TargetInfo, Verified};
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Largest release image accepted from a repository.
@@ -170,17 +169,9 @@ fn now() -> i64 {
         .unwrap_or(0)
 }
 
-/// Replaces `path` through a synced temporary file and a rename, so that a
-/// power cut leaves the old file or the new one, never a torn one.
+/// Replaces `path` atomically (see [`crate::fsutil::write_atomic`]), with
+/// the error as a message.
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let tmp = path.with_extension("tmp");
-    let what = |e: std::io::Error| format!("{}: {}", path.display(), crate::common::strerror(&e));
-    let mut f = fs::File::create(&tmp).map_err(what)?;
-    f.write_all(bytes)
-        .and_then(|()| f.sync_all())
-        .and_then(|()| fs::rename(&tmp, path))
-        .map_err(|e| {
-            let _ = fs::remove_file(&tmp);
-            what(e)
-        })
+    crate::fsutil::write_atomic(path, bytes, 0o666)
+        .map_err(|e| format!("{}: {}", path.display(), crate::common::strerror(&e)))
 }

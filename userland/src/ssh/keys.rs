@@ -8,9 +8,8 @@ use super::SshError;
 use russh::keys::ssh_key::private::{Ed25519Keypair, KeypairData};
 use russh::keys::ssh_key::LineEnding;
 use russh::keys::PrivateKey;
-use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use std::fs::{self, File};
+use std::io::Read;
 use std::path::Path;
 
 /// Reads a private key file; a passphrase-protected key is refused rather
@@ -50,35 +49,11 @@ pub fn public_line(key: &PrivateKey) -> Result<String, SshError> {
         .map_err(|e| SshError::Protocol(format!("public key: {e}")))
 }
 
-/// Writes `data` to `path` atomically with `mode`: a temporary file in the
-/// same directory is written, fsynced and renamed over, so a crash never
+/// Writes `data` to `path` atomically with `mode`, so a crash never
 /// leaves half a key (a host key that does not parse locks everyone out).
 pub fn write_atomic(path: &Path, data: &[u8], mode: u32) -> Result<(), SshError> {
-    let show = path.display().to_string();
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
-    let dir = dir.unwrap_or(Path::new("."));
-    let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
-    tmp_name.push(format!(".tmp{}", std::process::id()));
-    let tmp = dir.join(tmp_name);
-    let _ = fs::remove_file(&tmp);
-    let result = (|| {
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(mode)
-            .open(&tmp)?;
-        f.write_all(data)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)?;
-        if let Ok(d) = File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    result.map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        SshError::Io(show, e)
-    })
+    crate::fsutil::write_atomic(path, data, mode)
+        .map_err(|e| SshError::Io(path.display().to_string(), e))
 }
 
 /// Writes `key` to `path` (mode 0600) in OpenSSH's format.

@@ -6,8 +6,6 @@ use std::io;
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
-use crate::dhcpnet;
-
 /// First line of the file: names the format and its version.
 const HEADER: &str = "# ibox udhcpd leases 1";
 /// The MAC of an address held back (declined or found in use).
@@ -121,10 +119,11 @@ pub fn save(lease_file: &Path, leases: &[Lease], now: u64) -> io::Result<()> {
     if let Some(dir) = lease_file.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
-    dhcpnet::write_atomic(lease_file, format(leases).as_bytes())?;
-    dhcpnet::write_atomic(
+    crate::fsutil::write_atomic(lease_file, format(leases).as_bytes(), 0o666)?;
+    crate::fsutil::write_atomic(
         &hosts_path(lease_file),
         format_hosts(leases, now).as_bytes(),
+        0o666,
     )
 }
 
