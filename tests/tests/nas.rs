@@ -3,11 +3,18 @@
 //! the host, attached as a virtio disk) from /etc/fstab at boot, found by
 //! its label, and serves the share, which the other guest fetches over the
 //! cable. The NAS runs in 64 MB of RAM.
+//!
+//! The same two guests then play issue 10's third scenario: the NAS runs
+//! `sshd` (its host key made on first boot) and upstream is the client. A
+//! key made there with `ssh-keygen` and installed in the NAS's
+//! /root/.ssh/authorized_keys logs in and runs a command whose output and
+//! exit status come back; another key, and a password (even root's right
+//! one), are refused.
 
 use ibex_tests::{build_image, root, wired_command, Cable, Vm};
 
 #[test]
-fn the_nas_mounts_its_disk_from_fstab_and_serves_it_on_the_lan() {
+fn the_nas_mounts_its_disk_serves_it_and_takes_ssh_logins_by_key_only() {
     let dir = root().join("target/nas-tests");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("content/share")).expect("scratch directory");
@@ -62,4 +69,57 @@ fn the_nas_mounts_its_disk_from_fstab_and_serves_it_on_the_lan() {
         .expect("the NAS's address");
     let page = upstream.ok(&format!("wget -q -O - http://{nas_ip}/share/hello.txt"));
     assert_eq!(page, "hello from the data disk");
+
+    // Issue 10's third scenario, SSH from guest to guest, on the same two
+    // machines: upstream is the client.
+    // The host key was made on first boot, private to root.
+    let key_mode = nas.ok(
+        "i=0; until [ -s /etc/ssh/ssh_host_ed25519_key ]; do i=$((i+1)); [ $i -ge 30 ] && break; \
+         sleep 1; done; stat -c %a /etc/ssh/ssh_host_ed25519_key",
+    );
+    assert!(key_mode.ends_with("600"), "{key_mode}");
+
+    upstream.ok("ssh-keygen -q -t ed25519 -N '' -C client -f /tmp/key");
+    upstream.ok("ssh-keygen -q -t ed25519 -N '' -C other -f /tmp/wrong");
+    let public = upstream.ok("cat /tmp/key.pub");
+    let public = public
+        .lines()
+        .find(|l| l.starts_with("ssh-ed25519 "))
+        .expect("the client's public key");
+    nas.ok(&format!(
+        "mkdir -p /root/.ssh && chmod 700 /root/.ssh && echo '{public}' > /root/.ssh/authorized_keys \
+         && chmod 600 /root/.ssh/authorized_keys"
+    ));
+    // Root gets a password, so that refusing it means passwords are off,
+    // not that root has none.
+    nas.ok("printf 'secret\\nsecret\\n' | passwd root >/dev/null 2>&1");
+
+    let login = upstream.run(&format!(
+        "ssh -y -i /tmp/key root@{nas_ip} 'echo hi; exit 3' </dev/null"
+    ));
+    assert_eq!(login.status, 3, "{}", login.text);
+    assert!(login.text.lines().any(|l| l == "hi"), "{}", login.text);
+
+    let wrong = upstream.run(&format!(
+        "ssh -i /tmp/wrong root@{nas_ip} 'echo hi' </dev/null"
+    ));
+    assert_eq!(wrong.status, 255, "{}", wrong.text);
+    assert!(!wrong.text.lines().any(|l| l == "hi"), "{}", wrong.text);
+
+    // No key at all, root's right password: still refused.
+    let password = upstream.run(&format!(
+        "DROPBEAR_PASSWORD=secret ssh root@{nas_ip} 'echo hi' </dev/null"
+    ));
+    assert_eq!(password.status, 255, "{}", password.text);
+    assert!(
+        !password.text.lines().any(|l| l == "hi"),
+        "{}",
+        password.text
+    );
+
+    let log = nas.ok("cat /var/log/sshd.log");
+    assert!(log.contains("Accepted publickey for root"), "{log}");
+    assert!(log.contains("Failed publickey for root"), "{log}");
+    assert!(log.contains("Failed password for root"), "{log}");
+    assert!(!log.contains("Accepted password"), "{log}");
 }
