@@ -115,8 +115,17 @@ impl Logs {
             }
         }
         let log = &mut self.services[to];
-        // The older lines go first; the ring's bound still holds.
+        // The older lines go first; the ring's bound still holds. The old
+        // service's last partial line was completed only now, after the
+        // successor may have written: its stamp is capped at the
+        // successor's first line, so that a view sorted by time keeps the
+        // ring's order.
         let newer = std::mem::replace(&mut log.ring, ring);
+        if let Some(&(first_new, _)) = newer.front() {
+            for (time, _) in log.ring.iter_mut() {
+                *time = (*time).min(first_new);
+            }
+        }
         log.ring.extend(newer);
         log.ring_bytes = log.ring.iter().map(|(_, t)| t.len() + LINE_OVERHEAD).sum();
         while log.ring_bytes > RING_BYTES {
@@ -384,6 +393,8 @@ mod tests {
         l.write(0, b"old\nunfinished");
         l.push("a".into(), LogPolicy::default());
         l.write(2, b"new\n");
+        // "unfinished" is completed at release, later than "new" was written.
+        std::thread::sleep(std::time::Duration::from_millis(5));
         assert!(!l.released(0));
         l.release(0, Some(2));
         assert!(l.released(0));
