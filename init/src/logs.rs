@@ -231,7 +231,7 @@ impl Logs {
             })
             .collect();
         // Stable: lines of one service stay in the order they were written.
-        lines.sort_by_key(|l| l.time_ms);
+        ibex_sort::sort_by_key(&mut lines, |l| l.time_ms);
         lines
     }
 

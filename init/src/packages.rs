@@ -216,7 +216,7 @@ fn compare(dir: &Path, base: &[&str], current: &[(usize, &Origin)], files: &[Pla
             changes.retire.push(*i);
         }
     }
-    changes.retire.sort_unstable();
+    ibex_sort::sort(&mut changes.retire);
     changes
 }
 
@@ -295,7 +295,7 @@ fn read_dir(dir: &Path) -> Result<Vec<PlanFile>, String> {
             n.ends_with(b".plan") && !n.starts_with(b".")
         })
         .collect();
-    names.sort();
+    ibex_sort::sort(&mut names);
     Ok(names
         .into_iter()
         .map(|name| PlanFile {

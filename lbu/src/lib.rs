@@ -193,7 +193,7 @@ pub fn compare(
             out.archive.removed.push(path.clone());
         }
     }
-    out.paths.sort_by(|a, b| a.1.cmp(&b.1));
+    ibex_sort::sort_by(&mut out.paths, |a, b| a.1.cmp(&b.1));
     out
 }
 
@@ -235,7 +235,7 @@ pub fn diff(old: &Archive, new: &Archive) -> Vec<(Change, String)> {
             out.push((Change::Added, path.clone()));
         }
     }
-    out.sort_by(|a, b| a.1.cmp(&b.1));
+    ibex_sort::sort_by(&mut out, |a, b| a.1.cmp(&b.1));
     out
 }
 

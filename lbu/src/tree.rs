@@ -101,7 +101,7 @@ fn walk(
             .filter_map(Result::ok)
             .filter_map(|e| e.file_name().into_string().ok())
             .collect();
-        names.sort();
+        ibex_sort::sort(&mut names);
         for name in names {
             walk(root, &format!("{path}/{name}"), excluded, out, problems);
         }
@@ -127,7 +127,7 @@ pub fn apply(root: &Path, archive: &Archive) -> (usize, Vec<String>) {
         }
     }
     let mut removed: Vec<&String> = archive.removed.iter().collect();
-    removed.sort();
+    ibex_sort::sort(&mut removed);
     for path in removed.into_iter().rev() {
         let p = host(root, path);
         let r = match fs::symlink_metadata(&p) {

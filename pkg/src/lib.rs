@@ -237,7 +237,7 @@ impl Pkg {
             world.retain(|d| d.name != dep.name);
             world.push(dep);
         }
-        world.sort_by(|a, b| a.name.cmp(&b.name));
+        ibex_sort::sort_by(&mut world, |a, b| a.name.cmp(&b.name));
         self.sync(world, files, false)
     }
 
@@ -507,7 +507,7 @@ impl Pkg {
                 });
             }
         }
-        out.sort_by(|a, b| {
+        ibex_sort::sort_by(&mut out, |a, b| {
             a.name
                 .cmp(&b.name)
                 .then(ibex_package::version::compare(&a.version, &b.version))

@@ -113,7 +113,7 @@ impl Search<'_> {
             self.fail(first, why);
             return false;
         }
-        options.sort_by(|&a, &b| self.prefer(a, b));
+        ibex_sort::sort_by(&mut options, |&a, &b| self.prefer(a, b));
         for o in options {
             let c = &cands[o];
             if let Some(&same) = chosen.iter().find(|&&x| cands[x].name == c.name) {
@@ -173,7 +173,9 @@ pub fn solve(
         .collect();
     let mut chosen = Vec::new();
     if search.go(&mut chosen, &pending) {
-        chosen.sort_by(|&a, &b| candidates[a].name.cmp(&candidates[b].name));
+        ibex_sort::sort_by(&mut chosen, |&a, &b| {
+            candidates[a].name.cmp(&candidates[b].name)
+        });
         Ok(chosen)
     } else {
         Err(search

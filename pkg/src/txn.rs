@@ -329,7 +329,7 @@ fn plan<'a>(
         }
     }
     // Deepest first, so that children go before their parents.
-    rmdirs.sort_by(|a, b| b.cmp(a));
+    ibex_sort::sort_by(&mut rmdirs, |a, b| b.cmp(a));
     plan.ops.extend(rmdirs.into_iter().map(Op::RmDir));
     Ok(plan)
 }

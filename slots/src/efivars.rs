@@ -92,7 +92,7 @@ pub fn list(prefix: &str, vendor: &str) -> Vec<String> {
         .filter_map(|n| n.strip_suffix(&suffix).map(str::to_string))
         .filter(|n| n.starts_with(prefix))
         .collect();
-    names.sort();
+    ibex_sort::sort(&mut names);
     names
 }
 

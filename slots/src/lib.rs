@@ -167,7 +167,7 @@ pub fn gpt_disks() -> Result<Vec<(String, gpt::Table)>, Error> {
         .filter_map(Result::ok)
         .filter_map(|e| e.file_name().into_string().ok())
         .collect();
-    names.sort();
+    ibex_sort::sort(&mut names);
     Ok(names
         .into_iter()
         .filter_map(|name| {

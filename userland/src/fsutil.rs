@@ -281,7 +281,7 @@ pub fn read_dir_sorted(path: &Path) -> io::Result<Vec<OsString>> {
     for entry in fs::read_dir(path)? {
         names.push(entry?.file_name());
     }
-    names.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+    ibex_sort::sort_by(&mut names, |a, b| a.as_bytes().cmp(b.as_bytes()));
     Ok(names)
 }
 

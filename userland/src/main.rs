@@ -54,6 +54,8 @@ mod mac;
 mod netlink;
 #[cfg(feature = "fw")]
 mod nftables;
+#[cfg(all(panic = "abort", not(test)))]
+mod no_unwind;
 mod procfs;
 mod regex;
 #[cfg(any(
@@ -77,17 +79,28 @@ use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-/// The C entry point. Arguments come from `std::env::args_os`, which the
-/// standard library collects on glibc before `main` runs.
+/// The C entry point. The arguments are taken from `argv` here, not from
+/// `std::env::args_os`: the standard library for `*-linux-gnu` collects
+/// those in an `.init_array` function that only glibc calls with `argc`
+/// and `argv`, and the x86_64 device build links musl (`build.rs`).
 #[cfg(not(test))]
 #[no_mangle]
-extern "C" fn main(
-    _argc: std::ffi::c_int,
-    _argv: *const *const std::ffi::c_char,
-) -> std::ffi::c_int {
+extern "C" fn main(argc: std::ffi::c_int, argv: *const *const std::ffi::c_char) -> std::ffi::c_int {
+    let args = (0..usize::try_from(argc).unwrap_or(0))
+        .map_while(|i| {
+            // SAFETY: the C start-up passes `argc` valid pointers in `argv`,
+            // each to a NUL-terminated string that lives as long as the
+            // process; a null one ends the list early.
+            let arg = unsafe { *argv.add(i) };
+            (!arg.is_null()).then(|| {
+                let bytes = unsafe { std::ffi::CStr::from_ptr(arg) }.to_bytes();
+                OsString::from(std::ffi::OsStr::from_bytes(bytes))
+            })
+        })
+        .collect();
     // A panic ends the process with status 101, as under Rust's own `main`,
     // instead of unwinding into C.
-    let code = std::panic::catch_unwind(start).unwrap_or(101);
+    let code = std::panic::catch_unwind(|| start(args)).unwrap_or(101);
     // `exit` flushes Rust's standard output; a plain return would not.
     std::process::exit(code)
 }
@@ -95,12 +108,12 @@ extern "C" fn main(
 /// Under `cargo test` the harness has the C `main`; this one is unused.
 #[cfg(test)]
 fn main() {
-    std::process::exit(start());
+    std::process::exit(start(std::env::args_os().collect()));
 }
 
 /// Prepares the process as Rust's runtime would for a Unix tool, then runs
-/// the applet and returns its exit status.
-fn start() -> i32 {
+/// the applet named by `args` and returns its exit status.
+fn start(args: Vec<OsString>) -> i32 {
     open_standard_fds();
     // A Unix tool must die quietly when its reader goes away (`ls | head`),
     // and children started by `sh` inherit this default; the parent may
@@ -112,7 +125,7 @@ fn start() -> i32 {
             nix::sys::signal::SigHandler::SigDfl,
         )
     };
-    run(std::env::args_os().collect())
+    run(args)
 }
 
 /// Opens `/dev/null` on whichever of descriptors 0, 1 and 2 is closed, so

@@ -171,7 +171,7 @@ pub fn pids() -> std::io::Result<Vec<i32>> {
         .filter_map(Result::ok)
         .filter_map(|e| e.file_name().to_str()?.parse().ok())
         .collect();
-    pids.sort_unstable();
+    ibex_sort::sort(&mut pids);
     Ok(pids)
 }
 

@@ -84,7 +84,7 @@ pub fn lookup(host: &str, family: Family) -> Result<Vec<IpAddr>, Error> {
     }
     found.retain(|a| family.admits(a));
     // Stable: keeps each family's own order.
-    found.sort_by_key(|a| a.is_ipv6());
+    ibex_sort::sort_by_key(&mut found, |a| a.is_ipv6());
     found.dedup();
     if found.is_empty() {
         Err(Error::NotFound)

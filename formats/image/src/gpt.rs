@@ -340,12 +340,12 @@ fn check(
         }
     }
     let mut numbers: Vec<u32> = parts.iter().map(|p| p.number).collect();
-    numbers.sort_unstable();
+    ibex_sort::sort(&mut numbers);
     if let Some(w) = numbers.windows(2).find(|w| w[0] == w[1]) {
         return Err(Error::BadNumber(w[0]));
     }
     let mut spans: Vec<&Partition> = parts.iter().collect();
-    spans.sort_unstable_by_key(|p| p.first_lba);
+    ibex_sort::sort_by_key(&mut spans, |p| p.first_lba);
     if let Some(w) = spans.windows(2).find(|w| w[1].first_lba <= w[0].last_lba) {
         return Err(Error::Overlap(w[0].number, w[1].number));
     }

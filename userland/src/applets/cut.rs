@@ -53,7 +53,7 @@ fn parse_list(s: &[u8]) -> Result<Ranges, &'static str> {
         }
         ranges.push((lo, hi));
     }
-    ranges.sort_unstable();
+    ibex_sort::sort(&mut ranges);
     let mut merged: Ranges = Vec::new();
     for (lo, hi) in ranges {
         match merged.last_mut() {

@@ -209,7 +209,7 @@ impl Diff {
         };
         let (na, nb) = (list(a), list(b));
         let mut names: Vec<OsString> = na.iter().chain(nb.iter()).cloned().collect();
-        names.sort_by(|x, y| x.as_bytes().cmp(y.as_bytes()));
+        ibex_sort::sort_by(&mut names, |x, y| x.as_bytes().cmp(y.as_bytes()));
         names.dedup();
         for name in names {
             let (pa, pb) = (a.join(&name), b.join(&name));

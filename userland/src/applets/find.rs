@@ -669,7 +669,7 @@ impl Finder {
                 }
             }
         }
-        children.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        ibex_sort::sort_by(&mut children, |a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
         let tracked = e.follow;
         if tracked {
             if let Some(m) = e.meta() {

@@ -381,7 +381,7 @@ impl Grep<'_> {
         let mut children: Vec<OsString> = entries
             .filter_map(|e| e.ok().map(|e| e.file_name()))
             .collect();
-        children.sort();
+        ibex_sort::sort(&mut children);
         self.open_dirs.push(id);
         let result = self.children(path, &shown, children);
         self.open_dirs.pop();

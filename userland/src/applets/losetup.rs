@@ -272,7 +272,7 @@ fn list_all() -> i32 {
                 .collect()
         })
         .unwrap_or_default();
-    numbers.sort_unstable();
+    ibex_sort::sort(&mut numbers);
     let mut out = String::new();
     for n in numbers {
         let dev = OsString::from(format!("/dev/loop{n}"));

@@ -154,7 +154,7 @@ impl Lister {
     /// Orders entries by name in byte order, or by size or time (largest or
     /// newest first, ties by name), then reverses for -r.
     fn sort(&self, entries: &mut [Entry]) {
-        entries.sort_by(|a, b| {
+        ibex_sort::sort_by(entries, |a, b| {
             let order = if self.opts.by_size {
                 b.meta.len().cmp(&a.meta.len())
             } else if self.opts.by_time {

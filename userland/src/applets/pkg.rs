@@ -187,7 +187,7 @@ fn services_installed() -> Vec<(std::ffi::OsString, Vec<u8>)> {
         .flatten()
         .map(|e| (e.file_name(), std::fs::read(e.path()).unwrap_or_default()))
         .collect();
-    out.sort();
+    ibex_sort::sort(&mut out);
     out
 }
 

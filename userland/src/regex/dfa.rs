@@ -123,7 +123,7 @@ impl Dfa {
 
     /// The state for `pcs` after `past`, made if new.
     fn intern(&mut self, mut pcs: Vec<u32>, past: Past) -> u32 {
-        pcs.sort_unstable();
+        ibex_sort::sort(&mut pcs);
         pcs.dedup();
         let key = (pcs.into_boxed_slice(), past);
         if let Some(&i) = self.index.get(&key) {

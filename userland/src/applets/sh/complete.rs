@@ -267,7 +267,7 @@ fn files(sh: &Shell, word: &[u8], executables_only: bool) -> Vec<Candidate> {
             dir: is_dir,
         });
     }
-    out.sort_by(|a, b| a.text.cmp(&b.text));
+    ibex_sort::sort_by(&mut out, |a, b| a.text.cmp(&b.text));
     out
 }
 

@@ -701,7 +701,7 @@ pub fn jobs(sh: &mut Shell, argv: &[Vec<u8>]) -> Status {
         .into_iter()
         .filter(|&n| sh.jobs.list[n].state() == JobState::Done)
         .collect();
-    ended.sort_unstable();
+    ibex_sort::sort(&mut ended);
     ended.dedup();
     for n in ended.into_iter().rev() {
         sh.jobs.remove(n);

@@ -200,7 +200,7 @@ pub fn glob(p: &[u8]) -> Vec<Vec<u8>> {
             f.push(b'/');
         }
     }
-    found.sort();
+    ibex_sort::sort(&mut found);
     found
 }
 
@@ -248,7 +248,7 @@ fn walk(prefix: &[u8], comps: &[&[u8]], found: &mut Vec<Vec<u8>>) {
         .map(|e| e.file_name().as_bytes().to_vec())
         .filter(|n| (n[0] != b'.' || comp.starts_with(b".")) && matches(comp, n))
         .collect();
-    names.sort();
+    ibex_sort::sort(&mut names);
     for n in names {
         next(join(&n), found);
     }

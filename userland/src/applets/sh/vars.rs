@@ -213,7 +213,7 @@ impl Vars {
     /// Every variable, sorted by name.
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], &Var)> {
         let mut all: Vec<(&[u8], &Var)> = self.map.iter().map(|(k, v)| (k.as_ref(), v)).collect();
-        all.sort_unstable_by_key(|&(k, _)| k);
+        ibex_sort::sort_by_key(&mut all, |&(k, _)| k);
         all.into_iter()
     }
 
