@@ -67,7 +67,12 @@ fn the_nas_mounts_its_disk_serves_it_and_takes_ssh_logins_by_key_only() {
         .filter_map(|l| l.trim().strip_prefix("inet "))
         .next_back()
         .expect("the NAS's address");
-    let page = upstream.ok(&format!("wget -q -O - http://{nas_ip}/share/hello.txt"));
+    // httpd may still be starting (the services start beside the console
+    // shell): tried for up to a minute.
+    let page = upstream.ok(&format!(
+        "for i in $(seq 60); do wget -q -O - http://{nas_ip}/share/hello.txt 2>/dev/null \
+         && break; sleep 1; done"
+    ));
     assert_eq!(page, "hello from the data disk");
 
     // Issue 10's third scenario, SSH from guest to guest, on the same two
@@ -78,6 +83,8 @@ fn the_nas_mounts_its_disk_serves_it_and_takes_ssh_logins_by_key_only() {
          sleep 1; done; stat -c %a /etc/ssh/ssh_host_ed25519_key",
     );
     assert!(key_mode.ends_with("600"), "{key_mode}");
+    // And sshd listens (it makes the key first).
+    nas.ok("for i in $(seq 30); do netstat -ltn | grep -q ':22 ' && break; sleep 1; done");
 
     upstream.ok("ssh-keygen -q -t ed25519 -N '' -C client -f /tmp/key");
     upstream.ok("ssh-keygen -q -t ed25519 -N '' -C other -f /tmp/wrong");

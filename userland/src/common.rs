@@ -13,6 +13,17 @@ pub fn error_msg(applet: &str, msg: &str) {
     eprintln!("{applet}: {msg}");
 }
 
+/// Syncs the file systems and asks init to reboot the system (SIGTERM to
+/// PID 1, as `reboot` does), for tools that end in a reboot.
+pub fn ask_init_to_reboot() -> Result<(), String> {
+    nix::unistd::sync();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(1),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .map_err(|e| format!("asking init to reboot: {}", e.desc()))
+}
+
 /// Prints `applet: what: reason` where `reason` is the system's text for `err`
 /// without Rust's " (os error N)" suffix, as C programs print it.
 pub fn perror(applet: &str, what: impl std::fmt::Display, err: &io::Error) {

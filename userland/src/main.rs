@@ -50,6 +50,8 @@ mod ifupdown;
 #[cfg(feature = "ifup")]
 mod interfaces;
 mod mac;
+#[cfg(feature = "mtd")]
+mod mtd;
 #[cfg(feature = "ip")]
 mod netlink;
 #[cfg(feature = "fw")]

@@ -164,6 +164,8 @@ pub mod mktemp;
 pub mod modprobe;
 #[cfg(feature = "mount")]
 pub mod mount;
+#[cfg(feature = "mtd")]
+pub mod mtd;
 #[cfg(feature = "mv")]
 pub mod mv;
 #[cfg(feature = "nc")]
@@ -490,6 +492,8 @@ pub static APPLETS: &[Applet] = &[
     applet!("modprobe", modprobe),
     #[cfg(feature = "mount")]
     applet!("mount", mount),
+    #[cfg(feature = "mtd")]
+    applet!("mtd", mtd),
     #[cfg(feature = "mv")]
     applet!("mv", mv),
     #[cfg(feature = "nc")]

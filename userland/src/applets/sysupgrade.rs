@@ -8,6 +8,10 @@
 //! fleet's TUF repository instead (written by `ibex release`), verified
 //! from the root in /etc/ibex/tuf (see [`crate::fleet`]).
 //!
+//! On a flash board (the image's kind says so) there is one firmware: it
+//! is written over the `firmware` MTD partition in place, as OpenWrt does
+//! (see [`crate::mtd`]), with no trial boot.
+//!
 //! Nothing is written unless the whole file checks out first: header,
 //! signature by a key in /etc/ibex/keys, board, size, CRC32 and SHA-256.
 //! The slot is written in 1 MiB steps with progress, synced, read back
@@ -22,7 +26,7 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-pub const USAGE: &str = "[-T] [-n] [--no-reboot] FILE|URL\n   or: sysupgrade [-T] [-n] [--no-reboot] --from-repo URL\n   or: sysupgrade --check URL\n   or: sysupgrade --status\n\nWrite a signed system image into the other A/B slot and reboot into it once;\nthe new system is kept only if its critical services come up\n\n\t-T\t\tVerify the image only, write nothing\n\t-n\t\tDo not keep the saved configuration: forget what `lbu commit`\n\t\t\tsaved on the data partition (kept by default: upgrades\n\t\t\tnever write the data partition)\n\t--no-reboot\tWrite and arrange the trial boot, but do not reboot\n\t--status\tShow the slots, the pending trial and the last upgrade's outcome\n\t--check URL\tPrint the newest release for this board in the TUF\n\t\t\trepository at URL that is newer than the running one;\n\t\t\texit 0 if there is one, 1 if up to date, 2 on error\n\t--from-repo URL\tUpgrade to that release: verified through TUF from the\n\t\t\troot in /etc/ibex/tuf, then as an image file is";
+pub const USAGE: &str = "[-T] [-n] [--no-reboot] FILE|URL\n   or: sysupgrade [-T] [-n] [--no-reboot] --from-repo URL\n   or: sysupgrade --check URL\n   or: sysupgrade --status\n\nWrite a signed system image into the other A/B slot and reboot into it once;\nthe new system is kept only if its critical services come up.\nOn a flash board the image is written over the firmware MTD partition\n\n\t-T\t\tVerify the image only, write nothing\n\t-n\t\tDo not keep the saved configuration: forget what `lbu commit`\n\t\t\tsaved on the data partition (kept by default: upgrades\n\t\t\tnever write the data partition)\n\t--no-reboot\tWrite and arrange the trial boot, but do not reboot\n\t--status\tShow the slots, the pending trial and the last upgrade's outcome\n\t--check URL\tPrint the newest release for this board in the TUF\n\t\t\trepository at URL that is newer than the running one;\n\t\t\texit 0 if there is one, 1 if up to date, 2 on error\n\t--from-repo URL\tUpgrade to that release: verified through TUF from the\n\t\t\troot in /etc/ibex/tuf, then as an image file is";
 
 const NAME: &str = "sysupgrade";
 /// Largest system image accepted.
@@ -163,17 +167,15 @@ fn upgrade(
             header.version
         ));
     }
-    if header.kind != PayloadKind::EfiSlot {
-        return Err(format!(
-            "{source}: refused: a flash firmware image cannot go into a UEFI slot"
-        ));
-    }
     eprintln!(
         "{NAME}: {source}: Ibex {} for {}, {} bytes, signature and checksums good",
         header.version,
         header.board,
         payload.len()
     );
+    if header.kind == PayloadKind::Flash {
+        return write_flash(payload, test_only, reboot, forget);
+    }
     let disk = Disk::find().map_err(|e| e.to_string())?;
     let running = ibex_slots::current();
     let target = ibex_slots::other(running);
@@ -209,15 +211,58 @@ fn upgrade(
     );
     if reboot {
         eprintln!("{NAME}: rebooting");
-        nix::unistd::sync();
-        nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(1),
-            nix::sys::signal::Signal::SIGTERM,
-        )
-        .map_err(|e| format!("asking init to reboot: {}", e.desc()))?;
+        crate::common::ask_init_to_reboot()?;
     }
     Ok(())
 }
+
+/// A flash board's upgrade: the firmware is one raw flash partition
+/// (`firmware` in /proc/mtd, as the board's layout names it), erased and
+/// written in place, read back and compared. There is one firmware, so no
+/// trial boot: as with OpenWrt, what was verified before the first erase
+/// is what boots next.
+fn write_flash(payload: &[u8], test_only: bool, reboot: bool, forget: bool) -> Result<(), String> {
+    let mut part = crate::mtd::Mtd::open(crate::mtd::find(FLASH_PARTITION)?)?;
+    if payload.len() as u64 > part.size {
+        return Err(format!(
+            "refused: {} bytes do not fit the {FLASH_PARTITION} partition ({} bytes)",
+            payload.len(),
+            part.size
+        ));
+    }
+    if test_only {
+        eprintln!(
+            "{NAME}: would write the {FLASH_PARTITION} partition ({})",
+            part.path.display()
+        );
+        return Ok(());
+    }
+    let started = std::time::Instant::now();
+    let device = part.path.display().to_string();
+    let mut shown = 0;
+    part.write(payload, |done| {
+        if done / 10 > shown / 10 {
+            shown = done;
+            eprintln!("{NAME}: writing {FLASH_PARTITION} ({device}): {done}%");
+        }
+    })?;
+    eprintln!(
+        "{NAME}: {FLASH_PARTITION}: {} bytes written and verified in {:.2} s",
+        payload.len(),
+        started.elapsed().as_secs_f64()
+    );
+    if forget {
+        forget_saved_configuration()?;
+    }
+    if reboot {
+        eprintln!("{NAME}: rebooting");
+        crate::common::ask_init_to_reboot()?;
+    }
+    Ok(())
+}
+
+/// The raw flash partition a flash board's firmware lives in.
+const FLASH_PARTITION: &str = "firmware";
 
 /// `-n`: the new system starts with its image's configuration.
 fn forget_saved_configuration() -> Result<(), String> {
