@@ -50,6 +50,8 @@ mod ifupdown;
 #[cfg(feature = "ifup")]
 mod interfaces;
 mod mac;
+#[cfg(any(test, all(target_feature = "crt-static", target_arch = "x86_64")))]
+mod malloc_cache;
 #[cfg(feature = "mtd")]
 mod mtd;
 #[cfg(feature = "ip")]
@@ -78,6 +80,12 @@ mod text;
 mod vi;
 
 use std::ffi::OsString;
+
+/// The static x86_64 build links musl, whose malloc is slow for the many
+/// small blocks a shell frees and takes again; see [`malloc_cache`].
+#[cfg(all(target_feature = "crt-static", target_arch = "x86_64", not(test)))]
+#[global_allocator]
+static ALLOCATOR: malloc_cache::CachedMalloc = malloc_cache::CachedMalloc;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
