@@ -41,6 +41,16 @@ fn default_image_boots_to_a_working_shell() {
         "{status}"
     );
 
+    // ibox (a static PIE that relocates itself) leaves one writable
+    // mapping of its file, .data and .bss: the relocated RELRO part (vtables,
+    // GOT, init arrays) is read-only, and nothing is writable and executable.
+    let maps = vm.ok("grep /bin/ibox /proc/self/maps");
+    let modes: Vec<&str> = maps
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .collect();
+    assert_eq!(modes, ["r--p", "r-xp", "r--p", "rw-p"], "{maps}");
+
     // PID 1 is our init (ibox's init applet, started through the /init
     // link), and it mounted and named the system.
     assert_eq!(vm.ok("cat /proc/1/comm"), "init");

@@ -26,7 +26,11 @@ typedef unsigned long word;
 #define AT_PHDR 3
 #define AT_PHENT 4
 #define AT_PHNUM 5
+#define AT_PAGESZ 6
 #define PT_DYNAMIC 2
+#define PT_GNU_RELRO 0x6474e552
+#define SYS_mprotect 10
+#define PROT_READ 1
 #define R_X86_64_RELATIVE 8
 
 struct phdr {
@@ -56,6 +60,17 @@ __asm__(".text\n"
 	"	call ibex_start_c\n"
 	"	hlt\n");
 
+/* mprotect(2) without the C library, which is not set up yet. */
+static long mprotect_raw(word start, word len, word prot)
+{
+	long ret;
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"((long)SYS_mprotect), "D"(start), "S"(len), "d"(prot)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
 __attribute__((used, visibility("hidden"), noreturn))
 void ibex_start_c(word *sp, word *dynamic)
 {
@@ -69,7 +84,7 @@ void ibex_start_c(word *sp, word *dynamic)
 	/* Load address: where the dynamic section is, less where the
 	   program headers say it was linked. */
 	const struct phdr *ph = 0;
-	word phent = sizeof(struct phdr), phnum = 0;
+	word phent = sizeof(struct phdr), phnum = 0, pagesz = 4096;
 	for (word *a = auxv; a[0] != AT_NULL; a += 2) {
 		if (a[0] == AT_PHDR)
 			ph = (const struct phdr *)a[1];
@@ -77,6 +92,8 @@ void ibex_start_c(word *sp, word *dynamic)
 			phent = a[1];
 		else if (a[0] == AT_PHNUM)
 			phnum = a[1];
+		else if (a[0] == AT_PAGESZ)
+			pagesz = a[1];
 	}
 	word base = 0;
 	for (word i = 0; ph && i < phnum; i++) {
@@ -120,6 +137,20 @@ void ibex_start_c(word *sp, word *dynamic)
 					*w += base;
 			where += 63;
 		}
+	}
+
+	/* RELRO: from its first page to the last page it fills (the linker
+	   pads it to a page), read-only from now on.  A failure leaves it
+	   writable, as before; there is nothing to report it with yet. */
+	for (word i = 0; ph && i < phnum; i++) {
+		const struct phdr *p =
+			(const struct phdr *)((const char *)ph + i * phent);
+		if (p->type != PT_GNU_RELRO)
+			continue;
+		word start = (base + p->vaddr) & -pagesz;
+		word end = (base + p->vaddr + p->memsz) & -pagesz;
+		if (end > start)
+			mprotect_raw(start, end - start, PROT_READ);
 	}
 
 	__libc_start_main(main, argc, argv, _init, _fini, 0);
