@@ -257,7 +257,7 @@ pub fn build(root: &Path, opts: &BuildOptions) -> Result<Built, Error> {
 /// Paths of the device binaries just built.
 pub struct DeviceBinaries {
     /// The multi-call binary: the userland and PID 1 (its `init` applet),
-    /// so that the image holds one copy of glibc and std, not two.
+    /// so that the image holds one copy of the C library and std, not two.
     pub ibox: PathBuf,
 }
 
@@ -314,7 +314,8 @@ pub fn build_device_binaries(
     })
 }
 
-/// The compiler flags of the device build: static glibc, and on x86_64
+/// The compiler flags of the device build: a static C library (musl on
+/// x86_64, see `userland/build.rs`; glibc elsewhere), and on x86_64
 /// no unwind tables.
 ///
 /// `profile.device` aborts on panic, so nothing unwinds: `.eh_frame` and
