@@ -112,14 +112,17 @@ fn policy_name(n: libc::c_int) -> &'static str {
 
 /// Prints the policy and priority of `pid` as BusyBox does.
 fn show(pid: i32, which: &str) -> Result<(), ()> {
+    // The system calls themselves: musl's wrappers of the four sched_*
+    // calls below only return ENOSYS (POSIX means them per process, Linux
+    // applies them per thread).
     // SAFETY: sched_getscheduler(2) only reads.
-    let policy = unsafe { libc::sched_getscheduler(pid) };
+    let policy = unsafe { libc::syscall(libc::SYS_sched_getscheduler, pid) } as libc::c_int;
     if policy < 0 {
         return failed(&format!("can't get pid {pid}'s policy"));
     }
     let mut param = libc::sched_param { sched_priority: 0 };
     // SAFETY: `param` is a valid sched_param the call writes.
-    if unsafe { libc::sched_getparam(pid, &mut param) } < 0 {
+    if unsafe { libc::syscall(libc::SYS_sched_getparam, pid, &mut param) } < 0 {
         return failed(&format!("can't get pid {pid}'s attributes"));
     }
     println!(
@@ -138,8 +141,9 @@ fn set(pid: i32, policy: libc::c_int, prio: i32) -> Result<(), ()> {
     let param = libc::sched_param {
         sched_priority: prio,
     };
-    // SAFETY: `param` is a valid sched_param the call reads.
-    if unsafe { libc::sched_setscheduler(pid, policy, &param) } < 0 {
+    // SAFETY: `param` is a valid sched_param the call reads (a system
+    // call, see `show`).
+    if unsafe { libc::syscall(libc::SYS_sched_setscheduler, pid, policy, &param) } < 0 {
         return failed(&format!(
             "can't set pid {pid}'s policy to SCHED_{} priority {prio}",
             policy_name(policy)
