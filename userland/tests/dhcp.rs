@@ -259,7 +259,7 @@ impl Drop for Net {
 }
 
 /// A client started by a test, killed if the test fails before it ends.
-struct Running(Child);
+struct Running(common::Reaped);
 
 impl Running {
     /// Starts ibox's udhcpc on v1 with `extra` options, its messages in
@@ -279,12 +279,12 @@ impl Running {
             "1",
         ];
         args.extend(extra);
-        Running(
+        Running(common::Reaped(
             net.cmd(Side::Client, &args)
                 .stderr(log)
                 .spawn()
                 .expect("udhcpc"),
-        )
+        ))
     }
 
     fn signal(&self, s: &str) {
@@ -297,13 +297,6 @@ impl Running {
     fn stop(mut self) -> Option<i32> {
         self.signal("-TERM");
         self.0.wait().ok().and_then(|s| s.code())
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
     }
 }
 

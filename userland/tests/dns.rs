@@ -10,7 +10,7 @@ use common::{ibox, stdout, IBOX};
 use ibex_dns::{rcode, rtype, Header, Message, Name, Question, RData, Record, CLASS_IN};
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream, UdpSocket};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -251,7 +251,7 @@ fn serve_tcp(conn: &mut TcpStream) {
 
 /// A running `ibox dnsd -f` on 127.0.0.1, killed when dropped.
 struct Dnsd {
-    child: Child,
+    child: common::Reaped,
     port: u16,
 }
 
@@ -286,7 +286,10 @@ impl Dnsd {
                 // Any answer at all means it is up: a local name costs the
                 // upstream nothing.
                 if try_query(port, "localhost", rtype::A, Duration::from_millis(100)).is_some() {
-                    return Dnsd { child, port };
+                    return Dnsd {
+                        child: common::Reaped(child),
+                        port,
+                    };
                 }
             }
             let _ = child.kill();
@@ -297,14 +300,7 @@ impl Dnsd {
 
     /// Whether the daemon is still running.
     fn alive(&mut self) -> bool {
-        self.child.try_wait().unwrap().is_none()
-    }
-}
-
-impl Drop for Dnsd {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.child.alive()
     }
 }
 

@@ -6,12 +6,12 @@ mod common;
 use common::{scratch, IBOX};
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// A foreground `ibox httpd -v` on a free loopback port, killed on drop.
 struct Server {
-    child: Child,
+    child: common::Reaped,
     port: u16,
 }
 
@@ -40,7 +40,10 @@ impl Server {
             assert!(Instant::now() < deadline, "httpd did not start listening");
             std::thread::sleep(Duration::from_millis(20));
         }
-        Server { child, port }
+        Server {
+            child: common::Reaped(child),
+            port,
+        }
     }
 
     /// Sends `request` as is and returns the whole response.
@@ -62,13 +65,6 @@ impl Server {
         let mut log = String::new();
         let _ = self.child.stderr.take().unwrap().read_to_string(&mut log);
         log
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

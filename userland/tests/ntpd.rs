@@ -7,12 +7,12 @@ mod common;
 
 use common::{ibox_cmd, IBOX};
 use std::net::UdpSocket;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// A running `ibox ntpd -n -l -P PORT`.
 struct Server {
-    child: Child,
+    child: common::Reaped,
     port: u16,
 }
 
@@ -30,21 +30,17 @@ impl Server {
                 .expect("run ibox ntpd");
             std::thread::sleep(Duration::from_millis(200));
             if child.try_wait().unwrap().is_none() {
-                return Server { child, port };
+                return Server {
+                    child: common::Reaped(child),
+                    port,
+                };
             }
         }
         panic!("ntpd -l did not start");
     }
 
     fn alive(&mut self) -> bool {
-        self.child.try_wait().unwrap().is_none()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.child.alive()
     }
 }
 

@@ -14,7 +14,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// A free loopback port.
@@ -37,7 +37,8 @@ fn wait_listening(port: u16, what: &str) {
 
 /// A server process, killed on drop; its log is kept in a file.
 struct Server {
-    child: Child,
+    /// Held for its guard: sshd is killed when the server goes.
+    _child: common::Reaped,
     port: u16,
     log: PathBuf,
 }
@@ -60,18 +61,15 @@ impl Server {
             .spawn()
             .unwrap();
         wait_listening(port, "sshd");
-        Server { child, port, log }
+        Server {
+            _child: common::Reaped(child),
+            port,
+            log,
+        }
     }
 
     fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

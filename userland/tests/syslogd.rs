@@ -9,12 +9,12 @@ use common::{ibox_cmd, scratch, Scratch, IBOX};
 use std::net::UdpSocket;
 use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// A running `ibox syslogd -n -p SOCK -O FILE ...`.
 struct Syslogd {
-    child: Child,
+    child: common::Reaped,
     socket: PathBuf,
     file: PathBuf,
 }
@@ -38,7 +38,7 @@ impl Syslogd {
             std::thread::sleep(Duration::from_millis(20));
         }
         Syslogd {
-            child,
+            child: common::Reaped(child),
             socket,
             file,
         }
@@ -61,14 +61,7 @@ impl Syslogd {
     }
 
     fn alive(&mut self) -> bool {
-        self.child.try_wait().unwrap().is_none()
-    }
-}
-
-impl Drop for Syslogd {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.child.alive()
     }
 }
 

@@ -333,3 +333,35 @@ pub fn http_server(
     });
     port
 }
+
+/// A spawned daemon under test, killed and reaped when the guard goes, so
+/// that a test failing half-way leaves no process behind. It derefs to the
+/// `Child` for its pid, pipes and `wait`.
+pub struct Reaped(pub std::process::Child);
+
+impl Reaped {
+    /// Whether the process is still running.
+    pub fn alive(&mut self) -> bool {
+        self.0.try_wait().unwrap().is_none()
+    }
+}
+
+impl std::ops::Deref for Reaped {
+    type Target = std::process::Child;
+    fn deref(&self) -> &std::process::Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Reaped {
+    fn deref_mut(&mut self) -> &mut std::process::Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
