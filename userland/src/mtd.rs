@@ -170,7 +170,8 @@ impl Mtd {
 
     /// Erases and writes `data` from the start of the partition, one erase
     /// block at a time (the last padded with 0xFF), reporting the
-    /// percentage done, then reads it back and compares.
+    /// percentage done each time it reaches a further tenth, then reads it
+    /// back and compares.
     pub fn write(&mut self, data: &[u8], mut progress: impl FnMut(u64)) -> Result<(), String> {
         if data.len() as u64 > self.size {
             return Err(format!(
@@ -182,6 +183,7 @@ impl Mtd {
         }
         let block = self.erase_size as usize;
         let mut padded = Vec::with_capacity(block);
+        let mut shown = 0;
         for (i, chunk) in data.chunks(block).enumerate() {
             let offset = (i * block) as u64;
             self.erase(offset)?;
@@ -195,9 +197,12 @@ impl Mtd {
                     crate::common::strerror(&e)
                 )
             })?;
-            progress(
-                (offset + block as u64).min(data.len() as u64) * 100 / data.len().max(1) as u64,
-            );
+            let done =
+                (offset + block as u64).min(data.len() as u64) * 100 / data.len().max(1) as u64;
+            if done / 10 > shown / 10 {
+                shown = done;
+                progress(done);
+            }
         }
         self.verify(data)
     }

@@ -47,10 +47,8 @@ fn run(operands: &[&str], quiet: bool) -> Result<(), String> {
     match operands[0] {
         "write" => {
             let data = read(operands[1])?;
-            let mut shown = 0;
             part.write(&data, |done| {
-                if !quiet && done / 10 > shown / 10 {
-                    shown = done;
+                if !quiet {
                     eprintln!("{NAME}: writing {device}: {done}%");
                 }
             })?;

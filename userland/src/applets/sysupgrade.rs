@@ -239,12 +239,8 @@ fn write_flash(payload: &[u8], test_only: bool, reboot: bool, forget: bool) -> R
     }
     let started = std::time::Instant::now();
     let device = part.path.display().to_string();
-    let mut shown = 0;
     part.write(payload, |done| {
-        if done / 10 > shown / 10 {
-            shown = done;
-            eprintln!("{NAME}: writing {FLASH_PARTITION} ({device}): {done}%");
-        }
+        eprintln!("{NAME}: writing {FLASH_PARTITION} ({device}): {done}%");
     })?;
     eprintln!(
         "{NAME}: {FLASH_PARTITION}: {} bytes written and verified in {:.2} s",
